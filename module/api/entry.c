@@ -1,0 +1,90 @@
+/* The exported entry points: the function table generated from
+ * api/functions.h, C_GetFunctionList, and PKCS#11 3.0 C_GetInterfaceList /
+ * C_GetInterface offering the same 2.40 table (p11-kit's headers are 2.40,
+ * so the 3.0 interface type is declared here). */
+#include "config.h"
+
+#include <string.h>
+
+#include "api/shim.h"
+
+#define UKEY_EXPORT __attribute__((visibility("default")))
+
+#define UKEY_STUB(name, params)                               \
+	static CK_RV ukey_C_##name params                     \
+	{                                                     \
+		CK_RV rv = ukey_module_check();               \
+		return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED; \
+	}
+#define UKEY_SKIP(name, params)
+UKEY_PKCS11_FUNCTIONS(UKEY_SKIP, UKEY_STUB)
+#undef UKEY_STUB
+#undef UKEY_SKIP
+
+static CK_FUNCTION_LIST function_list = {
+	.version = { CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR },
+#define UKEY_ENTRY(name, params) .C_##name = ukey_C_##name,
+	UKEY_PKCS11_FUNCTIONS(UKEY_ENTRY, UKEY_ENTRY)
+#undef UKEY_ENTRY
+};
+
+CK_RV ukey_C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
+{
+	if (!list)
+		return CKR_ARGUMENTS_BAD;
+	*list = &function_list;
+	return CKR_OK;
+}
+
+UKEY_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
+{
+	return ukey_C_GetFunctionList(list);
+}
+
+/* PKCS#11 3.0 interface discovery, declared locally (design.md §2). */
+typedef struct ukey_ck_interface {
+	CK_CHAR *pInterfaceName;
+	CK_VOID_PTR pFunctionList;
+	CK_FLAGS flags;
+} UKEY_CK_INTERFACE;
+
+static UKEY_CK_INTERFACE interfaces[] = {
+	{ (CK_CHAR *)"PKCS 11", &function_list, 0 },
+};
+
+UKEY_EXPORT CK_RV C_GetInterfaceList(UKEY_CK_INTERFACE *list, CK_ULONG_PTR count);
+UKEY_EXPORT CK_RV C_GetInterfaceList(UKEY_CK_INTERFACE *list, CK_ULONG_PTR count)
+{
+	const CK_ULONG n = sizeof(interfaces) / sizeof(interfaces[0]);
+	if (!count)
+		return CKR_ARGUMENTS_BAD;
+	if (!list) {
+		*count = n;
+		return CKR_OK;
+	}
+	if (*count < n) {
+		*count = n;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	memcpy(list, interfaces, sizeof(interfaces));
+	*count = n;
+	return CKR_OK;
+}
+
+UKEY_EXPORT CK_RV C_GetInterface(CK_CHAR *name, CK_VERSION *version, UKEY_CK_INTERFACE **iface,
+				 CK_FLAGS flags);
+UKEY_EXPORT CK_RV C_GetInterface(CK_CHAR *name, CK_VERSION *version, UKEY_CK_INTERFACE **iface,
+				 CK_FLAGS flags)
+{
+	if (!iface)
+		return CKR_ARGUMENTS_BAD;
+	if (name && strcmp((const char *)name, "PKCS 11") != 0)
+		return CKR_ARGUMENTS_BAD;
+	/* Only the 2.40 table is offered: a caller asking for 3.x gets nothing. */
+	if (version && (version->major != CRYPTOKI_VERSION_MAJOR || version->minor != CRYPTOKI_VERSION_MINOR))
+		return CKR_ARGUMENTS_BAD;
+	if (flags & ~interfaces[0].flags)
+		return CKR_ARGUMENTS_BAD;
+	*iface = &interfaces[0];
+	return CKR_OK;
+}

@@ -1,0 +1,50 @@
+/* Key-pair generation and randomness. */
+#include "config.h"
+
+#include "api/shim.h"
+
+CK_RV ukey_C_GenerateKeyPair(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech,
+			     CK_ATTRIBUTE_PTR pub_tmpl, CK_ULONG pub_count,
+			     CK_ATTRIBUTE_PTR priv_tmpl, CK_ULONG priv_count,
+			     CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key)
+{
+	CK_RV rv;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(mech != NULL);
+	UKEY_CHECK_ARG(pub_tmpl != NULL || pub_count == 0);
+	UKEY_CHECK_ARG(priv_tmpl != NULL || priv_count == 0);
+	UKEY_CHECK_ARG(pub_key != NULL && priv_key != NULL);
+	rv = ukey_generate_key_pair(session, mech, pub_tmpl, pub_count, priv_tmpl, priv_count,
+				    pub_key, priv_key);
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}
+
+/* The module mixes no caller seed into the backend's generator (a U-KEY's
+ * RNG takes none), so a valid session gets CKR_RANDOM_SEED_NOT_SUPPORTED;
+ * the session lookup still runs so a bad handle reports as such. */
+CK_RV ukey_C_SeedRandom(CK_SESSION_HANDLE session, CK_BYTE_PTR seed, CK_ULONG seed_len)
+{
+	CK_RV rv;
+	CK_SESSION_INFO tmp;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(seed != NULL || seed_len == 0);
+	rv = ukey_session_info(session, &tmp);
+	if (rv == CKR_OK)
+		rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}
+
+CK_RV ukey_C_GenerateRandom(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG len)
+{
+	CK_RV rv;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(out != NULL || len == 0);
+	rv = ukey_generate_random(session, out, len);
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}

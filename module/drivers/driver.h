@@ -1,0 +1,103 @@
+/* The one driver vtable. A driver presents a backend (another PKCS#11 library,
+ * or a GM/T 0016 SKF library) as a set of devices. It knows nothing of our
+ * sessions, handles or login bookkeeping: token/ owns all of that and calls
+ * these operations one-shot. PKCS#11 types are the common language; no
+ * backend-specific type may appear above drivers/.
+ *
+ * Threading: token/ never holds its table lock across a driver call. When
+ * thread_safe() is false, token/ serialises calls per device with the
+ * device lock; otherwise calls for one device may run concurrently, and the
+ * driver must cope (the p11 driver keeps a pool of backend sessions).
+ *
+ * Errors: every operation returns a CK_RV. A driver maps its backend's codes
+ * once, in one table, and logs the raw code. CKR_DEVICE_REMOVED and
+ * CKR_TOKEN_NOT_PRESENT mean the device is gone. */
+#ifndef UKEY_DRIVER_H
+#define UKEY_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "util/conf.h"
+
+/* A device is named by a driver-chosen id, stable while the device stays
+ * inserted (p11: the backend slot id). An object on a device is named by a
+ * driver-chosen reference, stable while the object exists. */
+typedef uint64_t ukey_dev_id;
+typedef uint64_t ukey_ref;
+
+/* What a device says about itself; strings are NUL-terminated, token/ pads
+ * them with spaces for CK_TOKEN_INFO. */
+struct ukey_dev_info {
+	char label[33];
+	char manufacturer[33];
+	char model[17];
+	char serial[17];         /* the medium number */
+	char slot_description[65];
+	char slot_manufacturer[33];
+	CK_VERSION hardware_version;
+	CK_VERSION firmware_version;
+	CK_FLAGS token_flags;    /* CKF_* as in CK_TOKEN_INFO, PIN counters included */
+	CK_FLAGS slot_flags;     /* CKF_REMOVABLE_DEVICE, CKF_HW_SLOT */
+	CK_ULONG min_pin_len;
+	CK_ULONG max_pin_len;
+};
+
+struct ukey_driver_ops {
+	const char *name;
+
+	/* Loads the backend named by conf and initialises it. *drv is the
+	 * driver's own state, passed back to every other call. */
+	CK_RV (*load)(const struct ukey_backend_conf *conf, void **drv);
+	/* Finalises and unloads. in_child: we are in a forked child that never
+	 * initialised the backend itself: drop our state, leave the backend. */
+	void (*unload)(void *drv, bool in_child);
+	/* True when calls for one device may run concurrently. */
+	bool (*thread_safe)(void *drv);
+
+	/* Devices present now, at most *count; *count is set to the number. */
+	CK_RV (*devices)(void *drv, ukey_dev_id *ids, CK_ULONG *count);
+	CK_RV (*dev_info)(void *drv, ukey_dev_id dev, struct ukey_dev_info *info);
+	/* The backend's mechanisms. mechanisms() follows PKCS#11 two-call sizing. */
+	CK_RV (*mechanisms)(void *drv, ukey_dev_id dev, CK_MECHANISM_TYPE *list, CK_ULONG *count);
+	CK_RV (*mechanism_info)(void *drv, ukey_dev_id dev, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+
+	/* Authentication state is per device, as in PKCS#11 and SKF. */
+	CK_RV (*login)(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len);
+	CK_RV (*logout)(void *drv, ukey_dev_id dev);
+	/* Sets the user PIN; the SO is logged in. */
+	CK_RV (*init_pin)(void *drv, ukey_dev_id dev, const CK_UTF8CHAR *pin, CK_ULONG len);
+	/* Changes the PIN of `user` (the one logged in, or CKU_USER when nobody is). */
+	CK_RV (*set_pin)(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK_UTF8CHAR *old_pin,
+			 CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+
+	/* Token objects visible in the current login state (public ones, plus
+	 * private ones when the user is logged in). Two-call sizing. */
+	CK_RV (*objects)(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
+	/* Full C_GetAttributeValue semantics on the template. */
+	CK_RV (*get_attrs)(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
+	CK_RV (*set_attrs)(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
+	/* Creates a token object (certificate, data) from the template. */
+	CK_RV (*create)(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
+	CK_RV (*destroy)(void *drv, ukey_dev_id dev, ukey_ref ref);
+	CK_RV (*generate_key_pair)(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
+				   const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
+				   CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
+
+	/* One-shot private-key operations with the backend's own mechanism
+	 * (token/ hashes, pads and checks sizes beforehand). out is never NULL
+	 * and *outlen is its capacity, at least the key's maximum output. */
+	CK_RV (*sign)(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM *mech,
+		      const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*decrypt)(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM *mech,
+			 const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*random)(void *drv, ukey_dev_id dev, CK_BYTE *out, CK_ULONG len);
+};
+
+/* The registry of built-in drivers ("p11", later "skf"). */
+const struct ukey_driver_ops *ukey_driver_find(const char *name);
+
+#endif

@@ -1,0 +1,79 @@
+/* The p11 driver: another PKCS#11 library as the backend (a vendor's PKCS#11
+ * library, or SoftHSM2 for the virtual U-KEYs). */
+#ifndef UKEY_DRIVER_P11_H
+#define UKEY_DRIVER_P11_H
+
+#include "drivers/driver.h"
+
+extern const struct ukey_driver_ops ukey_driver_p11;
+
+/* ---- private to drivers/p11.c and drivers/p11-objects.c ----
+ *
+ * Backend sessions. PKCS#11 login state belongs to the token and dies with
+ * the application's last session, so each device keeps one "anchor" RW
+ * session for as long as the driver is loaded; login, logout and PIN
+ * changes run on it under dev->lock. Every other operation borrows an RW
+ * session from the device's pool (one mutex, a fixed free array, no
+ * allocation once warm) so several threads can use the backend at once. */
+#ifdef UKEY_P11_INTERNAL
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define UKEY_P11_POOL_MAX 8
+
+struct ukey_p11_dev {
+	CK_SLOT_ID slot;
+	struct ukey_p11_dev *next;        /* list is append-only until unload */
+	pthread_mutex_t lock;             /* guards anchor; held across its calls */
+	CK_SESSION_HANDLE anchor;
+	bool has_anchor;
+	pthread_mutex_t pool_lock;        /* guards idle[]; never held across a call */
+	CK_SESSION_HANDLE idle[UKEY_P11_POOL_MAX];
+	unsigned nidle;
+};
+
+struct ukey_p11 {
+	void *dl;
+	CK_FUNCTION_LIST *f;
+	char *library;
+	bool finalize;                    /* we initialised the backend ourselves */
+	pthread_mutex_t devs_lock;        /* serialises appends to devs */
+	struct ukey_p11_dev *devs;        /* read lock-free (acquire), see p11.c */
+};
+
+/* Calls a backend function, or answers CKR_FUNCTION_NOT_SUPPORTED when the
+ * library left its pointer NULL. Gives the raw backend code. */
+#define UKEY_P11_RAW(p, fn, ...) \
+	((p)->f->fn ? (p)->f->fn(__VA_ARGS__) : (CK_RV)CKR_FUNCTION_NOT_SUPPORTED)
+
+/* Maps a raw backend code to ours (one table, in p11.c) and logs the raw
+ * code with the backend function's name at debug level. */
+CK_RV ukey_p11_map(const char *fn, CK_RV raw);
+/* True when the raw code says the session itself is gone. */
+bool ukey_p11_session_lost(CK_RV raw);
+
+/* Borrows a pooled RW session of device dev. */
+CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev **d,
+		      CK_SESSION_HANDLE *s);
+/* Gives it back. raw is the result of the last call made on it; dirty says
+ * a backend operation may still be active on it. A lost or dirty session is
+ * closed instead of being pooled. */
+void ukey_p11_put(struct ukey_p11 *p, struct ukey_p11_dev *d, CK_SESSION_HANDLE s, CK_RV raw,
+		  bool dirty);
+
+#endif /* UKEY_P11_INTERNAL */
+
+/* Object operations, in p11-objects.c. */
+CK_RV ukey_p11_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
+CK_RV ukey_p11_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
+CK_RV ukey_p11_set_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl,
+			 CK_ULONG n);
+CK_RV ukey_p11_create(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		      ukey_ref *out);
+CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref);
+CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
+				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
+				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
+
+#endif

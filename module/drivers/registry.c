@@ -1,0 +1,18 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "drivers/driver.h"
+#include "drivers/p11.h"
+
+static const struct ukey_driver_ops *const drivers[] = {
+	&ukey_driver_p11,
+};
+
+const struct ukey_driver_ops *ukey_driver_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (strcmp(drivers[i]->name, name) == 0)
+			return drivers[i];
+	return NULL;
+}

@@ -1,0 +1,240 @@
+/* The inventory cache (design.md §2). Each object's attributes are read from
+ * the backend once, in two calls (sizes, then values) over the union of the
+ * attributes consumers ask for, and served from memory afterwards: a browser
+ * reads hundreds of attributes at start-up and a backend read costs tens of
+ * microseconds. Secret key material is never cached (nor asked for).
+ *
+ * The rule: writes made through this module update the cache and bump the
+ * token's generation file; C_OpenSession and C_FindObjectsInit reload when
+ * the generation moved (another process wrote through the module); login
+ * and re-insertion always reload. Changes made behind the module's back are
+ * seen at the next login or re-insertion. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "token/handles.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+static const CK_ATTRIBUTE_TYPE cached_types[] = {
+	CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_APPLICATION, CKA_VALUE, CKA_OBJECT_ID,
+	CKA_CERTIFICATE_TYPE, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_AC_ISSUER, CKA_OWNER,
+	CKA_ATTR_TYPES, CKA_TRUSTED, CKA_CERTIFICATE_CATEGORY, CKA_JAVA_MIDP_SECURITY_DOMAIN, CKA_URL,
+	CKA_HASH_OF_SUBJECT_PUBLIC_KEY, CKA_HASH_OF_ISSUER_PUBLIC_KEY, CKA_CHECK_VALUE, CKA_KEY_TYPE,
+	CKA_SUBJECT, CKA_ID, CKA_SENSITIVE, CKA_ENCRYPT, CKA_DECRYPT, CKA_WRAP, CKA_UNWRAP, CKA_SIGN,
+	CKA_SIGN_RECOVER, CKA_VERIFY, CKA_VERIFY_RECOVER, CKA_DERIVE, CKA_START_DATE, CKA_END_DATE,
+	CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_EXTRACTABLE, CKA_LOCAL,
+	CKA_NEVER_EXTRACTABLE, CKA_ALWAYS_SENSITIVE, CKA_KEY_GEN_MECHANISM, CKA_MODIFIABLE,
+	CKA_COPYABLE, CKA_DESTROYABLE, CKA_EC_PARAMS, CKA_EC_POINT, CKA_ALWAYS_AUTHENTICATE,
+	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM,
+};
+#define NCACHED (sizeof(cached_types) / sizeof(cached_types[0]))
+
+/* Attributes whose value is key material on a private or secret key. */
+bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type)
+{
+	if (cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY)
+		return false;
+	switch (type) {
+	case CKA_VALUE:
+	case CKA_PRIVATE_EXPONENT:
+	case CKA_PRIME_1:
+	case CKA_PRIME_2:
+	case CKA_EXPONENT_1:
+	case CKA_EXPONENT_2:
+	case CKA_COEFFICIENT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void ukey_object_free(struct ukey_object *obj)
+{
+	if (!obj)
+		return;
+	for (CK_ULONG i = 0; i < obj->nattrs; i++)
+		free(obj->attrs[i].value);
+	free(obj->attrs);
+	EVP_PKEY_free(obj->pub);
+	free(obj);
+}
+
+CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct ukey_object **out)
+{
+	struct ukey_backend *b = slot->backend;
+	CK_ATTRIBUTE t[NCACHED];
+	CK_ULONG n = 0;
+	CK_RV rv;
+	struct ukey_object *obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return CKR_HOST_MEMORY;
+	obj->slot = slot;
+	obj->ref = ref;
+	obj->on_token = true;
+	for (size_t i = 0; i < NCACHED; i++)
+		t[i] = (CK_ATTRIBUTE){ cached_types[i], NULL, 0 };
+	if (!b->thread_safe)
+		pthread_mutex_lock(&slot->dev_lock);
+	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, NCACHED);
+	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID)
+		goto out;
+	obj->cls = (CK_OBJECT_CLASS)-1;
+	/* CKA_CLASS is first: read it now so secret values are never asked. */
+	if (t[0].ulValueLen == sizeof(CK_OBJECT_CLASS)) {
+		CK_ATTRIBUTE c = { CKA_CLASS, &obj->cls, sizeof(obj->cls) };
+		rv = b->ops->get_attrs(b->drv, slot->dev, ref, &c, 1);
+		if (rv != CKR_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < NCACHED; i++) {
+		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION ||
+		    ukey_attr_is_secret(obj->cls, t[i].type))
+			continue;
+		t[n].type = t[i].type;
+		t[n].ulValueLen = t[i].ulValueLen;
+		t[n].pValue = t[n].ulValueLen ? malloc(t[n].ulValueLen) : NULL;
+		if (t[n].ulValueLen && !t[n].pValue) {
+			rv = CKR_HOST_MEMORY;
+			goto free_values;
+		}
+		n++;
+	}
+	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, n);
+	if (rv != CKR_OK)
+		goto free_values;
+	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
+		rv = ukey_object_attr_set(obj, t[i].type, t[i].pValue, t[i].ulValueLen, false);
+	obj->is_private = ukey_object_bool(obj, CKA_PRIVATE, true);
+free_values:
+	for (CK_ULONG i = 0; i < n; i++)
+		free(t[i].pValue);
+out:
+	if (!b->thread_safe)
+		pthread_mutex_unlock(&slot->dev_lock);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK) {
+		ukey_object_free(obj);
+		return rv;
+	}
+	*out = obj;
+	return CKR_OK;
+}
+
+static struct ukey_object *by_ref_inlock(struct ukey_slot *slot, ukey_ref ref)
+{
+	for (CK_ULONG i = 0; i < slot->nobjects; i++)
+		if (slot->objects[i]->on_token && slot->objects[i]->ref == ref)
+			return slot->objects[i];
+	return NULL;
+}
+
+CK_RV ukey_inventory_add_inlock(struct ukey_slot *slot, struct ukey_object *obj)
+{
+	struct ukey_object **grown = realloc(slot->objects, (slot->nobjects + 1) * sizeof(*grown));
+	if (!grown)
+		return CKR_HOST_MEMORY;
+	slot->objects = grown;
+	obj->handle = ukey_handle_new_inlock(UKEY_HANDLE_OBJECT, obj);
+	if (!obj->handle)
+		return CKR_HOST_MEMORY;
+	slot->objects[slot->nobjects++] = obj;
+	return CKR_OK;
+}
+
+void ukey_inventory_remove_inlock(struct ukey_slot *slot, struct ukey_object *obj)
+{
+	for (CK_ULONG i = 0; i < slot->nobjects; i++)
+		if (slot->objects[i] == obj) {
+			slot->objects[i] = slot->objects[--slot->nobjects];
+			break;
+		}
+	ukey_handle_drop_inlock(obj->handle);
+	ukey_object_free(obj);
+}
+
+/* Swaps a freshly read set of token objects in. Objects still there keep
+ * their handles; session objects are untouched. */
+static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, CK_ULONG n, bool priv)
+{
+	struct ukey_object **next = calloc(n + slot->nobjects + 1, sizeof(*next));
+	CK_ULONG m = 0;
+	if (!next)
+		return CKR_HOST_MEMORY;
+	for (CK_ULONG i = 0; i < n; i++) {
+		struct ukey_object *old = by_ref_inlock(slot, fresh[i]->ref);
+		if (old) {
+			fresh[i]->handle = old->handle;
+			ukey_handle_rebind_inlock(old->handle, fresh[i]);
+		} else {
+			fresh[i]->handle = ukey_handle_new_inlock(UKEY_HANDLE_OBJECT, fresh[i]);
+		}
+		next[m++] = fresh[i];
+	}
+	for (CK_ULONG i = 0; i < slot->nobjects; i++) {
+		struct ukey_object *old = slot->objects[i];
+		bool kept = false;
+		if (!old->on_token) {
+			next[m++] = old;
+			continue;
+		}
+		for (CK_ULONG k = 0; k < n && !kept; k++)
+			kept = fresh[k]->handle == old->handle;
+		if (!kept)
+			ukey_handle_drop_inlock(old->handle);
+		ukey_object_free(old);
+	}
+	free(slot->objects);
+	slot->objects = next;
+	slot->nobjects = m;
+	slot->inventory_loaded = true;
+	slot->inventory_private = priv;
+	return CKR_OK;
+}
+
+CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
+{
+	struct ukey_backend *b = slot->backend;
+	ukey_ref *refs = NULL;
+	struct ukey_object **fresh = NULL;
+	CK_ULONG n = 0, got = 0;
+	bool priv;
+	CK_RV rv;
+
+	ukey_lock();
+	priv = slot->login == CKU_USER;
+	ukey_unlock();
+	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
+	if (rv == CKR_OK) {
+		refs = calloc(n + 1, sizeof(*refs));
+		fresh = calloc(n + 1, sizeof(*fresh));
+		rv = refs && fresh ? b->ops->objects(b->drv, slot->dev, refs, &n) : CKR_HOST_MEMORY;
+	}
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
+		rv = ukey_object_fetch_unlocked(slot, refs[i], &fresh[got]);
+		/* An object deleted between listing and reading is just gone. */
+		if (rv == CKR_OBJECT_HANDLE_INVALID)
+			rv = CKR_OK;
+		else if (rv == CKR_OK)
+			got++;
+	}
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv == CKR_OK) {
+		ukey_lock();
+		rv = swap_in_inlock(slot, fresh, got, priv);
+		if (rv == CKR_OK) {
+			got = 0;
+			ukey_generation_record(slot);
+		}
+		ukey_unlock();
+		ukey_debug("slot %lu: inventory loaded, %lu token objects", (unsigned long)slot->id,
+			   (unsigned long)n);
+	}
+	for (CK_ULONG i = 0; i < got; i++)
+		ukey_object_free(fresh[i]);
+	free(fresh);
+	free(refs);
+	return rv;
+}

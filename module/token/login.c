@@ -1,0 +1,150 @@
+/* Login state and PINs. The PIN buffer is the caller's: it is passed to the
+ * driver once and never copied, logged or retried here. A failed login is
+ * never repeated automatically: on a real U-KEY each try burns a retry. */
+#include "config.h"
+
+#include "token/handles.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+/* Forgets private objects: their handles die on logout (design.md §2). */
+static void drop_private_objects_inlock(struct ukey_slot *slot)
+{
+	CK_ULONG kept = 0;
+	for (CK_ULONG i = 0; i < slot->nobjects; i++) {
+		struct ukey_object *obj = slot->objects[i];
+		if (obj->is_private) {
+			ukey_handle_drop_inlock(obj->handle);
+			ukey_object_free(obj);
+		} else {
+			slot->objects[kept++] = obj;
+		}
+	}
+	slot->nobjects = kept;
+	slot->inventory_private = false;
+}
+
+void ukey_token_logout_unlocked(struct ukey_slot *slot)
+{
+	CK_RV rv = slot->backend->ops->logout(slot->backend->drv, slot->dev);
+	if (rv != CKR_OK)
+		ukey_debug("slot %lu: backend logout: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
+	ukey_lock();
+	slot->login = UKEY_NO_USER;
+	drop_private_objects_inlock(slot);
+	ukey_unlock();
+}
+
+static bool has_ro_session_inlock(const struct ukey_slot *slot)
+{
+	return slot->sessions > slot->rw_sessions;
+}
+
+CK_RV ukey_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	struct ukey_session *s;
+	struct ukey_slot *slot = NULL;
+	CK_RV rv;
+
+	ukey_lock();
+	rv = ukey_session_find_inlock(h, &s);
+	if (rv != CKR_OK)
+		goto out_locked;
+	slot = s->slot;
+	if (user == CKU_CONTEXT_SPECIFIC) {
+		/* No key here asks for CKA_ALWAYS_AUTHENTICATE. */
+		rv = slot->login == CKU_USER ? CKR_OPERATION_NOT_INITIALIZED : CKR_USER_NOT_LOGGED_IN;
+		goto out_locked;
+	}
+	if (slot->login == user)
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	else if (slot->login != UKEY_NO_USER)
+		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	else if (user == CKU_SO && has_ro_session_inlock(slot))
+		rv = CKR_SESSION_READ_ONLY_EXISTS;
+out_locked:
+	ukey_unlock();
+	if (rv != CKR_OK)
+		return rv;
+
+	ukey_debug("slot %lu: login as %s", (unsigned long)slot->id, user == CKU_SO ? "SO" : "user");
+	rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK) {
+		ukey_info("slot %lu: login refused: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
+		return rv;
+	}
+	ukey_lock();
+	slot->login = user;
+	ukey_unlock();
+	/* Login refreshes the inventory and brings the private objects in. */
+	rv = ukey_inventory_reload_unlocked(slot);
+	if (rv != CKR_OK)
+		ukey_warn("slot %lu: reading objects after login failed: 0x%08lx", (unsigned long)slot->id,
+			  (unsigned long)rv);
+	return CKR_OK;
+}
+
+CK_RV ukey_logout(CK_SESSION_HANDLE h)
+{
+	struct ukey_session *s;
+	struct ukey_slot *slot = NULL;
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK) {
+		slot = s->slot;
+		if (slot->login == UKEY_NO_USER)
+			rv = CKR_USER_NOT_LOGGED_IN;
+	}
+	ukey_unlock();
+	if (rv == CKR_OK)
+		ukey_token_logout_unlocked(slot);
+	return rv;
+}
+
+/* The session's slot when it is read-write; *rv otherwise. */
+static struct ukey_slot *rw_slot(CK_SESSION_HANDLE h, CK_USER_TYPE *login, CK_RV *rv)
+{
+	struct ukey_session *s;
+	struct ukey_slot *slot = NULL;
+	ukey_lock();
+	*rv = ukey_session_find_inlock(h, &s);
+	if (*rv == CKR_OK && !(s->flags & CKF_RW_SESSION))
+		*rv = CKR_SESSION_READ_ONLY;
+	if (*rv == CKR_OK) {
+		slot = s->slot;
+		*login = slot->login;
+	}
+	ukey_unlock();
+	return slot;
+}
+
+CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_RV rv;
+	CK_USER_TYPE login = UKEY_NO_USER;
+	struct ukey_slot *slot = rw_slot(h, &login, &rv);
+	if (!slot)
+		return rv;
+	if (login != CKU_SO)
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = slot->backend->ops->init_pin(slot->backend->drv, slot->dev, pin, len);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	ukey_info("slot %lu: user PIN initialised: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
+	return rv;
+}
+
+CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
+		   const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
+{
+	CK_RV rv;
+	CK_USER_TYPE login = UKEY_NO_USER;
+	struct ukey_slot *slot = rw_slot(h, &login, &rv);
+	if (!slot)
+		return rv;
+	rv = slot->backend->ops->set_pin(slot->backend->drv, slot->dev, login == CKU_SO ? CKU_SO : CKU_USER,
+					 old_pin, old_len, new_pin, new_len);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	ukey_info("slot %lu: PIN change: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
+	return rv;
+}

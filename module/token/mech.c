@@ -1,0 +1,116 @@
+/* The consumer-visible mechanism table. Each entry names the backend
+ * mechanism it needs; what we add in software (hashing, DigestInfo) lets a
+ * backend that only signs digests offer the whole hash-and-sign family, so
+ * every hash-and-sign entry goes raw through the backend, even where the
+ * backend has the combined mechanism itself (SoftHSM 2.6 lacks ECDSA-SHA*). */
+#include "config.h"
+
+#include <string.h>
+
+#include "token/crypto.h"
+
+#define SV (CKF_SIGN | CKF_VERIFY)
+#define ED (CKF_ENCRYPT | CKF_DECRYPT)
+#define EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+#define NOKEY UKEY_KEY_TYPE_NONE
+
+static const struct ukey_mech mech_table[] = {
+	/* RSA PKCS#1 v1.5: raw input is the DigestInfo */
+	{ CKM_RSA_PKCS, CKM_RSA_PKCS, NULL, CKK_RSA, SV | ED, UKEY_SOFT_NONE, 0 },
+	{ CKM_SHA1_RSA_PKCS, CKM_RSA_PKCS, "SHA1", CKK_RSA, SV, UKEY_SOFT_DIGESTINFO, CKM_SHA_1 },
+	{ CKM_SHA224_RSA_PKCS, CKM_RSA_PKCS, "SHA224", CKK_RSA, SV, UKEY_SOFT_DIGESTINFO, CKM_SHA224 },
+	{ CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS, "SHA256", CKK_RSA, SV, UKEY_SOFT_DIGESTINFO, CKM_SHA256 },
+	{ CKM_SHA384_RSA_PKCS, CKM_RSA_PKCS, "SHA384", CKK_RSA, SV, UKEY_SOFT_DIGESTINFO, CKM_SHA384 },
+	{ CKM_SHA512_RSA_PKCS, CKM_RSA_PKCS, "SHA512", CKK_RSA, SV, UKEY_SOFT_DIGESTINFO, CKM_SHA512 },
+	/* RSA PSS: raw input is the hash named by the parameters */
+	{ CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, NULL, CKK_RSA, SV, UKEY_SOFT_NONE, 0 },
+	{ CKM_SHA1_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, "SHA1", CKK_RSA, SV, UKEY_SOFT_HASH, CKM_SHA_1 },
+	{ CKM_SHA224_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, "SHA224", CKK_RSA, SV, UKEY_SOFT_HASH, CKM_SHA224 },
+	{ CKM_SHA256_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, "SHA256", CKK_RSA, SV, UKEY_SOFT_HASH, CKM_SHA256 },
+	{ CKM_SHA384_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, "SHA384", CKK_RSA, SV, UKEY_SOFT_HASH, CKM_SHA384 },
+	{ CKM_SHA512_RSA_PKCS_PSS, CKM_RSA_PKCS_PSS, "SHA512", CKK_RSA, SV, UKEY_SOFT_HASH, CKM_SHA512 },
+	/* RSA OAEP: encryption in software, decryption on the device */
+	{ CKM_RSA_PKCS_OAEP, CKM_RSA_PKCS_OAEP, NULL, CKK_RSA, ED, UKEY_SOFT_NONE, 0 },
+	/* ECDSA: raw input is a hash, output r||s */
+	{ CKM_ECDSA, CKM_ECDSA, NULL, CKK_EC, SV | EC_FLAGS, UKEY_SOFT_NONE, 0 },
+	{ CKM_ECDSA_SHA1, CKM_ECDSA, "SHA1", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA_1 },
+	{ CKM_ECDSA_SHA224, CKM_ECDSA, "SHA224", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA224 },
+	{ CKM_ECDSA_SHA256, CKM_ECDSA, "SHA256", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA256 },
+	{ CKM_ECDSA_SHA384, CKM_ECDSA, "SHA384", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA384 },
+	{ CKM_ECDSA_SHA512, CKM_ECDSA, "SHA512", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA512 },
+	/* digests: software only, offered on every slot */
+	{ CKM_SHA_1, 0, "SHA1", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA_1 },
+	{ CKM_SHA224, 0, "SHA224", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA224 },
+	{ CKM_SHA256, 0, "SHA256", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA256 },
+	{ CKM_SHA384, 0, "SHA384", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA384 },
+	{ CKM_SHA512, 0, "SHA512", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA512 },
+	/* key-pair generation: listed here, done by the core through the driver */
+	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, CKK_RSA, CKF_GENERATE_KEY_PAIR,
+	  UKEY_SOFT_KEYGEN, 0 },
+	{ CKM_EC_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN, NULL, CKK_EC, CKF_GENERATE_KEY_PAIR | EC_FLAGS,
+	  UKEY_SOFT_KEYGEN, 0 },
+};
+
+#define MECH_COUNT (sizeof(mech_table) / sizeof(mech_table[0]))
+
+const struct ukey_mech *ukey_mech_table(size_t *count)
+{
+	*count = MECH_COUNT;
+	return mech_table;
+}
+
+const struct ukey_mech *ukey_mech_lookup(CK_MECHANISM_TYPE type)
+{
+	for (size_t i = 0; i < MECH_COUNT; i++)
+		if (mech_table[i].type == type)
+			return &mech_table[i];
+	return NULL;
+}
+
+bool ukey_mech_offered(const struct ukey_slot *slot, const struct ukey_mech *m)
+{
+	if (m->soft == UKEY_SOFT_DIGEST)
+		return true;
+	return ukey_slot_backend_has(slot, m->backend);
+}
+
+CK_RV ukey_mech_list_inlock(const struct ukey_slot *slot, CK_MECHANISM_TYPE *list, CK_ULONG *count)
+{
+	CK_ULONG n = 0;
+	CK_RV rv = CKR_OK;
+
+	for (size_t i = 0; i < MECH_COUNT; i++) {
+		if (!ukey_mech_offered(slot, &mech_table[i]))
+			continue;
+		if (list && n < *count)
+			list[n] = mech_table[i].type;
+		else if (list)
+			rv = CKR_BUFFER_TOO_SMALL;
+		n++;
+	}
+	*count = n;
+	return rv;
+}
+
+CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
+{
+	const struct ukey_mech *m = ukey_mech_lookup(type);
+	CK_MECHANISM_INFO binfo;
+	CK_RV rv;
+
+	if (!m || !ukey_mech_offered(slot, m))
+		return CKR_MECHANISM_INVALID;
+	memset(info, 0, sizeof(*info));
+	info->flags = m->flags;
+	if (m->soft == UKEY_SOFT_DIGEST)
+		return CKR_OK;
+	memset(&binfo, 0, sizeof(binfo));
+	rv = ukey_slot_backend_mech_info_unlocked(slot, m->backend, &binfo);
+	if (rv != CKR_OK)
+		return rv;
+	info->ulMinKeySize = binfo.ulMinKeySize;
+	info->ulMaxKeySize = binfo.ulMaxKeySize;
+	/* Only the backend knows whether its keys live in hardware. */
+	info->flags |= binfo.flags & CKF_HW;
+	return CKR_OK;
+}

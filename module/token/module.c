@@ -1,0 +1,206 @@
+/* Module life cycle: C_Initialize / C_Finalize, the fork rule, and loading
+ * the configured backends into slots.
+ *
+ * Fork: a child inherits our memory but must call C_Initialize again; until
+ * then every call answers CKR_CRYPTOKI_NOT_INITIALIZED (ukey_module_check
+ * compares the pid). When the child initialises, the parent's state is
+ * dropped without calling into the backends (drivers' unload(in_child)),
+ * since finalising a vendor library from a child can break the parent. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "token/crypto.h"
+#include "token/handles.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+struct ukey_module ukey_M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Serialises C_Initialize and C_Finalize against each other. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+CK_RV ukey_module_check(void)
+{
+	if (!__atomic_load_n(&ukey_M.initialized, __ATOMIC_ACQUIRE))
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	if (ukey_M.pid != getpid())
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	return CKR_OK;
+}
+
+static CK_RV check_args(const CK_C_INITIALIZE_ARGS *args)
+{
+	if (!args)
+		return CKR_OK;
+	if (args->pReserved)
+		return CKR_ARGUMENTS_BAD;
+	int given = !!args->CreateMutex + !!args->DestroyMutex + !!args->LockMutex + !!args->UnlockMutex;
+	if (given != 0 && given != 4)
+		return CKR_ARGUMENTS_BAD;
+	/* We only use OS threading primitives: callbacks alone cannot do. */
+	if (given == 4 && !(args->flags & CKF_OS_LOCKING_OK))
+		return CKR_CANT_LOCK;
+	return CKR_OK;
+}
+
+static void free_slot(struct ukey_slot *slot)
+{
+	for (CK_ULONG i = 0; i < slot->nobjects; i++)
+		ukey_object_free(slot->objects[i]);
+	free(slot->objects);
+	free(slot->backend_mechs);
+	pthread_mutex_destroy(&slot->dev_lock);
+	free(slot);
+}
+
+/* Drops all state. in_child: the state belongs to the parent process. */
+static void teardown(bool in_child)
+{
+	for (size_t i = 0; i < ukey_M.nslots; i++) {
+		struct ukey_slot *slot = ukey_M.slots[i];
+		ukey_session_close_slot_inlock(slot);
+		free_slot(slot);
+	}
+	free(ukey_M.slots);
+	ukey_M.slots = NULL;
+	ukey_M.nslots = 0;
+	ukey_handle_reset_inlock();
+	for (size_t i = 0; i < ukey_M.nbackends; i++) {
+		struct ukey_backend *b = &ukey_M.backends[i];
+		b->ops->unload(b->drv, in_child);
+		free(b->name);
+	}
+	memset(ukey_M.backends, 0, sizeof(ukey_M.backends));
+	ukey_M.nbackends = 0;
+	ukey_config_free(&ukey_M.conf);
+}
+
+static void load_backends(void)
+{
+	char err[512];
+	const char *path = ukey_config_default_path();
+	if (ukey_config_load(path, &ukey_M.conf, err, sizeof(err)) != 0) {
+		/* The one clear line: the host keeps running with no slots. */
+		ukey_error("configuration not usable, no tokens will be offered: %s", err);
+		return;
+	}
+	if (ukey_M.conf.log)
+		ukey_log_set_default(ukey_M.conf.log);
+	for (size_t i = 0; i < ukey_M.conf.nbackends; i++) {
+		const struct ukey_backend_conf *bc = &ukey_M.conf.backends[i];
+		const struct ukey_driver_ops *ops = ukey_driver_find(bc->driver);
+		void *drv = NULL;
+		if (!ops) {
+			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11)", ukey_M.conf.path,
+				   bc->name, bc->driver);
+			continue;
+		}
+		CK_RV rv = ops->load(bc, &drv);
+		if (rv != CKR_OK) {
+			ukey_error("[backend %s]: cannot load %s (driver %s): 0x%08lx; backend skipped", bc->name,
+				   bc->library, bc->driver, (unsigned long)rv);
+			continue;
+		}
+		struct ukey_backend *b = &ukey_M.backends[ukey_M.nbackends];
+		b->ops = ops;
+		b->drv = drv;
+		b->name = strdup(bc->name);
+		b->thread_safe = ops->thread_safe(drv);
+		/* Each backend owns a range of 256 slot ids, in file order. */
+		b->slot_base = 1 + 0x100 * (CK_SLOT_ID)i;
+		ukey_M.nbackends++;
+		ukey_info("[backend %s]: %s loaded with driver %s", bc->name, bc->library, bc->driver);
+	}
+}
+
+CK_RV ukey_module_initialize(const CK_C_INITIALIZE_ARGS *args)
+{
+	CK_RV rv = check_args(args);
+	if (rv != CKR_OK)
+		return rv;
+	pthread_mutex_lock(&init_lock);
+	if (ukey_M.initialized && ukey_M.pid == getpid()) {
+		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
+		goto out;
+	}
+	if (ukey_M.initialized) {
+		/* A forked child: the locks may have been held by threads that
+		 * do not exist here, so re-create them before anything else. */
+		pthread_mutex_init(&ukey_M.lock, NULL);
+		teardown(true);
+		__atomic_store_n(&ukey_M.initialized, false, __ATOMIC_RELEASE);
+	}
+	ukey_log_init();
+	pthread_cond_init(&ukey_M.event_cond, NULL);
+	ukey_M.pid = getpid();
+	load_backends();
+	ukey_slots_refresh_unlocked();
+	/* Tokens present at C_Initialize are not slot events. */
+	for (size_t i = 0; i < ukey_M.nslots; i++)
+		ukey_M.slots[i]->event_pending = false;
+	__atomic_store_n(&ukey_M.initialized, true, __ATOMIC_RELEASE);
+	ukey_debug("initialised: %zu backend(s), %zu slot(s)", ukey_M.nbackends, ukey_M.nslots);
+out:
+	pthread_mutex_unlock(&init_lock);
+	return rv;
+}
+
+CK_RV ukey_module_finalize(void)
+{
+	CK_RV rv = CKR_OK;
+	pthread_mutex_lock(&init_lock);
+	if (ukey_module_check() != CKR_OK) {
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+		goto out;
+	}
+	ukey_lock();
+	__atomic_store_n(&ukey_M.initialized, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&ukey_M.event_cond);
+	ukey_unlock();
+	/* Give C_WaitForSlotEvent callers the chance to leave before the
+	 * state goes away. */
+	for (int i = 0; i < 200; i++) {
+		ukey_lock();
+		unsigned waiting = ukey_M.waiters;
+		ukey_unlock();
+		if (!waiting)
+			break;
+		usleep(10000);
+	}
+	ukey_lock();
+	teardown(false);
+	ukey_unlock();
+	pthread_cond_destroy(&ukey_M.event_cond);
+out:
+	pthread_mutex_unlock(&init_lock);
+	return rv;
+}
+
+static void pad(CK_UTF8CHAR *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+	if (n > size)
+		n = size;
+	memset(dst, ' ', size);
+	memcpy(dst, src, n);
+}
+
+void ukey_pad_string(CK_UTF8CHAR *dst, size_t size, const char *src)
+{
+	pad(dst, size, src);
+}
+
+CK_RV ukey_module_info(CK_INFO *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->cryptokiVersion.major = CRYPTOKI_VERSION_MAJOR;
+	info->cryptokiVersion.minor = CRYPTOKI_VERSION_MINOR;
+	pad(info->manufacturerID, sizeof(info->manufacturerID), "ukey-pkcs11 project");
+	pad(info->libraryDescription, sizeof(info->libraryDescription), "U-KEY PKCS#11 module");
+	info->libraryVersion.major = 0;
+	info->libraryVersion.minor = 1;
+	return CKR_OK;
+}

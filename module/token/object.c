@@ -1,0 +1,215 @@
+/* Objects seen through a session: attribute reads served from the
+ * inventory cache, writes passed to the driver and then cached, and the key
+ * snapshot that cryptographic operations run with. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "token/handles.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+CK_RV ukey_object_find_inlock(struct ukey_session *s, CK_OBJECT_HANDLE h, struct ukey_object **out)
+{
+	struct ukey_object *obj = ukey_handle_get_inlock(h, UKEY_HANDLE_OBJECT);
+	if (!obj || obj->slot != s->slot)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (obj->is_private && s->slot->login != CKU_USER)
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = obj;
+	return CKR_OK;
+}
+
+/* Session and object under the lock, or the right error. */
+static CK_RV lookup_inlock(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct ukey_session **s,
+			   struct ukey_object **obj)
+{
+	CK_RV rv = ukey_session_find_inlock(h, s);
+	if (rv == CKR_OK)
+		rv = ukey_object_find_inlock(*s, oh, obj);
+	return rv;
+}
+
+/* Fills one template entry from a cached attribute; returns its CKR. */
+static CK_RV serve(const struct ukey_attr *a, CK_ATTRIBUTE *t)
+{
+	if (a->len == CK_UNAVAILABLE_INFORMATION) {
+		t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+		return a->sensitive ? CKR_ATTRIBUTE_SENSITIVE : CKR_ATTRIBUTE_TYPE_INVALID;
+	}
+	if (!t->pValue) {
+		t->ulValueLen = a->len;
+		return CKR_OK;
+	}
+	if (t->ulValueLen < a->len) {
+		t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	if (a->len)
+		memcpy(t->pValue, a->value, a->len);
+	t->ulValueLen = a->len;
+	return CKR_OK;
+}
+
+/* Asks the driver for one attribute the cache has not seen, and caches the
+ * answer unless it is key material. */
+static CK_RV fetch_missing_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_CLASS cls,
+				    CK_OBJECT_HANDLE oh, CK_ATTRIBUTE *t)
+{
+	struct ukey_backend *b = slot->backend;
+	CK_ATTRIBUTE probe = { t->type, NULL, 0 };
+	if (!b->thread_safe)
+		pthread_mutex_lock(&slot->dev_lock);
+	CK_RV rv = b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1);
+	CK_RV vrv = CKR_OK;
+	unsigned char *value = NULL;
+	if (rv == CKR_OK && probe.ulValueLen && probe.ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+		value = malloc(probe.ulValueLen);
+		probe.pValue = value;
+		vrv = value ? b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1) : CKR_HOST_MEMORY;
+	}
+	if (!b->thread_safe)
+		pthread_mutex_unlock(&slot->dev_lock);
+	if (vrv != CKR_OK)
+		rv = vrv;
+	if (rv == CKR_OK || rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) {
+		bool secret = ukey_attr_is_secret(cls, t->type);
+		CK_ULONG len = rv == CKR_OK ? probe.ulValueLen : CK_UNAVAILABLE_INFORMATION;
+		struct ukey_attr tmp = { t->type, len, rv == CKR_ATTRIBUTE_SENSITIVE, value };
+		CK_RV srv = serve(&tmp, t);
+		if (!secret || rv != CKR_OK) {
+			ukey_lock();
+			struct ukey_object *obj = ukey_handle_get_inlock(oh, UKEY_HANDLE_OBJECT);
+			if (obj && obj->ref == ref)
+				ukey_object_attr_set(obj, t->type, value, len, rv == CKR_ATTRIBUTE_SENSITIVE);
+			ukey_unlock();
+		}
+		rv = srv;
+	}
+	if (value)
+		OPENSSL_cleanse(value, probe.ulValueLen);
+	free(value);
+	return rv;
+}
+
+CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	struct ukey_session *s;
+	struct ukey_object *obj;
+	CK_RV rv, result = CKR_OK;
+	CK_ULONG nmiss = 0;
+	CK_ULONG *miss = NULL;
+	struct ukey_slot *slot = NULL;
+	ukey_ref ref = 0;
+	CK_OBJECT_CLASS cls = 0;
+
+	ukey_lock();
+	rv = lookup_inlock(h, oh, &s, &obj);
+	if (rv != CKR_OK)
+		goto out_locked;
+	for (CK_ULONG i = 0; i < n; i++) {
+		const struct ukey_attr *a = ukey_object_attr(obj, tmpl[i].type);
+		CK_RV arv;
+		if (a) {
+			arv = serve(a, &tmpl[i]);
+		} else if (!obj->on_token) {
+			tmpl[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			arv = CKR_ATTRIBUTE_TYPE_INVALID;
+		} else {
+			if (!miss && !(miss = calloc(n, sizeof(*miss)))) {
+				rv = CKR_HOST_MEMORY;
+				goto out_locked;
+			}
+			miss[nmiss++] = i;
+			continue;
+		}
+		if (arv != CKR_OK)
+			result = arv;
+	}
+	slot = obj->slot;
+	ref = obj->ref;
+	cls = obj->cls;
+out_locked:
+	ukey_unlock();
+	for (CK_ULONG k = 0; rv == CKR_OK && k < nmiss; k++) {
+		CK_RV arv = fetch_missing_unlocked(slot, ref, cls, oh, &tmpl[miss[k]]);
+		if (arv == CKR_ATTRIBUTE_SENSITIVE || arv == CKR_ATTRIBUTE_TYPE_INVALID || arv == CKR_BUFFER_TOO_SMALL)
+			result = arv;
+		else if (arv != CKR_OK)
+			rv = arv;
+	}
+	free(miss);
+	return rv != CKR_OK ? rv : result;
+}
+
+CK_RV ukey_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ULONG *size)
+{
+	struct ukey_session *s;
+	struct ukey_object *obj;
+	ukey_lock();
+	CK_RV rv = lookup_inlock(h, oh, &s, &obj);
+	if (rv == CKR_OK) {
+		/* The token's own storage size is not known: report what the
+		 * cached attribute values take. */
+		CK_ULONG total = 0;
+		for (CK_ULONG i = 0; i < obj->nattrs; i++)
+			if (obj->attrs[i].len != CK_UNAVAILABLE_INFORMATION)
+				total += obj->attrs[i].len;
+		*size = total;
+	}
+	ukey_unlock();
+	return rv;
+}
+
+CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *out)
+{
+	struct ukey_session *s;
+	struct ukey_object *obj;
+	memset(out, 0, sizeof(*out));
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK) {
+		rv = ukey_object_find_inlock(s, key, &obj);
+		if (rv == CKR_OBJECT_HANDLE_INVALID)
+			rv = CKR_KEY_HANDLE_INVALID;
+	}
+	if (rv != CKR_OK)
+		goto out;
+	out->cls = obj->cls;
+	if (obj->cls != CKO_PUBLIC_KEY && obj->cls != CKO_PRIVATE_KEY) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (!obj->pub)
+		obj->pub = ukey_pkey_from_object(obj);
+	if (obj->pub && EVP_PKEY_up_ref(obj->pub))
+		out->pub = obj->pub;
+	out->slot = obj->slot;
+	out->ref = obj->ref;
+	out->on_token = obj->on_token;
+	out->key_type = ukey_object_ulong(obj, CKA_KEY_TYPE, (CK_ULONG)-1);
+	out->can_sign = ukey_object_bool(obj, CKA_SIGN, false);
+	out->can_verify = ukey_object_bool(obj, CKA_VERIFY, false);
+	out->can_encrypt = ukey_object_bool(obj, CKA_ENCRYPT, false);
+	out->can_decrypt = ukey_object_bool(obj, CKA_DECRYPT, false);
+	if (out->key_type == CKK_RSA) {
+		const struct ukey_attr *m = ukey_object_attr(obj, CKA_MODULUS);
+		out->bits = m && m->len != CK_UNAVAILABLE_INFORMATION ? m->len * 8 : 0;
+	} else if (out->key_type == CKK_EC) {
+		const struct ukey_attr *p = ukey_object_attr(obj, CKA_EC_PARAMS);
+		if (p && p->len != CK_UNAVAILABLE_INFORMATION)
+			out->bits = ukey_pkey_ec_field_bits(p->value, p->len);
+	}
+out:
+	ukey_unlock();
+	return rv;
+}
+
+void ukey_key_clear(struct ukey_key *key)
+{
+	EVP_PKEY_free(key->pub);
+	memset(key, 0, sizeof(*key));
+}

@@ -1,0 +1,389 @@
+/* Slots and tokens: which devices the backends have, what each token says
+ * about itself, and the driver calls made on behalf of a slot. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "token/crypto.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+#define UKEY_MAX_DEVICES 64
+
+struct ukey_slot *ukey_slot_find_inlock(CK_SLOT_ID id)
+{
+	for (size_t i = 0; i < ukey_M.nslots; i++)
+		if (ukey_M.slots[i]->id == id)
+			return ukey_M.slots[i];
+	return NULL;
+}
+
+static struct ukey_slot *slot_for_device_inlock(struct ukey_backend *b, ukey_dev_id dev)
+{
+	for (size_t i = 0; i < ukey_M.nslots; i++)
+		if (ukey_M.slots[i]->backend == b && ukey_M.slots[i]->dev == dev)
+			return ukey_M.slots[i];
+	return NULL;
+}
+
+static CK_RV lock_device(struct ukey_slot *slot)
+{
+	if (!slot->backend->thread_safe)
+		pthread_mutex_lock(&slot->dev_lock);
+	return CKR_OK;
+}
+
+static void unlock_device(struct ukey_slot *slot)
+{
+	if (!slot->backend->thread_safe)
+		pthread_mutex_unlock(&slot->dev_lock);
+}
+
+/* Reads a device's description and mechanisms, without the table lock. */
+static CK_RV probe_device(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info,
+			  CK_MECHANISM_TYPE **mechs, CK_ULONG *nmechs)
+{
+	CK_ULONG n = 0;
+	CK_RV rv = b->ops->dev_info(b->drv, dev, info);
+	if (rv != CKR_OK)
+		return rv;
+	*mechs = NULL;
+	*nmechs = 0;
+	rv = b->ops->mechanisms(b->drv, dev, NULL, &n);
+	if (rv != CKR_OK)
+		return rv;
+	*mechs = calloc(n ? n : 1, sizeof(**mechs));
+	if (!*mechs)
+		return CKR_HOST_MEMORY;
+	rv = b->ops->mechanisms(b->drv, dev, *mechs, &n);
+	if (rv != CKR_OK) {
+		free(*mechs);
+		*mechs = NULL;
+		return rv;
+	}
+	*nmechs = n;
+	return CKR_OK;
+}
+
+static struct ukey_slot *add_slot_inlock(struct ukey_backend *b, ukey_dev_id dev)
+{
+	CK_SLOT_ID id = b->slot_base;
+	for (size_t i = 0; i < ukey_M.nslots; i++)
+		if (ukey_M.slots[i]->backend == b && ukey_M.slots[i]->id >= id)
+			id = ukey_M.slots[i]->id + 1;
+	struct ukey_slot **grown = realloc(ukey_M.slots, (ukey_M.nslots + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	ukey_M.slots = grown;
+	struct ukey_slot *slot = calloc(1, sizeof(*slot));
+	if (!slot)
+		return NULL;
+	slot->id = id;
+	slot->backend = b;
+	slot->dev = dev;
+	slot->login = UKEY_NO_USER;
+	pthread_mutex_init(&slot->dev_lock, NULL);
+	ukey_M.slots[ukey_M.nslots++] = slot;
+	return slot;
+}
+
+static void refresh_backend(struct ukey_backend *b)
+{
+	ukey_dev_id ids[UKEY_MAX_DEVICES];
+	CK_ULONG n = UKEY_MAX_DEVICES;
+	CK_RV rv = b->ops->devices(b->drv, ids, &n);
+	if (rv != CKR_OK) {
+		ukey_warn("[backend %s]: listing devices failed: 0x%08lx", b->name, (unsigned long)rv);
+		return;
+	}
+	/* Devices that are gone: mark absent, close sessions, forget objects. */
+	ukey_lock();
+	for (size_t i = 0; i < ukey_M.nslots; i++) {
+		struct ukey_slot *slot = ukey_M.slots[i];
+		bool found = false;
+		if (slot->backend != b)
+			continue;
+		for (CK_ULONG k = 0; k < n; k++)
+			found |= ids[k] == slot->dev;
+		if (!found && slot->present) {
+			ukey_info("slot %lu: token removed", (unsigned long)slot->id);
+			slot->present = false;
+			slot->event_pending = true;
+			ukey_session_close_slot_inlock(slot);
+		}
+	}
+	ukey_unlock();
+	for (CK_ULONG k = 0; k < n; k++) {
+		ukey_lock();
+		struct ukey_slot *slot = slot_for_device_inlock(b, ids[k]);
+		bool known = slot && slot->present;
+		ukey_unlock();
+		if (known)
+			continue;
+		struct ukey_dev_info info;
+		CK_MECHANISM_TYPE *mechs;
+		CK_ULONG nmechs;
+		if (probe_device(b, ids[k], &info, &mechs, &nmechs) != CKR_OK)
+			continue;
+		ukey_lock();
+		slot = slot_for_device_inlock(b, ids[k]);
+		if (!slot)
+			slot = add_slot_inlock(b, ids[k]);
+		if (slot) {
+			free(slot->backend_mechs);
+			slot->backend_mechs = mechs;
+			slot->nbackend_mechs = nmechs;
+			slot->info = info;
+			slot->present = true;
+			slot->event_pending = true;
+			slot->inventory_loaded = false;
+			slot->gen_stamp.valid = false;
+			ukey_debug("slot %lu: token '%s' serial %s", (unsigned long)slot->id, info.label, info.serial);
+		} else {
+			free(mechs);
+		}
+		ukey_unlock();
+	}
+}
+
+void ukey_slots_refresh_unlocked(void)
+{
+	for (size_t i = 0; i < ukey_M.nbackends; i++)
+		refresh_backend(&ukey_M.backends[i]);
+}
+
+CK_RV ukey_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count)
+{
+	CK_RV rv = CKR_OK;
+	CK_ULONG n = 0;
+	/* Only the sizing call re-reads the devices, so the second call of a
+	 * two-call sequence sees the same list. */
+	if (!list)
+		ukey_slots_refresh_unlocked();
+	ukey_lock();
+	for (size_t i = 0; i < ukey_M.nslots; i++) {
+		if (token_present && !ukey_M.slots[i]->present)
+			continue;
+		if (list && n < *count)
+			list[n] = ukey_M.slots[i]->id;
+		n++;
+	}
+	if (list && n > *count)
+		rv = CKR_BUFFER_TOO_SMALL;
+	*count = n;
+	ukey_unlock();
+	return rv;
+}
+
+CK_RV ukey_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *info)
+{
+	CK_RV rv = CKR_OK;
+	ukey_lock();
+	struct ukey_slot *slot = ukey_slot_find_inlock(id);
+	if (!slot) {
+		rv = CKR_SLOT_ID_INVALID;
+		goto out;
+	}
+	memset(info, 0, sizeof(*info));
+	ukey_pad_string(info->slotDescription, sizeof(info->slotDescription),
+			slot->info.slot_description[0] ? slot->info.slot_description : "U-KEY slot");
+	ukey_pad_string(info->manufacturerID, sizeof(info->manufacturerID),
+			slot->info.slot_manufacturer[0] ? slot->info.slot_manufacturer : "ukey-pkcs11");
+	info->flags = (slot->info.slot_flags & (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT)) |
+		      (slot->present ? CKF_TOKEN_PRESENT : 0);
+	info->hardwareVersion = slot->info.hardware_version;
+	info->firmwareVersion = slot->info.firmware_version;
+out:
+	ukey_unlock();
+	return rv;
+}
+
+/* The slot, present, for a token-level call; NULL and *rv otherwise. */
+static struct ukey_slot *present_slot_inlock(CK_SLOT_ID id, CK_RV *rv)
+{
+	struct ukey_slot *slot = ukey_slot_find_inlock(id);
+	*rv = !slot ? CKR_SLOT_ID_INVALID : !slot->present ? CKR_TOKEN_NOT_PRESENT : CKR_OK;
+	return *rv == CKR_OK ? slot : NULL;
+}
+
+CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
+{
+	CK_RV rv;
+	struct ukey_dev_info fresh;
+	ukey_lock();
+	struct ukey_slot *slot = present_slot_inlock(id, &rv);
+	ukey_unlock();
+	if (!slot)
+		return rv;
+	/* PIN counters change with every login attempt: ask the device. */
+	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK)
+		return rv;
+	ukey_lock();
+	slot->info = fresh;
+	memset(info, 0, sizeof(*info));
+	ukey_pad_string(info->label, sizeof(info->label), fresh.label);
+	ukey_pad_string(info->manufacturerID, sizeof(info->manufacturerID), fresh.manufacturer);
+	ukey_pad_string(info->model, sizeof(info->model), fresh.model);
+	ukey_pad_string(info->serialNumber, sizeof(info->serialNumber), fresh.serial);
+	/* No clock is offered: utcTime stays blank. */
+	info->flags = fresh.token_flags & ~(CK_FLAGS)CKF_CLOCK_ON_TOKEN;
+	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+	info->ulSessionCount = slot->sessions;
+	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+	info->ulRwSessionCount = slot->rw_sessions;
+	info->ulMaxPinLen = fresh.max_pin_len;
+	info->ulMinPinLen = fresh.min_pin_len;
+	info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	info->hardwareVersion = fresh.hardware_version;
+	info->firmwareVersion = fresh.firmware_version;
+	memset(info->utcTime, ' ', sizeof(info->utcTime));
+	ukey_unlock();
+	return CKR_OK;
+}
+
+CK_RV ukey_slot_mechanisms(CK_SLOT_ID id, CK_MECHANISM_TYPE *list, CK_ULONG *count)
+{
+	CK_RV rv;
+	ukey_lock();
+	struct ukey_slot *slot = present_slot_inlock(id, &rv);
+	if (slot)
+		rv = ukey_mech_list_inlock(slot, list, count);
+	ukey_unlock();
+	return rv;
+}
+
+CK_RV ukey_slot_mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
+{
+	CK_RV rv;
+	ukey_lock();
+	struct ukey_slot *slot = present_slot_inlock(id, &rv);
+	ukey_unlock();
+	if (!slot)
+		return rv;
+	return ukey_mech_info_unlocked(slot, type, info);
+}
+
+bool ukey_slot_backend_has(const struct ukey_slot *slot, CK_MECHANISM_TYPE type)
+{
+	for (CK_ULONG i = 0; i < slot->nbackend_mechs; i++)
+		if (slot->backend_mechs[i] == type)
+			return true;
+	return false;
+}
+
+CK_RV ukey_slot_backend_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type,
+					   CK_MECHANISM_INFO *info)
+{
+	CK_RV rv = lock_device(slot);
+	if (rv != CKR_OK)
+		return rv;
+	rv = slot->backend->ops->mechanism_info(slot->backend->drv, slot->dev, type, info);
+	unlock_device(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	return rv;
+}
+
+void ukey_slot_note_rv_unlocked(struct ukey_slot *slot, CK_RV rv)
+{
+	if (rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT)
+		return;
+	ukey_lock();
+	if (slot->present) {
+		ukey_info("slot %lu: device removed", (unsigned long)slot->id);
+		slot->present = false;
+		slot->event_pending = true;
+		ukey_session_close_slot_inlock(slot);
+	}
+	ukey_unlock();
+}
+
+CK_RV ukey_slot_sign_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
+			      const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
+{
+	CK_RV rv = lock_device(slot);
+	if (rv != CKR_OK)
+		return rv;
+	rv = slot->backend->ops->sign(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
+	unlock_device(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	return rv;
+}
+
+CK_RV ukey_slot_decrypt_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
+				 const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
+{
+	CK_RV rv = lock_device(slot);
+	if (rv != CKR_OK)
+		return rv;
+	rv = slot->backend->ops->decrypt(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
+	unlock_device(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	return rv;
+}
+
+CK_RV ukey_slot_random_unlocked(struct ukey_slot *slot, CK_BYTE *out, CK_ULONG len)
+{
+	CK_RV rv = lock_device(slot);
+	if (rv != CKR_OK)
+		return rv;
+	rv = slot->backend->ops->random(slot->backend->drv, slot->dev, out, len);
+	unlock_device(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	return rv;
+}
+
+static struct ukey_slot *pending_event_inlock(void)
+{
+	for (size_t i = 0; i < ukey_M.nslots; i++)
+		if (ukey_M.slots[i]->event_pending) {
+			ukey_M.slots[i]->event_pending = false;
+			return ukey_M.slots[i];
+		}
+	return NULL;
+}
+
+CK_RV ukey_slot_wait_event(CK_FLAGS flags, CK_SLOT_ID *id)
+{
+	CK_RV rv = CKR_NO_EVENT;
+	ukey_slots_refresh_unlocked();
+	ukey_lock();
+	ukey_M.waiters++;
+	for (;;) {
+		struct ukey_slot *slot = pending_event_inlock();
+		if (slot) {
+			*id = slot->id;
+			rv = CKR_OK;
+			break;
+		}
+		if (flags & CKF_DONT_BLOCK) {
+			rv = CKR_NO_EVENT;
+			break;
+		}
+		if (!ukey_M.initialized) {
+			rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+			break;
+		}
+		/* No backend pushes events yet: poll once a second. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&ukey_M.event_cond, &ukey_M.lock, &ts);
+		if (!ukey_M.initialized) {
+			rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+			break;
+		}
+		ukey_unlock();
+		ukey_slots_refresh_unlocked();
+		ukey_lock();
+	}
+	ukey_M.waiters--;
+	ukey_unlock();
+	return rv;
+}

@@ -1,0 +1,295 @@
+/* Changes to the token made through the module: create, destroy, set
+ * attributes, generate key pairs. Each goes to the driver first, then the
+ * cache is updated and the token's generation bumped so that other
+ * processes reload (inventory.c explains the rule). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "token/crypto.h"
+#include "token/handles.h"
+#include "token/internal.h"
+#include "util/log.h"
+
+static const CK_ATTRIBUTE *tmpl_find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
+{
+	for (CK_ULONG i = 0; i < n; i++)
+		if (t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
+/* CK_BBOOL value of a template attribute, dflt when absent; -1 if malformed. */
+static int tmpl_bool(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type, int dflt)
+{
+	const CK_ATTRIBUTE *a = tmpl_find(t, n, type);
+	if (!a)
+		return dflt;
+	if (a->ulValueLen != sizeof(CK_BBOOL) || !a->pValue)
+		return -1;
+	return *(const CK_BBOOL *)a->pValue ? 1 : 0;
+}
+
+static void note_write_unlocked(struct ukey_slot *slot)
+{
+	char serial[sizeof(slot->info.serial)];
+	ukey_lock();
+	memcpy(serial, slot->info.serial, sizeof(serial));
+	ukey_unlock();
+	ukey_generation_bump(serial);
+	ukey_lock();
+	ukey_generation_record(slot);
+	ukey_unlock();
+}
+
+/* Session checks shared by writes: the slot, read-write for token objects,
+ * user login for private ones. */
+static CK_RV write_access(CK_SESSION_HANDLE h, bool on_token, bool priv, struct ukey_slot **slot)
+{
+	struct ukey_session *s;
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK && on_token && !(s->flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	if (rv == CKR_OK && priv && s->slot->login != CKU_USER)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK)
+		*slot = s->slot;
+	ukey_unlock();
+	return rv;
+}
+
+/* A session object lives in our memory only: cert, data or public key. */
+static CK_RV create_session_object(CK_SESSION_HANDLE h, struct ukey_slot *slot, const CK_ATTRIBUTE *tmpl,
+				   CK_ULONG n, CK_OBJECT_CLASS cls, bool priv, CK_OBJECT_HANDLE *out)
+{
+	static const CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+	CK_RV rv = CKR_OK;
+	if (cls != CKO_CERTIFICATE && cls != CKO_DATA && cls != CKO_PUBLIC_KEY)
+		return CKR_TEMPLATE_INCONSISTENT;
+	struct ukey_object *obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return CKR_HOST_MEMORY;
+	obj->slot = slot;
+	obj->cls = cls;
+	obj->session = h;
+	obj->is_private = priv;
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++)
+		rv = ukey_object_attr_set(obj, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen, false);
+	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_TOKEN))
+		rv = ukey_object_attr_set(obj, CKA_TOKEN, &no, sizeof(no), false);
+	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_PRIVATE))
+		rv = ukey_object_attr_set(obj, CKA_PRIVATE, &no, sizeof(no), false);
+	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_MODIFIABLE))
+		rv = ukey_object_attr_set(obj, CKA_MODIFIABLE, &yes, sizeof(yes), false);
+	if (rv == CKR_OK && cls == CKO_PUBLIC_KEY && !tmpl_find(tmpl, n, CKA_VERIFY))
+		rv = ukey_object_attr_set(obj, CKA_VERIFY, &yes, sizeof(yes), false);
+	if (rv == CKR_OK && cls == CKO_PUBLIC_KEY && !tmpl_find(tmpl, n, CKA_ENCRYPT))
+		rv = ukey_object_attr_set(obj, CKA_ENCRYPT, &yes, sizeof(yes), false);
+	if (rv != CKR_OK) {
+		ukey_object_free(obj);
+		return rv;
+	}
+	ukey_lock();
+	rv = ukey_inventory_add_inlock(slot, obj);
+	if (rv == CKR_OK)
+		*out = obj->handle;
+	ukey_unlock();
+	if (rv != CKR_OK)
+		ukey_object_free(obj);
+	return rv;
+}
+
+/* Reads a new token object back and adds it to the cache. */
+static CK_RV adopt_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_HANDLE *out)
+{
+	struct ukey_object *obj;
+	CK_RV rv = ukey_object_fetch_unlocked(slot, ref, &obj);
+	if (rv != CKR_OK)
+		return rv;
+	ukey_lock();
+	rv = ukey_inventory_add_inlock(slot, obj);
+	if (rv == CKR_OK)
+		*out = obj->handle;
+	ukey_unlock();
+	if (rv != CKR_OK)
+		ukey_object_free(obj);
+	return rv;
+}
+
+CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out)
+{
+	const CK_ATTRIBUTE *c = tmpl_find(tmpl, n, CKA_CLASS);
+	int on_token = tmpl_bool(tmpl, n, CKA_TOKEN, 0);
+	int priv = tmpl_bool(tmpl, n, CKA_PRIVATE, 0);
+	struct ukey_slot *slot = NULL;
+	CK_OBJECT_CLASS cls;
+	ukey_ref ref;
+	CK_RV rv;
+
+	if (!c)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (c->ulValueLen != sizeof(cls) || !c->pValue || on_token < 0 || priv < 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(&cls, c->pValue, sizeof(cls));
+	rv = write_access(h, on_token, priv, &slot);
+	if (rv != CKR_OK)
+		return rv;
+	if (!on_token)
+		return create_session_object(h, slot, tmpl, n, cls, priv, out);
+	rv = slot->backend->ops->create(slot->backend->drv, slot->dev, tmpl, n, &ref);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK)
+		return rv;
+	rv = adopt_unlocked(slot, ref, out);
+	note_write_unlocked(slot);
+	ukey_debug("slot %lu: created object class 0x%lx: 0x%08lx", (unsigned long)slot->id, (unsigned long)cls,
+		   (unsigned long)rv);
+	return rv;
+}
+
+/* Looks the object up and checks the session may change it. */
+static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct ukey_slot **slot,
+			     ukey_ref *ref, bool *on_token)
+{
+	struct ukey_session *s;
+	struct ukey_object *obj;
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK)
+		rv = ukey_object_find_inlock(s, oh, &obj);
+	if (rv == CKR_OK && obj->on_token && !(s->flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	if (rv == CKR_OK) {
+		*slot = obj->slot;
+		*ref = obj->ref;
+		*on_token = obj->on_token;
+	}
+	ukey_unlock();
+	return rv;
+}
+
+CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
+{
+	struct ukey_slot *slot;
+	ukey_ref ref;
+	bool on_token;
+	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	if (rv != CKR_OK)
+		return rv;
+	if (on_token) {
+		rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, ref);
+		ukey_slot_note_rv_unlocked(slot, rv);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	ukey_lock();
+	struct ukey_object *obj = ukey_handle_get_inlock(oh, UKEY_HANDLE_OBJECT);
+	if (obj)
+		ukey_inventory_remove_inlock(slot, obj);
+	ukey_unlock();
+	if (on_token)
+		note_write_unlocked(slot);
+	return CKR_OK;
+}
+
+CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	struct ukey_slot *slot;
+	ukey_ref ref;
+	bool on_token;
+	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	if (rv != CKR_OK)
+		return rv;
+	if (on_token) {
+		rv = slot->backend->ops->set_attrs(slot->backend->drv, slot->dev, ref, tmpl, n);
+		ukey_slot_note_rv_unlocked(slot, rv);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	ukey_lock();
+	struct ukey_object *obj = ukey_handle_get_inlock(oh, UKEY_HANDLE_OBJECT);
+	for (CK_ULONG i = 0; obj && rv == CKR_OK && i < n; i++)
+		if (!ukey_attr_is_secret(obj->cls, tmpl[i].type))
+			rv = ukey_object_attr_set(obj, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen, false);
+	if (obj && obj->pub) {
+		/* Key attributes may have changed: rebuild on next use. */
+		EVP_PKEY_free(obj->pub);
+		obj->pub = NULL;
+	}
+	ukey_unlock();
+	if (on_token)
+		note_write_unlocked(slot);
+	return rv;
+}
+
+/* The template with CKA_TOKEN = TRUE added when the caller left it out
+ * (PKCS#11's default is a session object, which we do not make on devices).
+ * *copy receives what the caller frees. */
+static const CK_ATTRIBUTE *on_token_template(const CK_ATTRIBUTE *t, CK_ULONG *n, CK_ATTRIBUTE **copy)
+{
+	static CK_BBOOL yes = CK_TRUE;
+	*copy = NULL;
+	if (tmpl_find(t, *n, CKA_TOKEN))
+		return t;
+	*copy = calloc(*n + 1, sizeof(**copy));
+	if (!*copy)
+		return NULL;
+	if (*n)
+		memcpy(*copy, t, *n * sizeof(**copy));
+	(*copy)[*n] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	(*n)++;
+	return *copy;
+}
+
+CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_ATTRIBUTE *pub,
+			     CK_ULONG npub, const CK_ATTRIBUTE *priv, CK_ULONG npriv,
+			     CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out)
+{
+	struct ukey_slot *slot = NULL;
+	ukey_ref pub_ref, priv_ref;
+	const struct ukey_mech *m = ukey_mech_lookup(mech->mechanism);
+	if (!m || !(m->flags & CKF_GENERATE_KEY_PAIR))
+		return CKR_MECHANISM_INVALID;
+	/* Keys are generated on the device only, as token objects. */
+	if (tmpl_bool(pub, npub, CKA_TOKEN, 1) != 1 || tmpl_bool(priv, npriv, CKA_TOKEN, 1) != 1)
+		return CKR_TEMPLATE_INCONSISTENT;
+	CK_RV rv = write_access(h, true, true, &slot);
+	if (rv != CKR_OK)
+		return rv;
+	if (!ukey_slot_backend_has(slot, m->backend))
+		return CKR_MECHANISM_INVALID;
+	CK_ATTRIBUTE *pub_copy, *priv_copy;
+	pub = on_token_template(pub, &npub, &pub_copy);
+	priv = on_token_template(priv, &npriv, &priv_copy);
+	rv = pub && priv ? slot->backend->ops->generate_key_pair(slot->backend->drv, slot->dev, mech, pub, npub,
+								 priv, npriv, &pub_ref, &priv_ref)
+			 : CKR_HOST_MEMORY;
+	free(pub_copy);
+	free(priv_copy);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK)
+		return rv;
+	rv = adopt_unlocked(slot, pub_ref, pub_out);
+	if (rv == CKR_OK)
+		rv = adopt_unlocked(slot, priv_ref, priv_out);
+	note_write_unlocked(slot);
+	ukey_info("slot %lu: key pair generated (mechanism 0x%lx): 0x%08lx", (unsigned long)slot->id,
+		  (unsigned long)mech->mechanism, (unsigned long)rv);
+	return rv;
+}
+
+CK_RV ukey_generate_random(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG len)
+{
+	struct ukey_session *s;
+	struct ukey_slot *slot = NULL;
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK)
+		slot = s->slot;
+	ukey_unlock();
+	if (rv != CKR_OK || len == 0)
+		return rv;
+	return ukey_slot_random_unlocked(slot, out, len);
+}

@@ -1,0 +1,148 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/conf.h"
+#include "util/log.h"
+
+struct parse_state {
+	struct ukey_conf *conf;
+	const char *path;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int set_str(char **dst, const char *value)
+{
+	char *copy = strdup(value);
+	if (!copy)
+		return 0;
+	free(*dst);
+	*dst = copy;
+	return 1;
+}
+
+static struct ukey_backend_conf *backend_for(struct parse_state *st, const char *name)
+{
+	struct ukey_conf *c = st->conf;
+	for (size_t i = 0; i < c->nbackends; i++)
+		if (strcmp(c->backends[i].name, name) == 0)
+			return &c->backends[i];
+	if (c->nbackends == UKEY_MAX_BACKENDS)
+		return NULL;
+	struct ukey_backend_conf *b = &c->backends[c->nbackends];
+	memset(b, 0, sizeof(*b));
+	if (!set_str(&b->name, name))
+		return NULL;
+	c->nbackends++;
+	return b;
+}
+
+static int fail(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct parse_state *st, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(st->err, st->errlen, "%s: %s", st->path, what);
+	st->failed = 1;
+	return 0;
+}
+
+/* Debian's libinih is built without INI_HANDLER_LINENO: messages name the
+ * section and key instead of a line number. */
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = user;
+	if (st->failed)
+		return 0;
+	if (strcmp(section, "module") == 0) {
+		if (strcmp(key, "log") == 0)
+			return set_str(&st->conf->log, value);
+		if (strcmp(key, "pin_prompt") == 0)
+			return set_str(&st->conf->pin_prompt, value);
+		ukey_warn("%s: unknown key '%s' in [module] ignored", st->path, key);
+		return 1;
+	}
+	if (strncmp(section, "backend ", 8) == 0 && section[8]) {
+		struct ukey_backend_conf *b = backend_for(st, section + 8);
+		if (!b)
+			return fail(st, "too many backends (at most %d)", UKEY_MAX_BACKENDS);
+		if (strcmp(key, "driver") == 0)
+			return set_str(&b->driver, value);
+		if (strcmp(key, "library") == 0)
+			return set_str(&b->library, value);
+		if (strcmp(key, "application") == 0)
+			return set_str(&b->application, value);
+		ukey_warn("%s: unknown key '%s' in [%s] ignored", st->path, key, section);
+		return 1;
+	}
+	return fail(st, "unknown section [%s]; expected [module] or [backend NAME]", section);
+}
+
+const char *ukey_config_default_path(void)
+{
+	const char *env = secure_getenv("UKEY_PKCS11_CONF");
+	if (env && *env)
+		return env;
+	return UKEY_SYSCONFDIR "/ukey/ukey-pkcs11.conf";
+}
+
+int ukey_config_load(const char *path, struct ukey_conf *conf, char *err, size_t errlen)
+{
+	struct parse_state st = { conf, path, err, errlen, 0 };
+	memset(conf, 0, sizeof(*conf));
+	err[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = ini_parse_file(f, on_entry, &st);
+	fclose(f);
+	if (rc != 0 && !st.failed) {
+		if (rc > 0)
+			snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		else
+			snprintf(err, errlen, "%s: out of memory while parsing", path);
+		st.failed = 1;
+	}
+	for (size_t i = 0; !st.failed && i < conf->nbackends; i++) {
+		struct ukey_backend_conf *b = &conf->backends[i];
+		if (!b->driver)
+			snprintf(err, errlen, "%s: [backend %s] has no 'driver' (p11 or skf)", path, b->name), st.failed = 1;
+		else if (!b->library)
+			snprintf(err, errlen, "%s: [backend %s] has no 'library'", path, b->name), st.failed = 1;
+	}
+	if (!st.failed && conf->nbackends == 0)
+		snprintf(err, errlen, "%s: no [backend NAME] section", path), st.failed = 1;
+	if (!st.failed && !set_str(&conf->path, path))
+		snprintf(err, errlen, "%s: out of memory", path), st.failed = 1;
+	if (st.failed) {
+		ukey_config_free(conf);
+		return -1;
+	}
+	return 0;
+}
+
+void ukey_config_free(struct ukey_conf *conf)
+{
+	for (size_t i = 0; i < conf->nbackends; i++) {
+		free(conf->backends[i].name);
+		free(conf->backends[i].driver);
+		free(conf->backends[i].library);
+		free(conf->backends[i].application);
+	}
+	free(conf->path);
+	free(conf->log);
+	free(conf->pin_prompt);
+	memset(conf, 0, sizeof(*conf));
+}

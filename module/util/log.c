@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+static int log_level = UKEY_LOG_WARN;
+static bool log_from_env;
+
+int ukey_log_parse_level(const char *word)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error", "off" };
+	if (!word)
+		return -1;
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcasecmp(word, names[i]) == 0)
+			return i;
+	if (strcasecmp(word, "warning") == 0)
+		return UKEY_LOG_WARN;
+	return -1;
+}
+
+void ukey_log_init(void)
+{
+	const char *env = secure_getenv("UKEY_LOG");
+	int lvl = ukey_log_parse_level(env);
+	log_from_env = lvl >= 0;
+	log_level = log_from_env ? lvl : UKEY_LOG_WARN;
+	if (env && *env && lvl < 0)
+		ukey_log_write(UKEY_LOG_WARN, __func__,
+			       "UKEY_LOG=%s is not one of debug, info, warn, error, off", env);
+}
+
+void ukey_log_set_default(const char *level)
+{
+	int lvl = ukey_log_parse_level(level);
+	if (lvl < 0) {
+		ukey_warn("config: log = %s is not one of debug, info, warn, error, off", level);
+		return;
+	}
+	if (!log_from_env)
+		log_level = lvl;
+}
+
+bool ukey_log_enabled(enum ukey_log_level level)
+{
+	return (int)level >= log_level && level != UKEY_LOG_OFF;
+}
+
+void ukey_log_write(enum ukey_log_level level, const char *where, const char *fmt, ...)
+{
+	static const char *const tags[] = { "debug", "info", "warning", "error", "" };
+	char msg[1024];
+	va_list ap;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One fprintf per line so lines from several threads do not interleave. */
+	fprintf(stderr, "ukey-pkcs11[%ld] %ld.%03ld %s: %s: %s\n", (long)getpid(),
+		(long)ts.tv_sec, ts.tv_nsec / 1000000, tags[level], where, msg);
+}

@@ -1,0 +1,37 @@
+/* Logging to stderr, level set by UKEY_LOG (debug|info|warn|error|off) or the
+ * config's [module] log key. Never pass a PIN, key material or plaintext here:
+ * log lengths and outcomes instead. */
+#ifndef UKEY_LOG_H
+#define UKEY_LOG_H
+
+#include <stdbool.h>
+
+enum ukey_log_level {
+	UKEY_LOG_DEBUG = 0,
+	UKEY_LOG_INFO = 1,
+	UKEY_LOG_WARN = 2,
+	UKEY_LOG_ERROR = 3,
+	UKEY_LOG_OFF = 4,
+};
+
+/* Reads UKEY_LOG; called from C_Initialize. */
+void ukey_log_init(void);
+/* Applies the config's level unless UKEY_LOG set one (the environment wins). */
+void ukey_log_set_default(const char *level);
+bool ukey_log_enabled(enum ukey_log_level level);
+void ukey_log_write(enum ukey_log_level level, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Parses "debug" etc.; returns -1 when the word is unknown. */
+int ukey_log_parse_level(const char *word);
+
+#define ukey_log_at(lvl, ...)                                              \
+	do {                                                               \
+		if (ukey_log_enabled(lvl))                                 \
+			ukey_log_write(lvl, __func__, __VA_ARGS__);        \
+	} while (0)
+#define ukey_debug(...) ukey_log_at(UKEY_LOG_DEBUG, __VA_ARGS__)
+#define ukey_info(...) ukey_log_at(UKEY_LOG_INFO, __VA_ARGS__)
+#define ukey_warn(...) ukey_log_at(UKEY_LOG_WARN, __VA_ARGS__)
+#define ukey_error(...) ukey_log_at(UKEY_LOG_ERROR, __VA_ARGS__)
+
+#endif
