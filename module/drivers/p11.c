@@ -1,6 +1,6 @@
-/* The p11 driver: loading the backend PKCS#11 library, its devices, the
- * per-device backend sessions, login and PINs, and the private-key
- * operations. Object operations live in p11-objects.c. */
+/* The p11 driver: loading the backend PKCS#11 library, its devices, login
+ * and PINs, and the private-key operations. Backend sessions live in
+ * p11-pool.c, object operations in p11-objects.c. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -11,157 +11,6 @@
 #include "drivers/p11.h"
 #include "util/lock.h"
 #include "util/log.h"
-
-/* ---- error mapping ---- */
-
-/* Backend codes that would mislead our caller. Everything else passes
- * through: the backend speaks PKCS#11 as we do. Session-level codes refer to
- * the backend sessions we manage, which our caller never sees. */
-static const struct {
-	CK_RV backend;
-	CK_RV ours;
-} rv_map[] = {
-	{ CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_ERROR },
-	{ CKR_SESSION_CLOSED, CKR_DEVICE_ERROR },
-	{ CKR_SESSION_COUNT, CKR_DEVICE_MEMORY },
-	{ CKR_SESSION_READ_ONLY, CKR_DEVICE_ERROR },
-	{ CKR_OPERATION_ACTIVE, CKR_DEVICE_ERROR },
-	{ CKR_OPERATION_NOT_INITIALIZED, CKR_DEVICE_ERROR },
-	{ CKR_CRYPTOKI_NOT_INITIALIZED, CKR_DEVICE_ERROR },
-	{ CKR_CRYPTOKI_ALREADY_INITIALIZED, CKR_DEVICE_ERROR },
-	{ CKR_SLOT_ID_INVALID, CKR_DEVICE_REMOVED },
-};
-
-CK_RV ukey_p11_map(const char *fn, CK_RV raw)
-{
-	CK_RV rv = raw;
-	if (raw == CKR_OK)
-		return CKR_OK;
-	if (raw >= CKR_VENDOR_DEFINED)
-		rv = CKR_DEVICE_ERROR;
-	for (size_t i = 0; i < sizeof(rv_map) / sizeof(rv_map[0]); i++)
-		if (rv_map[i].backend == raw)
-			rv = rv_map[i].ours;
-	ukey_debug("backend %s: rv 0x%lx -> 0x%lx", fn, (unsigned long)raw, (unsigned long)rv);
-	return rv;
-}
-
-bool ukey_p11_session_lost(CK_RV raw)
-{
-	return raw == CKR_SESSION_HANDLE_INVALID || raw == CKR_SESSION_CLOSED ||
-	       raw == CKR_DEVICE_REMOVED || raw == CKR_TOKEN_NOT_PRESENT ||
-	       raw == CKR_SLOT_ID_INVALID;
-}
-
-static bool p11_device_gone(CK_RV raw)
-{
-	return raw == CKR_DEVICE_REMOVED || raw == CKR_TOKEN_NOT_PRESENT || raw == CKR_SLOT_ID_INVALID;
-}
-
-/* ---- devices and their sessions ---- */
-
-/* Readers walk the device list without a lock: nodes are only prepended
- * (published with a release store, read with an acquire load) and freed at
- * unload, so the steady-state path takes no lock here. */
-static struct ukey_p11_dev *p11_dev(struct ukey_p11 *p, ukey_dev_id dev)
-{
-	struct ukey_p11_dev *d;
-	for (d = __atomic_load_n(&p->devs, __ATOMIC_ACQUIRE); d; d = d->next)
-		if (d->slot == (CK_SLOT_ID)dev)
-			return d;
-	ukey_mutex_lock(&p->devs_lock);
-	for (d = p->devs; d; d = d->next)
-		if (d->slot == (CK_SLOT_ID)dev)
-			goto out;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		goto out;
-	d->slot = (CK_SLOT_ID)dev;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->pool_lock, NULL);
-	d->next = p->devs;
-	__atomic_store_n(&p->devs, d, __ATOMIC_RELEASE);
-out:
-	ukey_mutex_unlock(&p->devs_lock);
-	return d;
-}
-
-/* RW where the token allows; a write-protected token still serves reads
- * and signatures on a read-only session. */
-static CK_RV p11_open(struct ukey_p11 *p, CK_SLOT_ID slot, CK_SESSION_HANDLE *s)
-{
-	CK_RV raw = UKEY_P11_RAW(p, C_OpenSession, slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-				 NULL, NULL, s);
-	if (raw == CKR_TOKEN_WRITE_PROTECTED)
-		raw = UKEY_P11_RAW(p, C_OpenSession, slot, CKF_SERIAL_SESSION, NULL, NULL, s);
-	return raw;
-}
-
-/* The backend invalidated this device's sessions (removal): forget the
- * handles without closing them, since their numbers may be reused. */
-static void p11_dev_forget_pool(struct ukey_p11_dev *d)
-{
-	ukey_mutex_lock(&d->pool_lock);
-	d->nidle = 0;
-	ukey_mutex_unlock(&d->pool_lock);
-}
-
-CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev **d,
-		      CK_SESSION_HANDLE *s)
-{
-	CK_RV raw;
-	*d = p11_dev(p, dev);
-	if (!*d)
-		return CKR_HOST_MEMORY;
-	ukey_mutex_lock(&(*d)->pool_lock);
-	if ((*d)->nidle > 0) {
-		*s = (*d)->idle[--(*d)->nidle];
-		ukey_mutex_unlock(&(*d)->pool_lock);
-		return CKR_OK;
-	}
-	ukey_mutex_unlock(&(*d)->pool_lock);
-	raw = p11_open(p, (*d)->slot, s);
-	return ukey_p11_map("C_OpenSession", raw);
-}
-
-void ukey_p11_put(struct ukey_p11 *p, struct ukey_p11_dev *d, CK_SESSION_HANDLE s, CK_RV raw,
-		  bool dirty)
-{
-	if (ukey_p11_session_lost(raw)) {
-		if (p11_device_gone(raw))
-			p11_dev_forget_pool(d);
-		return;
-	}
-	if (!dirty && raw != CKR_OPERATION_ACTIVE) {
-		ukey_mutex_lock(&d->pool_lock);
-		if (d->nidle < UKEY_P11_POOL_MAX) {
-			d->idle[d->nidle++] = s;
-			ukey_mutex_unlock(&d->pool_lock);
-			return;
-		}
-		ukey_mutex_unlock(&d->pool_lock);
-	}
-	(void)UKEY_P11_RAW(p, C_CloseSession, s);
-}
-
-static CK_RV p11_anchor_inlock(struct ukey_p11 *p, struct ukey_p11_dev *d)
-{
-	CK_RV raw;
-	if (d->has_anchor)
-		return CKR_OK;
-	raw = p11_open(p, d->slot, &d->anchor);
-	if (raw != CKR_OK)
-		return ukey_p11_map("C_OpenSession", raw);
-	d->has_anchor = true;
-	return CKR_OK;
-}
-
-/* After a call on the anchor: a lost anchor is reopened on next use. */
-static void p11_anchor_check_inlock(struct ukey_p11_dev *d, CK_RV raw)
-{
-	if (ukey_p11_session_lost(raw))
-		d->has_anchor = false;
-}
 
 /* Slot list with two-call sizing; *slots is malloc'ed. */
 static CK_RV p11_slot_list(struct ukey_p11 *p, CK_BBOOL present, CK_SLOT_ID **slots, CK_ULONG *n)
@@ -385,20 +234,20 @@ static CK_RV p11_devices(void *drv, ukey_dev_id *ids, CK_ULONG *count)
 			listed = slots[i] == d->slot;
 		if (listed)
 			continue;
-		p11_dev_forget_pool(d);
+		ukey_p11_dev_forget(d);
 		ukey_mutex_lock(&d->lock);
 		d->has_anchor = false;
 		ukey_mutex_unlock(&d->lock);
 	}
 	/* Present devices keep an anchor session for their login state. */
 	for (CK_ULONG i = 0; i < found; i++) {
-		struct ukey_p11_dev *d = p11_dev(p, slots[i]);
+		struct ukey_p11_dev *d = ukey_p11_dev(p, slots[i]);
 		if (!d) {
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
 		ukey_mutex_lock(&d->lock);
-		(void)p11_anchor_inlock(p, d);
+		(void)ukey_p11_anchor_inlock(p, d);
 		ukey_mutex_unlock(&d->lock);
 	}
 	if (ids && *count < found)
@@ -475,42 +324,42 @@ static CK_RV p11_login(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK_U
 		       CK_ULONG len)
 {
 	struct ukey_p11 *p = drv;
-	struct ukey_p11_dev *d = p11_dev(p, dev);
+	struct ukey_p11_dev *d = ukey_p11_dev(p, dev);
 	CK_RV rv, raw;
 	if (!d)
 		return CKR_HOST_MEMORY;
 	ukey_mutex_lock(&d->lock);
-	rv = p11_anchor_inlock(p, d);
+	rv = ukey_p11_anchor_inlock(p, d);
 	if (rv != CKR_OK)
 		goto out;
 	/* One attempt only: a retry would burn the token's PIN counter. */
 	raw = UKEY_P11_RAW(p, C_Login, d->anchor, user, (CK_UTF8CHAR *)pin, len);
 	if (raw == CKR_USER_ALREADY_LOGGED_IN)
 		raw = CKR_OK;
-	p11_anchor_check_inlock(d, raw);
+	ukey_p11_anchor_check_inlock(d, raw);
 	rv = ukey_p11_map("C_Login", raw);
 out:
 	ukey_mutex_unlock(&d->lock);
-	ukey_debug("slot %lu user %lu, PIN length %lu: rv 0x%lx", (unsigned long)dev,
-		   (unsigned long)user, (unsigned long)len, (unsigned long)rv);
+	/* Not even the PIN's length is logged: it narrows a guess. */
+	ukey_debug("slot %lu user %lu: rv 0x%lx", (unsigned long)dev, (unsigned long)user, (unsigned long)rv);
 	return rv;
 }
 
 static CK_RV p11_logout(void *drv, ukey_dev_id dev)
 {
 	struct ukey_p11 *p = drv;
-	struct ukey_p11_dev *d = p11_dev(p, dev);
+	struct ukey_p11_dev *d = ukey_p11_dev(p, dev);
 	CK_RV rv, raw;
 	if (!d)
 		return CKR_HOST_MEMORY;
 	ukey_mutex_lock(&d->lock);
-	rv = p11_anchor_inlock(p, d);
+	rv = ukey_p11_anchor_inlock(p, d);
 	if (rv != CKR_OK)
 		goto out;
 	raw = UKEY_P11_RAW(p, C_Logout, d->anchor);
 	if (raw == CKR_USER_NOT_LOGGED_IN)
 		raw = CKR_OK;
-	p11_anchor_check_inlock(d, raw);
+	ukey_p11_anchor_check_inlock(d, raw);
 	rv = ukey_p11_map("C_Logout", raw);
 out:
 	ukey_mutex_unlock(&d->lock);
@@ -520,16 +369,16 @@ out:
 static CK_RV p11_init_pin(void *drv, ukey_dev_id dev, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	struct ukey_p11 *p = drv;
-	struct ukey_p11_dev *d = p11_dev(p, dev);
+	struct ukey_p11_dev *d = ukey_p11_dev(p, dev);
 	CK_RV rv, raw;
 	if (!d)
 		return CKR_HOST_MEMORY;
 	ukey_mutex_lock(&d->lock);
-	rv = p11_anchor_inlock(p, d);
+	rv = ukey_p11_anchor_inlock(p, d);
 	if (rv != CKR_OK)
 		goto out;
 	raw = UKEY_P11_RAW(p, C_InitPIN, d->anchor, (CK_UTF8CHAR *)pin, len);
-	p11_anchor_check_inlock(d, raw);
+	ukey_p11_anchor_check_inlock(d, raw);
 	rv = ukey_p11_map("C_InitPIN", raw);
 out:
 	ukey_mutex_unlock(&d->lock);
@@ -542,19 +391,19 @@ static CK_RV p11_set_pin(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK
 			 CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
 {
 	struct ukey_p11 *p = drv;
-	struct ukey_p11_dev *d = p11_dev(p, dev);
+	struct ukey_p11_dev *d = ukey_p11_dev(p, dev);
 	CK_SESSION_INFO si;
 	CK_RV rv, raw;
 	bool so;
 	if (!d)
 		return CKR_HOST_MEMORY;
 	ukey_mutex_lock(&d->lock);
-	rv = p11_anchor_inlock(p, d);
+	rv = ukey_p11_anchor_inlock(p, d);
 	if (rv != CKR_OK)
 		goto out;
 	raw = UKEY_P11_RAW(p, C_GetSessionInfo, d->anchor, &si);
 	if (raw != CKR_OK) {
-		p11_anchor_check_inlock(d, raw);
+		ukey_p11_anchor_check_inlock(d, raw);
 		rv = ukey_p11_map("C_GetSessionInfo", raw);
 		goto out;
 	}
@@ -567,7 +416,7 @@ static CK_RV p11_set_pin(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK
 	}
 	raw = UKEY_P11_RAW(p, C_SetPIN, d->anchor, (CK_UTF8CHAR *)old_pin, old_len,
 			   (CK_UTF8CHAR *)new_pin, new_len);
-	p11_anchor_check_inlock(d, raw);
+	ukey_p11_anchor_check_inlock(d, raw);
 	rv = ukey_p11_map("C_SetPIN", raw);
 out:
 	ukey_mutex_unlock(&d->lock);

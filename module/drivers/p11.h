@@ -7,7 +7,7 @@
 
 extern const struct ukey_driver_ops ukey_driver_p11;
 
-/* ---- private to drivers/p11.c and drivers/p11-objects.c ----
+/* ---- private to drivers/p11.c, p11-pool.c and p11-objects.c ----
  *
  * Backend sessions. PKCS#11 login state belongs to the token and dies with
  * the application's last session, so each device keeps one "anchor" RW
@@ -53,6 +53,17 @@ CK_RV ukey_p11_map(const char *fn, CK_RV raw);
 /* True when the raw code says the session itself is gone. */
 bool ukey_p11_session_lost(CK_RV raw);
 
+/* The device's state, created on first use; NULL when out of memory. */
+struct ukey_p11_dev *ukey_p11_dev(struct ukey_p11 *p, ukey_dev_id dev);
+/* Opens a backend session: RW, or read-only on a write-protected token.
+ * Gives the raw backend code. */
+CK_RV ukey_p11_open(struct ukey_p11 *p, CK_SLOT_ID slot, CK_SESSION_HANDLE *s);
+/* The device left: forget its pooled sessions without closing them. */
+void ukey_p11_dev_forget(struct ukey_p11_dev *d);
+/* Opens the anchor session if it is not open; dev->lock held. */
+CK_RV ukey_p11_anchor_inlock(struct ukey_p11 *p, struct ukey_p11_dev *d);
+/* After a call on the anchor: notes a lost anchor; dev->lock held. */
+void ukey_p11_anchor_check_inlock(struct ukey_p11_dev *d, CK_RV raw);
 /* Borrows a pooled RW session of device dev. */
 CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev **d,
 		      CK_SESSION_HANDLE *s);

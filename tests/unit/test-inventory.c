@@ -1,0 +1,184 @@
+/* The inventory cache rule (token/inventory.c), proved by counting the
+ * driver calls the token model makes. The driver is the real p11 driver
+ * over a real SoftHSM virtual U-KEY; this test only wraps its vtable with
+ * counters, through a link-time seam: it defines ukey_driver_find itself,
+ * so the library's registry is not linked in. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "drivers/p11.h"
+#include "testlib.h"
+#include "token/token.h"
+
+static unsigned get_attrs_calls, objects_calls;
+static struct ukey_driver_ops counting;
+
+static CK_RV count_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	get_attrs_calls++;
+	return ukey_driver_p11.get_attrs(drv, dev, ref, t, n);
+}
+
+static CK_RV count_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count)
+{
+	objects_calls++;
+	return ukey_driver_p11.objects(drv, dev, refs, count);
+}
+
+const struct ukey_driver_ops *ukey_driver_find(const char *name)
+{
+	if (strcmp(name, "p11") != 0)
+		return NULL;
+	counting = ukey_driver_p11;
+	counting.get_attrs = count_get_attrs;
+	counting.objects = count_objects;
+	return &counting;
+}
+
+struct fixture {
+	struct ukt_token tok;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE session;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	CK_ULONG n = 1;
+	char runtime[] = "/tmp/ukey-inv-XXXXXX";
+	if (!f || ukt_vkey_create("rsa", &f->tok) != 0 || !mkdtemp(runtime))
+		return -1;
+	setenv("XDG_RUNTIME_DIR", runtime, 1);
+	if (ukey_module_initialize(NULL) != CKR_OK || ukey_slot_list(true, &f->slot, &n) != CKR_OK || n != 1)
+		return -1;
+	if (ukey_session_open(f->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, &f->session) != CKR_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ukey_module_finalize();
+	ukt_vkey_destroy(&f->tok);
+	free(f);
+	return 0;
+}
+
+static CK_OBJECT_HANDLE find_cert(struct fixture *f, const char *id)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, strlen(id) } };
+	CK_OBJECT_HANDLE h = 0;
+	CK_ULONG n = 0;
+	assert_int_equal(ukey_find_init(f->session, t, 2), CKR_OK);
+	assert_int_equal(ukey_find(f->session, &h, 1, &n), CKR_OK);
+	assert_int_equal(ukey_find_final(f->session), CKR_OK);
+	assert_int_equal(n, 1);
+	return h;
+}
+
+static void test_public_attributes_are_served_from_memory(void **state)
+{
+	struct fixture *f = *state;
+	CK_OBJECT_HANDLE cert = find_cert(f, "\x01");
+	unsigned before = get_attrs_calls;
+	char label[64];
+	for (int i = 0; i < 200; i++) {
+		CK_ATTRIBUTE t[] = { { CKA_LABEL, label, sizeof(label) }, { CKA_VALUE, NULL, 0 } };
+		assert_int_equal(ukey_object_get_attrs(f->session, cert, t, 2), CKR_OK);
+		assert_true(t[1].ulValueLen > 100);
+	}
+	assert_int_equal(get_attrs_calls, before);
+}
+
+static void test_unknown_attribute_is_asked_once_then_cached(void **state)
+{
+	struct fixture *f = *state;
+	CK_OBJECT_HANDLE cert = find_cert(f, "\x01");
+	/* A vendor attribute no cache list holds: NSS asks such things. */
+	CK_ATTRIBUTE t = { CKA_VENDOR_DEFINED | 0x4e53, NULL, 0 };
+	unsigned before = get_attrs_calls;
+	assert_int_equal(ukey_object_get_attrs(f->session, cert, &t, 1), CKR_ATTRIBUTE_TYPE_INVALID);
+	assert_int_equal(t.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	unsigned after_first = get_attrs_calls;
+	assert_true(after_first > before);
+	assert_int_equal(ukey_object_get_attrs(f->session, cert, &t, 1), CKR_ATTRIBUTE_TYPE_INVALID);
+	assert_int_equal(get_attrs_calls, after_first);
+}
+
+static void test_write_through_updates_cache_without_reread(void **state)
+{
+	struct fixture *f = *state;
+	CK_OBJECT_HANDLE cert = find_cert(f, "\x02");
+	char label[] = "renamed certificate";
+	char got[64];
+	CK_ATTRIBUTE set = { CKA_LABEL, label, strlen(label) };
+	assert_int_equal(ukey_object_set_attrs(f->session, cert, &set, 1), CKR_OK);
+	unsigned before = get_attrs_calls, lists = objects_calls;
+	CK_ATTRIBUTE get = { CKA_LABEL, got, sizeof(got) };
+	assert_int_equal(ukey_object_get_attrs(f->session, cert, &get, 1), CKR_OK);
+	assert_int_equal(get.ulValueLen, strlen(label));
+	assert_memory_equal(got, label, strlen(label));
+	/* Our own write bumped the generation but must not trigger a reload. */
+	find_cert(f, "\x02");
+	assert_int_equal(get_attrs_calls, before);
+	assert_int_equal(objects_calls, lists);
+}
+
+static void test_login_reloads_and_brings_private_objects(void **state)
+{
+	struct fixture *f = *state;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_OBJECT_HANDLE keys[4];
+	CK_ULONG n = 0;
+	unsigned lists = objects_calls;
+	assert_int_equal(ukey_find_init(f->session, &t, 1), CKR_OK);
+	assert_int_equal(ukey_find(f->session, keys, 4, &n), CKR_OK);
+	assert_int_equal(ukey_find_final(f->session), CKR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ukey_login(f->session, CKU_USER, (CK_UTF8CHAR *)f->tok.user_pin, strlen(f->tok.user_pin)),
+			 CKR_OK);
+	assert_true(objects_calls > lists);
+	assert_int_equal(ukey_find_init(f->session, &t, 1), CKR_OK);
+	assert_int_equal(ukey_find(f->session, keys, 4, &n), CKR_OK);
+	assert_int_equal(ukey_find_final(f->session), CKR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(ukey_logout(f->session), CKR_OK);
+	/* Their handles die with the logout. */
+	CK_ATTRIBUTE l = { CKA_LABEL, NULL, 0 };
+	assert_int_equal(ukey_object_get_attrs(f->session, keys[0], &l, 1), CKR_OBJECT_HANDLE_INVALID);
+}
+
+static void test_generation_bump_makes_another_instance_reload(void **state)
+{
+	struct fixture *f = *state;
+	unsigned lists = objects_calls;
+	find_cert(f, "\x01");
+	assert_int_equal(objects_calls, lists);
+	/* What another process's write does: replace the generation file. */
+	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; mkdir -p \"${f%%/*}\" && "
+				    "echo other > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"", f->tok.serial), 0);
+	find_cert(f, "\x01");
+	assert_true(objects_calls > lists);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_public_attributes_are_served_from_memory),
+		cmocka_unit_test(test_unknown_attribute_is_asked_once_then_cached),
+		cmocka_unit_test(test_write_through_updates_cache_without_reread),
+		cmocka_unit_test(test_login_reloads_and_brings_private_objects),
+		cmocka_unit_test(test_generation_bump_makes_another_instance_reload),
+	};
+	return cmocka_run_group_tests_name("inventory cache", tests, setup, teardown);
+}
