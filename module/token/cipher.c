@@ -178,6 +178,11 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 	if (!plain)
 		return CKR_HOST_MEMORY;
 	rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
+	/* Our arguments were checked; the backend refusing them means it
+	 * does not support these OAEP parameters (SoftHSM 2.6: SHA-1 only,
+	 * no label). */
+	if (rv == CKR_ARGUMENTS_BAD && op->has_oaep)
+		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv != CKR_OK || plen > k) {
 		rv = rv != CKR_OK ? rv : CKR_DEVICE_ERROR;
 		OPENSSL_cleanse(plain, k);

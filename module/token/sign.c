@@ -53,9 +53,10 @@ static CK_RV check_raw_input(const struct ukey_op *op, CK_ULONG len)
 }
 
 /* What the backend's raw mechanism (or our software verifier) receives:
- * the caller's data for raw entries, else its hash or DigestInfo. */
+ * the caller's data itself for raw entries (*tbsp = data), else its hash or
+ * DigestInfo written to buf (capacity *tbslen). */
 static CK_RV to_be_signed(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, bool oneshot,
-			  unsigned char *tbs, CK_ULONG *tbslen)
+			  unsigned char *buf, const unsigned char **tbsp, CK_ULONG *tbslen)
 {
 	unsigned char hash[EVP_MAX_MD_SIZE];
 	unsigned int hlen = 0;
@@ -65,22 +66,21 @@ static CK_RV to_be_signed(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len,
 		rv = check_raw_input(op, len);
 		if (rv != CKR_OK)
 			return rv;
-		if (len > *tbslen)
-			return CKR_DATA_LEN_RANGE;
-		memcpy(tbs, data, len);
+		*tbsp = data;
 		*tbslen = len;
 		return CKR_OK;
 	}
+	*tbsp = buf;
 	rv = ukey_op_hash(op, data, len, oneshot, hash, &hlen);
 	if (rv != CKR_OK)
 		return rv;
 	if (op->mech->soft == UKEY_SOFT_DIGESTINFO) {
-		rv = ukey_op_digest_info(op, hash, hlen, tbs, tbslen);
+		rv = ukey_op_digest_info(op, hash, hlen, buf, tbslen);
 		if (rv == CKR_OK && *tbslen + 11 > ukey_op_key_bytes(op))
 			rv = CKR_KEY_SIZE_RANGE;
 		return rv;
 	}
-	memcpy(tbs, hash, hlen);
+	memcpy(buf, hash, hlen);
 	*tbslen = hlen;
 	return CKR_OK;
 }
@@ -88,8 +88,9 @@ static CK_RV to_be_signed(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len,
 static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, bool oneshot,
 		      CK_BYTE *sig, CK_ULONG *siglen, bool *finished)
 {
-	unsigned char tbs[UKEY_TBS_MAX];
-	CK_ULONG tbslen = sizeof(tbs), size = sig_size(op), outlen;
+	unsigned char buf[UKEY_TBS_MAX];
+	const unsigned char *tbs = NULL;
+	CK_ULONG tbslen = sizeof(buf), size = sig_size(op), outlen;
 	CK_MECHANISM bmech = { op->mech->backend, NULL, 0 };
 	CK_RV rv;
 
@@ -103,7 +104,7 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 		return CKR_BUFFER_TOO_SMALL;
 	}
 	*finished = true;
-	rv = to_be_signed(op, data, len, oneshot, tbs, &tbslen);
+	rv = to_be_signed(op, data, len, oneshot, buf, &tbs, &tbslen);
 	if (rv != CKR_OK)
 		goto out;
 	if (op->has_pss) {
@@ -112,6 +113,11 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 	}
 	outlen = *siglen;
 	rv = ukey_slot_sign_unlocked(op->key.slot, op->key.ref, &bmech, tbs, tbslen, sig, &outlen);
+	/* Our arguments were checked; the backend refusing them means it
+	 * does not support these PSS parameters (SoftHSM 2.6: MGF1 must use
+	 * the same hash). */
+	if (rv == CKR_ARGUMENTS_BAD && op->has_pss)
+		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv != CKR_OK)
 		goto out;
 	if (op->mech->key_type == CKK_EC && outlen != size) {
@@ -124,7 +130,7 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 	}
 	*siglen = outlen;
 out:
-	OPENSSL_cleanse(tbs, sizeof(tbs));
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return rv;
 }
 
@@ -276,13 +282,14 @@ out:
 static CK_RV verify_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, bool oneshot,
 			const CK_BYTE *sig, CK_ULONG siglen)
 {
-	unsigned char tbs[UKEY_TBS_MAX];
-	CK_ULONG tbslen = sizeof(tbs);
+	unsigned char buf[UKEY_TBS_MAX];
+	const unsigned char *tbs = NULL;
+	CK_ULONG tbslen = sizeof(buf);
 	CK_RV rv;
 
 	if (siglen != sig_size(op))
 		return CKR_SIGNATURE_LEN_RANGE;
-	rv = to_be_signed(op, data, len, oneshot, tbs, &tbslen);
+	rv = to_be_signed(op, data, len, oneshot, buf, &tbs, &tbslen);
 	if (rv != CKR_OK)
 		return rv;
 	switch (op->mech->backend) {
