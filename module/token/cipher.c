@@ -150,6 +150,22 @@ static CK_RV deliver(struct ukey_op *op, CK_BYTE *out, CK_ULONG *outlen, bool *f
 	return CKR_OK;
 }
 
+static CK_RV decrypt_oaep_raw(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, unsigned char *plain,
+			      CK_ULONG *plen)
+{
+	CK_ULONG k = ukey_op_key_bytes(op), emlen = k;
+	CK_MECHANISM raw = { CKM_RSA_X_509, NULL, 0 };
+	unsigned char *em = malloc(k);
+	if (!em)
+		return CKR_HOST_MEMORY;
+	CK_RV rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &raw, in, len, em, &emlen);
+	if (rv == CKR_OK)
+		rv = ukey_oaep_decode(&op->oaep, op->label, em, emlen, k, plain, plen);
+	OPENSSL_cleanse(em, k);
+	free(em);
+	return rv;
+}
+
 static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out,
 			 CK_ULONG *outlen, bool *finished)
 {
@@ -180,9 +196,16 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 	rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
 	/* Our arguments were checked; the backend refusing them means it
 	 * does not support these OAEP parameters (SoftHSM 2.6: SHA-1 only,
-	 * no label). */
-	if (rv == CKR_ARGUMENTS_BAD && op->has_oaep)
+	 * no label): decrypt raw on the device and check the padding here. */
+	if ((rv == CKR_ARGUMENTS_BAD || rv == CKR_MECHANISM_PARAM_INVALID) && op->has_oaep &&
+	    ukey_slot_backend_has(op->key.slot, CKM_RSA_X_509))
+		rv = decrypt_oaep_raw(op, in, len, plain, &plen);
+	else if (rv == CKR_ARGUMENTS_BAD && op->has_oaep)
 		rv = CKR_MECHANISM_PARAM_INVALID;
+	/* SoftHSM reports bad padding as a general error, which consumers
+	 * take as fatal: it is the data that is wrong. */
+	if (rv == CKR_GENERAL_ERROR)
+		rv = CKR_ENCRYPTED_DATA_INVALID;
 	if (rv != CKR_OK || plen > k) {
 		rv = rv != CKR_OK ? rv : CKR_DEVICE_ERROR;
 		OPENSSL_cleanse(plain, k);

@@ -49,6 +49,11 @@ bool ukey_mech_offered(const struct ukey_slot *slot, const struct ukey_mech *m);
 const char *ukey_hash_name(CK_MECHANISM_TYPE hash);
 /* The CKM_SHA* an MGF1 id uses, or 0 when the id is unknown. */
 CK_MECHANISM_TYPE ukey_mgf1_hash(CK_RSA_PKCS_MGF_TYPE mgf);
+/* oaep.c: checks and strips OAEP padding from a raw RSA result (em, emlen
+ * <= k bytes); out has capacity *outlen. CKR_ENCRYPTED_DATA_INVALID when
+ * the padding is wrong. */
+CK_RV ukey_oaep_decode(const CK_RSA_PKCS_OAEP_PARAMS *p, const unsigned char *label, const unsigned char *em,
+		       CK_ULONG emlen, CK_ULONG k, unsigned char *out, CK_ULONG *outlen);
 
 /* One running operation of a session. Built by an *_init, owned by the
  * session between calls, taken out while a call runs (no lock held). */

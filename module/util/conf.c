@@ -18,11 +18,20 @@ struct parse_state {
 	int failed;
 };
 
+/* Debian's libinih only knows ';' inline comments; our examples (and
+ * design.md) also write "key = value   # comment". */
 static int set_str(char **dst, const char *value)
 {
 	char *copy = strdup(value);
 	if (!copy)
 		return 0;
+	for (char *p = copy; *p; p++)
+		if (*p == '#' && (p == copy || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	for (size_t n = strlen(copy); n > 0 && (copy[n - 1] == ' ' || copy[n - 1] == '\t'); n--)
+		copy[n - 1] = '\0';
 	free(*dst);
 	*dst = copy;
 	return 1;
@@ -85,6 +94,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		ukey_warn("%s: unknown key '%s' in [%s] ignored", st->path, key, section);
 		return 1;
 	}
+	if (!*section)
+		return fail(st, "key '%s' is outside any [section] (is a ']' missing above it?)", key);
 	return fail(st, "unknown section [%s]; expected [module] or [backend NAME]", section);
 }
 
@@ -108,11 +119,13 @@ int ukey_config_load(const char *path, struct ukey_conf *conf, char *err, size_t
 	}
 	int rc = ini_parse_file(f, on_entry, &st);
 	fclose(f);
-	if (rc != 0 && !st.failed) {
-		if (rc > 0)
-			snprintf(err, errlen, "%s:%d: syntax error", path, rc);
-		else
-			snprintf(err, errlen, "%s: out of memory while parsing", path);
+	/* A handler refusal also stops the parse with rc > 0: its message
+	 * is the more precise one. */
+	if (rc > 0 && !st.failed) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		st.failed = 1;
+	} else if (rc < 0 && !st.failed) {
+		snprintf(err, errlen, "%s: out of memory while parsing", path);
 		st.failed = 1;
 	}
 	for (size_t i = 0; !st.failed && i < conf->nbackends; i++) {
