@@ -1,0 +1,291 @@
+#include "config.h"
+
+/* Concurrency through the module, initialised with CKF_OS_LOCKING_OK as
+ * browsers do: 8 workers, each with its own sessions on an RSA and an EC
+ * virtual U-KEY, mix C_Sign, C_FindObjects and C_GetAttributeValue while one
+ * more thread opens and closes sessions, for UKEY_THREAD_TEST_SECONDS
+ * (default 10). Every result is checked; signatures are verified with
+ * OpenSSL every VERIFY_EVERY-th signature. Meant to run under TSan too
+ * (tests/integration/threads-tsan.sh). */
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "crypto-check.h"
+#include "testlib.h"
+
+#define WORKERS 8
+#define VERIFY_EVERY 4
+
+struct tokfx {
+	struct ukt_token tok;
+	bool rsa;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE base;
+	EVP_PKEY *pk;
+	unsigned char *cert;     /* CKA_VALUE of the signing certificate */
+	CK_ULONG certlen;
+	CK_ULONG nobjects;       /* objects visible to a logged-in session */
+};
+
+struct worker {
+	pthread_t th;
+	int idx;
+	unsigned long signs, verified, finds, attrs, sessions, errors;
+	char first_error[160];
+};
+
+static CK_FUNCTION_LIST *p11;
+static void *dl;
+static struct tokfx toks[2] = { { .rsa = true }, { .rsa = false } };
+static atomic_bool stop;
+
+static void note_error(struct worker *w, const char *what, CK_RV rv)
+{
+	if (w->errors++ == 0)
+		snprintf(w->first_error, sizeof(w->first_error), "%s: 0x%lx", what, (unsigned long)rv);
+}
+
+static CK_RV count_objects(CK_SESSION_HANDLE s, CK_ULONG *n)
+{
+	CK_OBJECT_HANDLE h[64];
+	CK_ULONG got = 0;
+	CK_RV rv = p11->C_FindObjectsInit(s, NULL, 0), rv2;
+
+	*n = 0;
+	if (rv != CKR_OK)
+		return rv;
+	do {
+		rv = p11->C_FindObjects(s, h, 64, &got);
+		*n += got;
+	} while (rv == CKR_OK && got > 0);
+	rv2 = p11->C_FindObjectsFinal(s);
+	return rv != CKR_OK ? rv : rv2;
+}
+
+static int tok_open(struct tokfx *t)
+{
+	CK_OBJECT_HANDLE h;
+	unsigned char id = 0x01;
+
+	if (ukt_open(p11, &t->tok, false, true, &t->slot, &t->base) != CKR_OK)
+		return -1;
+	t->pk = ukc_cert_pubkey(p11, t->base, &t->tok, 0x01);
+	if (!t->pk || ukt_find_one(p11, t->base, CKO_CERTIFICATE, &id, 1, &h) != CKR_OK ||
+	    ukc_get_attr(p11, t->base, h, CKA_VALUE, &t->cert, &t->certlen) != CKR_OK)
+		return -1;
+	/* Two pairs with certificates at least; seals or a profile may add more. */
+	return count_objects(t->base, &t->nobjects) == CKR_OK && t->nobjects >= 6 ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+
+	(void)state;
+	if (ukt_vkey_create("rsa", &toks[0].tok) != 0 || ukt_vkey_add(&toks[0].tok, "ec", &toks[1].tok) != 0)
+		return -1;
+	if (!(p11 = ukt_module_load(&dl)) || p11->C_Initialize(&args) != CKR_OK)
+		return -1;
+	return tok_open(&toks[0]) == 0 && tok_open(&toks[1]) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (p11)
+		p11->C_Finalize(NULL);
+	for (int i = 1; i >= 0; i--) {
+		EVP_PKEY_free(toks[i].pk);
+		free(toks[i].cert);
+		ukt_vkey_destroy(&toks[i].tok);
+	}
+	return 0;
+}
+
+static void do_sign(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv)
+{
+	static const struct ukc_sigmech rsa = { CKM_SHA256_RSA_PKCS, "", UKC_RSA_PKCS, "SHA256", 0, 0, 0 };
+	static const struct ukc_sigmech ec = { CKM_ECDSA, "", UKC_ECDSA, NULL, 0, 0, 0 };
+	CK_MECHANISM m = { t->rsa ? CKM_SHA256_RSA_PKCS : CKM_ECDSA, NULL, 0 };
+	unsigned char data[64], sig[512];
+	CK_ULONG sl = sizeof(sig);
+	size_t dlen = t->rsa ? sizeof(data) : 32;
+	CK_RV rv;
+
+	ukc_random(data, sizeof(data));
+	rv = p11->C_SignInit(s, &m, priv);
+	if (rv == CKR_OK)
+		rv = p11->C_Sign(s, data, dlen, sig, &sl);
+	if (rv != CKR_OK) {
+		note_error(w, t->rsa ? "RSA sign" : "EC sign", rv);
+		return;
+	}
+	if (w->signs++ % VERIFY_EVERY)
+		return;
+	if (ukc_verify(t->pk, t->rsa ? &rsa : &ec, NULL, data, dlen, sig, sl) != 1)
+		note_error(w, "OpenSSL rejected a signature", 0);
+	else
+		w->verified++;
+}
+
+static void do_find(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s)
+{
+	CK_ULONG n;
+	CK_RV rv = count_objects(s, &n);
+
+	if (rv != CKR_OK || n != t->nobjects)
+		note_error(w, "find objects (rv, or count changed)", rv);
+	else
+		w->finds++;
+}
+
+static void do_attr(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s)
+{
+	unsigned char id = 0x01, *v = NULL;
+	CK_ULONG len = 0;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = ukt_find_one(p11, s, CKO_CERTIFICATE, &id, 1, &h);
+
+	if (rv == CKR_OK)
+		rv = ukc_get_attr(p11, s, h, CKA_VALUE, &v, &len);
+	if (rv != CKR_OK || len != t->certlen || memcmp(v, t->cert, len) != 0)
+		note_error(w, "certificate value", rv);
+	else
+		w->attrs++;
+	free(v);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	CK_SESSION_HANDLE s[2];
+	CK_OBJECT_HANDLE priv[2];
+	unsigned char id = 0x01;
+	unsigned long it;
+
+	for (int i = 0; i < 2; i++) {
+		CK_RV rv = p11->C_OpenSession(toks[i].slot, CKF_SERIAL_SESSION, NULL, NULL, &s[i]);
+
+		if (rv == CKR_OK)
+			rv = ukt_find_one(p11, s[i], CKO_PRIVATE_KEY, &id, 1, &priv[i]);
+		if (rv != CKR_OK) {
+			note_error(w, "open session / find key", rv);
+			return NULL;
+		}
+	}
+	for (it = (unsigned long)w->idx; !atomic_load(&stop); it++) {
+		struct tokfx *t = &toks[it % 2];
+		CK_SESSION_HANDLE ss = s[it % 2];
+
+		switch ((it / 2) % 4) {
+		case 0:
+		case 1:
+			do_sign(w, t, ss, priv[it % 2]);
+			break;
+		case 2:
+			do_find(w, t, ss);
+			break;
+		default:
+			do_attr(w, t, ss);
+		}
+	}
+	p11->C_CloseSession(s[0]);
+	p11->C_CloseSession(s[1]);
+	return NULL;
+}
+
+/* Sessions come and go while the workers use theirs; a logged-in token
+ * must show every new session as logged in. */
+static void *session_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (unsigned long it = 0; !atomic_load(&stop); it++) {
+		struct tokfx *t = &toks[it % 2];
+		CK_SESSION_HANDLE s;
+		CK_SESSION_INFO si;
+		CK_RV rv = p11->C_OpenSession(t->slot, CKF_SERIAL_SESSION | (it & 2 ? CKF_RW_SESSION : 0),
+					      NULL, NULL, &s);
+
+		if (rv != CKR_OK) {
+			note_error(w, "C_OpenSession", rv);
+			continue;
+		}
+		rv = p11->C_GetSessionInfo(s, &si);
+		if (rv != CKR_OK || si.slotID != t->slot ||
+		    si.state != (it & 2 ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS))
+			note_error(w, "C_GetSessionInfo", rv);
+		rv = p11->C_CloseSession(s);
+		if (rv != CKR_OK)
+			note_error(w, "C_CloseSession", rv);
+		else
+			w->sessions++;
+	}
+	return NULL;
+}
+
+static double seconds(void)
+{
+	const char *env = getenv("UKEY_THREAD_TEST_SECONDS");
+	double v = env ? atof(env) : 0;
+
+	return v > 0 ? v : 10.0;
+}
+
+static void test_parallel_sign_find_attributes_and_sessions_give_no_errors(void **state)
+{
+	static struct worker w[WORKERS + 1];
+	struct timespec ts = { 0 };
+	double secs = seconds();
+	unsigned long errors = 0, signs = 0, verified = 0, finds = 0, attrs = 0;
+
+	(void)state;
+	atomic_store(&stop, false);
+	for (int i = 0; i <= WORKERS; i++) {
+		w[i].idx = i;
+		assert_int_equal(pthread_create(&w[i].th, NULL, i < WORKERS ? worker_main : session_main, &w[i]), 0);
+	}
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+	atomic_store(&stop, true);
+	for (int i = 0; i <= WORKERS; i++) {
+		assert_int_equal(pthread_join(w[i].th, NULL), 0);
+		if (w[i].errors)
+			print_message("# thread %d: %lu errors, first: %s\n", i, w[i].errors, w[i].first_error);
+		errors += w[i].errors;
+		signs += w[i].signs;
+		verified += w[i].verified;
+		finds += w[i].finds;
+		attrs += w[i].attrs;
+	}
+	print_message("# %.1f s, %d workers: %lu signatures (%lu verified by OpenSSL), %lu finds, "
+		      "%lu attribute reads, %lu sessions opened/closed, %lu errors\n",
+		      secs, WORKERS, signs, verified, finds, attrs, w[WORKERS].sessions, errors);
+	assert_int_equal(errors, 0);
+	for (int i = 0; i < WORKERS; i++)
+		assert_true(w[i].signs > 0 && w[i].finds > 0 && w[i].attrs > 0);
+	assert_true(w[WORKERS].sessions > 0);
+	assert_true(verified > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parallel_sign_find_attributes_and_sessions_give_no_errors),
+	};
+
+	return cmocka_run_group_tests_name("threads", tests, group_setup, group_teardown);
+}
