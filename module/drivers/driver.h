@@ -50,7 +50,8 @@ struct ukey_driver_ops {
 	const char *name;
 
 	/* Loads the backend named by conf and initialises it. *drv is the
-	 * driver's own state, passed back to every other call. */
+	 * driver's own state, passed back to every other call. On failure it
+	 * logs exactly one error line naming the library and the reason. */
 	CK_RV (*load)(const struct ukey_backend_conf *conf, void **drv);
 	/* Finalises and unloads. in_child: we are in a forked child that never
 	 * initialised the backend itself: drop our state, leave the backend. */

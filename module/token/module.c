@@ -67,6 +67,9 @@ static void teardown(bool in_child)
 	free(ukey_M.slots);
 	ukey_M.slots = NULL;
 	ukey_M.nslots = 0;
+	free(ukey_M.sessions);
+	ukey_M.sessions = NULL;
+	ukey_M.nsessions = 0;
 	ukey_handle_reset_inlock();
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_backend *b = &ukey_M.backends[i];
@@ -100,8 +103,8 @@ static void load_backends(void)
 		}
 		CK_RV rv = ops->load(bc, &drv);
 		if (rv != CKR_OK) {
-			ukey_error("[backend %s]: cannot load %s (driver %s): 0x%08lx; backend skipped", bc->name,
-				   bc->library, bc->driver, (unsigned long)rv);
+			/* The driver logged the one error line, with the reason. */
+			ukey_debug("[backend %s] skipped: 0x%08lx", bc->name, (unsigned long)rv);
 			continue;
 		}
 		struct ukey_backend *b = &ukey_M.backends[ukey_M.nbackends];

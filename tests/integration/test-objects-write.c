@@ -1,0 +1,323 @@
+#include "config.h"
+
+/* Writing objects through the module: C_SetAttributeValue, C_CreateObject
+ * and C_DestroyObject, the refusals of read-only and public sessions, and
+ * that a write made by another process is seen without re-login (the
+ * generation file under $XDG_RUNTIME_DIR/ukey/). Each writing test has a
+ * virtual U-KEY of its own. */
+
+#include <dlfcn.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "objects-common.h"
+
+static struct ukt_token own; /* one per writing test */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (xdg_make() != 0)
+		return -1;
+	return ukt_vkey_create("rsa", &tok) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	ukt_vkey_destroy(&tok);
+	xdg_remove();
+	return 0;
+}
+
+static int own_setup(void **state)
+{
+	(void)state;
+	return ukt_vkey_create("rsa", &own) == 0 ? 0 : -1;
+}
+
+static int own_teardown(void **state)
+{
+	(void)state;
+	p11->C_Finalize(NULL);
+	ukt_vkey_destroy(&own);
+	return 0;
+}
+
+/* Another process started after the change sees the new label and id. */
+static int child_sees_renamed_cert(const unsigned char *newid, size_t idlen, const char *label)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	CK_OBJECT_HANDLE h;
+	char buf[64];
+	CK_ATTRIBUTE a = { CKA_LABEL, buf, sizeof(buf) };
+
+	if (p11->C_Initialize(NULL) != CKR_OK)
+		return 2;
+	if (ukt_open(p11, &own, false, false, &slot, &s) != CKR_OK)
+		return 3;
+	if (ukt_find_one(p11, s, CKO_CERTIFICATE, newid, idlen, &h) != CKR_OK)
+		return 4;
+	if (p11->C_GetAttributeValue(s, h, &a, 1) != CKR_OK)
+		return 5;
+	if (a.ulValueLen != strlen(label) || memcmp(buf, label, a.ulValueLen) != 0)
+		return 6;
+	if (ukt_find_one(p11, s, CKO_CERTIFICATE, id02, 1, &h) != CKR_OBJECT_HANDLE_INVALID)
+		return 7;
+	return p11->C_Finalize(NULL) == CKR_OK ? 0 : 8;
+}
+
+static void test_set_label_and_id_read_back_and_seen_by_another_process(void **state)
+{
+	static const unsigned char newid[] = { 0xab, 0xcd };
+	static const char label[] = "Renamed certificate";
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE cert;
+	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, sizeof(label) - 1 },
+			     { CKA_ID, (void *)newid, sizeof(newid) } };
+	pid_t pid;
+
+	(void)state;
+	s = open_on(&own, true, true);
+	cert = one(s, CKO_CERTIFICATE, id02);
+	assert_int_equal(p11->C_SetAttributeValue(s, cert, t, 2), CKR_OK);
+	assert_attr_eq(s, cert, CKA_LABEL, label, sizeof(label) - 1);
+	assert_attr_eq(s, cert, CKA_ID, newid, sizeof(newid));
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, newid, sizeof(newid)), 1);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id02, 1), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_sees_renamed_cert(newid, sizeof(newid), label));
+	assert_int_equal(wait_child(pid), 0);
+}
+
+static void test_set_attribute_in_ro_session_is_session_read_only(void **state)
+{
+	CK_SESSION_HANDLE s = open_on(&tok, false, true);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01);
+	CK_ATTRIBUTE t = { CKA_LABEL, "Signing certificate", 19 }; /* unchanged value */
+
+	(void)state;
+	assert_int_equal(p11->C_SetAttributeValue(s, cert, &t, 1), CKR_SESSION_READ_ONLY);
+}
+
+static void test_create_certificate_found_read_back_then_destroyed(void **state)
+{
+	static const unsigned char id33[] = { 0x33 };
+	static const char label[] = "Imported CA certificate";
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE ct = CKC_X_509;
+	CK_BBOOL yes = CK_TRUE;
+	unsigned char *der = NULL, *subj = NULL;
+	int derlen, subjlen;
+	FILE *f = fopen(own.ca_cert, "r");
+	X509 *x;
+	CK_SESSION_HANDLE s = open_on(&own, true, true);
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE, found[4];
+	CK_ATTRIBUTE a = { CKA_CLASS, &cls, sizeof(cls) };
+
+	(void)state;
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	derlen = i2d_X509(x, &der);
+	subjlen = i2d_X509_NAME(X509_get_subject_name(x), &subj);
+	assert_true(derlen > 0 && subjlen > 0);
+	{
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },      { CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },      { CKA_VALUE, der, (CK_ULONG)derlen },
+			{ CKA_SUBJECT, subj, (CK_ULONG)subjlen }, { CKA_ID, (void *)id33, 1 },
+			{ CKA_LABEL, (void *)label, sizeof(label) - 1 },
+		};
+		assert_int_equal(p11->C_CreateObject(s, t, 7, &h), CKR_OK);
+	}
+	assert_true(h != CK_INVALID_HANDLE);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 3);
+	assert_int_equal(ukt_find_one(p11, s, CKO_CERTIFICATE, id33, 1, &found[0]), CKR_OK);
+	assert_attr_eq(s, found[0], CKA_VALUE, der, (size_t)derlen);
+	assert_attr_eq(s, found[0], CKA_SUBJECT, subj, (size_t)subjlen);
+	assert_attr_eq(s, found[0], CKA_LABEL, label, sizeof(label) - 1);
+	assert_int_equal(p11->C_DestroyObject(s, found[0]), CKR_OK);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id33, 1), 0);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 2);
+	assert_int_equal(p11->C_GetAttributeValue(s, found[0], &a, 1), CKR_OBJECT_HANDLE_INVALID);
+	OPENSSL_free(der);
+	OPENSSL_free(subj);
+	X509_free(x);
+}
+
+static CK_RV create_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv, CK_OBJECT_HANDLE *h)
+{
+	static const char app[] = "ukey-pkcs11 test";
+	static const unsigned char value[] = { 0x30, 0x03, 0x02, 0x01, 0x2a, 0x00, 0xff };
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &priv, sizeof(priv) },
+		{ CKA_APPLICATION, (void *)app, sizeof(app) - 1 },
+		{ CKA_VALUE, (void *)value, sizeof(value) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+
+	return p11->C_CreateObject(s, t, 6, h);
+}
+
+static CK_ULONG count_data(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *h)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_OBJECT_HANDLE tmp[8];
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_LABEL, (void *)label, strlen(label) } };
+	CK_ULONG n = find(s, t, 2, tmp, 8);
+
+	if (h != NULL && n > 0)
+		*h = tmp[0];
+	return n;
+}
+
+static void test_create_data_object_found_read_back_then_destroyed(void **state)
+{
+	static const unsigned char value[] = { 0x30, 0x03, 0x02, 0x01, 0x2a, 0x00, 0xff };
+	CK_SESSION_HANDLE s = open_on(&own, true, true);
+	CK_OBJECT_HANDLE h, f;
+	CK_OBJECT_CLASS cls;
+	CK_ATTRIBUTE a = { CKA_CLASS, &cls, sizeof(cls) };
+
+	(void)state;
+	assert_int_equal(count_data(s, "test data", NULL), 0);
+	assert_int_equal(create_data(s, "test data", CK_FALSE, &h), CKR_OK);
+	assert_int_equal(count_data(s, "test data", &f), 1);
+	assert_attr_eq(s, f, CKA_APPLICATION, "ukey-pkcs11 test", 16);
+	assert_attr_eq(s, f, CKA_VALUE, value, sizeof(value));
+	assert_attr_eq(s, f, CKA_LABEL, "test data", 9);
+	assert_int_equal(p11->C_DestroyObject(s, f), CKR_OK);
+	assert_int_equal(count_data(s, "test data", NULL), 0);
+	assert_int_equal(p11->C_GetAttributeValue(s, f, &a, 1), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(p11->C_DestroyObject(s, f), CKR_OBJECT_HANDLE_INVALID);
+}
+
+static void test_create_in_ro_session_is_session_read_only(void **state)
+{
+	CK_SESSION_HANDLE s = open_on(&own, false, true);
+	CK_OBJECT_HANDLE h;
+
+	(void)state;
+	assert_int_equal(create_data(s, "ro data", CK_FALSE, &h), CKR_SESSION_READ_ONLY);
+	assert_int_equal(count_data(s, "ro data", NULL), 0);
+}
+
+static void test_create_private_data_without_login_is_user_not_logged_in(void **state)
+{
+	CK_SESSION_HANDLE s = open_on(&own, true, false);
+	CK_OBJECT_HANDLE h;
+
+	(void)state;
+	assert_int_equal(create_data(s, "private data", CK_TRUE, &h), CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)own.user_pin, strlen(own.user_pin)),
+			 CKR_OK);
+	assert_int_equal(count_data(s, "private data", NULL), 0);
+}
+
+static void test_destroy_invalid_handle_is_object_handle_invalid(void **state)
+{
+	CK_SESSION_HANDLE s = open_on(&own, true, true);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01), ro_cert;
+	CK_SESSION_HANDLE ro;
+	CK_SLOT_ID slot;
+
+	(void)state;
+	assert_int_equal(p11->C_DestroyObject(s, CK_INVALID_HANDLE), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(p11->C_DestroyObject(s, cert + 0x100000), CKR_OBJECT_HANDLE_INVALID);
+	/* token objects cannot be destroyed from a read-only session */
+	assert_int_equal(ukt_open(p11, &own, false, false, &slot, &ro), CKR_OK);
+	ro_cert = one(ro, CKO_CERTIFICATE, id01);
+	assert_int_equal(p11->C_DestroyObject(ro, ro_cert), CKR_SESSION_READ_ONLY);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 2);
+}
+
+/* Process B: its own C_Initialize, logs in, creates or destroys "from B". */
+static int process_b(bool create)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	CK_OBJECT_HANDLE h;
+
+	if (p11->C_Initialize(NULL) != CKR_OK)
+		return 2;
+	if (ukt_open(p11, &own, true, true, &slot, &s) != CKR_OK)
+		return 3;
+	if (create && create_data(s, "from B", CK_FALSE, &h) != CKR_OK)
+		return 4;
+	if (!create) {
+		CK_OBJECT_CLASS cls = CKO_DATA;
+		CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_LABEL, "from B", 6 } };
+		CK_ULONG n = 0;
+
+		if (p11->C_FindObjectsInit(s, t, 2) != CKR_OK || p11->C_FindObjects(s, &h, 1, &n) != CKR_OK ||
+		    p11->C_FindObjectsFinal(s) != CKR_OK || n != 1)
+			return 5;
+		if (p11->C_DestroyObject(s, h) != CKR_OK)
+			return 6;
+	}
+	return p11->C_Finalize(NULL) == CKR_OK ? 0 : 7;
+}
+
+static void test_object_created_by_another_process_is_seen_without_relogin(void **state)
+{
+	static const unsigned char value[] = { 0x30, 0x03, 0x02, 0x01, 0x2a, 0x00, 0xff };
+	CK_SESSION_HANDLE s = open_on(&own, false, false);
+	CK_OBJECT_HANDLE h;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(count_data(s, "from B", NULL), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(process_b(true));
+	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(count_data(s, "from B", &h), 1);
+	assert_attr_eq(s, h, CKA_VALUE, value, sizeof(value));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(process_b(false));
+	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(count_data(s, "from B", NULL), 0);
+}
+
+#define SHARED(f) cmocka_unit_test_setup_teardown(f, shared_setup, fin_teardown)
+#define OWN(f) cmocka_unit_test_setup_teardown(f, own_setup, own_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		OWN(test_set_label_and_id_read_back_and_seen_by_another_process),
+		SHARED(test_set_attribute_in_ro_session_is_session_read_only),
+		OWN(test_create_certificate_found_read_back_then_destroyed),
+		OWN(test_create_data_object_found_read_back_then_destroyed),
+		OWN(test_create_in_ro_session_is_session_read_only),
+		OWN(test_create_private_data_without_login_is_user_not_logged_in),
+		OWN(test_destroy_invalid_handle_is_object_handle_invalid),
+		OWN(test_object_created_by_another_process_is_seen_without_relogin),
+	};
+	void *handle;
+	int rc;
+
+	p11 = ukt_module_load(&handle);
+	if (p11 == NULL)
+		return 1;
+	rc = cmocka_run_group_tests_name("objects-write", tests, group_setup, group_teardown);
+	dlclose(handle);
+	return rc;
+}
