@@ -52,6 +52,8 @@ struct ukey_object {
 	struct ukey_attr *attrs;
 	CK_ULONG nattrs;
 	EVP_PKEY *pub;               /* public key built from cached attributes, lazily */
+	bool pub_tried;              /* pub was built (or found impossible) once */
+	CK_ULONG key_bits;           /* modulus or curve field bits; 0 until known */
 };
 
 enum ukey_op_kind {

@@ -183,8 +183,12 @@ CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *o
 		rv = CKR_KEY_HANDLE_INVALID;
 		goto out;
 	}
-	if (!obj->pub)
+	/* Built once per object: a sign init must not pay for OpenSSL key or
+	 * curve construction (design: the hot path stays cheap). */
+	if (!obj->pub_tried) {
 		obj->pub = ukey_pkey_from_object(obj);
+		obj->pub_tried = true;
+	}
 	if (obj->pub && EVP_PKEY_up_ref(obj->pub))
 		out->pub = obj->pub;
 	out->slot = obj->slot;
@@ -195,14 +199,15 @@ CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *o
 	out->can_verify = ukey_object_bool(obj, CKA_VERIFY, false);
 	out->can_encrypt = ukey_object_bool(obj, CKA_ENCRYPT, false);
 	out->can_decrypt = ukey_object_bool(obj, CKA_DECRYPT, false);
-	if (out->key_type == CKK_RSA) {
+	if (!obj->key_bits && out->key_type == CKK_RSA) {
 		const struct ukey_attr *m = ukey_object_attr(obj, CKA_MODULUS);
-		out->bits = m && m->len != CK_UNAVAILABLE_INFORMATION ? m->len * 8 : 0;
-	} else if (out->key_type == CKK_EC) {
+		obj->key_bits = m && m->len != CK_UNAVAILABLE_INFORMATION ? m->len * 8 : 0;
+	} else if (!obj->key_bits && out->key_type == CKK_EC) {
 		const struct ukey_attr *p = ukey_object_attr(obj, CKA_EC_PARAMS);
 		if (p && p->len != CK_UNAVAILABLE_INFORMATION)
-			out->bits = ukey_pkey_ec_field_bits(p->value, p->len);
+			obj->key_bits = ukey_pkey_ec_field_bits(p->value, p->len);
 	}
+	out->bits = obj->key_bits;
 out:
 	ukey_unlock();
 	return rv;

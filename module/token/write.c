@@ -213,10 +213,12 @@ CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 	for (CK_ULONG i = 0; obj && rv == CKR_OK && i < n; i++)
 		if (!ukey_attr_is_secret(obj->cls, tmpl[i].type))
 			rv = ukey_object_attr_set(obj, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen, false);
-	if (obj && obj->pub) {
+	if (obj) {
 		/* Key attributes may have changed: rebuild on next use. */
 		EVP_PKEY_free(obj->pub);
 		obj->pub = NULL;
+		obj->pub_tried = false;
+		obj->key_bits = 0;
 	}
 	ukey_unlock();
 	if (on_token)
