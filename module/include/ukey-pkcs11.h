@@ -1,8 +1,10 @@
 /* ukey-pkcs11: public constants for consumers of the ukey-pkcs11 module.
  *
- * The module speaks standard PKCS#11 2.40. This header adds what a consumer
- * needs beyond the standard: the CKA_APPLICATION value of seal data objects.
- * Vendor-defined SM2/SM3 mechanisms are added here by the SKF backend work. */
+ * The module speaks standard PKCS#11 2.40. PKCS#11 (up to 3.2) has no
+ * SM2/SM3 values, so these vendor-defined ones follow the most widely shared
+ * public convention, the one TASS and Sansec HSMs use and several vendor
+ * headers repeat (the "CKM_VENDOR_DEFINED + 0x8000" family for SM2); see
+ * docs/mechanisms.md for the sources and the exact semantics. */
 #ifndef UKEY_PKCS11_H
 #define UKEY_PKCS11_H
 
@@ -11,5 +13,28 @@
 
 /* Manufacturer ID reported in CK_INFO. */
 #define UKEY_MODULE_MANUFACTURER "ukey-pkcs11"
+
+/* Key type of SM2 keys. Their CKA_EC_PARAMS is the sm2p256v1 curve OID
+ * (1.2.156.10197.1.301) and CKA_EC_POINT the DER OCTET STRING of the
+ * uncompressed point, exactly as for CKK_EC. */
+#define CKK_SM2 0x80000004UL
+
+/* SM2 key pair generation (on the device, in a new container). */
+#define CKM_SM2_KEY_PAIR_GEN 0x80008001UL
+/* SM2 signature over a 32-byte value e that the caller computed
+ * (e = SM3(Z || M), GM/T 0009). Output r || s, 32 bytes each. */
+#define CKM_SM2 0x80008000UL
+/* SM3 hash with the GM/T 0009 Z value, then SM2 signature. The signer ID is
+ * "1234567812345678" unless the parameter gives another (CK_BYTE array,
+ * at most 8191 bytes). Output r || s. */
+#define CKM_SM3_SM2 0x80008100UL
+/* SM2 public-key encryption / private-key decryption. Ciphertext in the
+ * GM/T 0009 order C1 || C3 || C2 with C1 = 0x04 || X || Y. */
+#define CKM_SM2_ENCRYPT 0x80008200UL
+/* SM3 digest. */
+#define CKM_SM3 0x80000005UL
+
+/* The default SM2 signer ID (GM/T 0009). */
+#define UKEY_SM2_DEFAULT_ID "1234567812345678"
 
 #endif
