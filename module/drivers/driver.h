@@ -44,6 +44,12 @@ struct ukey_dev_info {
 	CK_FLAGS slot_flags;     /* CKF_REMOVABLE_DEVICE, CKF_HW_SLOT */
 	CK_ULONG min_pin_len;
 	CK_ULONG max_pin_len;
+	/* Exact PIN retry counters where the backend tells them (SKF
+	 * SKF_GetPINInfo); -1 when it only gives the CKF_*_PIN_* flags (p11). */
+	long user_retries_left;
+	long user_retries_max;
+	long so_retries_left;
+	long so_retries_max;
 };
 
 struct ukey_driver_ops {

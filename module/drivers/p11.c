@@ -300,6 +300,9 @@ static CK_RV p11_dev_info(void *drv, ukey_dev_id dev, struct ukey_dev_info *info
 	info->slot_flags = si.flags & (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT);
 	info->min_pin_len = ti.ulMinPinLen;
 	info->max_pin_len = ti.ulMaxPinLen;
+	/* PKCS#11 gives only the COUNT_LOW / FINAL_TRY / LOCKED flags. */
+	info->user_retries_left = info->user_retries_max = -1;
+	info->so_retries_left = info->so_retries_max = -1;
 	return CKR_OK;
 }
 
