@@ -118,16 +118,20 @@ vkey_make() {
 	CA=$(sed -n 's/^ca_cert=//p' "$dir/vkey.info")
 }
 
-# p11 ARGS...: pkcs11-tool through the module under test. The preload only
-# reaches this one program, so the sanitizer pass does not leak-check
-# openssl or the shell; tests/lsan-pkcs11-tool.supp says what pkcs11-tool
-# itself leaks; matching it needs the slow unwinder, as libcrypto has no
-# frame pointers.
+# p11 ARGS...: pkcs11-tool through the module under test. In the sanitizer
+# pass the ASan runtime is preloaded into this one program so it can load
+# the instrumented module: memory errors in the module are caught here.
+# Leak checking is off for it: pkcs11-tool 0.23 itself leaks (decoded
+# certificate names on -O, and 1 byte per private key listed after login;
+# both also seen with valgrind against SoftHSM directly, no ukey module
+# involved), and LSan can only suppress by a frame anywhere in the stack,
+# which for a stripped binary would hide the module's leaks too. The
+# module's own leaks are checked by the C tests, which run with leak
+# detection and no suppression.
 p11() {
 	if [ -n "${UKEY_TEST_PRELOAD:-}" ]; then
 		LD_PRELOAD=$UKEY_TEST_PRELOAD \
-		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0 \
-		LSAN_OPTIONS=suppressions=$UKEY_TOP_SRCDIR/tests/lsan-pkcs11-tool.supp:print_suppressions=0 \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 			pkcs11-tool --module "$MODULE" "$@"
 	else
 		pkcs11-tool --module "$MODULE" "$@"
