@@ -115,11 +115,7 @@ static CK_RV p11_load(const struct ukey_backend_conf *conf, void **drv)
 	struct ukey_p11 *p = NULL;
 	CK_C_GetFunctionList get_list;
 	CK_RV rv = CKR_GENERAL_ERROR, raw;
-	int flags = RTLD_NOW | RTLD_LOCAL;
-#ifndef UKEY_SANITIZERS
-	/* Vendor libraries often carry their own OpenSSL: bind them to it. */
-	flags |= RTLD_DEEPBIND;
-#endif
+	int flags = ukey_dlopen_flags(conf);
 	*drv = NULL;
 	if (!conf || !conf->library || !*conf->library) {
 		ukey_error("backend %s: no library configured", conf && conf->name ? conf->name : "?");

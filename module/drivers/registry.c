@@ -4,9 +4,11 @@
 
 #include "drivers/driver.h"
 #include "drivers/p11.h"
+#include "drivers/skf.h"
 
 static const struct ukey_driver_ops *const drivers[] = {
 	&ukey_driver_p11,
+	&ukey_driver_skf,
 };
 
 const struct ukey_driver_ops *ukey_driver_find(const char *name)

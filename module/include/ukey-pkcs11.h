@@ -28,8 +28,9 @@
  * "1234567812345678" unless the parameter gives another (CK_BYTE array,
  * at most 8191 bytes). Output r || s. */
 #define CKM_SM3_SM2 0x80008100UL
-/* SM2 public-key encryption / private-key decryption. Ciphertext in the
- * GM/T 0009 order C1 || C3 || C2 with C1 = 0x04 || X || Y. */
+/* SM2 public-key encryption / private-key decryption. The ciphertext is the
+ * DER SM2Cipher of GM/T 0009 (SEQUENCE { x INTEGER, y INTEGER, hash OCTET
+ * STRING (32), ciphertext OCTET STRING }), as OpenSSL's pkeyutl writes it. */
 #define CKM_SM2_ENCRYPT 0x80008200UL
 /* SM3 digest. */
 #define CKM_SM3 0x80000005UL

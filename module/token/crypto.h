@@ -11,12 +11,14 @@
 #include <openssl/evp.h>
 
 #include "token/internal.h"
+#include "ukey-pkcs11.h"
 
 /* What token/ does in software before the backend mechanism runs. */
 enum ukey_soft {
 	UKEY_SOFT_NONE,        /* raw: the caller's input goes to the backend as is */
 	UKEY_SOFT_DIGESTINFO,  /* hash, then DER DigestInfo (RSA PKCS#1 v1.5) */
 	UKEY_SOFT_HASH,        /* hash only (PSS, ECDSA) */
+	UKEY_SOFT_SM2_Z,       /* SM3 over the GM/T 0009 Z, then the message (SM3-SM2) */
 	UKEY_SOFT_DIGEST,      /* a digest mechanism: all software, no backend */
 	UKEY_SOFT_KEYGEN,      /* listed only; the core generates through the driver */
 };
@@ -25,7 +27,7 @@ struct ukey_mech {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_TYPE backend;   /* backend mechanism required (raw one) */
 	const char *digest;          /* OpenSSL digest name hashed in software, or NULL */
-	CK_KEY_TYPE key_type;        /* CKK_RSA, CKK_EC, or (CK_KEY_TYPE)-1 for digests */
+	CK_KEY_TYPE key_type;        /* CKK_RSA, CKK_EC, CKK_SM2, or (CK_KEY_TYPE)-1 for digests */
 	CK_FLAGS flags;              /* CKF_SIGN | CKF_VERIFY | ... as reported */
 	enum ukey_soft soft;
 	CK_MECHANISM_TYPE hash;      /* CKM_SHA256 etc. for hashing entries, else 0 */
@@ -54,6 +56,27 @@ CK_MECHANISM_TYPE ukey_mgf1_hash(CK_RSA_PKCS_MGF_TYPE mgf);
  * the padding is wrong. */
 CK_RV ukey_oaep_decode(const CK_RSA_PKCS_OAEP_PARAMS *p, const unsigned char *label, const unsigned char *em,
 		       CK_ULONG emlen, CK_ULONG k, unsigned char *out, CK_ULONG *outlen);
+
+/* ---- sm2.c: SM2 helpers (GM/T 0009) ---- */
+#define UKEY_SM2_FIELD_BYTES 32      /* sm2p256v1 is the only SM2 curve */
+#define UKEY_SM2_ID_MAX 8191         /* ENTL is the ID length in bits, 16 bits */
+/* True when a DER OID (CKA_EC_PARAMS) names the sm2p256v1 curve. */
+bool ukey_sm2_is_curve(const unsigned char *params, size_t len);
+/* True when the EVP_PKEY is an OpenSSL "SM2" key (not ECDSA on the curve). */
+bool ukey_sm2_pkey_is_sm2(EVP_PKEY *pkey);
+/* Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) of the public key. */
+CK_RV ukey_sm2_z(EVP_PKEY *pub, const unsigned char *id, size_t idlen, unsigned char z[UKEY_SM2_FIELD_BYTES]);
+/* Verifies a raw r||s signature (64 bytes) over a 32-byte e. */
+CK_RV ukey_sm2_verify_e(EVP_PKEY *pub, const unsigned char *e, size_t elen, const unsigned char *sig,
+			size_t siglen);
+/* Plaintext length of a DER SM2Cipher (the length of its ciphertext
+ * OCTET STRING); CKR_ENCRYPTED_DATA_INVALID when it is not one. */
+CK_RV ukey_sm2_cipher_plain_len(const unsigned char *der, size_t len, CK_ULONG *plen);
+/* For CKK_EC/CKK_SM2 key snapshots: sets key_type to CKK_SM2 for a CKK_EC
+ * key on the SM2 curve, and gives an SM2 private key without CKA_EC_POINT
+ * the public key of the public-key object or certificate with its CKA_ID.
+ * Takes the table lock only when the snapshot lacks a public key. */
+void ukey_sm2_key_complete(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE handle, struct ukey_key *key);
 
 /* One running operation of a session. Built by an *_init, owned by the
  * session between calls, taken out while a call runs (no lock held). */

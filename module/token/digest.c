@@ -1,4 +1,4 @@
-/* C_Digest*: SHA-1 and SHA-2 in software with OpenSSL, offered on every
+/* C_Digest*: SHA-1, SHA-2 and SM3 in software with OpenSSL, offered on every
  * slot whatever the backend has. A one-shot C_Digest after C_DigestUpdate
  * ends the operation with CKR_OPERATION_NOT_INITIALIZED, as signing does. */
 #include "config.h"

@@ -2,7 +2,11 @@
  * mechanism it needs; what we add in software (hashing, DigestInfo) lets a
  * backend that only signs digests offer the whole hash-and-sign family, so
  * every hash-and-sign entry goes raw through the backend, even where the
- * backend has the combined mechanism itself (SoftHSM 2.6 lacks ECDSA-SHA*). */
+ * backend has the combined mechanism itself (SoftHSM 2.6 lacks ECDSA-SHA*).
+ *
+ * SM2/SM3 numbers are vendor-defined (module/include/ukey-pkcs11.h,
+ * docs/mechanisms.md): SM3-SM2 hashes Z || M with SM3 in software and signs
+ * the 32-byte e with the backend's raw CKM_SM2, as ECDSA-SHA* do. */
 #include "config.h"
 
 #include <string.h>
@@ -38,17 +42,23 @@ static const struct ukey_mech mech_table[] = {
 	{ CKM_ECDSA_SHA256, CKM_ECDSA, "SHA256", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA256 },
 	{ CKM_ECDSA_SHA384, CKM_ECDSA, "SHA384", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA384 },
 	{ CKM_ECDSA_SHA512, CKM_ECDSA, "SHA512", CKK_EC, SV | EC_FLAGS, UKEY_SOFT_HASH, CKM_SHA512 },
+	/* SM2 (GM/T 0009): raw e in, r||s out; SM3 over Z || M; DER SM2Cipher */
+	{ CKM_SM2, CKM_SM2, NULL, CKK_SM2, SV, UKEY_SOFT_NONE, 0 },
+	{ CKM_SM3_SM2, CKM_SM2, "SM3", CKK_SM2, SV, UKEY_SOFT_SM2_Z, CKM_SM3 },
+	{ CKM_SM2_ENCRYPT, CKM_SM2_ENCRYPT, NULL, CKK_SM2, ED, UKEY_SOFT_NONE, 0 },
 	/* digests: software only, offered on every slot */
 	{ CKM_SHA_1, 0, "SHA1", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA_1 },
 	{ CKM_SHA224, 0, "SHA224", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA224 },
 	{ CKM_SHA256, 0, "SHA256", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA256 },
 	{ CKM_SHA384, 0, "SHA384", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA384 },
 	{ CKM_SHA512, 0, "SHA512", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SHA512 },
+	{ CKM_SM3, 0, "SM3", NOKEY, CKF_DIGEST, UKEY_SOFT_DIGEST, CKM_SM3 },
 	/* key-pair generation: listed here, done by the core through the driver */
 	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, CKK_RSA, CKF_GENERATE_KEY_PAIR,
 	  UKEY_SOFT_KEYGEN, 0 },
 	{ CKM_EC_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN, NULL, CKK_EC, CKF_GENERATE_KEY_PAIR | EC_FLAGS,
 	  UKEY_SOFT_KEYGEN, 0 },
+	{ CKM_SM2_KEY_PAIR_GEN, CKM_SM2_KEY_PAIR_GEN, NULL, CKK_SM2, CKF_GENERATE_KEY_PAIR, UKEY_SOFT_KEYGEN, 0 },
 };
 
 #define MECH_COUNT (sizeof(mech_table) / sizeof(mech_table[0]))
@@ -110,6 +120,9 @@ CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK
 		return rv;
 	info->ulMinKeySize = binfo.ulMinKeySize;
 	info->ulMaxKeySize = binfo.ulMaxKeySize;
+	/* SM2 has one curve; SKF libraries report sizes inconsistently. */
+	if (m->key_type == CKK_SM2)
+		info->ulMinKeySize = info->ulMaxKeySize = 8 * UKEY_SM2_FIELD_BYTES;
 	/* Only the backend knows whether its keys live in hardware. */
 	info->flags |= binfo.flags & CKF_HW;
 	return CKR_OK;

@@ -11,6 +11,7 @@
 
 #include "token/crypto.h"
 #include "util/log.h"
+#include "util/ossl.h"
 
 static const struct {
 	CK_MECHANISM_TYPE hash;
@@ -22,6 +23,8 @@ static const struct {
 	{ CKM_SHA256, "SHA256", CKG_MGF1_SHA256 },
 	{ CKM_SHA384, "SHA384", CKG_MGF1_SHA384 },
 	{ CKM_SHA512, "SHA512", CKG_MGF1_SHA512 },
+	/* SM3 has no MGF1 id: no PKCS#11 standard defines one. */
+	{ CKM_SM3, "SM3", 0 },
 };
 
 const char *ukey_hash_name(CK_MECHANISM_TYPE hash)
@@ -35,9 +38,16 @@ const char *ukey_hash_name(CK_MECHANISM_TYPE hash)
 CK_MECHANISM_TYPE ukey_mgf1_hash(CK_RSA_PKCS_MGF_TYPE mgf)
 {
 	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
-		if (hashes[i].mgf == mgf)
+		if (hashes[i].mgf != 0 && hashes[i].mgf == mgf)
 			return hashes[i].hash;
 	return 0;
+}
+
+/* Hashes RSA PSS/OAEP parameters may name: SHA-1 and SHA-2 only, what
+ * PKCS#11 and the backends define (RSA with SM3 has no PKCS#11 form). */
+static bool rsa_hash_ok(CK_MECHANISM_TYPE hash)
+{
+	return hash != CKM_SM3 && ukey_hash_name(hash) != NULL;
 }
 
 void ukey_op_free(enum ukey_op_kind kind, struct ukey_op *op)
@@ -65,7 +75,7 @@ static CK_RV op_parse_pss(struct ukey_op *op, const CK_MECHANISM *mech)
 
 	if (!p || mech->ulParameterLen != sizeof(*p))
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (!ukey_hash_name(p->hashAlg) || !ukey_mgf1_hash(p->mgf))
+	if (!rsa_hash_ok(p->hashAlg) || !ukey_mgf1_hash(p->mgf))
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* The hash-and-sign entries fix the hash; a different one would sign
 	 * something other than what the mechanism promises. */
@@ -82,7 +92,7 @@ static CK_RV op_parse_oaep(struct ukey_op *op, const CK_MECHANISM *mech)
 
 	if (!p || mech->ulParameterLen != sizeof(*p))
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (!ukey_hash_name(p->hashAlg) || !ukey_mgf1_hash(p->mgf))
+	if (!rsa_hash_ok(p->hashAlg) || !ukey_mgf1_hash(p->mgf))
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (p->source != 0 && p->source != CKZ_DATA_SPECIFIED)
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -107,6 +117,14 @@ static CK_RV op_parse_params(struct ukey_op *op, const CK_MECHANISM *mech)
 		return op_parse_pss(op, mech);
 	if (op->mech->type == CKM_RSA_PKCS_OAEP)
 		return op_parse_oaep(op, mech);
+	if (op->mech->soft == UKEY_SOFT_SM2_Z) {
+		/* The signer ID: none (length 0) means the GM/T 0009 default. */
+		if (mech->ulParameterLen == 0)
+			return CKR_OK;
+		if (!mech->pParameter || mech->ulParameterLen > UKEY_SM2_ID_MAX)
+			return CKR_MECHANISM_PARAM_INVALID;
+		return CKR_OK;
+	}
 	/* Everything else takes no parameters. */
 	if (mech->pParameter || mech->ulParameterLen)
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -148,6 +166,32 @@ static CK_RV op_check_key(const struct ukey_op *op)
 	}
 }
 
+/* SM3-SM2: hashes Z first, so Update and one-shot both end up with
+ * e = SM3(Z || M). Z needs the signer's public key, also when signing. */
+static CK_RV op_feed_z(struct ukey_op *op, const CK_MECHANISM *mech)
+{
+	const unsigned char *id = (const unsigned char *)UKEY_SM2_DEFAULT_ID;
+	size_t idlen = sizeof(UKEY_SM2_DEFAULT_ID) - 1;
+	unsigned char z[UKEY_SM2_FIELD_BYTES];
+	CK_RV rv;
+
+	if (!op->key.pub) {
+		ukey_warn("SM3-SM2 needs the signer's public key (CKA_EC_POINT), which the key lacks");
+		return CKR_KEY_TYPE_INCONSISTENT;
+	}
+	if (mech->ulParameterLen > 0) {
+		id = mech->pParameter;
+		idlen = mech->ulParameterLen;
+	}
+	rv = ukey_sm2_z(op->key.pub, id, idlen, z);
+	/* The ID was checked already: only a non-SM2 public key is left. */
+	if (rv == CKR_ARGUMENTS_BAD)
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+	if (rv == CKR_OK && !EVP_DigestUpdate(op->mdctx, z, sizeof(z)))
+		rv = CKR_FUNCTION_FAILED;
+	return rv;
+}
+
 static CK_FLAGS kind_flag(enum ukey_op_kind kind)
 {
 	switch (kind) {
@@ -174,6 +218,8 @@ CK_RV ukey_op_prepare(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECH
 		rv = ukey_key_get(h, key, &op->key);
 		if (rv != CKR_OK)
 			goto out;
+		/* SM2 keys may come as CKK_EC on the SM2 curve. */
+		ukey_sm2_key_complete(h, key, &op->key);
 	}
 	op->mech = ukey_mech_lookup(mech->mechanism);
 	if (!op->mech || !(op->mech->flags & kind_flag(kind))) {
@@ -195,12 +241,17 @@ CK_RV ukey_op_prepare(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECH
 	if (rv != CKR_OK)
 		goto out;
 	if (op->mech->digest) {
-		op->md = EVP_MD_fetch(NULL, op->mech->digest, NULL);
+		op->md = EVP_MD_fetch(ukey_ossl_ctx(), op->mech->digest, NULL);
 		op->mdctx = EVP_MD_CTX_new();
 		if (!op->md || !op->mdctx || !EVP_DigestInit_ex(op->mdctx, op->md, NULL)) {
 			rv = CKR_FUNCTION_FAILED;
 			goto out;
 		}
+	}
+	if (op->mech->soft == UKEY_SOFT_SM2_Z) {
+		rv = op_feed_z(op, mech);
+		if (rv != CKR_OK)
+			goto out;
 	}
 	if (kind != UKEY_OP_DIGEST && ukey_op_key_bytes(op) == 0) {
 		ukey_warn("key of unknown size");
@@ -229,6 +280,9 @@ CK_RV ukey_op_start(CK_SESSION_HANDLE h, enum ukey_op_kind kind, struct ukey_op 
 CK_ULONG ukey_op_key_bytes(const struct ukey_op *op)
 {
 	CK_ULONG bits = op->key.bits;
+	/* One curve, 256 bits; ukey_key_get sizes only RSA and EC keys. */
+	if (op->key.key_type == CKK_SM2)
+		return UKEY_SM2_FIELD_BYTES;
 	if (bits == 0 && op->key.pub)
 		bits = (CK_ULONG)EVP_PKEY_get_bits(op->key.pub);
 	return (bits + 7) / 8;

@@ -1,6 +1,10 @@
 /* Public keys rebuilt from cached attributes, so verification and
  * public-key encryption run in software without asking the device. Input
- * comes from the backend and may be malformed: every failure gives NULL. */
+ * comes from the backend and may be malformed: every failure gives NULL.
+ *
+ * Keys on the SM2 curve (CKK_SM2, and CKK_EC with the sm2p256v1 OID as some
+ * vendors store them) become OpenSSL "SM2" keys, never "EC" ones: with an
+ * "EC" key OpenSSL would verify ECDSA, not SM2. */
 #include "config.h"
 
 #include <openssl/asn1.h>
@@ -12,6 +16,8 @@
 #include <openssl/x509.h>
 
 #include "token/internal.h"
+#include "ukey-pkcs11.h"
+#include "util/ossl.h"
 
 /* The value of a usable cached attribute, or NULL. */
 static const struct ukey_attr *attr_value(const struct ukey_object *obj, CK_ATTRIBUTE_TYPE type)
@@ -25,7 +31,7 @@ static const struct ukey_attr *attr_value(const struct ukey_object *obj, CK_ATTR
 static EVP_PKEY *pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(ukey_ossl_ctx(), type, NULL);
 	EVP_PKEY *pkey = NULL;
 
 	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
@@ -98,8 +104,11 @@ CK_ULONG ukey_pkey_ec_field_bits(const unsigned char *params, size_t len)
  * tokens store the bare point. The DER form is tried first and kept only
  * when its content has the length of an uncompressed point, because a bare
  * point can happen to parse as DER. */
-static EVP_PKEY *pkey_ec(const struct ukey_object *obj)
+static EVP_PKEY *pkey_ec(const struct ukey_object *obj, bool sm2_type)
 {
+	static const unsigned char sm2_oid[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d };
+	static const struct ukey_attr sm2_params = { CKA_EC_PARAMS, sizeof(sm2_oid), false,
+						     (unsigned char *)sm2_oid };
 	const struct ukey_attr *params = attr_value(obj, CKA_EC_PARAMS);
 	const struct ukey_attr *point = attr_value(obj, CKA_EC_POINT);
 	ASN1_OCTET_STRING *os = NULL;
@@ -110,11 +119,14 @@ static EVP_PKEY *pkey_ec(const struct ukey_object *obj)
 	CK_ULONG bits;
 	int nid;
 
+	/* CKK_SM2 implies the curve; some SKF-backed tokens leave it out. */
+	if (!params && sm2_type)
+		params = &sm2_params;
 	if (!params || !point)
 		goto out;
 	nid = ec_params_nid(params->value, params->len);
 	bits = ukey_pkey_ec_field_bits(params->value, params->len);
-	if (nid == NID_undef || bits == 0)
+	if (nid == NID_undef || bits == 0 || (sm2_type && nid != NID_sm2))
 		goto out;
 	want = 1 + 2 * ((bits + 7) / 8);
 	pt = point->value;
@@ -133,7 +145,7 @@ static EVP_PKEY *pkey_ec(const struct ukey_object *obj)
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, ptlen))
 		goto out;
 	/* fromdata decodes the point onto the curve and refuses one off it. */
-	pkey = pkey_fromdata("EC", bld);
+	pkey = pkey_fromdata(nid == NID_sm2 ? "SM2" : "EC", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
 	ASN1_OCTET_STRING_free(os);
@@ -150,9 +162,12 @@ static EVP_PKEY *pkey_cert(const struct ukey_object *obj)
 	if (!v || ukey_object_ulong(obj, CKA_CERTIFICATE_TYPE, CKC_X_509) != CKC_X_509)
 		return NULL;
 	p = v->value;
-	x509 = d2i_X509(NULL, &p, (long)v->len);
-	if (x509)
-		pkey = X509_get_pubkey(x509);
+	/* Decoded in the module's context, so the key it yields is too. */
+	x509 = X509_new_ex(ukey_ossl_ctx(), NULL);
+	if (x509 && d2i_X509(&x509, &p, (long)v->len))
+		pkey = X509_get_pubkey(x509);   /* OpenSSL 3 decodes an SM2 SPKI as "SM2" */
+	else
+		x509 = NULL;                    /* d2i_X509 freed it on failure */
 	X509_free(x509);
 	return pkey;
 }
@@ -170,7 +185,9 @@ EVP_PKEY *ukey_pkey_from_object(const struct ukey_object *obj)
 		case CKK_RSA:
 			return pkey_rsa(obj);
 		case CKK_EC:
-			return pkey_ec(obj);
+			return pkey_ec(obj, false);
+		case CKK_SM2:
+			return pkey_ec(obj, true);
 		default:
 			return NULL;
 		}

@@ -1,6 +1,7 @@
 /* C_Sign* and C_Verify*. Signing hashes and pads in software and sends the
  * raw result to the backend's raw mechanism; verification runs entirely in
- * software on the key's public part.
+ * software on the key's public part. SM3-SM2 works as ECDSA-SHA* does:
+ * op.c fed Z into the SM3 context at init, so the hash here is e.
  *
  * After an Update, a one-shot C_Sign/C_Verify ends the operation with
  * CKR_OPERATION_NOT_INITIALIZED (what SoftHSM 2.6 does). Update or Final on
@@ -17,13 +18,15 @@
 
 #include "token/crypto.h"
 #include "util/log.h"
+#include "util/ossl.h"
 
 #define UKEY_TBS_MAX (EVP_MAX_MD_SIZE + 32)   /* a hash, or a DigestInfo around one */
 
 static CK_ULONG sig_size(const struct ukey_op *op)
 {
 	CK_ULONG n = ukey_op_key_bytes(op);
-	return op->mech->key_type == CKK_EC ? 2 * n : n;
+	/* ECDSA and SM2 give r||s, each the field size. */
+	return op->mech->key_type == CKK_RSA ? n : 2 * n;
 }
 
 static bool is_raw(const struct ukey_op *op)
@@ -47,6 +50,9 @@ static CK_RV check_raw_input(const struct ukey_op *op, CK_ULONG len)
 		return len == (CK_ULONG)EVP_MD_get_size(md) ? CKR_OK : CKR_DATA_LEN_RANGE;
 	case CKM_ECDSA:
 		return len > 0 && len <= EVP_MAX_MD_SIZE ? CKR_OK : CKR_DATA_LEN_RANGE;
+	case CKM_SM2:
+		/* e is an SM3 value; the device signs exactly 32 bytes. */
+		return len == UKEY_SM2_FIELD_BYTES ? CKR_OK : CKR_DATA_LEN_RANGE;
 	default:
 		return CKR_MECHANISM_INVALID;
 	}
@@ -120,10 +126,10 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv != CKR_OK)
 		goto out;
-	if (op->mech->key_type == CKK_EC && outlen != size) {
+	if (op->mech->key_type != CKK_RSA && outlen != size) {
 		/* r||s halves must each be the field size; anything else is a
 		 * backend speaking another format (DER). */
-		ukey_error("backend ECDSA signature of %lu bytes, expected %lu", (unsigned long)outlen,
+		ukey_error("backend ECDSA/SM2 signature of %lu bytes, expected %lu", (unsigned long)outlen,
 			   (unsigned long)size);
 		rv = CKR_DEVICE_ERROR;
 		goto out;
@@ -206,7 +212,7 @@ CK_RV ukey_sign_final(CK_SESSION_HANDLE h, CK_BYTE *sig, CK_ULONG *siglen)
 static CK_RV verify_rsa_pkcs1(const struct ukey_op *op, const unsigned char *tbs, CK_ULONG tbslen,
 			      const CK_BYTE *sig, CK_ULONG siglen)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key.pub, NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
 	unsigned char rec[2048];
 	size_t reclen = sizeof(rec);
 	CK_RV rv = CKR_FUNCTION_FAILED;
@@ -229,9 +235,9 @@ out:
 static CK_RV verify_rsa_pss(const struct ukey_op *op, const unsigned char *tbs, CK_ULONG tbslen,
 			    const CK_BYTE *sig, CK_ULONG siglen)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key.pub, NULL);
-	EVP_MD *md = EVP_MD_fetch(NULL, ukey_hash_name(op->pss.hashAlg), NULL);
-	EVP_MD *mgf = EVP_MD_fetch(NULL, ukey_hash_name(ukey_mgf1_hash(op->pss.mgf)), NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
+	EVP_MD *md = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(op->pss.hashAlg), NULL);
+	EVP_MD *mgf = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(ukey_mgf1_hash(op->pss.mgf)), NULL);
 	CK_RV rv = CKR_FUNCTION_FAILED;
 
 	if (!ctx || !md || !mgf || EVP_PKEY_verify_init(ctx) <= 0 ||
@@ -255,7 +261,7 @@ out:
 static CK_RV verify_ecdsa(const struct ukey_op *op, const unsigned char *tbs, CK_ULONG tbslen,
 			  const CK_BYTE *sig, CK_ULONG siglen)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key.pub, NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	BIGNUM *r = BN_bin2bn(sig, (int)(siglen / 2), NULL);
 	BIGNUM *s = BN_bin2bn(sig + siglen / 2, (int)(siglen / 2), NULL);
@@ -299,6 +305,8 @@ static CK_RV verify_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, b
 		return verify_rsa_pss(op, tbs, tbslen, sig, siglen);
 	case CKM_ECDSA:
 		return verify_ecdsa(op, tbs, tbslen, sig, siglen);
+	case CKM_SM2:
+		return ukey_sm2_verify_e(op->key.pub, tbs, tbslen, sig, siglen);
 	default:
 		return CKR_MECHANISM_INVALID;
 	}
