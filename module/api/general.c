@@ -10,6 +10,7 @@
 CK_RV ukey_C_Initialize(CK_VOID_PTR init_args)
 {
 	CK_RV rv;
+	UKEY_MARK();
 	rv = ukey_module_initialize((const CK_C_INITIALIZE_ARGS *)init_args);
 	UKEY_LEAVE(rv);
 	return rv;
@@ -18,6 +19,7 @@ CK_RV ukey_C_Initialize(CK_VOID_PTR init_args)
 CK_RV ukey_C_Finalize(CK_VOID_PTR reserved)
 {
 	CK_RV rv;
+	UKEY_MARK();
 	UKEY_CHECK_ARG(reserved == NULL);
 	rv = ukey_module_finalize();
 out:

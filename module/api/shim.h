@@ -7,6 +7,7 @@
 #ifndef UKEY_API_SHIM_H
 #define UKEY_API_SHIM_H
 
+#include <openssl/err.h>
 #include <p11-kit/pkcs11.h>
 
 #include "api/functions.h"
@@ -19,8 +20,15 @@ UKEY_PKCS11_FUNCTIONS(UKEY_DECLARE_IMPL, UKEY_DECLARE_NONE)
 #undef UKEY_DECLARE_IMPL
 #undef UKEY_DECLARE_NONE
 
+/* OpenSSL errors raised inside the module are the module's: they become a
+ * CK_RV and must not stay on the host program's error queue (an OpenSSL
+ * host would take them for its own). UKEY_MARK opens that scope and
+ * UKEY_LEAVE closes it; every entry point runs UKEY_MARK first. */
+#define UKEY_MARK() ERR_set_mark()
+
 #define UKEY_ENTER()                                  \
 	do {                                          \
+		UKEY_MARK();                          \
 		rv = ukey_module_check();             \
 		if (rv != CKR_OK)                     \
 			goto out;                     \
@@ -36,6 +44,7 @@ UKEY_PKCS11_FUNCTIONS(UKEY_DECLARE_IMPL, UKEY_DECLARE_NONE)
 
 #define UKEY_LEAVE(rv)                                                      \
 	do {                                                                \
+		ERR_pop_to_mark();                                          \
 		if ((rv) != CKR_OK)                                         \
 			ukey_debug("-> 0x%08lx", (unsigned long)(rv));      \
 	} while (0)

@@ -1,6 +1,8 @@
-/* C_Encrypt and C_Decrypt with RSA (PKCS#1 v1.5 and OAEP). Encryption
- * needs only the public key and runs in software; decryption goes to the
- * device. Both are one-shot only, as PKCS#11 allows for RSA. */
+/* C_Encrypt and C_Decrypt with RSA (PKCS#1 v1.5 and OAEP) and SM2.
+ * Encryption needs only the public key and runs in software; decryption goes
+ * to the device. Both are one-shot only, as PKCS#11 allows for RSA. SM2
+ * ciphertexts are the DER SM2Cipher of GM/T 0009, which is what OpenSSL
+ * writes and what the device is handed unchanged. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "token/crypto.h"
 #include "util/log.h"
+#include "util/ossl.h"
 
 static CK_RV oaep_hash_len(const struct ukey_op *op, CK_ULONG *hlen)
 {
@@ -40,8 +43,8 @@ static CK_RV max_plaintext(const struct ukey_op *op, CK_ULONG k, CK_ULONG *max)
 
 static CK_RV set_oaep(EVP_PKEY_CTX *ctx, const struct ukey_op *op)
 {
-	EVP_MD *md = EVP_MD_fetch(NULL, ukey_hash_name(op->oaep.hashAlg), NULL);
-	EVP_MD *mgf = EVP_MD_fetch(NULL, ukey_hash_name(ukey_mgf1_hash(op->oaep.mgf)), NULL);
+	EVP_MD *md = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(op->oaep.hashAlg), NULL);
+	EVP_MD *mgf = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(ukey_mgf1_hash(op->oaep.mgf)), NULL);
 	unsigned char *label = NULL;
 	CK_RV rv = CKR_FUNCTION_FAILED;
 
@@ -63,6 +66,43 @@ out:
 	return rv;
 }
 
+/* SM2: OpenSSL's size query gives the DER bound for this input length
+ * (x and y may encode one byte shorter, so the result can be smaller). */
+static CK_RV encrypt_sm2(const struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out,
+			 CK_ULONG *outlen, bool *finished)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
+	size_t bound = 0, olen;
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	*finished = true;
+	if (!ukey_sm2_pkey_is_sm2(op->key.pub)) {
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+		goto out;
+	}
+	/* An empty C2 carries nothing and some devices refuse it. */
+	if (len == 0) {
+		rv = CKR_DATA_LEN_RANGE;
+		goto out;
+	}
+	if (!ctx || EVP_PKEY_encrypt_init(ctx) <= 0 || EVP_PKEY_encrypt(ctx, NULL, &bound, in, len) <= 0)
+		goto out;
+	if (!out || *outlen < bound) {
+		rv = out ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+		*finished = false;
+		*outlen = (CK_ULONG)bound;
+		goto out;
+	}
+	olen = *outlen;
+	if (EVP_PKEY_encrypt(ctx, out, &olen, in, len) <= 0)
+		goto out;
+	*outlen = (CK_ULONG)olen;
+	rv = CKR_OK;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return rv;
+}
+
 static CK_RV encrypt_run(const struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out,
 			 CK_ULONG *outlen, bool *finished)
 {
@@ -71,6 +111,8 @@ static CK_RV encrypt_run(const struct ukey_op *op, const CK_BYTE *in, CK_ULONG l
 	size_t olen;
 	CK_RV rv;
 
+	if (op->mech->backend == CKM_SM2_ENCRYPT)
+		return encrypt_sm2(op, in, len, out, outlen, finished);
 	*finished = false;
 	if (!out) {
 		*outlen = k;
@@ -89,7 +131,7 @@ static CK_RV encrypt_run(const struct ukey_op *op, const CK_BYTE *in, CK_ULONG l
 		goto out;
 	}
 	rv = CKR_FUNCTION_FAILED;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key.pub, NULL);
+	ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
 	if (!ctx || EVP_PKEY_encrypt_init(ctx) <= 0)
 		goto out;
 	if (op->has_oaep) {
@@ -166,6 +208,48 @@ static CK_RV decrypt_oaep_raw(struct ukey_op *op, const CK_BYTE *in, CK_ULONG le
 	return rv;
 }
 
+/* SM2: the plaintext is exactly as long as the SM2Cipher's ciphertext
+ * OCTET STRING, so the size query is exact and the DER is checked before
+ * the device sees it. */
+static CK_RV decrypt_sm2(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen,
+			 bool *finished)
+{
+	CK_MECHANISM bmech = { CKM_SM2_ENCRYPT, NULL, 0 };
+	CK_ULONG want = 0, plen;
+	unsigned char *plain;
+	CK_RV rv = ukey_sm2_cipher_plain_len(in, len, &want);
+
+	*finished = true;
+	if (rv != CKR_OK)
+		return rv;
+	if (!out || *outlen < want) {
+		*finished = false;
+		*outlen = want;
+		return out ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	}
+	plain = malloc(want);
+	if (!plain)
+		return CKR_HOST_MEMORY;
+	plen = want;
+	rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
+	/* A device reports a failed C3 check in its own words. */
+	if (rv == CKR_GENERAL_ERROR || rv == CKR_DATA_INVALID)
+		rv = CKR_ENCRYPTED_DATA_INVALID;
+	if (rv == CKR_OK && plen != want) {
+		ukey_error("backend SM2 plaintext of %lu bytes, expected %lu", (unsigned long)plen,
+			   (unsigned long)want);
+		rv = CKR_DEVICE_ERROR;
+	}
+	if (rv != CKR_OK) {
+		OPENSSL_cleanse(plain, want);
+		free(plain);
+		return rv;
+	}
+	op->out = plain;
+	op->outlen = plen;
+	return deliver(op, out, outlen, finished);
+}
+
 static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out,
 			 CK_ULONG *outlen, bool *finished)
 {
@@ -176,6 +260,8 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 
 	if (op->out)
 		return deliver(op, out, outlen, finished);
+	if (op->mech->backend == CKM_SM2_ENCRYPT)
+		return decrypt_sm2(op, in, len, out, outlen, finished);
 	*finished = false;
 	if (!out) {
 		/* The exact length is known only after decrypting; the
@@ -203,8 +289,9 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 	else if (rv == CKR_ARGUMENTS_BAD && op->has_oaep)
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	/* SoftHSM reports bad padding as a general error, which consumers
-	 * take as fatal: it is the data that is wrong. */
-	if (rv == CKR_GENERAL_ERROR)
+	 * take as fatal, and SKF devices an input-data error, which C_Decrypt
+	 * may not return: it is the ciphertext that is wrong. */
+	if (rv == CKR_GENERAL_ERROR || rv == CKR_DATA_INVALID)
 		rv = CKR_ENCRYPTED_DATA_INVALID;
 	if (rv != CKR_OK || plen > k) {
 		rv = rv != CKR_OK ? rv : CKR_DEVICE_ERROR;

@@ -23,6 +23,17 @@
 
 #define UKEY_NO_USER ((CK_USER_TYPE)-1)
 
+/* PKCS#11 3.0 profile objects, absent from p11-kit's 2.40 header. */
+#ifndef CKO_PROFILE
+#define CKO_PROFILE 0x00000009UL
+#endif
+#ifndef CKA_PROFILE_ID
+#define CKA_PROFILE_ID 0x00000601UL
+#endif
+#ifndef CKP_PUBLIC_CERTIFICATES_TOKEN
+#define CKP_PUBLIC_CERTIFICATES_TOKEN 0x00000004UL
+#endif
+
 struct ukey_backend {
 	const struct ukey_driver_ops *ops;
 	void *drv;
@@ -53,6 +64,7 @@ struct ukey_object {
 	CK_ULONG nattrs;
 	EVP_PKEY *pub;               /* public key built from cached attributes, lazily */
 	bool pub_tried;              /* pub was built (or found impossible) once */
+	bool standin;                /* ondemand.c: a private key's stand-in */
 	CK_ULONG key_bits;           /* modulus or curve field bits; 0 until known */
 };
 
@@ -118,6 +130,11 @@ extern struct ukey_module ukey_M;
 
 static inline void ukey_lock(void) { pthread_mutex_lock(&ukey_M.lock); }
 static inline void ukey_unlock(void) { pthread_mutex_unlock(&ukey_M.lock); }
+
+/* True when NULL-PIN logins ask through the pinentry program ([module]
+ * pin_prompt = pinentry). The config is fixed between C_Initialize and
+ * C_Finalize, so no lock is needed. */
+static inline bool ukey_pin_prompt_on(void) { return ukey_M.conf.prompt == UKEY_PIN_PROMPT_PINENTRY; }
 
 /* ---- module.c ---- */
 /* Copies src into a blank-padded, unterminated PKCS#11 string field. */
@@ -207,6 +224,12 @@ EVP_PKEY *ukey_pkey_from_object(const struct ukey_object *obj);
 /* Field bits of a named curve given as DER OID (CKA_EC_PARAMS); 0 if
  * unknown. Sizes an EC private key, which has no CKA_EC_POINT. */
 CK_ULONG ukey_pkey_ec_field_bits(const unsigned char *params, size_t len);
+
+/* ---- ondemand.c: login on demand in the PIN-dialog mode ---- */
+/* Adds stand-in private keys for public keys without one (not logged in). */
+CK_RV ukey_standins_refresh_inlock(struct ukey_slot *slot);
+/* After login: stand-ins hand their handles to the real private keys. */
+void ukey_standins_adopt_inlock(struct ukey_slot *slot);
 
 /* ---- generation.c: cross-process inventory changes ---- */
 void ukey_generation_bump(const char *serial);

@@ -155,6 +155,42 @@ void ukey_inventory_remove_inlock(struct ukey_slot *slot, struct ukey_object *ob
 	ukey_object_free(obj);
 }
 
+/* The token's CKO_PROFILE object (PKCS#11 3.0) saying
+ * CKP_PUBLIC_CERTIFICATES_TOKEN: certificates are readable without login.
+ * NSS (Firefox, Chromium) then lists them without asking for the PIN at
+ * start-up, and asks only when a private key is needed. It lives in memory
+ * (no device object) and cannot be changed or destroyed (write.c). */
+static CK_RV add_profile_inlock(struct ukey_slot *slot)
+{
+	static const CK_OBJECT_CLASS cls = CKO_PROFILE;
+	static const CK_ULONG profile = CKP_PUBLIC_CERTIFICATES_TOKEN;
+	static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	for (CK_ULONG i = 0; i < slot->nobjects; i++)
+		if (slot->objects[i]->cls == CKO_PROFILE)
+			return CKR_OK;
+	struct ukey_object *obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return CKR_HOST_MEMORY;
+	obj->slot = slot;
+	obj->cls = CKO_PROFILE;
+	CK_RV rv = ukey_object_attr_set(obj, CKA_CLASS, &cls, sizeof(cls), false);
+	if (rv == CKR_OK)
+		rv = ukey_object_attr_set(obj, CKA_PROFILE_ID, &profile, sizeof(profile), false);
+	if (rv == CKR_OK)
+		rv = ukey_object_attr_set(obj, CKA_TOKEN, &yes, sizeof(yes), false);
+	if (rv == CKR_OK)
+		rv = ukey_object_attr_set(obj, CKA_PRIVATE, &no, sizeof(no), false);
+	if (rv == CKR_OK)
+		rv = ukey_object_attr_set(obj, CKA_MODIFIABLE, &no, sizeof(no), false);
+	if (rv == CKR_OK)
+		rv = ukey_object_attr_set(obj, CKA_DESTROYABLE, &no, sizeof(no), false);
+	if (rv == CKR_OK)
+		rv = ukey_inventory_add_inlock(slot, obj);
+	if (rv != CKR_OK)
+		ukey_object_free(obj);
+	return rv;
+}
+
 /* Swaps a freshly read set of token objects in. Objects still there keep
  * their handles; session objects are untouched. */
 static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, CK_ULONG n, bool priv)
@@ -177,6 +213,7 @@ static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, 
 		struct ukey_object *old = slot->objects[i];
 		bool kept = false;
 		if (!old->on_token) {
+			/* Session objects, stand-ins (ondemand.c) and the profile. */
 			next[m++] = old;
 			continue;
 		}
@@ -191,7 +228,10 @@ static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, 
 	slot->nobjects = m;
 	slot->inventory_loaded = true;
 	slot->inventory_private = priv;
-	return CKR_OK;
+	if (priv)
+		ukey_standins_adopt_inlock(slot);
+	CK_RV rv = ukey_standins_refresh_inlock(slot);
+	return rv == CKR_OK ? add_profile_inlock(slot) : rv;
 }
 
 CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)

@@ -1,10 +1,16 @@
 /* Login state and PINs. The PIN buffer is the caller's: it is passed to the
  * driver once and never copied, logged or retried here. A failed login is
- * never repeated automatically: on a real U-KEY each try burns a retry. */
+ * never repeated automatically: on a real U-KEY each try burns a retry.
+ * With [module] pin_prompt = pinentry, a NULL PIN is asked for through the
+ * PIN dialog (token/pinentry.h); that PIN goes to the driver once and is
+ * wiped, never kept for the next login. */
 #include "config.h"
+
+#include <openssl/crypto.h>
 
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pinentry.h"
 #include "util/log.h"
 
 /* Forgets private objects: their handles die on logout (design.md §2). */
@@ -22,6 +28,10 @@ static void drop_private_objects_inlock(struct ukey_slot *slot)
 	}
 	slot->nobjects = kept;
 	slot->inventory_private = false;
+	slot->login = UKEY_NO_USER;
+	/* Private keys are reached again through their stand-ins. */
+	if (ukey_standins_refresh_inlock(slot) != CKR_OK)
+		ukey_warn("slot %lu: cannot make stand-in keys", (unsigned long)slot->id);
 }
 
 void ukey_token_logout_unlocked(struct ukey_slot *slot)
@@ -38,6 +48,38 @@ void ukey_token_logout_unlocked(struct ukey_slot *slot)
 static bool has_ro_session_inlock(const struct ukey_slot *slot)
 {
 	return slot->sessions > slot->rw_sessions;
+}
+
+/* The protected authentication path: fresh PIN counters from the device
+ * (they change with every try, also from other processes), no dialog for a
+ * locked PIN, one driver login with what the user typed. */
+static CK_RV login_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user)
+{
+	struct ukey_dev_info fresh;
+	struct ukey_pin_dialog dlg;
+	char pin[UKEY_PINENTRY_MAX_PIN + 1];
+	size_t len = 0;
+	CK_RV rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+	if (rv != CKR_OK)
+		goto out;
+	ukey_lock();
+	slot->info = fresh;
+	ukey_unlock();
+	rv = ukey_pin_dialog_build(&fresh, user, ukey_pin_dialog_locale_zh(), &dlg);
+	if (rv != CKR_OK) {
+		ukey_warn("slot %lu: the %s PIN is locked; not asking for it", (unsigned long)slot->id,
+			  user == CKU_SO ? "SO" : "user");
+		goto out;
+	}
+	rv = ukey_pinentry_get_pin(ukey_M.conf.pinentry, ukey_M.conf.pinentry_timeout, &dlg, pin, sizeof(pin),
+				   &len);
+	if (rv != CKR_OK)
+		goto out;
+	rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, (const CK_UTF8CHAR *)pin,
+				       (CK_ULONG)len);
+out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rv;
 }
 
 CK_RV ukey_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
@@ -68,7 +110,16 @@ out_locked:
 		return rv;
 
 	ukey_debug("slot %lu: login as %s", (unsigned long)slot->id, user == CKU_SO ? "SO" : "user");
-	rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
+	if (!pin && len == 0 && ukey_pin_prompt_on())
+		rv = login_with_dialog(slot, user);
+	else if (!pin)
+		/* No protected path here: a missing PIN never reaches the device,
+		 * where SKF_VerifyPIN("") would burn a try. */
+		rv = CKR_ARGUMENTS_BAD;
+	else if (len == 0 || (slot->info.max_pin_len && len > slot->info.max_pin_len))
+		rv = CKR_PIN_LEN_RANGE;
+	else
+		rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: login refused: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);

@@ -16,11 +16,25 @@
 #include "token/handles.h"
 #include "token/internal.h"
 #include "util/log.h"
+#include "util/ossl.h"
 
 struct ukey_module ukey_M = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Serialises C_Initialize and C_Finalize against each other. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Set once exit() has begun. Hosts such as OpenSSL's pkcs11 engine call
+ * C_Finalize from their own exit handlers, after a C++ backend's static
+ * objects are gone (SoftHSM): from then on, teardown must not call into
+ * the backends. Our handler is registered after the backends have been
+ * loaded and initialised, so it runs before their destructors. */
+static volatile bool exiting;
+static bool exit_handler_set;
+
+static void note_exit(void)
+{
+	exiting = true;
+}
 
 CK_RV ukey_module_check(void)
 {
@@ -73,12 +87,16 @@ static void teardown(bool in_child)
 	ukey_handle_reset_inlock();
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_backend *b = &ukey_M.backends[i];
-		b->ops->unload(b->drv, in_child);
+		b->ops->unload(b->drv, in_child || exiting);
 		free(b->name);
 	}
 	memset(ukey_M.backends, 0, sizeof(ukey_M.backends));
 	ukey_M.nbackends = 0;
 	ukey_config_free(&ukey_M.conf);
+	/* Every EVP_PKEY of the objects is gone now. At exit, OpenSSL may
+	 * already have cleaned up: leave its memory alone then. */
+	if (!exiting)
+		ukey_ossl_release();
 }
 
 static void load_backends(void)
@@ -92,12 +110,16 @@ static void load_backends(void)
 	}
 	if (ukey_M.conf.log)
 		ukey_log_set_default(ukey_M.conf.log);
+	if (ukey_pin_prompt_on())
+		ukey_info("PIN dialog: NULL-PIN logins ask through '%s' (timeout %u s)",
+			  ukey_M.conf.pinentry && *ukey_M.conf.pinentry ? ukey_M.conf.pinentry : "pinentry",
+			  ukey_M.conf.pinentry_timeout);
 	for (size_t i = 0; i < ukey_M.conf.nbackends; i++) {
 		const struct ukey_backend_conf *bc = &ukey_M.conf.backends[i];
 		const struct ukey_driver_ops *ops = ukey_driver_find(bc->driver);
 		void *drv = NULL;
 		if (!ops) {
-			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11)", ukey_M.conf.path,
+			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
 			continue;
 		}
@@ -140,6 +162,8 @@ CK_RV ukey_module_initialize(const CK_C_INITIALIZE_ARGS *args)
 	pthread_cond_init(&ukey_M.event_cond, NULL);
 	ukey_M.pid = getpid();
 	load_backends();
+	if (!exit_handler_set && ukey_M.nbackends > 0)
+		exit_handler_set = atexit(note_exit) == 0;
 	ukey_slots_refresh_unlocked();
 	/* Tokens present at C_Initialize are not slot events. */
 	for (size_t i = 0; i < ukey_M.nslots; i++)

@@ -10,12 +10,13 @@
 #include <openssl/rsa.h>
 
 #include "token/crypto.h"
+#include "util/ossl.h"
 
 CK_RV ukey_oaep_decode(const CK_RSA_PKCS_OAEP_PARAMS *p, const unsigned char *label, const unsigned char *em,
 		       CK_ULONG emlen, CK_ULONG k, unsigned char *out, CK_ULONG *outlen)
 {
-	EVP_MD *md = EVP_MD_fetch(NULL, ukey_hash_name(p->hashAlg), NULL);
-	EVP_MD *mgf = EVP_MD_fetch(NULL, ukey_hash_name(ukey_mgf1_hash(p->mgf)), NULL);
+	EVP_MD *md = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(p->hashAlg), NULL);
+	EVP_MD *mgf = EVP_MD_fetch(ukey_ossl_ctx(), ukey_hash_name(ukey_mgf1_hash(p->mgf)), NULL);
 	CK_RV rv = CKR_MECHANISM_PARAM_INVALID;
 	if (!md || !mgf || emlen > k)
 		goto out;

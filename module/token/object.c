@@ -8,6 +8,8 @@
 
 #include <openssl/crypto.h>
 
+#include "ukey-pkcs11.h"
+
 #include "token/handles.h"
 #include "token/internal.h"
 #include "util/log.h"
@@ -164,7 +166,7 @@ CK_RV ukey_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ULONG *size)
 	return rv;
 }
 
-CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *out)
+static CK_RV key_get_once(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *out, bool *standin)
 {
 	struct ukey_session *s;
 	struct ukey_object *obj;
@@ -175,6 +177,10 @@ CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *o
 		rv = ukey_object_find_inlock(s, key, &obj);
 		if (rv == CKR_OBJECT_HANDLE_INVALID)
 			rv = CKR_KEY_HANDLE_INVALID;
+	}
+	if (rv == CKR_OK && obj->standin) {
+		*standin = true;
+		rv = CKR_USER_NOT_LOGGED_IN;
 	}
 	if (rv != CKR_OK)
 		goto out;
@@ -202,7 +208,7 @@ CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *o
 	if (!obj->key_bits && out->key_type == CKK_RSA) {
 		const struct ukey_attr *m = ukey_object_attr(obj, CKA_MODULUS);
 		obj->key_bits = m && m->len != CK_UNAVAILABLE_INFORMATION ? m->len * 8 : 0;
-	} else if (!obj->key_bits && out->key_type == CKK_EC) {
+	} else if (!obj->key_bits && (out->key_type == CKK_EC || out->key_type == CKK_SM2)) {
 		const struct ukey_attr *p = ukey_object_attr(obj, CKA_EC_PARAMS);
 		if (p && p->len != CK_UNAVAILABLE_INFORMATION)
 			obj->key_bits = ukey_pkey_ec_field_bits(p->value, p->len);
@@ -211,6 +217,23 @@ CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *o
 out:
 	ukey_unlock();
 	return rv;
+}
+
+CK_RV ukey_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey_key *out)
+{
+	bool standin = false;
+	CK_RV rv = key_get_once(h, key, out, &standin);
+	if (!standin)
+		return rv;
+	/* First use of a private key in the PIN-dialog mode: log in with the
+	 * dialog (ondemand.c), which gives this handle to the real key. One
+	 * dialog, no retry: a cancel or a wrong PIN ends the operation. */
+	rv = ukey_login(h, CKU_USER, NULL, 0);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+		return rv;
+	standin = false;
+	rv = key_get_once(h, key, out, &standin);
+	return standin ? CKR_USER_NOT_LOGGED_IN : rv;
 }
 
 void ukey_key_clear(struct ukey_key *key)

@@ -231,6 +231,14 @@ CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 	ukey_pad_string(info->serialNumber, sizeof(info->serialNumber), fresh.serial);
 	/* No clock is offered: utcTime stays blank. */
 	info->flags = fresh.token_flags & ~(CK_FLAGS)CKF_CLOCK_ON_TOKEN;
+	/* The module's PIN dialog is a protected path: consumers then call
+	 * C_Login with a NULL PIN instead of asking in their own bare dialog. */
+	if (ukey_pin_prompt_on())
+		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
+	/* ...and the module logs in by itself when a private key is first
+	 * used (token/ondemand.c): consumers must not ask a PIN first. */
+	if (ukey_pin_prompt_on())
+		info->flags &= ~(CK_FLAGS)CKF_LOGIN_REQUIRED;
 	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulSessionCount = slot->sessions;
 	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;

@@ -159,6 +159,8 @@ static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct uk
 	CK_RV rv = ukey_session_find_inlock(h, &s);
 	if (rv == CKR_OK)
 		rv = ukey_object_find_inlock(s, oh, &obj);
+	if (rv == CKR_OK && obj->cls == CKO_PROFILE)
+		rv = CKR_ACTION_PROHIBITED;
 	if (rv == CKR_OK && obj->on_token && !(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
 	if (rv == CKR_OK) {
@@ -189,8 +191,16 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	if (obj)
 		ukey_inventory_remove_inlock(slot, obj);
 	ukey_unlock();
-	if (on_token)
-		note_write_unlocked(slot);
+	if (!on_token)
+		return CKR_OK;
+	note_write_unlocked(slot);
+	/* A device may take more with it than the one object (SKF: the
+	 * signing private key's container, with its certificates and public
+	 * keys): read the token again rather than guess. */
+	rv = ukey_inventory_reload_unlocked(slot);
+	if (rv != CKR_OK)
+		ukey_warn("slot %lu: re-reading objects after a destroy: 0x%08lx", (unsigned long)slot->id,
+			  (unsigned long)rv);
 	return CKR_OK;
 }
 

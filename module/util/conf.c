@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <ini.h>
@@ -66,6 +67,40 @@ static int fail(struct parse_state *st, const char *fmt, ...)
 	return 0;
 }
 
+/* An unknown pin_prompt is a warning, not a failure: the module still
+ * works, with the backend's own PIN handling. */
+static int set_pin_prompt(struct parse_state *st, const char *value)
+{
+	if (!set_str(&st->conf->pin_prompt, value))
+		return 0;
+	const char *v = st->conf->pin_prompt;
+	if (strcmp(v, "pinentry") == 0) {
+		st->conf->prompt = UKEY_PIN_PROMPT_PINENTRY;
+	} else {
+		st->conf->prompt = UKEY_PIN_PROMPT_NONE;
+		if (strcmp(v, "none") != 0)
+			ukey_warn("%s: [module] pin_prompt = '%s' is not 'none' or 'pinentry'; using 'none'",
+				  st->path, v);
+	}
+	return 1;
+}
+
+static int set_timeout(struct parse_state *st, const char *value)
+{
+	char *copy = NULL, *end;
+	if (!set_str(&copy, value))
+		return 0;
+	errno = 0;
+	unsigned long n = strtoul(copy, &end, 10);
+	if (errno || end == copy || *end || n == 0 || n > 3600 || copy[0] == '-')
+		ukey_warn("%s: [module] pinentry_timeout = '%s' is not 1..3600 seconds; using %d", st->path,
+			  copy, UKEY_PINENTRY_TIMEOUT_DEFAULT);
+	else
+		st->conf->pinentry_timeout = (unsigned)n;
+	free(copy);
+	return 1;
+}
+
 /* Debian's libinih is built without INI_HANDLER_LINENO: messages name the
  * section and key instead of a line number. */
 static int on_entry(void *user, const char *section, const char *key, const char *value)
@@ -77,7 +112,11 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		if (strcmp(key, "log") == 0)
 			return set_str(&st->conf->log, value);
 		if (strcmp(key, "pin_prompt") == 0)
-			return set_str(&st->conf->pin_prompt, value);
+			return set_pin_prompt(st, value);
+		if (strcmp(key, "pinentry") == 0)
+			return set_str(&st->conf->pinentry, value);
+		if (strcmp(key, "pinentry_timeout") == 0)
+			return set_timeout(st, value);
 		ukey_warn("%s: unknown key '%s' in [module] ignored", st->path, key);
 		return 1;
 	}
@@ -91,12 +130,34 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			return set_str(&b->library, value);
 		if (strcmp(key, "application") == 0)
 			return set_str(&b->application, value);
+		if (strcmp(key, "deepbind") == 0) {
+			char *v = NULL;
+			if (!set_str(&v, value))
+				return 0;
+			int yes = strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+			int no = strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0;
+			free(v);
+			if (!yes && !no)
+				return fail(st, "[%s]: deepbind must be yes or no, not '%s'", section, value);
+			b->deepbind = yes;
+			return 1;
+		}
 		ukey_warn("%s: unknown key '%s' in [%s] ignored", st->path, key, section);
 		return 1;
 	}
 	if (!*section)
 		return fail(st, "key '%s' is outside any [section] (is a ']' missing above it?)", key);
 	return fail(st, "unknown section [%s]; expected [module] or [backend NAME]", section);
+}
+
+int ukey_dlopen_flags(const struct ukey_backend_conf *conf)
+{
+	int flags = RTLD_NOW | RTLD_LOCAL;
+#ifndef UKEY_SANITIZERS
+	if (conf && conf->deepbind)
+		flags |= RTLD_DEEPBIND;
+#endif
+	return flags;
 }
 
 const char *ukey_config_default_path(void)
@@ -111,6 +172,7 @@ int ukey_config_load(const char *path, struct ukey_conf *conf, char *err, size_t
 {
 	struct parse_state st = { conf, path, err, errlen, 0 };
 	memset(conf, 0, sizeof(*conf));
+	conf->pinentry_timeout = UKEY_PINENTRY_TIMEOUT_DEFAULT;
 	err[0] = '\0';
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -157,5 +219,6 @@ void ukey_config_free(struct ukey_conf *conf)
 	free(conf->path);
 	free(conf->log);
 	free(conf->pin_prompt);
+	free(conf->pinentry);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -2,17 +2,21 @@
  *
  *   [module]
  *   log = warn
- *   pin_prompt = none
+ *   pin_prompt = none | pinentry
+ *   pinentry = pinentry          (program: a path, or a name in PATH)
+ *   pinentry_timeout = 120       (seconds the PIN dialog may stay open)
  *
  *   [backend NAME]
  *   driver = p11 | skf
  *   library = /path/to/backend.so
  *   application = NAME        (skf only: which application to open)
+ *   deepbind = yes | no       (default no: see ukey_dlopen_flags)
  *
  * Several backend sections give several slot ranges, in file order. */
 #ifndef UKEY_CONF_H
 #define UKEY_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define UKEY_MAX_BACKENDS 8
@@ -22,15 +26,36 @@ struct ukey_backend_conf {
 	char *driver;
 	char *library;
 	char *application;
+	bool deepbind;
 };
+
+/* How a NULL-PIN C_Login gets its PIN (docs/configuration.md, "PIN dialog"). */
+enum ukey_pin_prompt {
+	UKEY_PIN_PROMPT_NONE,        /* passed to the backend as today */
+	UKEY_PIN_PROMPT_PINENTRY,    /* asked through the pinentry program */
+};
+
+#define UKEY_PINENTRY_TIMEOUT_DEFAULT 120
 
 struct ukey_conf {
 	char *path;
 	char *log;
-	char *pin_prompt;
+	char *pin_prompt;            /* the raw value; `prompt` is what counts */
+	enum ukey_pin_prompt prompt;
+	char *pinentry;              /* NULL: "pinentry" from PATH */
+	unsigned pinentry_timeout;   /* seconds; UKEY_PINENTRY_TIMEOUT_DEFAULT */
 	struct ukey_backend_conf backends[UKEY_MAX_BACKENDS];
 	size_t nbackends;
 };
+
+/* dlopen flags for a backend library: RTLD_NOW | RTLD_LOCAL, plus
+ * RTLD_DEEPBIND only when the backend asks for it (and never in sanitizer
+ * builds). DEEPBIND would let a vendor library that carries its own OpenSSL
+ * bind to it, but it also binds the library's malloc/free to glibc's while
+ * the host (Chromium, Firefox) replaced them: the browser then aborts with
+ * "double free or corruption" inside the backend's C_Initialize. Off by
+ * default; `deepbind = yes` for a vendor library that needs it. */
+int ukey_dlopen_flags(const struct ukey_backend_conf *conf);
 
 /* Path from UKEY_PKCS11_CONF, else $sysconfdir/ukey/ukey-pkcs11.conf. */
 const char *ukey_config_default_path(void);

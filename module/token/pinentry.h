@@ -1,0 +1,62 @@
+/* The PIN dialog ([module] pin_prompt = pinentry): when a consumer logs in
+ * with a NULL PIN, the module asks through GnuPG's `pinentry` program over
+ * the Assuan protocol, telling the user which U-KEY it is and how many tries
+ * are left, so a wrong guess does not lock the key unawares.
+ *
+ * pinentry.c is the Assuan client (spawn, talk, reap); pinentry-text.c
+ * builds what the dialog says (pure functions, unit-tested). */
+#ifndef UKEY_TOKEN_PINENTRY_H
+#define UKEY_TOKEN_PINENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "drivers/driver.h"
+
+/* Longest PIN accepted from the dialog (bytes); longer answers are refused. */
+#define UKEY_PINENTRY_MAX_PIN 256
+/* Room for a description (title, prompt and buttons are shorter). */
+#define UKEY_PINENTRY_MAX_TEXT 768
+
+/* What the dialog shows: UTF-8, unescaped (the client escapes). */
+struct ukey_pin_dialog {
+	char title[64];
+	char prompt[32];
+	char ok[32];
+	char cancel[32];
+	char desc[UKEY_PINENTRY_MAX_TEXT];
+};
+
+/* True when the user's messages locale (LC_ALL, else LC_MESSAGES, else
+ * LANG: the first one set) is Chinese (zh, zh_CN, zh_TW...). */
+bool ukey_pin_dialog_locale_zh(void);
+
+/* Fills the dialog for logging `user` (CKU_USER or CKU_SO) into the token
+ * `info` describes: label, medium number and the tries left (exact counts
+ * when the backend gives them, else from the CKF_*_PIN_* flags).
+ * Returns CKR_PIN_LOCKED, without filling anything, when that PIN is
+ * locked: the caller must not prompt. */
+CK_RV ukey_pin_dialog_build(const struct ukey_dev_info *info, CK_USER_TYPE user, bool zh,
+			    struct ukey_pin_dialog *out);
+
+/* Runs `program` (a path, or a name looked up in PATH; NULL means
+ * "pinentry"), shows the dialog and reads the PIN into pin[0..size), NUL
+ * terminated, its length in *len. The environment is passed through (the
+ * program finds DISPLAY, WAYLAND_DISPLAY, GPG_TTY itself). The whole
+ * conversation is bounded by timeout_s seconds; the child is always reaped.
+ * CKR_OK; CKR_FUNCTION_CANCELED when the user cancels (or the dialog
+ * answers any ERR, or times out); CKR_FUNCTION_FAILED when the program
+ * cannot run, dies or does not speak the protocol. On failure pin is wiped. */
+CK_RV ukey_pinentry_get_pin(const char *program, unsigned timeout_s, const struct ukey_pin_dialog *dlg,
+			    char *pin, size_t size, size_t *len);
+
+/* Assuan percent-escaping of %, CR and LF (for SET* commands), into out of
+ * outsize bytes, NUL terminated. Returns false when it does not fit. */
+bool ukey_pinentry_escape(const char *in, char *out, size_t outsize);
+/* Decodes the data of a "D " line (percent escapes) and appends it to
+ * out[*len..size). Returns false on a bad escape or overflow. */
+bool ukey_pinentry_unescape_append(const char *in, char *out, size_t size, size_t *len);
+
+#endif
