@@ -44,6 +44,12 @@ const struct ukc_sigmech ukc_ecdsa_mechs[] = {
 	{ 0, NULL, 0, NULL, 0, 0, 0 },
 };
 
+/* SM3 with Z (default signer ID), then SM2 (GM/T 0009). */
+const struct ukc_sigmech ukc_sm2_mechs[] = {
+	{ CKM_SM3_SM2, "CKM_SM3_SM2", UKC_SM2, "SM3", CKM_SM3, 0, 32 },
+	{ 0, NULL, 0, NULL, 0, 0, 0 },
+};
+
 const char *ukc_md_for_ckm(CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE *mgf, size_t *hlen)
 {
 	for (const struct ukc_sigmech *m = ukc_rsa_pss_mechs; m->name; m++) {
@@ -88,9 +94,32 @@ CK_RV ukc_get_attr(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	return CKR_OK;
 }
 
-EVP_PKEY *ukc_cert_pubkey(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s,
-			  const struct ukt_token *tok, unsigned char id)
+/* SM2 certificates are signed with the GM/T 0009 default signer ID
+ * (ukey-vkey: -sigopt distid:1234567812345678); OpenSSL 3.0 verifies with an
+ * empty ID unless told. */
+static int ukc_x509_verify(X509 *cert, X509 *ca)
 {
+	EVP_PKEY *capk = X509_get0_pubkey(ca);
+	ASN1_OCTET_STRING *distid;
+
+	if (capk == NULL)
+		return 0;
+	if (EVP_PKEY_is_a(capk, "SM2")) {
+		distid = ASN1_OCTET_STRING_new();
+		if (distid == NULL || ASN1_OCTET_STRING_set(distid, (const unsigned char *)"1234567812345678", 16) != 1) {
+			ASN1_OCTET_STRING_free(distid);
+			return 0;
+		}
+		X509_set0_distinguishing_id(cert, distid);
+	}
+	return X509_verify(cert, capk) == 1;
+}
+
+EVP_PKEY *ukc_cert_pubkey(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s,
+			  const struct ukt_token *tok, bool sign)
+{
+	const unsigned char *id = sign ? tok->sign_id : tok->enc_id;
+	size_t idlen = sign ? tok->sign_id_len : tok->enc_id_len;
 	CK_OBJECT_HANDLE h;
 	unsigned char *der = NULL;
 	const unsigned char *p;
@@ -99,7 +128,7 @@ EVP_PKEY *ukc_cert_pubkey(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s,
 	EVP_PKEY *pk = NULL;
 	FILE *f = NULL;
 
-	if (ukt_find_one(p11, s, CKO_CERTIFICATE, &id, 1, &h) != CKR_OK)
+	if (ukt_find_one(p11, s, CKO_CERTIFICATE, id, idlen, &h) != CKR_OK)
 		goto out;
 	if (ukc_get_attr(p11, s, h, CKA_VALUE, &der, &len) != CKR_OK)
 		goto out;
@@ -110,12 +139,12 @@ EVP_PKEY *ukc_cert_pubkey(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s,
 		goto out;
 	ca = PEM_read_X509(f, NULL, NULL, NULL);
 	/* A certificate that does not chain to the test CA is not the fixture's. */
-	if (!ca || X509_verify(cert, X509_get0_pubkey(ca)) != 1)
+	if (!ca || !ukc_x509_verify(cert, ca))
 		goto out;
 	pk = X509_get_pubkey(cert);
 out:
 	if (!pk)
-		fprintf(stderr, "# no usable certificate with CKA_ID %02x\n", id);
+		fprintf(stderr, "# no usable %s certificate\n", sign ? "signing" : "encryption");
 	if (f)
 		fclose(f);
 	X509_free(ca);
@@ -190,7 +219,9 @@ static EVP_PKEY *ec_pub(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_OBJECT_HA
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 					      ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os)))
 		goto out;
-	pk = pkey_fromdata("EC", bld);
+	/* OpenSSL 3 keeps SM2 keys apart from EC keys: SM2 signatures and
+	 * encryption need the "SM2" key type. */
+	pk = pkey_fromdata(OBJ_obj2nid(oid) == NID_sm2 ? "SM2" : "EC", bld);
 out:
 	ASN1_OBJECT_free(oid);
 	ASN1_OCTET_STRING_free(os);
@@ -209,7 +240,7 @@ EVP_PKEY *ukc_pubkey_from_object(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_
 		return NULL;
 	if (kt == CKK_RSA)
 		return rsa_pub(p11, s, pub);
-	if (kt == CKK_EC)
+	if (kt == CKK_EC || kt == CKK_SM2)
 		return ec_pub(p11, s, pub);
 	return NULL;
 }
@@ -277,16 +308,26 @@ int ukc_verify(EVP_PKEY *pk, const struct ukc_sigmech *m, const char *raw_md,
 	const EVP_MD *md = m->md ? EVP_get_digestbyname(m->md) : NULL;
 	const EVP_MD *rmd = raw_md ? EVP_get_digestbyname(raw_md) : NULL;
 	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL, *sm2ctx = NULL;
 	int ret = -1, r;
 
-	if (m->kind == UKC_ECDSA) {
+	if (m->kind == UKC_ECDSA || m->kind == UKC_SM2) {
 		siglen = ukc_ecdsa_raw_to_der(sig, siglen, der, sizeof(der));
 		if (!siglen)
 			return 0;
 		sig = der;
 	}
-	if (md) {
+	if (md && m->kind == UKC_SM2) {
+		/* The ID must reach the key context before Init computes Z. */
+		mctx = EVP_MD_CTX_new();
+		sm2ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+		if (!mctx || !sm2ctx || EVP_PKEY_CTX_set1_id(sm2ctx, UKEY_SM2_DEFAULT_ID, 16) != 1)
+			goto out;
+		EVP_MD_CTX_set_pkey_ctx(mctx, sm2ctx); /* mctx does not own it */
+		if (EVP_DigestVerifyInit(mctx, NULL, md, NULL, pk) != 1)
+			goto out;
+		r = EVP_DigestVerify(mctx, sig, siglen, data, len);
+	} else if (md) {
 		mctx = EVP_MD_CTX_new();
 		if (!mctx || EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pk) != 1)
 			goto out;
@@ -315,5 +356,6 @@ out:
 		EVP_MD_CTX_free(mctx);
 	else
 		EVP_PKEY_CTX_free(pctx);
+	EVP_PKEY_CTX_free(sm2ctx);
 	return ret;
 }

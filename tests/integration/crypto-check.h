@@ -12,8 +12,9 @@
 #include <p11-kit/pkcs11.h>
 
 #include "testlib.h"
+#include "ukey-pkcs11.h"
 
-enum ukc_sigkind { UKC_RSA_PKCS, UKC_RSA_PSS, UKC_ECDSA };
+enum ukc_sigkind { UKC_RSA_PKCS, UKC_RSA_PSS, UKC_ECDSA, UKC_SM2 };
 
 /* One signature mechanism and how OpenSSL checks its output. */
 struct ukc_sigmech {
@@ -30,15 +31,17 @@ struct ukc_sigmech {
 extern const struct ukc_sigmech ukc_rsa_pkcs_mechs[];
 extern const struct ukc_sigmech ukc_rsa_pss_mechs[];
 extern const struct ukc_sigmech ukc_ecdsa_mechs[];
+extern const struct ukc_sigmech ukc_sm2_mechs[];
 
 /* Digest info for a CKM_SHA_* mechanism (NULL when unknown). */
 const char *ukc_md_for_ckm(CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE *mgf, size_t *hlen);
 
-/* Reads the X.509 certificate with the given one-byte CKA_ID through the
- * module, checks that it is signed by the test CA (tok->ca_cert) and returns
- * its public key (caller frees), or NULL. */
+/* Reads the signing (sign) or encryption certificate (CKA_ID tok->sign_id
+ * or enc_id) through the module, checks that it is signed by the test CA
+ * (tok->ca_cert; SM2 with the default signer ID) and returns its public key
+ * (caller frees), or NULL. */
 EVP_PKEY *ukc_cert_pubkey(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s,
-			  const struct ukt_token *tok, unsigned char id);
+			  const struct ukt_token *tok, bool sign);
 
 /* Builds a public key from a public-key object's attributes (CKA_MODULUS +
  * CKA_PUBLIC_EXPONENT, or CKA_EC_PARAMS + CKA_EC_POINT). */
@@ -47,7 +50,8 @@ EVP_PKEY *ukc_pubkey_from_object(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_
 /* Verifies a PKCS#11 signature with OpenSSL. With m->md set, data is the
  * message; otherwise data is what the raw mechanism signed (a DigestInfo for
  * CKM_RSA_PKCS, a hash for PSS and ECDSA, with raw_md naming that hash for
- * PSS). ECDSA signatures are r||s as PKCS#11 returns them. Returns 1 valid,
+ * PSS, e for raw SM2). ECDSA and SM2 signatures are r||s as PKCS#11 returns
+ * them; SM3-with-SM2 uses the default signer ID. Returns 1 valid,
  * 0 invalid, -1 on an error in the check itself. */
 int ukc_verify(EVP_PKEY *pk, const struct ukc_sigmech *m, const char *raw_md,
 	       const unsigned char *data, size_t len, const unsigned char *sig, size_t siglen);

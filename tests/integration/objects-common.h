@@ -20,12 +20,15 @@
 static CK_FUNCTION_LIST *p11;
 static struct ukt_token tok; /* rsa, shared by tests that write nothing */
 static char xdg_dir[64];
-static const unsigned char id01[] = { 0x01 }, id02[] = { 0x02 };
+/* The signing and encryption pairs' CKA_IDs of a token (read from it). */
+#define SIGN_ID_OF(t) (t).sign_id, (t).sign_id_len
+#define ENC_ID_OF(t) (t).enc_id, (t).enc_id_len
+#define SIGN_ID SIGN_ID_OF(tok)
+#define ENC_ID ENC_ID_OF(tok)
 
 static inline void use_token(const struct ukt_token *t)
 {
-	setenv("SOFTHSM2_CONF", t->softhsm_conf, 1);
-	setenv("UKEY_PKCS11_CONF", t->conf, 1);
+	assert_int_equal(ukt_vkey_use(t), 0);
 }
 
 /* The generation files live in $XDG_RUNTIME_DIR/ukey/: keep ours apart. */
@@ -103,6 +106,9 @@ static inline unsigned char *get_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, C
 	return v;
 }
 
+static inline void assert_attr_str(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+				   const char *want);
+
 static inline void assert_attr_eq(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 			   const void *want, size_t wlen)
 {
@@ -112,6 +118,12 @@ static inline void assert_attr_eq(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_AT
 	assert_int_equal(len, wlen);
 	assert_memory_equal(v, want, wlen);
 	free(v);
+}
+
+static inline void assert_attr_str(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+				   const char *want)
+{
+	assert_attr_eq(s, h, type, want, strlen(want));
 }
 
 static inline unsigned char *read_file(const char *dir, const char *name, size_t *len)
@@ -136,11 +148,12 @@ static inline unsigned char *read_file(const char *dir, const char *name, size_t
 	return buf;
 }
 
-static inline CK_OBJECT_HANDLE one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id)
+static inline CK_OBJECT_HANDLE one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id,
+				    size_t idlen)
 {
 	CK_OBJECT_HANDLE h;
 
-	assert_int_equal(ukt_find_one(p11, s, cls, id, 1, &h), CKR_OK);
+	assert_int_equal(ukt_find_one(p11, s, cls, id, idlen, &h), CKR_OK);
 	return h;
 }
 

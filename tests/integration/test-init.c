@@ -29,8 +29,7 @@ static struct ukt_token tok;
 
 static void use_token(const struct ukt_token *t)
 {
-	setenv("SOFTHSM2_CONF", t->softhsm_conf, 1);
-	setenv("UKEY_PKCS11_CONF", t->conf, 1);
+	assert_int_equal(ukt_vkey_use(t), 0);
 }
 
 static int group_setup(void **state)
@@ -298,13 +297,12 @@ out:
 static int sign_and_verify(CK_SESSION_HANDLE s)
 {
 	static const unsigned char msg[] = "fork test message";
-	static const unsigned char id01[] = { 0x01 };
 	CK_MECHANISM mech = { CKM_SHA256_RSA_PKCS, NULL, 0 };
 	unsigned char sig[512];
 	CK_ULONG slen = sizeof(sig);
 	CK_OBJECT_HANDLE key;
 
-	if (ukt_find_one(p11, s, CKO_PRIVATE_KEY, id01, 1, &key) != CKR_OK)
+	if (ukt_find_one(p11, s, CKO_PRIVATE_KEY, tok.sign_id, tok.sign_id_len, &key) != CKR_OK)
 		return 1;
 	if (p11->C_SignInit(s, &mech, key) != CKR_OK)
 		return 2;

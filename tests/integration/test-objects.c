@@ -63,7 +63,7 @@ static void test_before_login_certs_and_public_keys_but_no_private_keys(void **s
 	assert_int_equal(pub, 2);
 	assert_int_equal(priv, 0);
 	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, NULL, 0), 0);
-	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id01, 1), 1);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, SIGN_ID), 1);
 }
 
 static void test_after_login_private_keys_are_found_too(void **state)
@@ -76,14 +76,14 @@ static void test_after_login_private_keys_are_found_too(void **state)
 	assert_int_equal(c, 2);
 	assert_int_equal(pub, 2);
 	assert_int_equal(priv, 2);
-	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, id01, 1), 1);
-	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, id02, 1), 1);
+	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, SIGN_ID), 1);
+	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, ENC_ID), 1);
 }
 
 static void test_private_handles_are_invalid_after_logout(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, true);
-	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, id01), cert = one(s, CKO_CERTIFICATE, id01);
+	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, SIGN_ID), cert = one(s, CKO_CERTIFICATE, SIGN_ID);
 	CK_OBJECT_CLASS c;
 	CK_ATTRIBUTE a = { CKA_CLASS, &c, sizeof(c) };
 
@@ -103,10 +103,10 @@ static void test_find_by_class_and_id(void **state)
 	static const unsigned char id03[] = { 0x03 };
 
 	(void)state;
-	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id01, 1), 1);
-	assert_attr_eq(s, one(s, CKO_CERTIFICATE, id01), CKA_LABEL, "Signing certificate", 19);
-	assert_attr_eq(s, one(s, CKO_CERTIFICATE, id02), CKA_LABEL, "Encryption certificate", 22);
-	assert_int_equal(count_class_id(s, CKO_PUBLIC_KEY, id02, 1), 1);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, SIGN_ID), 1);
+	assert_attr_str(s, one(s, CKO_CERTIFICATE, SIGN_ID), CKA_LABEL, tok.sign_cert_label);
+	assert_attr_str(s, one(s, CKO_CERTIFICATE, ENC_ID), CKA_LABEL, tok.enc_cert_label);
+	assert_int_equal(count_class_id(s, CKO_PUBLIC_KEY, ENC_ID), 1);
 	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id03, 1), 0);
 	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 2);
 }
@@ -175,7 +175,7 @@ static void test_find_objects_without_init_is_operation_not_initialized(void **s
 static void test_get_attribute_size_query_gives_lengths(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, false);
-	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, SIGN_ID);
 	CK_ATTRIBUTE a[] = {
 		{ CKA_LABEL, NULL, 0 }, { CKA_ID, NULL, 0 }, { CKA_VALUE, NULL, 0 }, { CKA_SUBJECT, NULL, 0 }
 	};
@@ -184,8 +184,8 @@ static void test_get_attribute_size_query_gives_lengths(void **state)
 
 	(void)state;
 	assert_int_equal(p11->C_GetAttributeValue(s, cert, a, 4), CKR_OK);
-	assert_int_equal(a[0].ulValueLen, strlen("Signing certificate"));
-	assert_int_equal(a[1].ulValueLen, 1);
+	assert_int_equal(a[0].ulValueLen, strlen(tok.sign_cert_label));
+	assert_int_equal(a[1].ulValueLen, tok.sign_id_len);
 	assert_int_equal(a[2].ulValueLen, derlen);
 	assert_true(a[3].ulValueLen > 10 && a[3].ulValueLen < derlen);
 	free(der);
@@ -194,7 +194,7 @@ static void test_get_attribute_size_query_gives_lengths(void **state)
 static void test_get_attribute_exact_values_match_the_certificate(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, false);
-	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01), pub = one(s, CKO_PUBLIC_KEY, id01);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, SIGN_ID), pub = one(s, CKO_PUBLIC_KEY, SIGN_ID);
 	CK_CERTIFICATE_TYPE ct = CKC_X_509;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_ULONG vlen, slen, mlen;
@@ -207,8 +207,8 @@ static void test_get_attribute_exact_values_match_the_certificate(void **state)
 	int namelen;
 
 	(void)state;
-	assert_attr_eq(s, cert, CKA_LABEL, "Signing certificate", 19);
-	assert_attr_eq(s, cert, CKA_ID, id01, 1);
+	assert_attr_str(s, cert, CKA_LABEL, tok.sign_cert_label);
+	assert_attr_eq(s, cert, CKA_ID, SIGN_ID);
 	assert_attr_eq(s, cert, CKA_CERTIFICATE_TYPE, &ct, sizeof(ct));
 	assert_attr_eq(s, cert, CKA_TOKEN, &yes, 1);
 	assert_attr_eq(s, cert, CKA_PRIVATE, &no, 1);
@@ -240,7 +240,7 @@ static void test_get_attribute_exact_values_match_the_certificate(void **state)
 static void test_get_attribute_buffer_too_small_marks_only_that_one(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, false);
-	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, SIGN_ID);
 	char label[3];
 	unsigned char id[16];
 	CK_OBJECT_CLASS cls = (CK_OBJECT_CLASS)-1;
@@ -251,8 +251,8 @@ static void test_get_attribute_buffer_too_small_marks_only_that_one(void **state
 	(void)state;
 	assert_int_equal(p11->C_GetAttributeValue(s, cert, a, 3), CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(a[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
-	assert_int_equal(a[1].ulValueLen, 1);
-	assert_int_equal(id[0], 0x01);
+	assert_int_equal(a[1].ulValueLen, tok.sign_id_len);
+	assert_memory_equal(id, tok.sign_id, tok.sign_id_len);
 	assert_int_equal(a[2].ulValueLen, sizeof(cls));
 	assert_int_equal(cls, CKO_CERTIFICATE);
 }
@@ -260,7 +260,7 @@ static void test_get_attribute_buffer_too_small_marks_only_that_one(void **state
 static void test_get_attribute_unknown_type_is_type_invalid(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, false);
-	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, SIGN_ID);
 	char label[64], junk[64], mod[512];
 	CK_ATTRIBUTE a[] = {
 		{ NO_SUCH_ATTR, junk, sizeof(junk) },
@@ -271,16 +271,16 @@ static void test_get_attribute_unknown_type_is_type_invalid(void **state)
 	(void)state;
 	assert_int_equal(p11->C_GetAttributeValue(s, cert, a, 3), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(a[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
-	assert_int_equal(a[1].ulValueLen, 19);
-	assert_memory_equal(label, "Signing certificate", 19);
+	assert_int_equal(a[1].ulValueLen, strlen(tok.sign_cert_label));
+	assert_memory_equal(label, tok.sign_cert_label, a[1].ulValueLen);
 	assert_int_equal(a[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 }
 
 static void test_rsa_private_exponent_is_sensitive(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, true);
-	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, id01);
-	unsigned char d[512], p1[512], id[8];
+	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, SIGN_ID);
+	unsigned char d[512], p1[512], id[32];
 	CK_BBOOL yes = CK_TRUE;
 	CK_ATTRIBUTE a[] = {
 		{ CKA_PRIVATE_EXPONENT, d, sizeof(d) }, { CKA_ID, id, sizeof(id) }, { CKA_PRIME_1, p1, sizeof(p1) }
@@ -289,8 +289,8 @@ static void test_rsa_private_exponent_is_sensitive(void **state)
 	(void)state;
 	assert_int_equal(p11->C_GetAttributeValue(s, priv, a, 3), CKR_ATTRIBUTE_SENSITIVE);
 	assert_int_equal(a[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
-	assert_int_equal(a[1].ulValueLen, 1);
-	assert_int_equal(id[0], 0x01);
+	assert_int_equal(a[1].ulValueLen, tok.sign_id_len);
+	assert_memory_equal(id, tok.sign_id, tok.sign_id_len);
 	assert_int_equal(a[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	a[0].pValue = NULL; /* a size query is refused the same way */
 	assert_int_equal(p11->C_GetAttributeValue(s, priv, a, 1), CKR_ATTRIBUTE_SENSITIVE);
@@ -300,7 +300,10 @@ static void test_rsa_private_exponent_is_sensitive(void **state)
 
 static void test_ec_private_value_is_sensitive(void **state)
 {
+	/* skf: ectok holds SM2 keys (sm2p256v1), p11: P-256 */
 	static const unsigned char p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+	static const unsigned char sm2[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d };
+	const unsigned char *curve = ukt_is_skf() ? sm2 : p256;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE priv;
 	unsigned char v[128];
@@ -309,11 +312,11 @@ static void test_ec_private_value_is_sensitive(void **state)
 	(void)state;
 	use_token(&ectok);
 	s = open_on(&ectok, false, true);
-	priv = one(s, CKO_PRIVATE_KEY, id02);
+	priv = one(s, CKO_PRIVATE_KEY, ENC_ID_OF(ectok));
 	assert_int_equal(p11->C_GetAttributeValue(s, priv, &a, 1), CKR_ATTRIBUTE_SENSITIVE);
 	assert_int_equal(a.ulValueLen, CK_UNAVAILABLE_INFORMATION);
-	assert_attr_eq(s, priv, CKA_EC_PARAMS, p256, sizeof(p256));
-	assert_attr_eq(s, one(s, CKO_PUBLIC_KEY, id02), CKA_EC_PARAMS, p256, sizeof(p256));
+	assert_attr_eq(s, priv, CKA_EC_PARAMS, curve, sizeof(p256));
+	assert_attr_eq(s, one(s, CKO_PUBLIC_KEY, ENC_ID_OF(ectok)), CKA_EC_PARAMS, curve, sizeof(p256));
 }
 
 /* 2.40 5.7: "if more than one of these error codes is applicable, Cryptoki
@@ -321,9 +324,9 @@ static void test_ec_private_value_is_sensitive(void **state)
 static void test_get_attribute_mixed_errors_process_every_attribute(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, true);
-	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, id01);
+	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, SIGN_ID);
 	char label[64];
-	unsigned char d[512], junk[8], mod[16], id[4];
+	unsigned char d[512], junk[8], mod[16], id[32];
 	CK_ATTRIBUTE a[] = {
 		{ CKA_LABEL, label, sizeof(label) }, { CKA_PRIVATE_EXPONENT, d, sizeof(d) },
 		{ NO_SUCH_ATTR, junk, sizeof(junk) }, { CKA_MODULUS, mod, sizeof(mod) },
@@ -335,19 +338,19 @@ static void test_get_attribute_mixed_errors_process_every_attribute(void **state
 	rv = p11->C_GetAttributeValue(s, priv, a, 5);
 	assert_true(rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
 		    rv == CKR_BUFFER_TOO_SMALL);
-	assert_int_equal(a[0].ulValueLen, strlen("Signing key"));
-	assert_memory_equal(label, "Signing key", a[0].ulValueLen);
+	assert_int_equal(a[0].ulValueLen, strlen(tok.sign_key_label));
+	assert_memory_equal(label, tok.sign_key_label, a[0].ulValueLen);
 	assert_int_equal(a[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_int_equal(a[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_int_equal(a[3].ulValueLen, CK_UNAVAILABLE_INFORMATION);
-	assert_int_equal(a[4].ulValueLen, 1);
-	assert_int_equal(id[0], 0x01);
+	assert_int_equal(a[4].ulValueLen, tok.sign_id_len);
+	assert_memory_equal(id, tok.sign_id, tok.sign_id_len);
 }
 
 static void test_get_object_size(void **state)
 {
 	CK_SESSION_HANDLE s = open_on(&tok, false, false);
-	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, id01);
+	CK_OBJECT_HANDLE cert = one(s, CKO_CERTIFICATE, SIGN_ID);
 	CK_ULONG size = 0;
 	size_t derlen;
 	unsigned char *der = read_file(tok.dir, "keys/sign.der", &derlen);

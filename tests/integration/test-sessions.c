@@ -26,8 +26,7 @@ static CK_SLOT_ID slot;
 
 static void use_token(const struct ukt_token *t)
 {
-	setenv("SOFTHSM2_CONF", t->softhsm_conf, 1);
-	setenv("UKEY_PKCS11_CONF", t->conf, 1);
+	assert_int_equal(ukt_vkey_use(t), 0);
 	cur = t;
 }
 

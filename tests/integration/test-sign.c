@@ -49,7 +49,7 @@ static int fx_open(struct fx *f)
 {
 	if (ukt_open(p11, &f->tok, false, true, &f->slot, &f->base) != CKR_OK)
 		return -1;
-	f->pk = ukc_cert_pubkey(p11, f->base, &f->tok, 0x01);
+	f->pk = ukc_cert_pubkey(p11, f->base, &f->tok, true);
 	if (!f->pk)
 		return -1;
 	f->siglen = (size_t)EVP_PKEY_get_size(f->pk);
@@ -84,13 +84,14 @@ static int group_teardown(void **state)
 static int test_setup(void **state)
 {
 	struct fx *f = *state;
-	unsigned char id = 0x01;
+	const unsigned char *id = f->tok.sign_id;
+	size_t idlen = f->tok.sign_id_len;
 
 	if (p11->C_OpenSession(f->slot, CKF_SERIAL_SESSION, NULL, NULL, &f->s) != CKR_OK)
 		return -1;
 	/* Looked up per test: handles of private objects die on logout. */
-	if (ukt_find_one(p11, f->s, CKO_PRIVATE_KEY, &id, 1, &f->priv) != CKR_OK ||
-	    ukt_find_one(p11, f->s, CKO_PUBLIC_KEY, &id, 1, &f->pub) != CKR_OK)
+	if (ukt_find_one(p11, f->s, CKO_PRIVATE_KEY, id, idlen, &f->priv) != CKR_OK ||
+	    ukt_find_one(p11, f->s, CKO_PUBLIC_KEY, id, idlen, &f->pub) != CKR_OK)
 		return -1;
 	return 0;
 }
@@ -179,10 +180,20 @@ static void test_rsa_sha_pkcs1_sign_verifies_with_openssl_and_module(void **stat
 	}
 }
 
+/* Skips a test whose mechanism the slot does not offer (SKF: no PSS, no
+ * ECDSA; SoftHSM: no SM2). */
+static void need_mech(void **state, CK_MECHANISM_TYPE mech, const char *why)
+{
+	struct fx *f = *state;
+
+	ukt_skip_if(!ukt_has_mechanism(p11, f->slot, mech), why);
+}
+
 static void test_rsa_sha_pss_sign_verifies_with_openssl_and_module(void **state)
 {
 	unsigned char msg[513];
 
+	need_mech(state, CKM_RSA_PKCS_PSS, "the device has no RSA-PSS");
 	ukc_random(msg, sizeof(msg));
 	for (const struct ukc_sigmech *sm = ukc_rsa_pss_mechs; sm->name; sm++) {
 		CK_RSA_PKCS_PSS_PARAMS pp = { sm->hash, sm->mgf, sm->hlen };
@@ -215,6 +226,7 @@ static void test_rsa_pss_raw_over_hash_verifies(void **state)
 	unsigned char msg[100], h[EVP_MAX_MD_SIZE];
 	unsigned int hl;
 
+	need_mech(state, CKM_RSA_PKCS_PSS, "the device has no RSA-PSS");
 	ukc_random(msg, sizeof(msg));
 	for (const struct ukc_sigmech *sm = ukc_rsa_pss_mechs; sm->name; sm++) {
 		CK_RSA_PKCS_PSS_PARAMS pp = { sm->hash, sm->mgf, sm->hlen };
@@ -233,6 +245,7 @@ static void test_ecdsa_raw_over_hash_verifies(void **state)
 	unsigned char msg[100], h[EVP_MAX_MD_SIZE];
 	unsigned int hl;
 
+	need_mech(state, CKM_ECDSA, "the device has no ECDSA (its EC keys are SM2)");
 	ukc_random(msg, sizeof(msg));
 	/* Hashes longer than the order are truncated to its bit length by both sides. */
 	for (const struct ukc_sigmech *sm = ukc_ecdsa_mechs; sm->name; sm++) {
@@ -246,6 +259,7 @@ static void test_ecdsa_sha_sign_verifies_with_openssl_and_module(void **state)
 {
 	unsigned char msg[1000];
 
+	need_mech(state, CKM_ECDSA, "the device has no ECDSA (its EC keys are SM2)");
 	ukc_random(msg, sizeof(msg));
 	for (const struct ukc_sigmech *sm = ukc_ecdsa_mechs; sm->name; sm++) {
 		CK_MECHANISM m = { sm->mech, NULL, 0 };
@@ -255,14 +269,21 @@ static void test_ecdsa_sha_sign_verifies_with_openssl_and_module(void **state)
 	}
 }
 
+/* The EC mechanism of the state tests: raw ECDSA, or raw SM2 where the EC
+ * keys are SM2 (skf). */
+static CK_MECHANISM_TYPE ec_raw(void)
+{
+	return ukt_is_skf() ? CKM_SM2 : CKM_ECDSA;
+}
+
 /* The mechanism used by the state tests: multi-part capable for RSA; the EC
- * one is raw ECDSA, which the backend itself also has. */
+ * one is raw ECDSA (SM2 on skf), which the backend itself also has. */
 static void basic_mech(struct fx *f, CK_MECHANISM *m, const unsigned char **d, size_t *dl_)
 {
 	static unsigned char data[300];
 
 	ukc_random(data, sizeof(data));
-	m->mechanism = f->rsa ? CKM_SHA256_RSA_PKCS : CKM_ECDSA;
+	m->mechanism = f->rsa ? CKM_SHA256_RSA_PKCS : ec_raw();
 	m->pParameter = NULL;
 	m->ulParameterLen = 0;
 	*d = data;
@@ -350,7 +371,7 @@ static void test_sign_small_buffer_returns_buffer_too_small_and_keeps_operation(
 	RV(p11->C_Sign(f->s, (CK_BYTE_PTR)d, dl_, sig, &sl), CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(sl, f->siglen);
 	RV(p11->C_Sign(f->s, (CK_BYTE_PTR)d, dl_, sig, &sl), CKR_OK);
-	assert_int_equal(ukc_verify(f->pk, &(struct ukc_sigmech){ 0, "", f->rsa ? UKC_RSA_PKCS : UKC_ECDSA,
+	assert_int_equal(ukc_verify(f->pk, &(struct ukc_sigmech){ 0, "", f->rsa ? UKC_RSA_PKCS : ukt_is_skf() ? UKC_SM2 : UKC_ECDSA,
 						 f->rsa ? "SHA256" : NULL, 0, 0, 0 },
 				   NULL, d, dl_, sig, sl), 1);
 	if (!f->rsa)
@@ -412,13 +433,12 @@ static void test_sign_init_after_logout_returns_key_handle_invalid(void **state)
 	const unsigned char *d;
 	size_t dl_;
 	CK_OBJECT_HANDLE h;
-	unsigned char id = 0x01;
 	CK_RV init_rv, find_rv;
 
 	basic_mech(f, &m, &d, &dl_);
 	RV(p11->C_Logout(f->s), CKR_OK);
 	init_rv = p11->C_SignInit(f->s, &m, f->priv);
-	find_rv = ukt_find_one(p11, f->s, CKO_PRIVATE_KEY, &id, 1, &h);
+	find_rv = ukt_find_one(p11, f->s, CKO_PRIVATE_KEY, f->tok.sign_id, f->tok.sign_id_len, &h);
 	/* Log back in before asserting so later tests keep their state. */
 	RV(p11->C_Login(f->s, CKU_USER, (CK_UTF8CHAR_PTR)f->tok.user_pin, strlen(f->tok.user_pin)), CKR_OK);
 	RV(find_rv, CKR_OBJECT_HANDLE_INVALID); /* ukt_find_one: nothing found */
@@ -428,7 +448,7 @@ static void test_sign_init_after_logout_returns_key_handle_invalid(void **state)
 static void test_wrong_key_type_mechanism_returns_key_type_inconsistent(void **state)
 {
 	struct fx *f = *state;
-	CK_MECHANISM ec = { CKM_ECDSA, NULL, 0 }, rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM ec = { ec_raw(), NULL, 0 }, rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 };
 
 	ctx_name = f->rsa ? "rsa" : "ec";
 	RV(p11->C_SignInit(f->s, f->rsa ? &ec : &rsa, f->priv), CKR_KEY_TYPE_INCONSISTENT);
@@ -449,6 +469,7 @@ static void test_pss_wrong_params_return_mechanism_param_invalid(void **state)
 		{ CKM_RSA_PKCS_PSS, NULL, 0 },
 	};
 
+	need_mech(state, CKM_RSA_PKCS_PSS, "the device has no RSA-PSS");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char name[32];
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "ukey-pkcs11.h"
 
 static CK_FUNCTION_LIST *p11;
 static struct ukt_token tok;    /* shared by the read-only tests */
@@ -24,8 +25,7 @@ static struct ukt_token second; /* second token in own's SoftHSM */
 
 static void use_token(const struct ukt_token *t)
 {
-	setenv("SOFTHSM2_CONF", t->softhsm_conf, 1);
-	setenv("UKEY_PKCS11_CONF", t->conf, 1);
+	assert_int_equal(ukt_vkey_use(t), 0);
 }
 
 static int group_setup(void **state)
@@ -315,11 +315,19 @@ static bool has_mech(const CK_MECHANISM_TYPE *l, CK_ULONG n, CK_MECHANISM_TYPE m
 
 static void test_mechanism_list_two_call_sizing_and_contents(void **state)
 {
-	static const CK_MECHANISM_TYPE want[] = {
+	static const CK_MECHANISM_TYPE want_p11[] = {
 		CKM_RSA_PKCS,        CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP,
 		CKM_ECDSA,           CKM_ECDSA_SHA256,    CKM_SHA256,       CKM_RSA_PKCS_KEY_PAIR_GEN,
-		CKM_EC_KEY_PAIR_GEN, CKM_SHA256_RSA_PKCS_PSS,
+		CKM_EC_KEY_PAIR_GEN, CKM_SHA256_RSA_PKCS_PSS, CKM_SM3,
 	};
+	/* SKF devices: RSA PKCS#1 v1.5 and SM2 (docs/skf.md "Operations"),
+	 * hashing in software. */
+	static const CK_MECHANISM_TYPE want_skf[] = {
+		CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA256, CKM_RSA_PKCS_KEY_PAIR_GEN,
+		CKM_SM2,      CKM_SM3_SM2,         CKM_SM2_ENCRYPT,   CKM_SM3,   CKM_SM2_KEY_PAIR_GEN,
+	};
+	const CK_MECHANISM_TYPE *want = ukt_is_skf() ? want_skf : want_p11;
+	size_t nwant = ukt_is_skf() ? sizeof(want_skf) / sizeof(want_skf[0]) : sizeof(want_p11) / sizeof(want_p11[0]);
 	CK_MECHANISM_TYPE *list;
 	CK_SLOT_ID slot = slot_of(&tok);
 	CK_ULONG n = 0, small, i, j;
@@ -328,7 +336,7 @@ static void test_mechanism_list_two_call_sizing_and_contents(void **state)
 	(void)state;
 	assert_int_equal(p11->C_GetMechanismList(slot, NULL, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(p11->C_GetMechanismList(slot, NULL, &n), CKR_OK);
-	assert_true(n >= sizeof(want) / sizeof(want[0]));
+	assert_true(n >= nwant);
 	list = calloc(n, sizeof(*list));
 	assert_non_null(list);
 	small = n - 1;
@@ -336,13 +344,21 @@ static void test_mechanism_list_two_call_sizing_and_contents(void **state)
 	assert_int_equal(small, n);
 	assert_int_equal(p11->C_GetMechanismList(slot, list, &small), CKR_OK);
 	assert_int_equal(small, n);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; i < nwant; i++) {
 		if (!has_mech(list, n, want[i])) {
 			print_error("mechanism 0x%lx missing from the list\n", (unsigned long)want[i]);
 			missing++;
 		}
 	}
 	assert_int_equal(missing, 0);
+	/* and nothing the backend cannot do */
+	if (ukt_is_skf()) {
+		assert_false(has_mech(list, n, CKM_ECDSA));
+		assert_false(has_mech(list, n, CKM_RSA_PKCS_PSS));
+		assert_false(has_mech(list, n, CKM_RSA_PKCS_OAEP));
+	} else {
+		assert_false(has_mech(list, n, CKM_SM2));
+	}
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			assert_true(list[i] != list[j]);
@@ -355,13 +371,23 @@ static void test_mechanism_info_flags(void **state)
 	CK_SLOT_ID slot = slot_of(&tok);
 
 	(void)state;
-	assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, NULL), CKR_ARGUMENTS_BAD);
-	assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, &mi), CKR_OK);
-	assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY), CKF_SIGN | CKF_VERIFY);
-	assert_true(mi.ulMinKeySize <= 256 && mi.ulMaxKeySize >= 384);
-	assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
-	assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT),
-			 CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
+	if (ukt_is_skf()) {
+		/* SM2 instead of ECDSA; SKF cannot decrypt with RSA keys */
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_SM3_SM2, NULL), CKR_ARGUMENTS_BAD);
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_SM3_SM2, &mi), CKR_OK);
+		assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY), CKF_SIGN | CKF_VERIFY);
+		assert_true(mi.ulMinKeySize == 256 && mi.ulMaxKeySize == 256);
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
+		assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT), CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT);
+	} else {
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, NULL), CKR_ARGUMENTS_BAD);
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, &mi), CKR_OK);
+		assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY), CKF_SIGN | CKF_VERIFY);
+		assert_true(mi.ulMinKeySize <= 256 && mi.ulMaxKeySize >= 384);
+		assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
+		assert_int_equal(mi.flags & (CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT),
+				 CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
+	}
 	assert_true(mi.ulMinKeySize <= 2048 && mi.ulMaxKeySize >= 2048);
 	assert_int_equal(p11->C_GetMechanismInfo(slot, CKM_SHA256, &mi), CKR_OK);
 	assert_true(mi.flags & CKF_DIGEST);

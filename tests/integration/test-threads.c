@@ -24,6 +24,7 @@
 
 #include "crypto-check.h"
 #include "testlib.h"
+#include "ukey-pkcs11.h"
 
 #define WORKERS 8
 #define VERIFY_EVERY 4
@@ -77,12 +78,11 @@ static CK_RV count_objects(CK_SESSION_HANDLE s, CK_ULONG *n)
 static int tok_open(struct tokfx *t)
 {
 	CK_OBJECT_HANDLE h;
-	unsigned char id = 0x01;
 
 	if (ukt_open(p11, &t->tok, false, true, &t->slot, &t->base) != CKR_OK)
 		return -1;
-	t->pk = ukc_cert_pubkey(p11, t->base, &t->tok, 0x01);
-	if (!t->pk || ukt_find_one(p11, t->base, CKO_CERTIFICATE, &id, 1, &h) != CKR_OK ||
+	t->pk = ukc_cert_pubkey(p11, t->base, &t->tok, true);
+	if (!t->pk || ukt_find_one(p11, t->base, CKO_CERTIFICATE, t->tok.sign_id, t->tok.sign_id_len, &h) != CKR_OK ||
 	    ukc_get_attr(p11, t->base, h, CKA_VALUE, &t->cert, &t->certlen) != CKR_OK)
 		return -1;
 	/* Two pairs with certificates at least; seals or a profile may add more. */
@@ -117,8 +117,11 @@ static int group_teardown(void **state)
 static void do_sign(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv)
 {
 	static const struct ukc_sigmech rsa = { CKM_SHA256_RSA_PKCS, "", UKC_RSA_PKCS, "SHA256", 0, 0, 0 };
-	static const struct ukc_sigmech ec = { CKM_ECDSA, "", UKC_ECDSA, NULL, 0, 0, 0 };
-	CK_MECHANISM m = { t->rsa ? CKM_SHA256_RSA_PKCS : CKM_ECDSA, NULL, 0 };
+	static const struct ukc_sigmech ecdsa = { CKM_ECDSA, "", UKC_ECDSA, NULL, 0, 0, 0 };
+	static const struct ukc_sigmech sm2 = { CKM_SM2, "", UKC_SM2, NULL, 0, 0, 0 };
+	/* skf: the "ec" token holds SM2 keys: raw SM2 over a 32-byte e */
+	const struct ukc_sigmech *ec = ukt_is_skf() ? &sm2 : &ecdsa;
+	CK_MECHANISM m = { t->rsa ? CKM_SHA256_RSA_PKCS : ec->mech, NULL, 0 };
 	unsigned char data[64], sig[512];
 	CK_ULONG sl = sizeof(sig);
 	size_t dlen = t->rsa ? sizeof(data) : 32;
@@ -134,7 +137,7 @@ static void do_sign(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s, CK_O
 	}
 	if (w->signs++ % VERIFY_EVERY)
 		return;
-	if (ukc_verify(t->pk, t->rsa ? &rsa : &ec, NULL, data, dlen, sig, sl) != 1)
+	if (ukc_verify(t->pk, t->rsa ? &rsa : ec, NULL, data, dlen, sig, sl) != 1)
 		note_error(w, "OpenSSL rejected a signature", 0);
 	else
 		w->verified++;
@@ -153,10 +156,10 @@ static void do_find(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s)
 
 static void do_attr(struct worker *w, struct tokfx *t, CK_SESSION_HANDLE s)
 {
-	unsigned char id = 0x01, *v = NULL;
+	unsigned char *v = NULL;
 	CK_ULONG len = 0;
 	CK_OBJECT_HANDLE h;
-	CK_RV rv = ukt_find_one(p11, s, CKO_CERTIFICATE, &id, 1, &h);
+	CK_RV rv = ukt_find_one(p11, s, CKO_CERTIFICATE, t->tok.sign_id, t->tok.sign_id_len, &h);
 
 	if (rv == CKR_OK)
 		rv = ukc_get_attr(p11, s, h, CKA_VALUE, &v, &len);
@@ -172,14 +175,14 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	CK_SESSION_HANDLE s[2];
 	CK_OBJECT_HANDLE priv[2];
-	unsigned char id = 0x01;
 	unsigned long it;
 
 	for (int i = 0; i < 2; i++) {
 		CK_RV rv = p11->C_OpenSession(toks[i].slot, CKF_SERIAL_SESSION, NULL, NULL, &s[i]);
 
 		if (rv == CKR_OK)
-			rv = ukt_find_one(p11, s[i], CKO_PRIVATE_KEY, &id, 1, &priv[i]);
+			rv = ukt_find_one(p11, s[i], CKO_PRIVATE_KEY, toks[i].tok.sign_id, toks[i].tok.sign_id_len,
+					  &priv[i]);
 		if (rv != CKR_OK) {
 			note_error(w, "open session / find key", rv);
 			return NULL;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef UKEY_TOP_SRCDIR
 #define UKEY_TOP_SRCDIR "."
@@ -82,6 +83,26 @@ static int ukt_copy_field(char *dst, size_t dstlen, const char *key, const char 
 	return 0;
 }
 
+/* A hex CKA_ID from vkey.info (if a maker writes one). */
+static int ukt_unhex_field(unsigned char *dst, size_t cap, size_t *len, const char *val)
+{
+	size_t n = strlen(val), i;
+
+	if (n == 0 || n % 2 != 0 || n / 2 > cap) {
+		fprintf(stderr, "vkey.info: bad hex id '%s'\n", val);
+		return -1;
+	}
+	for (i = 0; i < n / 2; i++) {
+		unsigned int b;
+
+		if (sscanf(val + 2 * i, "%2x", &b) != 1)
+			return -1;
+		dst[i] = (unsigned char)b;
+	}
+	*len = n / 2;
+	return 0;
+}
+
 /* Reads DIR/vkey.info (key=value lines written by tools/ukey-vkey). */
 static int ukt_info_parse(struct ukt_token *tok)
 {
@@ -124,6 +145,16 @@ static int ukt_info_parse(struct ukt_token *tok)
 			r = ukt_copy_field(tok->softhsm_conf, sizeof(tok->softhsm_conf), line, val), seen |= 64;
 		else if (strcmp(line, "ca_cert") == 0)
 			r = ukt_copy_field(tok->ca_cert, sizeof(tok->ca_cert), line, val), seen |= 128;
+		else if (strcmp(line, "backend") == 0)
+			r = ukt_copy_field(tok->backend, sizeof(tok->backend), line, val);
+		else if (strcmp(line, "skf_devices") == 0)
+			r = ukt_copy_field(tok->skf_devices, sizeof(tok->skf_devices), line, val);
+		else if (strcmp(line, "device") == 0)
+			r = ukt_copy_field(tok->device, sizeof(tok->device), line, val);
+		else if (strcmp(line, "sign_id") == 0)
+			r = ukt_unhex_field(tok->sign_id, sizeof(tok->sign_id), &tok->sign_id_len, val);
+		else if (strcmp(line, "enc_id") == 0)
+			r = ukt_unhex_field(tok->enc_id, sizeof(tok->enc_id), &tok->enc_id_len, val);
 		if (r != 0)
 			goto out;
 	}
@@ -157,35 +188,100 @@ static int ukt_make_dir(struct ukt_token *tok)
 	return 0;
 }
 
-/* Makes the token (share_dir == NULL: its own SoftHSM), reads its facts and
- * points the environment at it. ukey-vkey's chatter goes to stderr so the
- * test's stdout stays pure TAP. */
+int ukt_vkey_use(const struct ukt_token *tok)
+{
+	static struct ukt_token fresh; /* tests are single-threaded here */
+	int r;
+
+	if (strcmp(tok->backend, "skf") == 0) {
+		/* A later --share-with adds devices to this token's list in its
+		 * vkey.info: read the list again. */
+		memcpy(&fresh, tok, sizeof(fresh));
+		if (ukt_info_parse(&fresh) != 0)
+			return -1;
+		r = setenv("UKEY_SKF_EMU_DEVICES", fresh.skf_devices, 1);
+	} else {
+		r = setenv("SOFTHSM2_CONF", tok->softhsm_conf, 1);
+	}
+	if (r != 0 || setenv("UKEY_PKCS11_CONF", tok->conf, 1) != 0) {
+		fprintf(stderr, "setenv: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The --key-type argument of ukey-vkey for a test's key type. */
+static const char *ukt_vkey_type(const char *key_type, bool skf)
+{
+	if (key_type == NULL)
+		return NULL;
+	if (strcmp(key_type, "rsa") == 0)
+		return "rsa";
+	if (strcmp(key_type, "ec") == 0)
+		return skf ? "sm2" : "ec";
+	if (strcmp(key_type, "sm2") == 0 && skf)
+		return "sm2";
+	return NULL;
+}
+
+static void ukt_labels(struct ukt_token *tok)
+{
+	bool skf = strcmp(tok->backend, "skf") == 0;
+
+	/* ukey-vkey --help; docs/skf.md "Labels" for its container "ukey". */
+	snprintf(tok->sign_cert_label, sizeof(tok->sign_cert_label), "%s",
+		 skf ? "ukey sign cert" : "Signing certificate");
+	snprintf(tok->enc_cert_label, sizeof(tok->enc_cert_label), "%s",
+		 skf ? "ukey enc cert" : "Encryption certificate");
+	snprintf(tok->sign_key_label, sizeof(tok->sign_key_label), "%s", skf ? "ukey sign key" : "Signing key");
+	snprintf(tok->enc_key_label, sizeof(tok->enc_key_label), "%s", skf ? "ukey enc key" : "Encryption key");
+}
+
+/* Makes the token (share_dir == NULL: its own SoftHSM or device list), reads
+ * its facts and points the environment at it. ukey-vkey's chatter goes to
+ * stderr so the test's stdout stays pure TAP. */
 static int ukt_vkey_make(const char *key_type, const char *share_dir, struct ukt_token *tok)
 {
+	bool skf = ukt_is_skf();
+	const char *vt = ukt_vkey_type(key_type, skf);
+	char share[700] = "";
 	int st;
 
-	if (key_type == NULL || (strcmp(key_type, "rsa") != 0 && strcmp(key_type, "ec") != 0)) {
-		fprintf(stderr, "ukt_vkey: key type must be \"rsa\" or \"ec\"\n");
+	if (vt == NULL) {
+		fprintf(stderr, "ukt_vkey: key type \"%s\" is not one of rsa, ec%s\n",
+			key_type ? key_type : "(null)", skf ? ", sm2" : "");
 		return -1;
 	}
 	if (ukt_make_dir(tok) != 0)
 		return -1;
 	if (share_dir != NULL)
-		st = ukt_system("'%s/tools/ukey-vkey' create '%s' --key-type %s --share-with '%s' 1>&2",
-				ukt_srcdir(), tok->dir, key_type, share_dir);
-	else
-		st = ukt_system("'%s/tools/ukey-vkey' create '%s' --key-type %s 1>&2",
-				ukt_srcdir(), tok->dir, key_type);
+		snprintf(share, sizeof(share), "--share-with '%s'", share_dir);
+	st = ukt_system("'%s/tools/ukey-vkey' create '%s' --backend %s --key-type %s %s 1>&2",
+			ukt_srcdir(), tok->dir, skf ? "skf" : "softhsm", vt, share);
 	if (st != 0) {
 		fprintf(stderr, "ukey-vkey create %s failed (status %d)\n", tok->dir, st);
 		goto fail;
 	}
 	if (ukt_info_parse(tok) != 0)
 		goto fail;
-	if (setenv("SOFTHSM2_CONF", tok->softhsm_conf, 1) != 0 ||
-	    setenv("UKEY_PKCS11_CONF", tok->conf, 1) != 0) {
-		fprintf(stderr, "setenv: %s\n", strerror(errno));
+	if (tok->backend[0] == '\0')
+		memcpy(tok->backend, "p11", 4);
+	else if (strcmp(tok->backend, "skf") != 0) {
+		fprintf(stderr, "vkey.info: unknown backend %s\n", tok->backend);
 		goto fail;
+	}
+	if (ukt_vkey_use(tok) != 0)
+		goto fail;
+	ukt_labels(tok);
+	if (tok->sign_id_len == 0 || tok->enc_id_len == 0) {
+		if (!skf) {
+			/* ukey-vkey's SoftHSM tokens: CKA_ID 01 and 02 (its --help). */
+			tok->sign_id[0] = 0x01;
+			tok->enc_id[0] = 0x02;
+			tok->sign_id_len = tok->enc_id_len = 1;
+		} else if (ukt_vkey_read_ids(tok) != 0) {
+			goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -365,4 +461,13 @@ CK_RV ukt_find_one(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_OBJECT_CLASS c
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	}
 	return rv;
+}
+
+CK_RV ukt_slot_of(CK_FUNCTION_LIST *p11, const struct ukt_token *tok, CK_SLOT_ID *slot)
+{
+	CK_RV rv = p11->C_Initialize(NULL);
+
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+		return rv;
+	return ukt_find_slot(p11, tok, slot);
 }

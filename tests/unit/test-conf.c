@@ -153,6 +153,20 @@ static void unterminated_section_header_is_refused(void **state)
 	assert_err_has(fx, "outside any [section]");
 }
 
+static void deepbind_is_off_unless_asked_and_must_be_yes_or_no(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx, "[backend a]\ndriver = p11\nlibrary = /a.so\n"
+		       "[backend b]\ndriver = skf\nlibrary = /b.so\ndeepbind = yes\n");
+	assert_int_equal(load(fx), 0);
+	assert_false(fx->conf.backends[0].deepbind);
+	assert_true(fx->conf.backends[1].deepbind);
+	ukey_config_free(&fx->conf);
+	write_file(fx, "[backend a]\ndriver = p11\nlibrary = /a.so\ndeepbind = maybe\n");
+	assert_int_equal(load(fx), -1);
+	assert_err_has(fx, "deepbind must be yes or no");
+}
+
 static void hash_comment_after_a_value_is_stripped(void **state)
 {
 	struct fixture *fx = *state;
@@ -310,6 +324,7 @@ int main(void)
 		T(syntax_error_names_the_line),
 		T(unterminated_section_header_is_refused),
 		T(hash_comment_after_a_value_is_stripped),
+		T(deepbind_is_off_unless_asked_and_must_be_yes_or_no),
 		T(backend_without_driver_is_refused),
 		T(backend_without_library_is_refused),
 		T(file_without_backends_is_refused),

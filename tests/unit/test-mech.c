@@ -3,7 +3,8 @@
  * PKCS#11 hash it names), the list offered on a slot follows the slot's
  * backend mechanisms with two-call sizing, and C_GetMechanismInfo reports
  * our flags with the backend's key sizes — the latter against a real
- * SoftHSM token reached through the real p11 driver. */
+ * SoftHSM token reached through the real p11 driver, which has no SM2, so
+ * of the SM2/SM3 family only the software CKM_SM3 shows there. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -31,10 +32,10 @@ static void every_hash_entry_has_an_openssl_digest(void **state)
 	size_t n;
 	const struct ukey_mech *t = ukey_mech_table(&n);
 	(void)state;
-	assert_true(n >= 25);
+	assert_true(n >= 30);
 	for (size_t i = 0; i < n; i++) {
 		bool hashes = t[i].soft == UKEY_SOFT_DIGESTINFO || t[i].soft == UKEY_SOFT_HASH ||
-			      t[i].soft == UKEY_SOFT_DIGEST;
+			      t[i].soft == UKEY_SOFT_DIGEST || t[i].soft == UKEY_SOFT_SM2_Z;
 		assert_int_equal(hashes, t[i].digest != NULL);
 		if (!t[i].digest)
 			continue;
@@ -77,7 +78,7 @@ static void flags_fit_the_kind_of_entry(void **state)
 			assert_int_equal(ops, CKF_DIGEST);
 			assert_int_equal(t[i].key_type, UKEY_KEY_TYPE_NONE);
 		} else {
-			assert_true(t[i].key_type == CKK_RSA || t[i].key_type == CKK_EC);
+			assert_true(t[i].key_type == CKK_RSA || t[i].key_type == CKK_EC || t[i].key_type == CKK_SM2);
 			assert_int_equal(ops & CKF_DIGEST, 0);
 		}
 		if (t[i].soft == UKEY_SOFT_KEYGEN)
@@ -92,11 +93,79 @@ static void flags_fit_the_kind_of_entry(void **state)
 			assert_int_equal(t[i].backend, CKM_RSA_PKCS);
 		if (t[i].soft == UKEY_SOFT_HASH)
 			assert_true(t[i].backend == CKM_RSA_PKCS_PSS || t[i].backend == CKM_ECDSA);
+		/* SM2 is one curve, not ECDSA: no EC capability flags, and
+		 * SM3-SM2 lands on raw SM2 with SM3. */
+		if (t[i].key_type == CKK_SM2)
+			assert_int_equal(t[i].flags & (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS), 0);
+		if (t[i].soft == UKEY_SOFT_SM2_Z) {
+			assert_int_equal(t[i].backend, CKM_SM2);
+			assert_string_equal(t[i].digest, "SM3");
+		}
 	}
 	assert_int_equal(ukey_mech_lookup(CKM_ECDSA_SHA256)->flags & (CKF_SIGN | CKF_VERIFY),
 			 CKF_SIGN | CKF_VERIFY);
 	assert_int_equal(ukey_mech_lookup(CKM_RSA_PKCS_OAEP)->flags & (CKF_SIGN | CKF_ENCRYPT | CKF_DECRYPT),
 			 CKF_ENCRYPT | CKF_DECRYPT);
+}
+
+static void sm2_entries_match_the_published_numbers(void **state)
+{
+	const struct ukey_mech *m;
+	(void)state;
+	/* The vendor-defined values of ukey-pkcs11.h (TASS/Sansec family). */
+	assert_int_equal(CKK_SM2, 0x80000004UL);
+	m = ukey_mech_lookup(0x80008000UL);
+	assert_non_null(m);
+	assert_int_equal(m->type, CKM_SM2);
+	assert_int_equal(m->backend, CKM_SM2);
+	assert_int_equal(m->flags, CKF_SIGN | CKF_VERIFY);
+	assert_int_equal(m->soft, UKEY_SOFT_NONE);
+	m = ukey_mech_lookup(0x80008100UL);
+	assert_non_null(m);
+	assert_int_equal(m->backend, CKM_SM2);
+	assert_int_equal(m->flags, CKF_SIGN | CKF_VERIFY);
+	assert_int_equal(m->key_type, CKK_SM2);
+	m = ukey_mech_lookup(0x80008200UL);
+	assert_non_null(m);
+	assert_int_equal(m->backend, CKM_SM2_ENCRYPT);
+	assert_int_equal(m->flags, CKF_ENCRYPT | CKF_DECRYPT);
+	m = ukey_mech_lookup(0x80008001UL);
+	assert_non_null(m);
+	assert_int_equal(m->backend, CKM_SM2_KEY_PAIR_GEN);
+	assert_int_equal(m->flags, CKF_GENERATE_KEY_PAIR);
+	m = ukey_mech_lookup(0x80000005UL);
+	assert_non_null(m);
+	assert_int_equal(m->flags, CKF_DIGEST);
+	assert_string_equal(m->digest, "SM3");
+	/* SM3 is not an RSA hash: no MGF1 id maps to it. */
+	assert_string_equal(ukey_hash_name(CKM_SM3), "SM3");
+	assert_int_equal(ukey_mgf1_hash(0), 0);
+}
+
+static void sm2_backend_offers_the_sm2_family(void **state)
+{
+	CK_MECHANISM_TYPE backend[] = { CKM_SM2, CKM_SM2_KEY_PAIR_GEN, CKM_RSA_PKCS };
+	CK_MECHANISM_TYPE list[64];
+	CK_ULONG n = 64;
+	struct ukey_slot slot;
+	(void)state;
+	memset(&slot, 0, sizeof(slot));
+	slot.backend_mechs = backend;
+	slot.nbackend_mechs = 3;
+	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_OK);
+	assert_int_equal(n, 2 + 1 + 6 + 6);   /* SM2 and SM3-SM2, SM2 keygen, RSA-PKCS family, digests */
+	assert_true(in_list(list, n, CKM_SM2));
+	assert_true(in_list(list, n, CKM_SM3_SM2));
+	assert_true(in_list(list, n, CKM_SM2_KEY_PAIR_GEN));
+	assert_true(in_list(list, n, CKM_SM3));
+	/* No SM2 decryption on the backend: no SM2 encryption either. */
+	assert_false(in_list(list, n, CKM_SM2_ENCRYPT));
+	assert_false(in_list(list, n, CKM_ECDSA));
+	backend[2] = CKM_SM2_ENCRYPT;
+	n = 64;
+	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_OK);
+	assert_true(in_list(list, n, CKM_SM2_ENCRYPT));
+	assert_false(in_list(list, n, CKM_RSA_PKCS));
 }
 
 static void slot_with(struct ukey_slot *slot, CK_MECHANISM_TYPE *mechs, CK_ULONG n)
@@ -115,7 +184,7 @@ static void rsa_only_backend_offers_rsa_family_and_digests(void **state)
 	(void)state;
 	slot_with(&slot, backend, 3);
 	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_OK);
-	assert_int_equal(n, 1 + 5 + 5 + 1);  /* raw, SHA*-RSA-PKCS, digests, keygen */
+	assert_int_equal(n, 1 + 5 + 6 + 1);  /* raw, SHA*-RSA-PKCS, digests (SHA, SM3), keygen */
 	assert_true(in_list(list, n, CKM_RSA_PKCS));
 	assert_true(in_list(list, n, CKM_SHA384_RSA_PKCS));
 	assert_true(in_list(list, n, CKM_SHA_1));
@@ -136,7 +205,7 @@ static void ecdsa_backend_gains_hash_and_sign_entries(void **state)
 	(void)state;
 	slot_with(&slot, backend, 2);
 	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_OK);
-	assert_int_equal(n, 1 + 5 + 5 + 1);
+	assert_int_equal(n, 1 + 5 + 6 + 1);
 	assert_true(in_list(list, n, CKM_ECDSA_SHA1));
 	assert_true(in_list(list, n, CKM_ECDSA_SHA512));
 	assert_true(in_list(list, n, CKM_EC_KEY_PAIR_GEN));
@@ -151,8 +220,10 @@ static void empty_backend_still_offers_digests(void **state)
 	(void)state;
 	slot_with(&slot, NULL, 0);
 	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_OK);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_true(in_list(list, n, CKM_SHA256));
+	assert_true(in_list(list, n, CKM_SM3));
+	assert_false(in_list(list, n, CKM_SM3_SM2));
 	assert_true(ukey_mech_offered(&slot, ukey_mech_lookup(CKM_SHA512)));
 	assert_false(ukey_mech_offered(&slot, ukey_mech_lookup(CKM_ECDSA)));
 }
@@ -167,7 +238,7 @@ static void list_uses_two_call_sizing(void **state)
 	slot_with(&slot, backend, 4);
 	assert_int_equal(ukey_mech_list_inlock(&slot, NULL, &n), CKR_OK);
 	full = n;
-	assert_int_equal(full, 6 + 6 + 1 + 6 + 5);
+	assert_int_equal(full, 6 + 6 + 1 + 6 + 6);
 	n = 3;
 	assert_int_equal(ukey_mech_list_inlock(&slot, list, &n), CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(n, full);
@@ -274,6 +345,14 @@ static void info_has_our_flags_and_backend_sizes(void **state)
 
 	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_EC_KEY_PAIR_GEN, &info), CKR_OK);
 	assert_true(info.flags & CKF_GENERATE_KEY_PAIR);
+
+	/* SoftHSM has no SM2: only the software SM3 digest is offered. */
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SM3, &info), CKR_OK);
+	assert_int_equal(info.flags, CKF_DIGEST);
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SM2, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SM3_SM2, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SM2_ENCRYPT, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SM2_KEY_PAIR_GEN, &info), CKR_MECHANISM_INVALID);
 }
 
 static void info_refuses_unknown_and_unbacked(void **state)
@@ -297,6 +376,8 @@ int main(void)
 		cmocka_unit_test(every_hash_entry_has_an_openssl_digest),
 		cmocka_unit_test(types_are_unique_and_lookup_finds_each),
 		cmocka_unit_test(flags_fit_the_kind_of_entry),
+		cmocka_unit_test(sm2_entries_match_the_published_numbers),
+		cmocka_unit_test(sm2_backend_offers_the_sm2_family),
 		cmocka_unit_test(rsa_only_backend_offers_rsa_family_and_digests),
 		cmocka_unit_test(ecdsa_backend_gains_hash_and_sign_entries),
 		cmocka_unit_test(empty_backend_still_offers_digests),

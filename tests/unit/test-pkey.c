@@ -2,7 +2,9 @@
  * (module/token/pkey.c): objects are built by hand with
  * ukey_object_attr_set from keys and certificates made with OpenSSL, and
  * the rebuilt EVP_PKEY must equal the original's public part. Malformed
- * attributes, as a careless backend might store them, give NULL. */
+ * attributes, as a careless backend might store them, give NULL. Keys on
+ * the SM2 curve (CKK_SM2, CKK_EC with the SM2 OID, SM2 certificates) must
+ * come back as OpenSSL "SM2" keys, which verify SM2 rather than ECDSA. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -20,9 +22,10 @@
 #include <openssl/x509.h>
 
 #include "token/internal.h"
+#include "ukey-pkcs11.h"
 
 struct fixture {
-	EVP_PKEY *rsa, *p256, *p384;
+	EVP_PKEY *rsa, *p256, *p384, *sm2;
 };
 
 static int group_setup(void **state)
@@ -33,7 +36,8 @@ static int group_setup(void **state)
 	fx->rsa = EVP_RSA_gen(2048);
 	fx->p256 = EVP_EC_gen("P-256");
 	fx->p384 = EVP_EC_gen("P-384");
-	if (!fx->rsa || !fx->p256 || !fx->p384)
+	fx->sm2 = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+	if (!fx->rsa || !fx->p256 || !fx->p384 || !fx->sm2)
 		return -1;
 	*state = fx;
 	return 0;
@@ -45,6 +49,7 @@ static int group_teardown(void **state)
 	EVP_PKEY_free(fx->rsa);
 	EVP_PKEY_free(fx->p256);
 	EVP_PKEY_free(fx->p384);
+	EVP_PKEY_free(fx->sm2);
 	free(fx);
 	return 0;
 }
@@ -210,6 +215,81 @@ static void ec_field_bits_from_params(void **state)
 	assert_int_equal(ukey_pkey_ec_field_bits(params, (size_t)len), 0);
 }
 
+static void sm2_key_objects_give_sm2_keys(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char params[32];
+	int plen = ec_params_der(fx->sm2, params);
+	CK_OBJECT_CLASS classes[] = { CKO_PUBLIC_KEY, CKO_PRIVATE_KEY };
+
+	assert_int_equal(ukey_pkey_ec_field_bits(params, (size_t)plen), 256);
+	for (size_t i = 0; i < 2; i++) {
+		/* CKK_SM2 as the SKF driver stores it, public or private. */
+		struct ukey_object *obj = ec_object(fx->sm2, true);
+		obj->cls = classes[i];
+		set_ulong(obj, CKA_KEY_TYPE, CKK_SM2);
+		EVP_PKEY *pk = ukey_pkey_from_object(obj);
+		assert_non_null(pk);
+		assert_true(EVP_PKEY_is_a(pk, "SM2"));
+		assert_same_public(pk, fx->sm2);
+		/* CKK_SM2 implies the curve when CKA_EC_PARAMS is missing. */
+		assert_int_equal(ukey_object_attr_set(obj, CKA_EC_PARAMS, NULL, CK_UNAVAILABLE_INFORMATION, false),
+				 CKR_OK);
+		assert_same_public(ukey_pkey_from_object(obj), fx->sm2);
+		obj_free(obj);
+	}
+	/* CKK_EC with the SM2 curve OID (some vendors): an SM2 key too. */
+	struct ukey_object *obj = ec_object(fx->sm2, false);
+	EVP_PKEY *pk = ukey_pkey_from_object(obj);
+	assert_non_null(pk);
+	assert_true(EVP_PKEY_is_a(pk, "SM2"));
+	assert_same_public(pk, fx->sm2);
+	obj_free(obj);
+	/* CKK_SM2 with P-256 parameters is not an SM2 key. */
+	obj = ec_object(fx->p256, true);
+	set_ulong(obj, CKA_KEY_TYPE, CKK_SM2);
+	assert_null(ukey_pkey_from_object(obj));
+	obj_free(obj);
+	/* A P-256 point under the SM2 OID is off the curve. */
+	obj = ec_object(fx->p256, true);
+	set(obj, CKA_EC_PARAMS, params, (CK_ULONG)plen);
+	assert_null(ukey_pkey_from_object(obj));
+	obj_free(obj);
+}
+
+static void sm2_certificate_gives_an_sm2_key(void **state)
+{
+	struct fixture *fx = *state;
+	X509 *x = X509_new();
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	unsigned char *der = NULL;
+	int len;
+	assert_true(x && mctx);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+						    (const unsigned char *)"sm2", -1, -1, 0), 1);
+	assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	assert_int_equal(X509_set_pubkey(x, fx->sm2), 1);
+	assert_int_equal(EVP_DigestSignInit_ex(mctx, NULL, "SM3", NULL, NULL, fx->sm2, NULL), 1);
+	assert_true(X509_sign_ctx(x, mctx) > 0);
+	len = i2d_X509(x, &der);
+	assert_true(len > 0);
+
+	struct ukey_object *obj = obj_new(CKO_CERTIFICATE);
+	set_ulong(obj, CKA_CERTIFICATE_TYPE, CKC_X_509);
+	set(obj, CKA_VALUE, der, (CK_ULONG)len);
+	EVP_PKEY *pk = ukey_pkey_from_object(obj);
+	assert_non_null(pk);
+	assert_true(EVP_PKEY_is_a(pk, "SM2"));
+	assert_same_public(pk, fx->sm2);
+	obj_free(obj);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(mctx);
+	X509_free(x);
+}
+
 static void certificate_gives_its_subject_key(void **state)
 {
 	struct fixture *fx = *state;
@@ -325,6 +405,8 @@ int main(void)
 		cmocka_unit_test(ec_bare_point_is_accepted),
 		cmocka_unit_test(ec_field_bits_from_params),
 		cmocka_unit_test(certificate_gives_its_subject_key),
+		cmocka_unit_test(sm2_key_objects_give_sm2_keys),
+		cmocka_unit_test(sm2_certificate_gives_an_sm2_key),
 		cmocka_unit_test(malformed_rsa_gives_null),
 		cmocka_unit_test(malformed_ec_gives_null),
 		cmocka_unit_test(other_classes_give_null),

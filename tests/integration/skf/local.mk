@@ -1,0 +1,55 @@
+# The integration suite over the skf backend, and the SKF-specific tests
+# (included by tests/Makefile.am).
+#
+# Each integration/skf/test-NAME.skf names the program integration/test-NAME;
+# lib/run-skf runs it with UKEY_TEST_BACKEND=skf, so one set of test sources
+# checks both backends and each backend's results are counted separately
+# (integration/test-NAME.trs for p11, integration/skf/test-NAME.trs for skf).
+TEST_EXTENSIONS += .skf
+SKF_LOG_DRIVER = $(LOG_DRIVER)
+SKF_LOG_COMPILER = $(SHELL) $(srcdir)/lib/run-skf
+
+SKF_SUITE = \
+	integration/skf/test-init.skf \
+	integration/skf/test-slots.skf \
+	integration/skf/test-sessions.skf \
+	integration/skf/test-objects.skf \
+	integration/skf/test-objects-write.skf \
+	integration/skf/test-sign.skf \
+	integration/skf/test-cipher.skf \
+	integration/skf/test-keygen.skf \
+	integration/skf/test-threads.skf \
+	integration/skf/test-pinentry.skf
+
+SKF_SHELL_TESTS = integration/skf/pkcs11-tool-skf.sh
+
+if HAVE_CMOCKA
+SKF_CHECK_PROGS = \
+	integration/skf/test-skf-dual \
+	integration/skf/test-skf-sm2 \
+	integration/skf/test-skf-pin \
+	integration/skf/test-skf-plug
+
+check_PROGRAMS += $(SKF_CHECK_PROGS)
+integration_skf_test_skf_dual_SOURCES = integration/skf/test-skf-dual.c integration/crypto-check.c \
+	integration/crypto-check.h
+integration_skf_test_skf_dual_LDADD = $(TEST_LIBS)
+integration_skf_test_skf_sm2_SOURCES = integration/skf/test-skf-sm2.c integration/crypto-check.c \
+	integration/crypto-check.h
+integration_skf_test_skf_sm2_LDADD = $(TEST_LIBS)
+integration_skf_test_skf_pin_SOURCES = integration/skf/test-skf-pin.c integration/crypto-check.c \
+	integration/crypto-check.h
+integration_skf_test_skf_pin_LDADD = $(TEST_LIBS)
+integration_skf_test_skf_plug_SOURCES = integration/skf/test-skf-plug.c integration/crypto-check.c \
+	integration/crypto-check.h
+integration_skf_test_skf_plug_LDADD = $(TEST_LIBS)
+
+TESTS += $(SKF_SUITE) $(SKF_CHECK_PROGS)
+endif
+TESTS += $(SKF_SHELL_TESTS)
+
+EXTRA_DIST += lib/run-skf $(SKF_SUITE) $(SKF_SHELL_TESTS) integration/skf/local.mk
+
+# The SKF blob fuzz target: built and run by tests/run-all (clang, libFuzzer),
+# not by make check.
+EXTRA_DIST += fuzz/run-fuzz.sh fuzz/fuzz-skf-blob.c fuzz/corpus
