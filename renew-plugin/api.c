@@ -1,0 +1,130 @@
+#include "config.h"
+
+/* api.c: authenticated requests, retries, and the service's error bodies. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "i18n.h"
+
+/* What the user should understand from a known error code. */
+static const struct {
+	const char *code;
+	int exit;
+	const char *text;
+} known[] = {
+	{ "not_bound", UKEY_E_WAIT, N_("the certificate is not bound to a phone account yet: run 'ukey bind'") },
+	{ "identity_unchecked", UKEY_E_WAIT, N_("the CA must check your identity before the first renewal") },
+	{ "order_unpaid", UKEY_E_WAIT, N_("the renewal order is not paid yet: pay it on your phone") },
+	{ "order_awaiting_transfer", UKEY_E_WAIT,
+	  N_("the bank transfer for the order is waiting for the CA's verification") },
+	{ "invoice_not_issued", UKEY_E_WAIT, N_("the CA has not issued this invoice yet") },
+	{ "order_used", UKEY_E_ERROR, N_("the renewal order has already been used") },
+	{ "already_bound", UKEY_E_OK, N_("the certificate is already bound") },
+	{ "not_found", UKEY_E_ERROR, N_("the service does not know it") },
+	{ "auth_bad_certificate", UKEY_E_ERROR,
+	  N_("the service does not accept the U-KEY's certificate (unknown, revoked or expired)") },
+	{ "auth_bad_signature", UKEY_E_ERROR, N_("the service did not accept the U-KEY's signature") },
+	{ "auth_nonce", UKEY_E_ERROR, N_("the service refused the request's nonce") },
+	{ "bad_request", UKEY_E_ERROR, N_("the service refused the request") },
+};
+
+static int service_error(const struct ukey_http_resp *r, struct ukey_err *e)
+{
+	json_object *j = NULL, *err = NULL;
+	const char *code = "", *msg = "";
+	struct ukey_err tmp;
+	int ret = UKEY_E_ERROR;
+	size_t i;
+
+	ukey_err_clear(&tmp);
+	if (ukey_json_parse(r->body, r->len, &j, &tmp) == UKEY_E_OK &&
+	    ukey_json_obj(j, "error", 0, &err, &tmp) == UKEY_E_OK) {
+		if (ukey_json_str(err, "code", 0, &code, &tmp) != UKEY_E_OK)
+			code = "";
+		if (ukey_json_str(err, "message", 0, &msg, &tmp) != UKEY_E_OK)
+			msg = "";
+	}
+	if (r->status >= 500) {
+		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service has a problem (HTTP %ld)"), r->status);
+		goto out;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i].code, code) == 0) {
+			ret = ukey_err_set(e, known[i].exit == UKEY_E_OK ? UKEY_E_ERROR : known[i].exit, "%s",
+					   _(known[i].text));
+			goto out;
+		}
+	ret = ukey_err_set(e, UKEY_E_ERROR, _("the service refused the request (HTTP %ld %s: %s)"), r->status,
+			   code, msg);
+out:
+	snprintf(e->service_code, sizeof(e->service_code), "%s", code);
+	json_object_put(j);
+	return ret;
+}
+
+static int once(struct ukey_client *c, const char *method, const char *path, const char *body,
+		struct ukey_http_resp *r, size_t max, struct ukey_err *e)
+{
+	struct curl_slist *h = NULL;
+	size_t blen = body ? strlen(body) : 0;
+	int ret = ukey_auth_headers(&c->auth, &c->http, method, path, body, blen, &h, e);
+
+	if (ret == UKEY_E_OK && body != NULL) {
+		struct curl_slist *n = curl_slist_append(h, "Content-Type: application/json; charset=utf-8");
+		if (n == NULL)
+			ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
+		else
+			h = n;
+	}
+	if (ret == UKEY_E_OK)
+		ret = ukey_http_request(&c->http, method, path, h, body, blen, max, r, e);
+	curl_slist_free_all(h);
+	return ret;
+}
+
+int ukey_api_call(struct ukey_client *c, const char *method, const char *path, const char *body,
+		  json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e)
+{
+	struct ukey_http_resp r;
+	int tries = strcmp(method, "GET") == 0 ? 3 : 1, ret, i;
+
+	if (out != NULL)
+		*out = NULL;
+	for (i = 0; i < tries; i++) {
+		if (i > 0) {
+			ukey_log(UKEY_LOG_INFO, "%s %s: retry %d after: %s", method, path, i, e->msg);
+			sleep(1u << (i - 1)); /* 1 s, 2 s */
+		}
+		memset(&r, 0, sizeof(r));
+		e->service_code[0] = '\0';
+		ret = once(c, method, path, body, &r, max, e);
+		if (ret == UKEY_E_OK && r.status >= 500)
+			ret = service_error(&r, e);
+		else if (ret == UKEY_E_OK)
+			break;
+		if (ret != UKEY_E_SERVICE)
+			return ret; /* token trouble or TLS refusal-like errors are not retried */
+		if (r.body != NULL)
+			ukey_http_resp_free(&r);
+		/* A refused certificate will be refused again: do not retry. */
+		if (strcmp(e->service_code, "tls_refused") == 0)
+			return ret;
+	}
+	if (i == tries)
+		return ret;
+	if (r.status < 200 || r.status > 299) {
+		ret = service_error(&r, e);
+		ukey_http_resp_free(&r);
+		return ret;
+	}
+	if (raw != NULL) {
+		*raw = r;
+		return UKEY_E_OK;
+	}
+	ret = ukey_json_parse(r.body, r.len, out, e);
+	ukey_http_resp_free(&r);
+	return ret;
+}

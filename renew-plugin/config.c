@@ -1,0 +1,78 @@
+#include "config.h"
+
+/* config.c: reads ukey.conf with libinih; environment overrides it. */
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ukey-conf.h"
+
+#ifndef UKEY_MODULE_PATH
+#error "UKEY_MODULE_PATH must be defined by the build"
+#endif
+
+static void set(char *dst, size_t n, const char *v)
+{
+	snprintf(dst, n, "%s", v);
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct ukey_conf *c = user;
+
+	if (strcmp(section, "module") == 0 && strcmp(name, "path") == 0)
+		set(c->module, sizeof(c->module), value);
+	else if (strcmp(section, "service") == 0 && strcmp(name, "url") == 0)
+		set(c->service_url, sizeof(c->service_url), value);
+	else if (strcmp(section, "service") == 0 && strcmp(name, "ca") == 0)
+		set(c->service_ca, sizeof(c->service_ca), value);
+	else /* unknown keys are warnings, not failures (design.md §2) */
+		ukey_log(UKEY_LOG_INFO, "ukey.conf: unknown key [%s] %s ignored", section, name);
+	return 1;
+}
+
+static void env_over(char *dst, size_t n, const char *var)
+{
+	const char *v = getenv(var);
+
+	if (v != NULL && *v != '\0')
+		set(dst, n, v);
+}
+
+int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e)
+{
+	char path[PATH_MAX];
+	const char *v = getenv("UKEY_CONFIG"), *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	FILE *f;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	set(c->module, sizeof(c->module), UKEY_MODULE_PATH);
+	if (v != NULL && *v != '\0')
+		set(path, sizeof(path), v);
+	else if (xdg != NULL && *xdg == '/')
+		snprintf(path, sizeof(path), "%s/ukey/ukey.conf", xdg);
+	else if (home != NULL)
+		snprintf(path, sizeof(path), "%s/.config/ukey/ukey.conf", home);
+	else
+		path[0] = '\0';
+	f = path[0] ? fopen(path, "r") : NULL;
+	if (f == NULL && path[0] && errno != ENOENT)
+		return ukey_err_set(e, UKEY_E_ERROR, _("cannot read the configuration %s: %s"), path,
+				    strerror(errno));
+	if (f != NULL) {
+		rc = ini_parse_file(f, on_entry, c);
+		fclose(f);
+		if (rc != 0)
+			return ukey_err_set(e, UKEY_E_ERROR, _("configuration %s: syntax error on line %d"),
+					    path, rc);
+	}
+	env_over(c->module, sizeof(c->module), "UKEY_MODULE");
+	env_over(c->service_url, sizeof(c->service_url), "UKEY_SERVICE_URL");
+	env_over(c->service_ca, sizeof(c->service_ca), "UKEY_SERVICE_CA");
+	return UKEY_E_OK;
+}

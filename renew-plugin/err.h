@@ -1,0 +1,32 @@
+/* Errors and logging of libukey-renew. Every fallible function takes a
+ * struct ukey_err and returns its code (0 = success); the codes are the
+ * ukey command's exit statuses, so a command returns e.code as it is. */
+#ifndef UKEY_RENEW_ERR_H
+#define UKEY_RENEW_ERR_H
+
+enum ukey_err_code {
+	UKEY_E_OK = 0,
+	UKEY_E_ERROR = 1,   /* something could not be done */
+	UKEY_E_USAGE = 2,   /* bad command line */
+	UKEY_E_WAIT = 3,    /* nothing to do yet: waiting for someone else */
+	UKEY_E_TOKEN = 4,   /* no token, several, wrong PIN, locked */
+	UKEY_E_SERVICE = 5, /* service unreachable, TLS refused, 5xx */
+};
+
+struct ukey_err {
+	int code;
+	char service_code[48]; /* the service's error code ("order_unpaid"), or "" */
+	char msg[1024];        /* translated, for the user */
+};
+
+void ukey_err_clear(struct ukey_err *e);
+/* Sets code and message (printf format); returns code. */
+int ukey_err_set(struct ukey_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+enum ukey_log_level { UKEY_LOG_ERROR = 1, UKEY_LOG_INFO = 2, UKEY_LOG_DEBUG = 3 };
+/* Logs to stderr when UKEY_LOG (error|info|debug) allows it. Never pass a
+ * PIN, signature, nonce or binding code. */
+void ukey_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

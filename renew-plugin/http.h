@@ -1,0 +1,39 @@
+/* HTTPS to the CA's service with libcurl: verification always on with the
+ * configured CA file, host name checked, bounded time and size. */
+#ifndef UKEY_RENEW_HTTP_H
+#define UKEY_RENEW_HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "ukey-conf.h"
+
+#define UKEY_HTTP_MAX_JSON (4u << 20) /* 4 MiB (docs/protocol.md) */
+#define UKEY_HTTP_MAX_PDF (8u << 20)
+
+struct ukey_http {
+	CURL *c;
+	char base[1024]; /* service URL without a trailing slash */
+	char ca[4096];
+};
+
+struct ukey_http_resp {
+	long status;
+	char *body; /* NUL-terminated */
+	size_t len;
+	char ctype[128];
+};
+
+int ukey_http_init(struct ukey_http *h, const struct ukey_conf *c, struct ukey_err *e);
+void ukey_http_cleanup(struct ukey_http *h);
+/* One request; no retries here (api.c decides). headers may be NULL. A
+ * transport failure is UKEY_E_SERVICE naming the cause (unreachable,
+ * expired / wrong-host / untrusted server certificate, timeout, too big). */
+int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
+		      struct curl_slist *headers, const char *body, size_t body_len, size_t max,
+		      struct ukey_http_resp *r, struct ukey_err *e);
+void ukey_http_resp_free(struct ukey_http_resp *r);
+
+#endif

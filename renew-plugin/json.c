@@ -1,0 +1,107 @@
+#include "config.h"
+
+/* json.c: typed member access over json-c with messages naming the member. */
+
+#include <string.h>
+
+#include "i18n.h"
+#include "json.h"
+
+int ukey_json_parse(const char *text, size_t len, json_object **out, struct ukey_err *e)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o = NULL;
+	enum json_tokener_error je = json_tokener_error_parse_eof;
+
+	*out = NULL;
+	if (tok != NULL && len <= INT32_MAX) {
+		o = json_tokener_parse_ex(tok, text, (int)len);
+		je = json_tokener_get_error(tok);
+		/* Trailing bytes after the value mean malformed JSON. */
+		if (je == json_tokener_success && json_tokener_get_parse_end(tok) < len &&
+		    strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") !=
+			    len - json_tokener_get_parse_end(tok))
+			je = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (o == NULL || je != json_tokener_success || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer is not a JSON object (%s)"),
+				    je == json_tokener_success ? _("another JSON type")
+							       : json_tokener_error_desc(je));
+	}
+	*out = o;
+	return UKEY_E_OK;
+}
+
+static int member(json_object *o, const char *name, json_type want, int nullable, json_object **v,
+		  struct ukey_err *e)
+{
+	if (!json_object_object_get_ex(o, name, v))
+		return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer lacks the member \"%s\""), name);
+	if (*v == NULL && nullable)
+		return UKEY_E_OK;
+	if (*v == NULL || !json_object_is_type(*v, want))
+		return ukey_err_set(e, UKEY_E_SERVICE, _("the member \"%s\" of the service's answer is not %s"),
+				    name,
+				    want == json_type_string    ? _("a string")
+				    : want == json_type_int     ? _("an integer")
+				    : want == json_type_boolean ? _("a boolean")
+				    : want == json_type_array   ? _("an array")
+								: _("an object"));
+	return UKEY_E_OK;
+}
+
+int ukey_json_str(json_object *o, const char *name, int nullable, const char **out, struct ukey_err *e)
+{
+	json_object *v;
+	int ret = member(o, name, json_type_string, nullable, &v, e);
+
+	*out = ret == UKEY_E_OK && v != NULL ? json_object_get_string(v) : NULL;
+	return ret;
+}
+
+int ukey_json_int(json_object *o, const char *name, int nullable, int64_t *out, int *is_null,
+		  struct ukey_err *e)
+{
+	json_object *v;
+	int ret = member(o, name, json_type_int, nullable, &v, e);
+
+	*out = ret == UKEY_E_OK && v != NULL ? json_object_get_int64(v) : 0;
+	if (is_null != NULL)
+		*is_null = v == NULL;
+	return ret;
+}
+
+int ukey_json_bool(json_object *o, const char *name, int *out, struct ukey_err *e)
+{
+	json_object *v;
+	int ret = member(o, name, json_type_boolean, 0, &v, e);
+
+	*out = ret == UKEY_E_OK ? json_object_get_boolean(v) : 0;
+	return ret;
+}
+
+int ukey_json_obj(json_object *o, const char *name, int nullable, json_object **out, struct ukey_err *e)
+{
+	return member(o, name, json_type_object, nullable, out, e);
+}
+
+int ukey_json_arr(json_object *o, const char *name, json_object **out, struct ukey_err *e)
+{
+	return member(o, name, json_type_array, 0, out, e);
+}
+
+int ukey_json_enum(json_object *o, const char *name, const char *const *allowed, const char **out,
+		   struct ukey_err *e)
+{
+	int ret = ukey_json_str(o, name, 0, out, e);
+
+	if (ret != UKEY_E_OK)
+		return ret;
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(*allowed, *out) == 0)
+			return UKEY_E_OK;
+	return ukey_err_set(e, UKEY_E_SERVICE, _("the member \"%s\" of the service's answer has an unknown value"),
+			    name);
+}

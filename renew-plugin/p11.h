@@ -1,0 +1,28 @@
+/* A plain PKCS#11 consumer: loads any module (ours by default) with dlopen
+ * and speaks only the standard API to it. */
+#ifndef UKEY_RENEW_P11_H
+#define UKEY_RENEW_P11_H
+
+#include <p11-kit/pkcs11.h>
+
+#include "err.h"
+
+struct ukey_p11 {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	int initialized;
+};
+
+/* Loads the module at path and initialises it (CKF_OS_LOCKING_OK). */
+int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e);
+void ukey_p11_close(struct ukey_p11 *p);
+/* "CKR_PIN_INCORRECT" etc., or "CKR_0x..." in a static buffer. */
+const char *ukey_p11_rv_name(CK_RV rv);
+/* Reads one attribute into a malloc'd buffer (two-call sizing). */
+int ukey_p11_attr(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+		  unsigned char **val, size_t *len, struct ukey_err *e);
+/* Finds up to max objects matching tmpl. */
+int ukey_p11_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		  CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *found, struct ukey_err *e);
+
+#endif

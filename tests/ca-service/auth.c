@@ -1,0 +1,211 @@
+/*
+ * auth.c: request authentication as docs/protocol.md says. Nonces are
+ * single-use and short-lived; the caller signs
+ *   UKEY-AUTH-V1 \n METHOD \n PATH[?QUERY] \n NONCE \n hex(SHA-256(body))
+ * with its signing key; the certificate must chain to the user CA, be
+ * valid (or recently expired where allowed), not revoked, and registered
+ * to a medium.
+ */
+#include "config.h"
+
+#include "svc.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "seal/ses-asn1.h"
+
+void svc_nonce_new(struct svc *s, struct resp *o)
+{
+	unsigned char rnd[32];
+	time_t now = time(NULL);
+	char *b = NULL;
+	json_object *j;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (b = svc_b64(rnd, sizeof(rnd))) == NULL ||
+	    svc_db_run(s, "DELETE FROM nonces WHERE expires < ?", "i", (int64_t)(now - 3600)) ||
+	    svc_db_run(s, "INSERT INTO nonces(nonce, expires) VALUES(?, ?)", "si", b,
+		       (int64_t)(now + s->nonce_ttl))) {
+		svc_resp_error(o, 500, "internal", "cannot make a nonce");
+		goto out;
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "nonce", json_object_new_string(b));
+	json_object_object_add(j, "expires", json_object_new_int64(now + s->nonce_ttl));
+	svc_resp_json(o, 200, j);
+out:
+	free(b);
+}
+
+void svc_caller_clear(struct caller *c)
+{
+	X509_free(c->cert);
+	c->cert = NULL;
+}
+
+/* Looks the certificate up: registered medium, not revoked. */
+static int registered(struct svc *s, X509 *x, struct caller *c, struct resp *o)
+{
+	char *serial = svc_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	if (serial == NULL || issuer == NULL) {
+		svc_resp_error(o, 500, "internal", "out of memory");
+		goto out;
+	}
+	st = svc_db_prep(s, "SELECT medium, revoked FROM certificates WHERE serial = ? AND issuer = ?",
+			 "ss", serial, issuer);
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		svc_resp_error(o, 401, "auth_bad_certificate",
+			       "the certificate is not registered with any medium");
+		goto out;
+	}
+	if (sqlite3_column_int(st, 1) != 0) {
+		svc_resp_error(o, 401, "auth_bad_certificate", "the certificate is revoked");
+		goto out;
+	}
+	snprintf(c->medium, sizeof(c->medium), "%s", (const char *)sqlite3_column_text(st, 0));
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(serial);
+	free(issuer);
+	return ret;
+}
+
+/* Checks and consumes the nonce. */
+static int nonce_take(struct svc *s, const char *nonce, struct resp *o)
+{
+	sqlite3_stmt *st = svc_db_prep(s, "SELECT expires, used FROM nonces WHERE nonce = ?", "s",
+				       nonce);
+	int found = 0, used = 0;
+	int64_t expires = 0;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		expires = sqlite3_column_int64(st, 0);
+		used = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		svc_resp_error(o, 401, "auth_nonce", "the nonce was not issued by this server");
+		return -1;
+	}
+	if (used) {
+		svc_resp_error(o, 401, "auth_nonce", "the nonce was already used");
+		return -1;
+	}
+	if (svc_db_run(s, "UPDATE nonces SET used = 1 WHERE nonce = ?", "s", nonce) != 0) {
+		svc_resp_error(o, 500, "internal", "cannot consume the nonce");
+		return -1;
+	}
+	if (expires < (int64_t)time(NULL)) {
+		svc_resp_error(o, 401, "auth_nonce", "the nonce has expired");
+		return -1;
+	}
+	return 0;
+}
+
+static char *string_to_sign(struct req *r, const char *nonce)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *hex, *out;
+	size_t n;
+
+	SHA256((const unsigned char *)(r->body ? r->body : ""), r->len, md);
+	hex = svc_hex(md, sizeof(md));
+	if (hex == NULL)
+		return NULL;
+	n = strlen(r->method) + strlen(r->uri) + strlen(nonce) + strlen(hex) + 32;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "UKEY-AUTH-V1\n%s\n%s\n%s\n%s", r->method, r->uri, nonce, hex);
+	free(hex);
+	return out;
+}
+
+static int sig_ok(struct req *r, EVP_PKEY *key, const char *alg, const char *nonce,
+		  const char *sig_b64)
+{
+	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
+	EVP_MD_CTX *md = NULL;
+	unsigned char *sig = NULL;
+	char *tbs = NULL;
+	size_t sig_len = 0;
+	const char *mdname = "SHA256";
+	int ok = 0;
+
+	if (strcmp(alg, "rsa-sha256") == 0 && EVP_PKEY_is_a(key, "RSA")) {
+	} else if (strcmp(alg, "ecdsa-sha256") == 0 && EVP_PKEY_is_a(key, "EC")) {
+	} else if (strcmp(alg, "sm2-sm3") == 0 && EVP_PKEY_is_a(key, "SM2")) {
+		mdname = "SM3";
+		p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
+							 (void *)UKEY_SES_SM2_ID,
+							 strlen(UKEY_SES_SM2_ID));
+	} else {
+		return 0;
+	}
+	sig = svc_unb64(sig_b64, &sig_len);
+	tbs = string_to_sign(r, nonce);
+	md = EVP_MD_CTX_new();
+	if (sig == NULL || tbs == NULL || md == NULL)
+		goto out;
+	if (EVP_DigestVerifyInit_ex(md, NULL, mdname, NULL, NULL, key, p) != 1)
+		goto out;
+	ok = EVP_DigestVerify(md, sig, sig_len, (unsigned char *)tbs, strlen(tbs)) == 1;
+out:
+	EVP_MD_CTX_free(md);
+	free(sig);
+	free(tbs);
+	return ok;
+}
+
+int svc_auth(struct svc *s, struct req *r, struct resp *o, int allow_expired, struct caller *c)
+{
+	const char *cert = svc_req_header(r, "X-Ukey-Certificate");
+	const char *nonce = svc_req_header(r, "X-Ukey-Nonce");
+	const char *alg = svc_req_header(r, "X-Ukey-Signature-Algorithm");
+	const char *sig = svc_req_header(r, "X-Ukey-Signature");
+	const unsigned char *p;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	const char *why;
+	X509 *x = NULL;
+	int ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (!cert || !nonce || !alg || !sig || !*cert || !*nonce || !*alg || !*sig) {
+		svc_resp_error(o, 401, "auth_missing", "authentication headers missing");
+		return -1;
+	}
+	der = svc_unb64(cert, &der_len);
+	p = der;
+	x = der ? d2i_X509(NULL, &p, (long)der_len) : NULL;
+	if (x == NULL || p != der + der_len) {
+		svc_resp_error(o, 401, "auth_bad_certificate", "the certificate does not parse");
+		goto out;
+	}
+	if (svc_cert_check(s, x, time(NULL), allow_expired, &c->expired, &why) != 0) {
+		svc_resp_error(o, 401, "auth_bad_certificate", "%s", why);
+		goto out;
+	}
+	if (registered(s, x, c, o) != 0 || nonce_take(s, nonce, o) != 0)
+		goto out;
+	if (!sig_ok(r, X509_get0_pubkey(x), alg, nonce, sig)) {
+		svc_resp_error(o, 401, "auth_bad_signature",
+			       "the signature does not verify (algorithm %s)", alg);
+		goto out;
+	}
+	c->cert = x;
+	x = NULL;
+	ret = 0;
+out:
+	free(der);
+	X509_free(x);
+	return ret;
+}

@@ -1,0 +1,345 @@
+#include "config.h"
+
+/* ukey seals: every seal on the token decoded (name, type, validity, the
+ * maker's signature) and joined by sha256 with the service's view (usable,
+ * or unusable = a duplicate awaiting cleaning); `seals export` writes a
+ * seal's picture; `seals clean` is in cmd-seals-clean.c. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "seal/seal-token.h"
+#include "seal/seal.h"
+#include "seals.h"
+#include "ukey.h"
+
+void ukey_cmd_seals_usage(void)
+{
+	printf(_("Usage: ukey seals [--offline] [--serial MEDIUM] [--pin-fd N] [--json] [--module PATH]\n"
+		 "       ukey seals export N|ID [-o FILE] [--force]\n"
+		 "       ukey seals clean [--plan FILE | --auto [--yes]] [--dry-run]\n"
+		 "Lists the seals on the U-KEY with the service's status, writes a seal's picture,\n"
+		 "or cleans the seals (the CA's \"abnormal seal data\" page). N is the number shown by\n"
+		 "'ukey seals', ID the service's seal id. Exit 3 when there is nothing to clean.\n"));
+}
+
+struct row {
+	const struct ukey_token_seal *t;
+	struct ukey_seal *dec; /* NULL: not decodable */
+	struct ukey_err derr;
+	struct ukey_seal_result vr;
+	long svc; /* index in the service's list, or -1 */
+};
+
+int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l)
+{
+	struct ukey_http_resp r;
+	int ret = ukey_api_call(&c->client, "GET", "/api/v1/seals", NULL, NULL, &r, UKEY_HTTP_MAX_JSON, &c->err);
+
+	memset(l, 0, sizeof(*l));
+	if (ret != UKEY_E_OK)
+		return ret;
+	if (ukey_clean_list_parse(r.body, r.len, l, &c->err) != 0)
+		ret = c->err.code ? c->err.code : UKEY_E_SERVICE;
+	ukey_http_resp_free(&r);
+	return ret;
+}
+
+void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf, size_t len)
+{
+	size_t used = 0, i;
+	long k;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		k = ukey_clean_find(l, ids[i]);
+		w = k >= 0 ? snprintf(buf + used, len - used, "%s%s (%s)", i ? ", " : "", ids[i], l->seals[k].name)
+			   : snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ids[i]);
+		used = w < 0 ? len : used + (size_t)w;
+	}
+}
+
+/* Token seal i gets the first service seal with its sha256 not taken by an
+ * earlier one (identical duplicates are two objects and two service ids). */
+static void join(struct row *rows, size_t n, const struct ukey_clean_list *l)
+{
+	unsigned char *taken = calloc(l->n_seals + 1, 1);
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		rows[i].svc = -1;
+		for (j = 0; j < l->n_seals; j++) {
+			if (strcmp(l->seals[j].sha256, rows[i].t->sha256) != 0)
+				continue;
+			if (rows[i].svc < 0)
+				rows[i].svc = (long)j;
+			if (taken == NULL || !taken[j]) {
+				rows[i].svc = (long)j;
+				break;
+			}
+		}
+		if (taken != NULL && rows[i].svc >= 0)
+			taken[rows[i].svc] = 1;
+	}
+	free(taken);
+}
+
+static const char *status_text(const struct ukey_clean_list *l, long k)
+{
+	if (k < 0)
+		return _("not known to the service (dropped or never registered)");
+	return l->seals[k].usable ? _("usable") : _("unusable: a duplicate awaiting cleaning (印章不可用)");
+}
+
+static void print_row(const struct row *r, size_t i, const struct ukey_clean_list *l, int have_list)
+{
+	char d1[16], d2[16];
+	const char *tn;
+	int k;
+
+	if (r->dec == NULL) {
+		printf(_("[%zu] %s: cannot be decoded: %s\n"), i + 1, r->t->label, r->derr.msg);
+		if (have_list)
+			printf(_("      service:   %s\n"), status_text(l, r->svc));
+		return;
+	}
+	printf("[%zu] %s", i + 1, r->dec->name);
+	if (have_list && r->svc >= 0)
+		printf("  (%s)", l->seals[r->svc].id);
+	printf("\n");
+	tn = have_list ? ukey_clean_type_name(l, r->dec->type) : NULL;
+	printf(_("      type:      %ld%s%s\n"), r->dec->type, tn ? " " : "", tn ? tn : "");
+	printf(_("      valid:     %s to %s (%ld days left)\n"), ukey_cli_date(r->dec->valid_start, d1, sizeof(d1)),
+	       ukey_cli_date(r->dec->valid_end, d2, sizeof(d2)), ukey_cli_days_left(r->dec->valid_end));
+	printf(_("      maker:     %s\n"), r->vr.signature_ok ? _("signature verified") : _("signature NOT verified"));
+	for (k = 0; k < r->vr.n_reasons; k++)
+		printf("                 %s\n", r->vr.reasons[k]);
+	printf(_("      picture:   %s, %zu bytes\n"), ukey_seal_pic_ext(r->dec->picture.sniffed),
+	       r->dec->picture.data.len);
+	if (have_list)
+		printf(_("      service:   %s\n"), status_text(l, r->svc));
+}
+
+static json_object *row_json(const struct row *r, size_t i, const struct ukey_clean_list *l, int have_list)
+{
+	json_object *o = json_object_new_object(), *reasons = json_object_new_array();
+	const struct ukey_seal *d = r->dec;
+	const char *tn = d && have_list ? ukey_clean_type_name(l, d->type) : NULL;
+	int k;
+
+	json_object_object_add(o, "index", json_object_new_int64((int64_t)i + 1));
+	json_object_object_add(o, "label", json_object_new_string(r->t->label));
+	json_object_object_add(o, "sha256", json_object_new_string(r->t->sha256));
+	json_object_object_add(o, "decoded", json_object_new_boolean(d != NULL));
+	json_object_object_add(o, "error", d ? NULL : json_object_new_string(r->derr.msg));
+	json_object_object_add(o, "name", d ? json_object_new_string(d->name) : NULL);
+	json_object_object_add(o, "es_id", d ? json_object_new_string(d->es_id) : NULL);
+	json_object_object_add(o, "type", d ? json_object_new_int64(d->type) : NULL);
+	json_object_object_add(o, "type_name", tn ? json_object_new_string(tn) : NULL);
+	json_object_object_add(o, "valid_from", d ? json_object_new_int64(d->valid_start) : NULL);
+	json_object_object_add(o, "valid_to", d ? json_object_new_int64(d->valid_end) : NULL);
+	json_object_object_add(o, "signature_ok", d ? json_object_new_boolean(r->vr.signature_ok) : NULL);
+	json_object_object_add(o, "valid", d ? json_object_new_boolean(r->vr.valid) : NULL);
+	for (k = 0; d && k < r->vr.n_reasons; k++)
+		json_object_array_add(reasons, json_object_new_string(r->vr.reasons[k]));
+	json_object_object_add(o, "problems", reasons);
+	json_object_object_add(o, "picture", d ? json_object_new_string(ukey_seal_pic_ext(d->picture.sniffed)) : NULL);
+	json_object_object_add(o, "id", have_list && r->svc >= 0 ? json_object_new_string(l->seals[r->svc].id) : NULL);
+	json_object_object_add(o, "status", !have_list ? NULL
+					    : r->svc < 0 ? json_object_new_string("unknown")
+					    : json_object_new_string(l->seals[r->svc].usable ? "usable" : "unusable"));
+	return o;
+}
+
+static void list_print(struct ukey_cli *c, const struct row *rows, size_t n, const struct ukey_clean_list *l,
+		       int have_list)
+{
+	size_t i;
+
+	if (c->json) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+		json_object_object_add(o, "medium", json_object_new_string(c->tok.serial));
+		json_object_object_add(o, "service_state",
+				       have_list ? json_object_new_string(l->abnormal ? "abnormal" : "clean") : NULL);
+		for (i = 0; i < n; i++)
+			json_object_array_add(a, row_json(&rows[i], i, l, have_list));
+		json_object_object_add(o, "seals", a);
+		ukey_cli_print_json(o);
+		return;
+	}
+	printf(_("Medium number: %s\n"), c->tok.serial);
+	printf(_("Seals on the U-KEY: %zu\n"), n);
+	for (i = 0; i < n; i++)
+		print_row(&rows[i], i, l, have_list);
+	if (have_list && l->abnormal)
+		printf("%s\n", _("The CA marked the seal data abnormal: run 'ukey seals clean' to choose which seals "
+				 "to keep (保留印章) and their seal types (印章类型)."));
+	else if (have_list)
+		printf("%s\n", _("The CA's seal data is clean."));
+}
+
+/* Path for the picture: -o FILE (".ext" added when FILE has none), else
+ * seal-N.ext in the current directory. */
+static void export_path(const struct ukey_cli *c, size_t index, const char *ext, char *buf, size_t len)
+{
+	const char *base;
+
+	if (c->output == NULL) {
+		snprintf(buf, len, "seal-%zu.%s", index + 1, ext);
+		return;
+	}
+	base = strrchr(c->output, '/');
+	base = base ? base + 1 : c->output;
+	snprintf(buf, len, strchr(base, '.') ? "%s" : "%s.%s", c->output, ext);
+}
+
+static int export_one(struct ukey_cli *c, const struct row *r, size_t index)
+{
+	const struct ukey_seal_bytes *pic;
+	const char *ext;
+	char path[4096];
+	int fd, ret = UKEY_E_OK;
+
+	if (r->dec == NULL)
+		return ukey_err_set(&c->err, UKEY_E_ERROR, _("seal %zu cannot be decoded: %s"), index + 1, r->derr.msg);
+	pic = &r->dec->picture.data;
+	if (pic->len == 0)
+		return ukey_err_set(&c->err, UKEY_E_ERROR, _("seal %zu has no picture"), index + 1);
+	ext = ukey_seal_pic_ext(r->dec->picture.sniffed);
+	export_path(c, index, ext, path, sizeof(path));
+	/* O_EXCL: never overwrite without --force, even in a race. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (c->force ? O_TRUNC : O_EXCL), 0644);
+	if (fd < 0 && errno == EEXIST)
+		return ukey_err_set(&c->err, UKEY_E_ERROR, _("%s exists; use --force to overwrite it"), path);
+	if (fd < 0 || write(fd, pic->p, pic->len) != (ssize_t)pic->len)
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
+	if (fd >= 0 && close(fd) != 0 && ret == UKEY_E_OK)
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
+	if (ret != UKEY_E_OK)
+		return ret;
+	if (c->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "index", json_object_new_int64((int64_t)index + 1));
+		json_object_object_add(o, "name", json_object_new_string(r->dec->name));
+		json_object_object_add(o, "file", json_object_new_string(path));
+		json_object_object_add(o, "format", json_object_new_string(ext));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)pic->len));
+		ukey_cli_print_json(o);
+	} else {
+		printf(_("Seal %zu (%s): picture saved to %s (%s, %zu bytes).\n"), index + 1, r->dec->name, path, ext,
+		       pic->len);
+		if (r->dec->picture.sniffed == UKEY_PIC_UNKNOWN)
+			printf("%s\n", _("The picture's format was not recognised; it is saved as it is."));
+	}
+	return UKEY_E_OK;
+}
+
+/* Listing order: by label, then content, so N is the same on every run
+ * (a token's own object order is not promised). */
+static int seal_cmp(const void *a, const void *b)
+{
+	const struct ukey_token_seal *x = a, *y = b;
+	int r = strcmp(x->label, y->label);
+
+	return r ? r : strcmp(x->sha256, y->sha256);
+}
+
+/* N (1-based, as listed) or a service id (needs the service's list). */
+static int export_pick(struct ukey_cli *c, struct row *rows, size_t n, const struct ukey_clean_list *l,
+		       int have_list, const char *id)
+{
+	char *end;
+	long k = strtol(id, &end, 10);
+	size_t i;
+
+	if (*id != '\0' && *end == '\0')
+		return k >= 1 && (size_t)k <= n ? export_one(c, &rows[k - 1], (size_t)k - 1)
+						: ukey_err_set(&c->err, UKEY_E_ERROR, _("no seal %s on the U-KEY (1 to %zu)"),
+							       id, n);
+	for (i = 0; have_list && i < n; i++)
+		if (rows[i].svc >= 0 && strcmp(l->seals[rows[i].svc].id, id) == 0)
+			return export_one(c, &rows[i], i);
+	return ukey_err_set(&c->err, UKEY_E_ERROR, _("no seal %s on the U-KEY"), id);
+}
+
+int ukey_cmd_seals(int argc, char **argv)
+{
+	struct ukey_cli c;
+	struct ukey_token_seal *t = NULL;
+	struct ukey_clean_list l;
+	struct row *rows = NULL;
+	const char *sub;
+	size_t nt = 0, i;
+	int have_list = 0, ret = ukey_cli_parse(&c, "seals", argc, argv,
+						CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE | CLI_OUTPUT |
+							CLI_FORCE | CLI_CLEAN,
+						ukey_cmd_seals_usage);
+
+	if (ret != UKEY_E_OK)
+		return ret < 0 ? UKEY_EXIT_OK : ret;
+	memset(&l, 0, sizeof(l));
+	sub = c.nargs > 0 ? c.args[0] : "list";
+	if ((strcmp(sub, "list") == 0 && c.nargs > 1) || (strcmp(sub, "export") == 0 && c.nargs != 2) ||
+	    (strcmp(sub, "clean") == 0 && (c.nargs != 1 || (c.plan && c.auto_plan) || c.offline)) ||
+	    (strcmp(sub, "clean") != 0 && (c.plan || c.auto_plan || c.dry_run || c.yes)) ||
+	    (strcmp(sub, "export") != 0 && (c.output || c.force)) ||
+	    (strcmp(sub, "list") != 0 && strcmp(sub, "export") != 0 && strcmp(sub, "clean") != 0)) {
+		ukey_cmd_seals_usage();
+		return UKEY_EXIT_USAGE;
+	}
+	if (strcmp(sub, "clean") == 0)
+		return ukey_cli_finish(&c, ukey_seals_clean(&c));
+	ret = ukey_cli_open_token(&c);
+	if (ret == UKEY_E_OK)
+		ret = ukey_seal_list_token(&c.p11, c.s, &t, &nt, &c.err);
+	if (ret != UKEY_E_OK)
+		goto out;
+	if (nt > 1)
+		qsort(t, nt, sizeof(*t), seal_cmp);
+	rows = calloc(nt + 1, sizeof(*rows));
+	if (rows == NULL) {
+		ret = ukey_err_set(&c.err, UKEY_E_ERROR, "%s", _("out of memory"));
+		goto out;
+	}
+	for (i = 0; i < nt; i++) {
+		rows[i].t = &t[i];
+		rows[i].svc = -1;
+		ukey_err_clear(&rows[i].derr);
+		if (ukey_seal_decode(t[i].der, t[i].len, &rows[i].dec, &rows[i].derr) != 0)
+			rows[i].dec = NULL;
+		else
+			ukey_seal_verify(rows[i].dec, time(NULL), &rows[i].vr);
+	}
+	/* Export by number needs no PIN; the service's view (list, ids) does. */
+	if (!c.offline && strcmp(sub, "export") == 0 && strspn(c.args[1], "0123456789") == strlen(c.args[1]))
+		c.offline = 1;
+	if (!c.offline && !ukey_cli_service_configured(&c)) {
+		fprintf(stderr, "%s\n", _("ukey seals: no service configured; showing the token only"));
+		c.offline = 1;
+	}
+	if (!c.offline) {
+		ret = ukey_cli_connect(&c);
+		if (ret == UKEY_E_OK)
+			ret = ukey_seals_fetch(&c, &l);
+		if (ret != UKEY_E_OK)
+			goto out;
+		have_list = 1;
+		join(rows, nt, &l);
+	}
+	if (strcmp(sub, "export") == 0)
+		ret = export_pick(&c, rows, nt, &l, have_list, c.args[1]);
+	else
+		list_print(&c, rows, nt, &l, have_list);
+out:
+	for (i = 0; rows != NULL && i < nt; i++)
+		ukey_seal_free(rows[i].dec);
+	free(rows);
+	ukey_token_seals_free(t, nt);
+	ukey_clean_list_free(&l);
+	return ukey_cli_finish(&c, ret);
+}

@@ -1,0 +1,122 @@
+#include "config.h"
+
+/* ukey status: the guide's final check -- certificate and seal validity with
+ * days left, from the token, plus the service's view when reachable. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ukey.h"
+
+void ukey_cmd_status_usage(void)
+{
+	printf(_("Usage: ukey status [--serial MEDIUM] [--offline] [--pin-fd N] [--json] [--module PATH]\n"
+		 "Certificate and seal validity (days left); with the service's view unless --offline.\n"));
+}
+
+static json_object *service_json(const struct ukey_svc_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "medium", json_object_new_string(st->medium));
+	json_object_object_add(o, "binding", json_object_new_string(st->binding));
+	json_object_object_add(o, "identity_checked", json_object_new_boolean(st->identity_checked));
+	json_object_object_add(o, "seals", json_object_new_string(st->seals));
+	json_object_object_add(o, "certificate_serial", json_object_new_string(st->cert_serial));
+	json_object_object_add(o, "certificate_not_after", json_object_new_int64(st->not_after));
+	json_object_object_add(o, "certificate_expired", json_object_new_boolean(st->expired));
+	json_object_object_add(o, "order", json_object_new_string(st->order.state));
+	json_object_object_add(o, "next", json_object_new_string(ukey_order_next_step(st->order.state)));
+	return o;
+}
+
+int ukey_cmd_status(int argc, char **argv)
+{
+	struct ukey_cli c;
+	struct ukey_seal_view *sv = NULL;
+	struct ukey_svc_status st;
+	struct ukey_err serr;
+	size_t ns = 0, i;
+	char d[16];
+	int ret = ukey_cli_parse(&c, "status", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE,
+				 ukey_cmd_status_usage), have_svc = 0;
+
+	if (ret != UKEY_E_OK)
+		return ret < 0 ? UKEY_EXIT_OK : ret;
+	if (c.nargs > 0) {
+		ukey_cmd_status_usage();
+		return UKEY_EXIT_USAGE;
+	}
+	ukey_err_clear(&serr);
+	ret = ukey_cli_open_token(&c);
+	if (ret == UKEY_E_OK && !c.offline && !ukey_cli_service_configured(&c)) {
+		fprintf(stderr, "%s\n", _("ukey status: no service configured; showing the token only"));
+		c.offline = 1;
+	}
+	if (ret == UKEY_E_OK && !c.offline)
+		ret = ukey_cli_connect(&c);
+	/* The service's view is a bonus: its failure is reported, the token's
+	 * facts are still shown, and the exit status says the service failed. */
+	if (ret == UKEY_E_SERVICE) {
+		serr = c.err;
+		ret = UKEY_E_OK;
+	} else if (ret == UKEY_E_OK && !c.offline) {
+		if (ukey_api_status(&c.client, &st, &serr) == UKEY_E_OK)
+			have_svc = 1;
+	}
+	if (ret == UKEY_E_OK)
+		ret = ukey_seals_view_list(&c.p11, c.s, &sv, &ns, &c.err);
+	if (ret != UKEY_E_OK)
+		goto out;
+	if (c.json) {
+		json_object *o = json_object_new_object(), *certs = json_object_new_array(),
+			    *seals = json_object_new_array();
+		json_object_object_add(o, "medium", json_object_new_string(c.tok.serial));
+		for (i = 0; i < c.ncerts; i++)
+			json_object_array_add(certs, ukey_cli_cert_json(&c.certs[i]));
+		for (i = 0; i < ns; i++) {
+			json_object *s = json_object_new_object();
+			json_object_object_add(s, "name", json_object_new_string(sv[i].name));
+			json_object_object_add(s, "valid_to", sv[i].valid_to ? json_object_new_int64(sv[i].valid_to) : NULL);
+			json_object_object_add(s, "days_left",
+					       sv[i].valid_to ? json_object_new_int64(ukey_cli_days_left(sv[i].valid_to)) : NULL);
+			json_object_object_add(s, "status", json_object_new_string(sv[i].status));
+			json_object_array_add(seals, s);
+		}
+		json_object_object_add(o, "certificates", certs);
+		json_object_object_add(o, "seals", seals);
+		json_object_object_add(o, "service", have_svc ? service_json(&st) : NULL);
+		if (serr.code != UKEY_E_OK)
+			json_object_object_add(o, "service_error", json_object_new_string(serr.msg));
+		ukey_cli_print_json(o);
+	} else {
+		printf(_("Medium number: %s\n"), c.tok.serial);
+		for (i = 0; i < c.ncerts; i++)
+			printf(_("Certificate %s (%s): valid until %s, %ld days left\n"), c.certs[i].label,
+			       c.certs[i].sign ? _("sign") : _("encrypt"),
+			       ukey_cli_date(c.certs[i].not_after, d, sizeof(d)), ukey_cli_days_left(c.certs[i].not_after));
+		for (i = 0; i < ns; i++) {
+			if (sv[i].valid_to)
+				printf(_("Seal %s: valid until %s, %ld days left\n"), sv[i].name,
+				       ukey_cli_date(sv[i].valid_to, d, sizeof(d)), ukey_cli_days_left(sv[i].valid_to));
+			else
+				printf(_("Seal %s: validity not known yet\n"), sv[i].name);
+		}
+		if (have_svc) {
+			printf(_("Service: binding %s, seals %s, order %s\n"), st.binding, st.seals,
+			       ukey_order_state_text(st.order.state));
+			printf(_("Next step: %s\n"), ukey_order_next_step(st.order.state));
+		} else if (serr.code != UKEY_E_OK) {
+			fprintf(stderr, _("ukey status: the service's view is missing: %s\n"), serr.msg);
+		}
+	}
+	if (serr.code != UKEY_E_OK) {
+		ret = serr.code;
+		c.reported = 1;
+	}
+out:
+	free(sv);
+	return ukey_cli_finish(&c, ret);
+}

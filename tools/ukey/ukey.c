@@ -1,0 +1,65 @@
+#include "config.h"
+
+/* ukey: the command-line tool for U-KEYs used through ukey-pkcs11. main()
+ * only dispatches: each subcommand lives in its own file and returns one of
+ * the UKEY_EXIT_* codes (see ukey(1)). */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ukey.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "list", ukey_cmd_list, N_("list the U-KEYs present") },
+	{ "show", ukey_cmd_show, N_("show a U-KEY: medium number, PIN tries, certificates, seals") },
+	{ "bind", ukey_cmd_bind, N_("get a binding code for the phone account (--status: confirmed?)") },
+	{ "order", ukey_cmd_order, N_("show the renewal order and what to do next") },
+	{ "invoices", ukey_cmd_invoices, N_("list, request or download invoices") },
+	{ "seals", ukey_cmd_seals, N_("list the seals with the service's status, export a picture, clean the seals") },
+	{ "status", ukey_cmd_status, N_("certificate and seal validity, and the service's view") },
+	{ "register-browser", ukey_cmd_register_browser,
+	  "register the module in Firefox's and Chromium's NSS databases" },
+};
+
+#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(FILE *to)
+{
+	fprintf(to, "Usage: ukey COMMAND [OPTIONS]\n"
+		    "       ukey --help | --version\n\nCommands:\n");
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		fprintf(to, "  %-18s %s\n", subcommands[i].name, _(subcommands[i].summary));
+	fprintf(to, "%s", _("\n'ukey COMMAND --help' describes a command. Exit status: 0 success,\n"
+			    "1 error, 2 bad command line, 3 waiting (nothing to do yet), 4 token problem,\n"
+			    "5 service problem. See ukey(1).\n"));
+}
+
+int main(int argc, char **argv)
+{
+	ukey_i18n_init();
+	if (argc < 2) {
+		usage(stderr);
+		return UKEY_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return UKEY_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("ukey (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return UKEY_EXIT_OK;
+	}
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ukey: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return UKEY_EXIT_USAGE;
+}

@@ -1,0 +1,36 @@
+/* The ukey command: exit codes shared by every subcommand, and the
+ * subcommands' entry points (one file per subcommand). */
+#ifndef UKEY_TOOL_UKEY_H
+#define UKEY_TOOL_UKEY_H
+
+#define UKEY_EXIT_OK 0    /* done */
+#define UKEY_EXIT_ERROR 1 /* something could not be done (see its message) */
+#define UKEY_EXIT_USAGE 2 /* bad command line */
+#define UKEY_EXIT_WAIT 3    /* nothing to do yet / waiting (e.g. binding unconfirmed) */
+#define UKEY_EXIT_TOKEN 4   /* token problem: none, several, wrong PIN, locked */
+#define UKEY_EXIT_SERVICE 5 /* service problem: unreachable, TLS refused, 5xx */
+
+/* ukey register-browser [--remove] [--json] [--module PATH] */
+int ukey_cmd_register_browser(int argc, char **argv);
+void ukey_cmd_register_browser_usage(void);
+
+/* The workflow commands (libukey-renew); each takes --json and --help. */
+int ukey_cmd_list(int argc, char **argv);
+int ukey_cmd_show(int argc, char **argv);
+int ukey_cmd_bind(int argc, char **argv);
+int ukey_cmd_order(int argc, char **argv);
+int ukey_cmd_invoices(int argc, char **argv);
+int ukey_cmd_status(int argc, char **argv);
+int ukey_cmd_seals(int argc, char **argv);
+void ukey_cmd_seals_usage(void);
+void ukey_cmd_list_usage(void);
+void ukey_cmd_show_usage(void);
+void ukey_cmd_bind_usage(void);
+void ukey_cmd_order_usage(void);
+void ukey_cmd_invoices_usage(void);
+void ukey_cmd_status_usage(void);
+/* cmd-order.c, shared with status */
+const char *ukey_order_next_step(const char *state);
+const char *ukey_order_state_text(const char *state);
+
+#endif
