@@ -9,6 +9,7 @@
 #include "util/ossl.h"
 
 static OSSL_LIB_CTX *ctx;
+static OSSL_PROVIDER *provider;  /* our reference to "default": unloaded before the context */
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 
 OSSL_LIB_CTX *ukey_ossl_ctx(void)
@@ -17,7 +18,7 @@ OSSL_LIB_CTX *ukey_ossl_ctx(void)
 	pthread_mutex_lock(&ctx_lock);
 	if (!ctx) {
 		ctx = OSSL_LIB_CTX_new();
-		if (ctx && !OSSL_PROVIDER_load(ctx, "default")) {
+		if (ctx && !(provider = OSSL_PROVIDER_load(ctx, "default"))) {
 			OSSL_LIB_CTX_free(ctx);
 			ctx = NULL;
 		}
@@ -32,6 +33,9 @@ OSSL_LIB_CTX *ukey_ossl_ctx(void)
 void ukey_ossl_release(void)
 {
 	pthread_mutex_lock(&ctx_lock);
+	if (provider)
+		OSSL_PROVIDER_unload(provider);
+	provider = NULL;
 	OSSL_LIB_CTX_free(ctx);
 	ctx = NULL;
 	pthread_mutex_unlock(&ctx_lock);
