@@ -154,11 +154,7 @@ out:
 
 CK_RV ukey_encrypt_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
-	struct ukey_op *op;
-	CK_RV rv = ukey_op_prepare(h, UKEY_OP_ENCRYPT, mech, key, &op);
-	if (rv != CKR_OK)
-		return rv;
-	return ukey_op_start(h, UKEY_OP_ENCRYPT, op);
+	return ukey_op_begin(h, UKEY_OP_ENCRYPT, mech, key);
 }
 
 CK_RV ukey_encrypt(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen)
@@ -307,11 +303,7 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 
 CK_RV ukey_decrypt_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
-	struct ukey_op *op;
-	CK_RV rv = ukey_op_prepare(h, UKEY_OP_DECRYPT, mech, key, &op);
-	if (rv != CKR_OK)
-		return rv;
-	return ukey_op_start(h, UKEY_OP_DECRYPT, op);
+	return ukey_op_begin(h, UKEY_OP_DECRYPT, mech, key);
 }
 
 CK_RV ukey_decrypt(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen)

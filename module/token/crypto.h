@@ -103,6 +103,9 @@ CK_RV ukey_op_prepare(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECH
 		      CK_OBJECT_HANDLE key, struct ukey_op **out);
 /* Installs a prepared op, freeing it when the session refuses it. */
 CK_RV ukey_op_start(CK_SESSION_HANDLE h, enum ukey_op_kind kind, struct ukey_op *op);
+/* Every C_*Init: prepare, then install. */
+CK_RV ukey_op_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECHANISM *mech,
+		    CK_OBJECT_HANDLE key);
 /* Modulus bytes (RSA) or field bytes (EC) of the op's key; 0 if unknown. */
 CK_ULONG ukey_op_key_bytes(const struct ukey_op *op);
 /* Finishes the hash of a multi-part op, or hashes `data` one-shot. */

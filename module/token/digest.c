@@ -7,11 +7,7 @@
 
 CK_RV ukey_digest_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech)
 {
-	struct ukey_op *op;
-	CK_RV rv = ukey_op_prepare(h, UKEY_OP_DIGEST, mech, CK_INVALID_HANDLE, &op);
-	if (rv != CKR_OK)
-		return rv;
-	return ukey_op_start(h, UKEY_OP_DIGEST, op);
+	return ukey_op_begin(h, UKEY_OP_DIGEST, mech, CK_INVALID_HANDLE);
 }
 
 static CK_RV digest_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, bool oneshot,

@@ -331,3 +331,11 @@ out:
 	X509_SIG_free(sig);
 	return rv;
 }
+
+CK_RV ukey_op_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECHANISM *mech,
+		    CK_OBJECT_HANDLE key)
+{
+	struct ukey_op *op;
+	CK_RV rv = ukey_op_prepare(h, kind, mech, key, &op);
+	return rv != CKR_OK ? rv : ukey_op_start(h, kind, op);
+}

@@ -142,11 +142,7 @@ out:
 
 CK_RV ukey_sign_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
-	struct ukey_op *op;
-	CK_RV rv = ukey_op_prepare(h, UKEY_OP_SIGN, mech, key, &op);
-	if (rv != CKR_OK)
-		return rv;
-	return ukey_op_start(h, UKEY_OP_SIGN, op);
+	return ukey_op_begin(h, UKEY_OP_SIGN, mech, key);
 }
 
 CK_RV ukey_sign(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, CK_BYTE *sig, CK_ULONG *siglen)
@@ -314,11 +310,7 @@ static CK_RV verify_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, b
 
 CK_RV ukey_verify_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
-	struct ukey_op *op;
-	CK_RV rv = ukey_op_prepare(h, UKEY_OP_VERIFY, mech, key, &op);
-	if (rv != CKR_OK)
-		return rv;
-	return ukey_op_start(h, UKEY_OP_VERIFY, op);
+	return ukey_op_begin(h, UKEY_OP_VERIFY, mech, key);
 }
 
 CK_RV ukey_verify(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig, CK_ULONG siglen)

@@ -60,6 +60,20 @@ static CK_RV write_access(CK_SESSION_HANDLE h, bool on_token, bool priv, struct 
 	return rv;
 }
 
+/* Adds a new object to the inventory and hands out its handle; frees it
+ * when that fails. */
+static CK_RV adopt_object_unlocked(struct ukey_slot *slot, struct ukey_object *obj, CK_OBJECT_HANDLE *out)
+{
+	ukey_lock();
+	CK_RV rv = ukey_inventory_add_inlock(slot, obj);
+	if (rv == CKR_OK)
+		*out = obj->handle;
+	ukey_unlock();
+	if (rv != CKR_OK)
+		ukey_object_free(obj);
+	return rv;
+}
+
 /* A session object lives in our memory only: cert, data or public key. */
 static CK_RV create_session_object(CK_SESSION_HANDLE h, struct ukey_slot *slot, const CK_ATTRIBUTE *tmpl,
 				   CK_ULONG n, CK_OBJECT_CLASS cls, bool priv, CK_OBJECT_HANDLE *out)
@@ -91,14 +105,7 @@ static CK_RV create_session_object(CK_SESSION_HANDLE h, struct ukey_slot *slot, 
 		ukey_object_free(obj);
 		return rv;
 	}
-	ukey_lock();
-	rv = ukey_inventory_add_inlock(slot, obj);
-	if (rv == CKR_OK)
-		*out = obj->handle;
-	ukey_unlock();
-	if (rv != CKR_OK)
-		ukey_object_free(obj);
-	return rv;
+	return adopt_object_unlocked(slot, obj, out);
 }
 
 /* Reads a new token object back and adds it to the cache. */
@@ -108,14 +115,7 @@ static CK_RV adopt_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_HAND
 	CK_RV rv = ukey_object_fetch_unlocked(slot, ref, &obj);
 	if (rv != CKR_OK)
 		return rv;
-	ukey_lock();
-	rv = ukey_inventory_add_inlock(slot, obj);
-	if (rv == CKR_OK)
-		*out = obj->handle;
-	ukey_unlock();
-	if (rv != CKR_OK)
-		ukey_object_free(obj);
-	return rv;
+	return adopt_object_unlocked(slot, obj, out);
 }
 
 CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out)
