@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "i18n.h"
+#include "api-parse.h"
 
 /* What the user should understand from a known error code. */
 static const struct {
@@ -33,20 +34,12 @@ static const struct {
 
 static int service_error(const struct ukey_http_resp *r, struct ukey_err *e)
 {
-	json_object *j = NULL, *err = NULL;
-	const char *code = "", *msg = "";
-	struct ukey_err tmp;
+	char code[48], msg[256];   /* code: the size of ukey_err.service_code */
 	int ret = UKEY_E_ERROR;
 	size_t i;
 
-	ukey_err_clear(&tmp);
-	if (ukey_json_parse(r->body, r->len, &j, &tmp) == UKEY_E_OK &&
-	    ukey_json_obj(j, "error", 0, &err, &tmp) == UKEY_E_OK) {
-		if (ukey_json_str(err, "code", 0, &code, &tmp) != UKEY_E_OK)
-			code = "";
-		if (ukey_json_str(err, "message", 0, &msg, &tmp) != UKEY_E_OK)
-			msg = "";
-	}
+	/* Tolerant, and scrubbed of control characters: it reaches the terminal. */
+	ukey_api_parse_error(r->body, r->len, code, sizeof(code), msg, sizeof(msg));
 	if (r->status >= 500) {
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service has a problem (HTTP %ld)"), r->status);
 		goto out;
@@ -61,7 +54,6 @@ static int service_error(const struct ukey_http_resp *r, struct ukey_err *e)
 			   code, msg);
 out:
 	snprintf(e->service_code, sizeof(e->service_code), "%s", code);
-	json_object_put(j);
 	return ret;
 }
 

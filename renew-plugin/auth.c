@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "ukey-pkcs11.h"
+#include "api-parse.h"
 
 int ukey_auth_init(struct ukey_auth *a, struct ukey_p11 *p, CK_SESSION_HANDLE s,
 		   const struct ukey_cert *certs, size_t n, struct ukey_err *e)
@@ -91,8 +92,6 @@ out:
 static int get_nonce(struct ukey_http *h, char *nonce, size_t len, struct ukey_err *e)
 {
 	struct ukey_http_resp r;
-	json_object *j = NULL;
-	const char *n;
 	int ret = ukey_http_request(h, "POST", "/api/v1/nonce", NULL, NULL, 0, UKEY_HTTP_MAX_JSON, &r, e);
 
 	if (ret != UKEY_E_OK)
@@ -101,15 +100,9 @@ static int get_nonce(struct ukey_http *h, char *nonce, size_t len, struct ukey_e
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service refused a nonce (HTTP %ld)"), r.status);
 		goto out;
 	}
-	ret = ukey_json_parse(r.body, r.len, &j, e);
-	if (ret == UKEY_E_OK)
-		ret = ukey_json_str(j, "nonce", 0, &n, e);
-	if (ret == UKEY_E_OK && (strlen(n) == 0 || strlen(n) >= len))
-		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service sent a bad nonce"));
-	if (ret == UKEY_E_OK)
-		snprintf(nonce, len, "%s", n);
+	/* Strict: the nonce goes into a header line and the string to sign. */
+	ret = ukey_api_parse_nonce(r.body, r.len, nonce, len, e);
 out:
-	json_object_put(j);
 	ukey_http_resp_free(&r);
 	return ret;
 }

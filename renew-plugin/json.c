@@ -12,26 +12,34 @@ int ukey_json_parse(const char *text, size_t len, json_object **out, struct ukey
 	json_tokener *tok = json_tokener_new();
 	json_object *o = NULL;
 	enum json_tokener_error je = json_tokener_error_parse_eof;
+	size_t end;
 
 	*out = NULL;
 	if (tok != NULL && len <= INT32_MAX) {
+		/* Strict: standard JSON only; UTF-8 checked so a bad byte sequence
+		 * never reaches the terminal or a log as "text". */
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 		o = json_tokener_parse_ex(tok, text, (int)len);
 		je = json_tokener_get_error(tok);
-		/* Trailing bytes after the value mean malformed JSON. */
-		if (je == json_tokener_success && json_tokener_get_parse_end(tok) < len &&
-		    strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") !=
-			    len - json_tokener_get_parse_end(tok))
+		/* Trailing bytes after the value (a NUL included) mean malformed
+		 * JSON; text need not be NUL-terminated, so count up to len only. */
+		for (end = json_tokener_get_parse_end(tok); end < len && text[end] != '\0' && strchr(" \t\r\n", text[end]);)
+			end++;
+		if (je == json_tokener_success && end < len)
 			je = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);
-	if (o == NULL || je != json_tokener_success || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer is not a JSON object (%s)"),
-				    je == json_tokener_success ? _("another JSON type")
-							       : json_tokener_error_desc(je));
+	if (o != NULL && je == json_tokener_success && json_object_is_type(o, json_type_object)) {
+		*out = o;
+		return UKEY_E_OK;
 	}
-	*out = o;
-	return UKEY_E_OK;
+	json_object_put(o);
+	/* continue: the whole buffer was read and the value is not complete. */
+	if (je == json_tokener_continue)
+		return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer is not a JSON object (%s)"),
+				    _("truncated"));
+	return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer is not a JSON object (%s)"),
+			    je == json_tokener_success ? _("another JSON type") : json_tokener_error_desc(je));
 }
 
 static int member(json_object *o, const char *name, json_type want, int nullable, json_object **v,
@@ -58,6 +66,12 @@ int ukey_json_str(json_object *o, const char *name, int nullable, const char **o
 	int ret = member(o, name, json_type_string, nullable, &v, e);
 
 	*out = ret == UKEY_E_OK && v != NULL ? json_object_get_string(v) : NULL;
+	/* "\u0000" would silently cut the C string the caller sees. */
+	if (*out != NULL && strlen(*out) != (size_t)json_object_get_string_len(v)) {
+		*out = NULL;
+		return ukey_err_set(e, UKEY_E_SERVICE,
+				    _("the member \"%s\" of the service's answer contains a NUL character"), name);
+	}
 	return ret;
 }
 
@@ -69,7 +83,13 @@ int ukey_json_int(json_object *o, const char *name, int nullable, int64_t *out, 
 
 	*out = ret == UKEY_E_OK && v != NULL ? json_object_get_int64(v) : 0;
 	if (is_null != NULL)
-		*is_null = v == NULL;
+		*is_null = ret == UKEY_E_OK && v == NULL;
+	/* json-c saturates integers beyond 64 bits: the limits mean overflow. */
+	if (*out == INT64_MAX || *out == INT64_MIN) {
+		*out = 0;
+		return ukey_err_set(e, UKEY_E_SERVICE, _("the member \"%s\" of the service's answer is out of range"),
+				    name);
+	}
 	return ret;
 }
 

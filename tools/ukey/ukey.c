@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
 	{ "invoices", ukey_cmd_invoices, N_("list, request or download invoices") },
 	{ "seals", ukey_cmd_seals, N_("list the seals with the service's status, export a picture, clean the seals") },
 	{ "status", ukey_cmd_status, N_("certificate and seal validity, and the service's view") },
+	{ "renew", ukey_cmd_renew, N_("renew the certificate (and seals) with a new key made on the U-KEY") },
 	{ "register-browser", ukey_cmd_register_browser,
 	  "register the module in Firefox's and Chromium's NSS databases" },
 };

@@ -29,6 +29,8 @@ void ukey_cmd_bind_usage(void);
 void ukey_cmd_order_usage(void);
 void ukey_cmd_invoices_usage(void);
 void ukey_cmd_status_usage(void);
+int ukey_cmd_renew(int argc, char **argv);
+void ukey_cmd_renew_usage(void);
 /* cmd-order.c, shared with status */
 const char *ukey_order_next_step(const char *state);
 const char *ukey_order_state_text(const char *state);

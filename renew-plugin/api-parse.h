@@ -1,0 +1,26 @@
+/* The service's answers parsed from JSON, apart from the requests that
+ * fetch them, so the unit tests and the fuzz target reach every parser.
+ * Each failure is UKEY_E_SERVICE with a message naming the member. */
+#ifndef UKEY_RENEW_API_PARSE_H
+#define UKEY_RENEW_API_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+
+int ukey_api_parse_status(json_object *j, struct ukey_svc_status *st, struct ukey_err *e);
+int ukey_api_parse_binding(json_object *j, struct ukey_binding *b, struct ukey_err *e);
+int ukey_api_parse_binding_state(json_object *j, char *state, size_t len, int64_t *confirmed_at,
+				 struct ukey_err *e);
+/* *list is malloc'd (free()); *n may be 0. */
+int ukey_api_parse_invoices(json_object *j, struct ukey_invoice **list, size_t *n, struct ukey_err *e);
+/* The body of POST /api/v1/nonce: a non-empty base64 string shorter than size. */
+int ukey_api_parse_nonce(const char *body, size_t len, char *nonce, size_t size, struct ukey_err *e);
+/* The error body of a non-2xx answer, tolerantly: code and message are ""
+ * when absent or malformed; control characters in them become '?' (they
+ * reach the terminal), and they are cut to their buffers. */
+void ukey_api_parse_error(const char *body, size_t len, char *code, size_t code_len, char *msg,
+			  size_t msg_len);
+
+#endif

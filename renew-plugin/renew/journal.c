@@ -1,0 +1,236 @@
+#include "config.h"
+
+/* journal.c: the renewal journal, one JSON file per medium number under
+ * $XDG_STATE_HOME/ukey/ (default ~/.local/state/ukey/). Every save is
+ * atomic and durable (temp file, fsync, rename, fsync of the directory),
+ * so after a crash the file holds either the previous or the new state. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "i18n.h"
+#include "renew/renew.h"
+
+static int state_dir(char *out, size_t len, int create, struct ukey_err *e)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char base[PATH_MAX];
+
+	if (x != NULL && x[0] == '/')
+		snprintf(base, sizeof(base), "%s", x);
+	else if (home != NULL && home[0] != '\0')
+		snprintf(base, sizeof(base), "%s/.local/state", home);
+	else
+		return ukey_err_set(e, UKEY_E_ERROR, _("neither XDG_STATE_HOME nor HOME is set: no place for the journal"));
+	if ((size_t)snprintf(out, len, "%s/ukey", base) >= len)
+		return ukey_err_set(e, UKEY_E_ERROR, _("the journal directory name is too long"));
+	if (!create)
+		return UKEY_E_OK;
+	/* mkdir -p, private: the journal names the medium and the request. */
+	for (char *q = out + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+				*q = '/';
+				goto fail;
+			}
+			*q = '/';
+		}
+	if (mkdir(out, 0700) == 0 || errno == EEXIST)
+		return UKEY_E_OK;
+fail:
+	return ukey_err_set(e, UKEY_E_ERROR, _("cannot create the journal directory %s: %s"), out, strerror(errno));
+}
+
+int ukey_journal_open(struct ukey_journal *jn, const char *medium, struct ukey_err *e)
+{
+	char dir[PATH_MAX - 64];
+	int ret;
+
+	memset(jn, 0, sizeof(*jn));
+	for (const char *m = medium; *m; m++)
+		if (*m == '/' || *m == '.')
+			return ukey_err_set(e, UKEY_E_TOKEN, _("the medium number %s cannot name a journal"), medium);
+	ret = state_dir(dir, sizeof(dir), 1, e);
+	if (ret != UKEY_E_OK)
+		return ret;
+	snprintf(jn->path, sizeof(jn->path), "%s/renew-%s.json", dir, medium);
+	if (access(jn->path, F_OK) != 0)
+		return UKEY_E_OK;
+	jn->j = json_object_from_file(jn->path);
+	if (jn->j == NULL || !json_object_is_type(jn->j, json_type_object)) {
+		json_object_put(jn->j);
+		jn->j = NULL;
+		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s is unreadable; move it away to start over"),
+				    jn->path);
+	}
+	if (strcmp(ukey_journal_str(jn, "medium"), medium) != 0)
+		return ukey_err_set(e, UKEY_E_TOKEN, _("the journal %s belongs to medium number %s; re-insert the key with "
+						       "medium number %s"), jn->path, ukey_journal_str(jn, "medium"),
+				    ukey_journal_str(jn, "medium"));
+	return UKEY_E_OK;
+}
+
+int ukey_journal_other(const char *medium, char *other, size_t len, struct ukey_err *e)
+{
+	char dir[PATH_MAX - 300], path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int ret = state_dir(dir, sizeof(dir), 0, e);
+
+	other[0] = '\0';
+	if (ret != UKEY_E_OK || (dp = opendir(dir)) == NULL)
+		return ret;
+	while ((d = readdir(dp)) != NULL && other[0] == '\0') {
+		size_t n = strlen(d->d_name);
+		struct ukey_journal jn = { "", NULL };
+		if (strncmp(d->d_name, "renew-", 6) != 0 || n < 12 || strcmp(d->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		jn.j = json_object_from_file(path);
+		if (jn.j != NULL && strcmp(ukey_journal_str(&jn, "medium"), medium) != 0 &&
+		    strcmp(ukey_journal_str(&jn, "state"), "done") != 0)
+			snprintf(other, len, "%s", ukey_journal_str(&jn, "medium"));
+		json_object_put(jn.j);
+	}
+	closedir(dp);
+	return UKEY_E_OK;
+}
+
+int ukey_journal_save(struct ukey_journal *jn, struct ukey_err *e)
+{
+	char tmp[PATH_MAX + 8], dir[PATH_MAX], *slash;
+	const char *text = json_object_to_json_string_ext(jn->j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(text), off = 0;
+	int fd, dfd, ok = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", jn->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	ok = off == len && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	ok = ok && rename(tmp, jn->path) == 0;
+	if (!ok) {
+		int err = errno;
+		unlink(tmp);
+		errno = err;
+		goto out;
+	}
+	snprintf(dir, sizeof(dir), "%s", jn->path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	/* The rename is durable only once the directory is on disk too. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok = dfd >= 0 && fsync(dfd) == 0;
+	if (dfd >= 0)
+		close(dfd);
+out:
+	if (!ok)
+		return ukey_err_set(e, UKEY_E_ERROR, _("cannot write the renewal journal %s: %s"), jn->path,
+				    strerror(errno));
+	return UKEY_E_OK;
+}
+
+void ukey_journal_close(struct ukey_journal *jn)
+{
+	json_object_put(jn->j);
+	jn->j = NULL;
+}
+
+const char *ukey_journal_str(const struct ukey_journal *jn, const char *key)
+{
+	json_object *v;
+
+	if (jn->j == NULL || !json_object_object_get_ex(jn->j, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+int64_t ukey_journal_int(const struct ukey_journal *jn, const char *key)
+{
+	json_object *v;
+
+	if (jn->j == NULL || !json_object_object_get_ex(jn->j, key, &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+void ukey_journal_set_str(struct ukey_journal *jn, const char *key, const char *val)
+{
+	json_object_object_add(jn->j, key, val ? json_object_new_string(val) : NULL);
+}
+
+void ukey_journal_set_int(struct ukey_journal *jn, const char *key, int64_t val)
+{
+	json_object_object_add(jn->j, key, json_object_new_int64(val));
+}
+
+void ukey_journal_note(struct ukey_journal *jn, const char *note)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(jn->j, "notes", &a) || !json_object_is_type(a, json_type_array)) {
+		a = json_object_new_array();
+		json_object_object_add(jn->j, "notes", a);
+	}
+	json_object_array_add(a, json_object_new_string(note));
+}
+
+int ukey_journal_uuid(char out[37])
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
+		 r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+	return 0;
+}
+
+char *ukey_hex(const unsigned char *p, size_t len)
+{
+	char *out = malloc(2 * len + 1);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+	return out;
+}
+
+int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len)
+{
+	size_t n = strlen(hex);
+	unsigned int b;
+
+	if (n % 2 != 0 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (unsigned char)b;
+	}
+	*len = n / 2;
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* Renewal as a journaled transaction (design.md §3, docs/protocol.md
+ * "Renewal"): new key pair on the token, CSR signed by it, request signed by
+ * the old key, the result checked, certificate and seals written and read
+ * back, only then the old signing objects retired. Each step is recorded in
+ * the journal before the next begins; a rerun resumes from it. */
+#ifndef UKEY_RENEW_RENEW_H
+#define UKEY_RENEW_RENEW_H
+
+#include <limits.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "api.h"
+
+enum ukey_renew_step {
+	UKEY_RENEW_KEYGEN = 1, UKEY_RENEW_CSR, UKEY_RENEW_REQUEST, UKEY_RENEW_CHECK,
+	UKEY_RENEW_ENCRYPTION, UKEY_RENEW_WRITE, UKEY_RENEW_RETIRE, UKEY_RENEW_INSTALLED,
+};
+#define UKEY_RENEW_STEPS 8
+
+enum ukey_renew_kind { UKEY_KEY_RSA = 0, UKEY_KEY_EC, UKEY_KEY_SM2 };
+
+/* journal.c: $XDG_STATE_HOME/ukey/renew-<medium>.json, written atomically
+ * (temp file, fsync, rename, fsync of the directory). */
+struct ukey_journal {
+	char path[PATH_MAX];
+	json_object *j; /* NULL: no journal */
+};
+
+int ukey_journal_open(struct ukey_journal *jn, const char *medium, struct ukey_err *e);
+/* A journal of another medium that is not done: its medium in other. */
+int ukey_journal_other(const char *medium, char *other, size_t len, struct ukey_err *e);
+int ukey_journal_save(struct ukey_journal *jn, struct ukey_err *e);
+void ukey_journal_close(struct ukey_journal *jn);
+const char *ukey_journal_str(const struct ukey_journal *jn, const char *key); /* "" when absent */
+int64_t ukey_journal_int(const struct ukey_journal *jn, const char *key);
+void ukey_journal_set_str(struct ukey_journal *jn, const char *key, const char *val);
+void ukey_journal_set_int(struct ukey_journal *jn, const char *key, int64_t val);
+void ukey_journal_note(struct ukey_journal *jn, const char *note);
+/* A random (version 4) UUID. */
+int ukey_journal_uuid(char out[37]);
+char *ukey_hex(const unsigned char *p, size_t len);               /* malloc'd */
+int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len);
+
+/* keygen.c: the new signing key pair on the token. */
+struct ukey_renew_key {
+	enum ukey_renew_kind kind;
+	CK_OBJECT_HANDLE priv, pub;
+	unsigned char id[64];
+	size_t id_len;
+	EVP_PKEY *pkey; /* its public half, read from the token */
+};
+
+/* kind and parameters from the old certificate unless type ("rsa", "ec",
+ * "sm2") is given: RSA bits, the EC curve as DER OID. */
+int ukey_renew_key_params(const unsigned char *old_der, size_t old_len, const char *type,
+			  enum ukey_renew_kind *kind, CK_ULONG *bits, unsigned char *ec, size_t *ec_len,
+			  struct ukey_err *e);
+int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
+		      const unsigned char *ec, size_t ec_len, const char *label, struct ukey_renew_key *k,
+		      struct ukey_err *e);
+/* The pending key by its CKA_ID (id_len > 0) or else by label; *found 0/1. */
+int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+			const char *label, struct ukey_renew_key *k, int *found, struct ukey_err *e);
+void ukey_renew_key_free(struct ukey_renew_key *k);
+
+/* csr.c: the PKCS#10 request, signed on the token by k; PEM, malloc'd. */
+int ukey_renew_csr(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+		   const unsigned char *old_der, size_t old_len, char **pem, struct ukey_err *e);
+/* r || s from the token to a DER ECDSA-Sig-Value (EC and SM2). */
+int ukey_renew_rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *der_len);
+
+/* check.c: the issued certificate (PEM) against the request: key, subject,
+ * chain to the old certificate's issuer, validity; with seals, each seal
+ * decodes, verifies and lists the new certificate. *der malloc'd. */
+int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
+		     const char *cert_pem, json_object *chain, json_object *seals, unsigned char **der,
+		     size_t *der_len, struct ukey_err *e);
+X509 *ukey_renew_pem_cert(const char *pem);
+
+/* install.c: step 6 (write and read back) and step 7 (retire the old). */
+int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+		     const unsigned char *der, size_t der_len, json_object *seals, const char *rid,
+		     struct ukey_err *e);
+/* old_seals: array of the sha256 of the seals on the token before the
+ * renewal; notes go to the journal. */
+int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
+		      json_object *old_seals, json_object *new_seals, struct ukey_err *e);
+
+/* steps.c: the whole transaction. */
+struct ukey_renew_opts {
+	int with_seals;       /* -1: as the order covers; 0: --cert-only; 1: --with-seals */
+	const char *key_type; /* NULL: as the old key */
+	void (*event)(void *arg, int step, const char *name, const char *state, const char *detail);
+	void *arg;
+};
+
+struct ukey_renew_result {
+	char request_id[40];
+	time_t not_after;
+	int resumed;
+};
+
+/* s: a session of the logged-in token; c: the client authenticated by the
+ * old signing key. UKEY_E_WAIT (3) for every refusal before step 1. */
+int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
+		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
+		   const struct ukey_renew_opts *o, struct ukey_renew_result *r, struct ukey_err *e);
+const char *ukey_renew_step_name(int step);
+
+#endif

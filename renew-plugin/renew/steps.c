@@ -1,0 +1,388 @@
+#include "config.h"
+
+/* steps.c: the renewal transaction. Refusals come before anything changes;
+ * then each step runs only when the journal says it has not completed, and
+ * its result is in the journal (saved durably) before the next begins. A
+ * rerun takes the journal's request id, so the idempotent service answers
+ * with the certificate it already issued. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "renew/renew.h"
+#include "seal/seal-token.h"
+
+static const char *const step_names[] = {
+	"", "generate-key", "build-request", "send-request", "check-certificate",
+	"encryption-key", "write-token", "retire-old", "confirm-installed",
+};
+
+const char *ukey_renew_step_name(int step)
+{
+	return step >= 1 && step <= UKEY_RENEW_STEPS ? step_names[step] : "?";
+}
+
+struct run {
+	struct ukey_p11 *p;
+	CK_SESSION_HANDLE rw;
+	struct ukey_client *c;
+	const struct ukey_renew_opts *o;
+	struct ukey_journal jn;
+	struct ukey_renew_key key;
+	unsigned char *old_der;
+	size_t old_len;
+};
+
+static void ev(struct run *r, int step, const char *state, const char *detail)
+{
+	if (r->o->event != NULL)
+		r->o->event(r->o->arg, step, ukey_renew_step_name(step), state, detail);
+}
+
+static json_object *jget(struct run *r, const char *key)
+{
+	json_object *v = NULL;
+
+	return r->jn.j && json_object_object_get_ex(r->jn.j, key, &v) ? v : NULL;
+}
+
+/* Marks step done in the journal, durably. */
+static int done(struct run *r, int step, const char *detail, struct ukey_err *e)
+{
+	int ret;
+
+	ukey_journal_set_int(&r->jn, "step", step);
+	if (step == UKEY_RENEW_STEPS)
+		ukey_journal_set_str(&r->jn, "state", "done");
+	ret = ukey_journal_save(&r->jn, e);
+	if (ret == UKEY_E_OK)
+		ev(r, step, "done", detail);
+	return ret;
+}
+
+static int refuse(struct ukey_err *e, const char *code, const char *msg)
+{
+	int ret = ukey_err_set(e, UKEY_E_WAIT, "%s", msg);
+
+	snprintf(e->service_code, sizeof(e->service_code), "%s", code);
+	return ret;
+}
+
+/* Everything the service would refuse, asked first: nothing changes on the
+ * token for a renewal that cannot happen. */
+static int preconditions(struct ukey_client *c, int *with_seals, struct ukey_err *e)
+{
+	struct ukey_svc_status st;
+	int ret = ukey_api_status(c, &st, e);
+
+	if (ret != UKEY_E_OK)
+		return ret;
+	if (strcmp(st.binding, "confirmed") != 0)
+		return refuse(e, "not_bound", _("the certificate is not bound to a phone account yet: run 'ukey bind'"));
+	if (!st.identity_checked)
+		return refuse(e, "identity_unchecked", _("the CA must check your identity before the first renewal"));
+	if (strcmp(st.order.state, "used") == 0)
+		return refuse(e, "order_used", _("nothing to do: the renewal order has already been used"));
+	if (strcmp(st.order.state, "paid") != 0)
+		return refuse(e, strcmp(st.order.state, "none") == 0 ? "order_none" : "order_unpaid",
+			      strcmp(st.order.state, "none") == 0 ? _("there is no renewal order: order the renewal at the CA")
+			      : strcmp(st.order.state, "awaiting_transfer") == 0
+				      ? _("the bank transfer for the order is waiting for the CA's verification")
+				      : _("the renewal order is not paid yet: pay it on your phone"));
+	if (*with_seals < 0)
+		*with_seals = strcmp(st.order.covers, "cert+seals") == 0;
+	if (*with_seals && strcmp(st.order.covers, "cert+seals") != 0)
+		return refuse(e, "order_does_not_cover",
+			      _("the order covers the certificate only, not the seals: renew with --cert-only or order "
+				"the seals at the CA"));
+	if (strcmp(st.seals, "clean") != 0)
+		return refuse(e, "seals_unclean", _("the seals must be cleaned first: run 'ukey seals clean'"));
+	return UKEY_E_OK;
+}
+
+static int begin(struct run *r, const char *medium, const struct ukey_cert *old, int with_seals, struct ukey_err *e)
+{
+	char rid[37], label[96], *id = ukey_hex(old->id, old->id_len), *b64 = malloc(4 * ((old->der_len + 2) / 3) + 1);
+	struct ukey_token_seal *ts = NULL;
+	json_object *seals = json_object_new_array();
+	size_t n = 0;
+	int ret = ukey_seal_list_token(r->p, r->rw, &ts, &n, e);
+
+	if (ret == UKEY_E_OK && (id == NULL || b64 == NULL || ukey_journal_uuid(rid) != 0))
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
+	if (ret != UKEY_E_OK)
+		goto out;
+	EVP_EncodeBlock((unsigned char *)b64, old->der, (int)old->der_len);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(seals, json_object_new_string(ts[i].sha256));
+	json_object_put(r->jn.j);
+	r->jn.j = json_object_new_object();
+	snprintf(label, sizeof(label), "ukey-renew pending %s", rid);
+	ukey_journal_set_int(&r->jn, "version", 1);
+	ukey_journal_set_str(&r->jn, "medium", medium);
+	ukey_journal_set_str(&r->jn, "state", "in_progress");
+	ukey_journal_set_int(&r->jn, "step", 0);
+	ukey_journal_set_str(&r->jn, "request_id", rid);
+	ukey_journal_set_int(&r->jn, "with_seals", with_seals);
+	ukey_journal_set_str(&r->jn, "key_type", r->o->key_type ? r->o->key_type : "");
+	ukey_journal_set_str(&r->jn, "pending_label", label);
+	ukey_journal_set_str(&r->jn, "old_id", id);
+	ukey_journal_set_str(&r->jn, "old_certificate", b64);
+	json_object_object_add(r->jn.j, "old_seals", seals);
+	seals = NULL;
+	ukey_journal_set_int(&r->jn, "started", (int64_t)time(NULL));
+out:
+	json_object_put(seals);
+	ukey_token_seals_free(ts, n);
+	free(id);
+	free(b64);
+	return ret;
+}
+
+static int step_keygen(struct run *r, struct ukey_err *e)
+{
+	const char *label = ukey_journal_str(&r->jn, "pending_label"), *t = ukey_journal_str(&r->jn, "key_type");
+	unsigned char ec[32];
+	size_t ec_len = 0;
+	CK_ULONG bits = 2048;
+	enum ukey_renew_kind kind;
+	char *hex;
+	int found = 0,
+	    ret = ukey_renew_key_params(r->old_der, r->old_len, t[0] ? t : NULL, &kind, &bits, ec, &ec_len, e);
+
+	/* A key made by a run that stopped before recording it is adopted,
+	 * never made twice. */
+	if (ret == UKEY_E_OK)
+		ret = ukey_renew_key_find(r->p, r->rw, NULL, 0, label, &r->key, &found, e);
+	if (ret == UKEY_E_OK && !found)
+		ret = ukey_renew_keygen(r->p, r->rw, kind, bits, ec, ec_len, label, &r->key, e);
+	if (ret != UKEY_E_OK)
+		return ret;
+	hex = ukey_hex(r->key.id, r->key.id_len);
+	if (hex == NULL)
+		return ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
+	ukey_journal_set_str(&r->jn, "key_id", hex);
+	ret = done(r, UKEY_RENEW_KEYGEN, hex, e);
+	free(hex);
+	return ret;
+}
+
+static int step_request(struct run *r, struct ukey_err *e)
+{
+	json_object *body = json_object_new_object(), *out = NULL, *v;
+	const char *text;
+	int ret = UKEY_E_ERROR;
+
+	json_object_object_add(body, "request_id", json_object_new_string(ukey_journal_str(&r->jn, "request_id")));
+	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
+	json_object_object_add(body, "with_seals", json_object_new_boolean(ukey_journal_int(&r->jn, "with_seals") != 0));
+	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* The request is idempotent by request_id: resending is safe. */
+	for (int i = 0; i < 3; i++) {
+		if (i > 0) {
+			ev(r, UKEY_RENEW_REQUEST, "retry", e->msg);
+			sleep(1u << (i - 1));
+		}
+		ret = ukey_api_call(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
+		if (ret != UKEY_E_SERVICE)
+			break;
+	}
+	if (ret == UKEY_E_SERVICE) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		ukey_err_set(e, UKEY_E_SERVICE, _("%s; the renewal request was sent 3 times. Nothing was changed on the "
+						  "U-KEY except a pending new key; run 'ukey renew' again later to resume "
+						  "with the same request"), msg);
+	}
+	if (ret == UKEY_E_OK && (!json_object_object_get_ex(out, "certificate", &v) ||
+				 !json_object_is_type(v, json_type_string)))
+		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer has no certificate"));
+	if (ret == UKEY_E_OK) {
+		json_object_object_add(r->jn.j, "certificate", json_object_get(v));
+		json_object_object_add(r->jn.j, "chain",
+				       json_object_object_get_ex(out, "chain", &v) ? json_object_get(v) : NULL);
+		json_object_object_add(r->jn.j, "seals",
+				       json_object_object_get_ex(out, "seals", &v) ? json_object_get(v) : NULL);
+		json_object_object_add(r->jn.j, "encryption",
+				       json_object_object_get_ex(out, "encryption", &v) ? json_object_get(v) : NULL);
+		ret = done(r, UKEY_RENEW_REQUEST, ukey_journal_str(&r->jn, "request_id"), e);
+	}
+	json_object_put(out);
+	json_object_put(body);
+	return ret;
+}
+
+/* Step 8, authenticated by the new certificate (the old key may be gone). */
+static int step_installed(struct run *r, const unsigned char *der, size_t der_len, struct ukey_err *e)
+{
+	struct ukey_cert nc;
+	struct ukey_auth saved = r->c->auth;
+	json_object *out = NULL;
+	char path[160];
+	int ret;
+
+	memset(&nc, 0, sizeof(nc));
+	nc.der = (unsigned char *)der;
+	nc.der_len = der_len;
+	memcpy(nc.id, r->key.id, r->key.id_len);
+	nc.id_len = r->key.id_len;
+	ret = ukey_cert_parse(&nc, e);
+	if (ret == UKEY_E_OK)
+		ret = ukey_auth_init(&r->c->auth, r->p, r->rw, &nc, 1, e);
+	snprintf(path, sizeof(path), "/api/v1/renewals/%s/installed", ukey_journal_str(&r->jn, "request_id"));
+	if (ret == UKEY_E_OK)
+		ret = ukey_api_call(r->c, "POST", path, "{}", &out, NULL, UKEY_HTTP_MAX_JSON, e);
+	json_object_put(out);
+	r->c->auth = saved;
+	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_INSTALLED, NULL, e) : ret;
+}
+
+static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *e)
+{
+	int64_t step = ukey_journal_int(&r->jn, "step");
+	unsigned char *der = NULL, id[64];
+	size_t der_len = 0, id_len = 0;
+	char *csr = NULL;
+	int found = 0, ret = UKEY_E_OK;
+
+	for (int i = 1; i <= step; i++)
+		ev(r, i, "skipped", "done before");
+	if (step < UKEY_RENEW_KEYGEN) {
+		ev(r, UKEY_RENEW_KEYGEN, "start", NULL);
+		ret = step_keygen(r, e);
+	} else if (ukey_unhex(ukey_journal_str(&r->jn, "key_id"), id, sizeof(id), &id_len) != 0 ||
+		   (ret = ukey_renew_key_find(r->p, r->rw, id, id_len, NULL, &r->key, &found, e)) != UKEY_E_OK ||
+		   !found) {
+		if (ret == UKEY_E_OK)
+			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the pending new key (CKA_ID %s) recorded in the journal is not "
+							      "on the U-KEY; move %s away to start over"),
+					   ukey_journal_str(&r->jn, "key_id"), r->jn.path);
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_CSR) {
+		ev(r, UKEY_RENEW_CSR, "start", NULL);
+		ret = ukey_renew_csr(r->p, r->rw, &r->key, r->old_der, r->old_len, &csr, e);
+		if (ret == UKEY_E_OK) {
+			ukey_journal_set_str(&r->jn, "csr", csr);
+			ret = done(r, UKEY_RENEW_CSR, NULL, e);
+		}
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_REQUEST) {
+		ev(r, UKEY_RENEW_REQUEST, "start", ukey_journal_str(&r->jn, "request_id"));
+		ret = step_request(r, e);
+	}
+	/* The check runs on every resume too: it also gives the DER to write. */
+	if (ret == UKEY_E_OK) {
+		if (step < UKEY_RENEW_CHECK)
+			ev(r, UKEY_RENEW_CHECK, "start", NULL);
+		ret = ukey_renew_check(r->old_der, r->old_len, &r->key, ukey_journal_str(&r->jn, "certificate"),
+				       jget(r, "chain"), jget(r, "seals"), &der, &der_len, e);
+		if (ret == UKEY_E_OK && step < UKEY_RENEW_CHECK)
+			ret = done(r, UKEY_RENEW_CHECK, NULL, e);
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION) {
+		ukey_journal_note(&r->jn, jget(r, "encryption") ? "encryption key envelope received but not supported yet: "
+								  "not installed"
+								: "encryption: null (no encryption key envelope from the service)");
+		ukey_journal_set_int(&r->jn, "step", UKEY_RENEW_ENCRYPTION);
+		ret = ukey_journal_save(&r->jn, e);
+		if (ret == UKEY_E_OK)
+			ev(r, UKEY_RENEW_ENCRYPTION, "skipped", "the service sent no encryption key");
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE) {
+		ev(r, UKEY_RENEW_WRITE, "start", NULL);
+		ret = ukey_renew_write(r->p, r->rw, &r->key, der, der_len, jget(r, "seals"),
+				       ukey_journal_str(&r->jn, "request_id"), e);
+		if (ret == UKEY_E_OK)
+			ret = done(r, UKEY_RENEW_WRITE, NULL, e);
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_RETIRE) {
+		ev(r, UKEY_RENEW_RETIRE, "start", NULL);
+		ret = ukey_renew_retire(r->p, r->rw, &r->jn, &r->key, r->old_der, r->old_len, jget(r, "old_seals"),
+					jget(r, "seals"), e);
+		if (ret == UKEY_E_OK)
+			ret = done(r, UKEY_RENEW_RETIRE, NULL, e);
+	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_INSTALLED) {
+		ev(r, UKEY_RENEW_INSTALLED, "start", NULL);
+		ret = step_installed(r, der, der_len, e);
+	}
+	if (ret == UKEY_E_OK && der != NULL) {
+		const unsigned char *q = der;
+		X509 *x = d2i_X509(NULL, &q, (long)der_len);
+		if (x != NULL) {
+			struct tm tm;
+			if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+				res->not_after = timegm(&tm);
+		}
+		X509_free(x);
+	}
+	free(csr);
+	OPENSSL_free(der);
+	return ret;
+}
+
+int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
+		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
+		   const struct ukey_renew_opts *o, struct ukey_renew_result *res, struct ukey_err *e)
+{
+	struct run r = { .p = p, .c = c, .o = o };
+	const struct ukey_cert *old = ukey_certs_signing(certs, ncerts);
+	int with_seals = o->with_seals, ret;
+	char other[64];
+	const char *b64;
+	CK_RV rv;
+
+	(void)s;
+	memset(res, 0, sizeof(*res));
+	ret = ukey_journal_other(tok->serial, other, sizeof(other), e);
+	if (ret == UKEY_E_OK && other[0] != '\0')
+		return ukey_err_set(e, UKEY_E_TOKEN, _("an unfinished renewal belongs to another U-KEY: re-insert the key "
+						       "with medium number %s"), other);
+	if (ret == UKEY_E_OK)
+		ret = ukey_journal_open(&r.jn, tok->serial, e);
+	if (ret != UKEY_E_OK)
+		goto out;
+	rv = p->f->C_OpenSession(tok->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &r.rw);
+	if (rv != CKR_OK) {
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("cannot open a read-write session with the U-KEY: %s"),
+				   ukey_p11_rv_name(rv));
+		goto out;
+	}
+	res->resumed = r.jn.j != NULL && strcmp(ukey_journal_str(&r.jn, "state"), "done") != 0;
+	if (!res->resumed) {
+		if (old == NULL) {
+			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate to renew"));
+			goto out;
+		}
+		ret = preconditions(c, &with_seals, e);
+		if (ret == UKEY_E_OK)
+			ret = begin(&r, tok->serial, old, with_seals, e);
+		if (ret == UKEY_E_OK)
+			ret = ukey_journal_save(&r.jn, e);
+		if (ret != UKEY_E_OK)
+			goto out;
+	}
+	snprintf(res->request_id, sizeof(res->request_id), "%s", ukey_journal_str(&r.jn, "request_id"));
+	b64 = ukey_journal_str(&r.jn, "old_certificate");
+	r.old_der = malloc(strlen(b64) / 4 * 3 + 3);
+	if (r.old_der == NULL || EVP_DecodeBlock(r.old_der, (const unsigned char *)b64, (int)strlen(b64)) <= 0) {
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("the journal %s is damaged; move it away to start over"), r.jn.path);
+		goto out;
+	}
+	/* EVP_DecodeBlock counts the padding; DER knows its own length. */
+	r.old_len = strlen(b64) / 4 * 3;
+	if (r.old_len > 4 && r.old_der[0] == 0x30 && r.old_der[1] == 0x82)
+		r.old_len = 4 + ((size_t)r.old_der[2] << 8 | r.old_der[3]);
+	ret = steps(&r, res, e);
+out:
+	if (r.rw)
+		p->f->C_CloseSession(r.rw);
+	ukey_renew_key_free(&r.key);
+	free(r.old_der);
+	ukey_journal_close(&r.jn);
+	return ret;
+}

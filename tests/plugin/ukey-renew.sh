@@ -1,0 +1,190 @@
+#!/bin/bash
+# ukey renew end to end (issue: renewal part 2, first cut): the reference CA
+# service, virtual U-KEYs on both backends (SoftHSM RSA and EC, SKF SM2).
+# Refusals before anything changes (no binding, unpaid order, an order not
+# covering the seals, wrong PIN); a renewal interrupted by the service
+# (misbehave fail-500) that leaves the old certificate working and resumes
+# with the same request id; the full --with-seals renewal: one signing
+# certificate, on-token key that signs, later notAfter, new seals only,
+# journal done; a second renewal has nothing to do.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
+build=${UKEY_TOP_BUILDDIR:-$top}
+. "$top/tests/lib/tap.sh"
+CA_SERVICE_DIR=$build/tests/ca-service
+UKEY=$build/tools/ukey/ukey
+for t in openssl jq softhsm2-util; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+. "$top/tests/ca-service/ca-lib.sh"
+W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew.XXXXXX")
+cleanup() {
+	ca_stop_all
+	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+tap_plan 41
+export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
+export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+unset LANGUAGE XDG_STATE_HOME
+echo 123456 >"$W/pin"
+echo 999999 >"$W/badpin"
+
+u() {
+	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
+	RC=$?
+	ERR=$(cat "$W/err")
+}
+js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
+# setup TYPE BACKEND: a virtual U-KEY enrolled at a fresh service; M, D, J
+setup() {
+	D=$W/$1-$2
+	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
+		eval "$("$top/tools/ukey-vkey" env "$D")" &&
+		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
+		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
+			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
+		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
+	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
+	J=$W/.local/state/ukey/renew-$M.json
+}
+bind_and_check() {
+	local code
+	u bind --json
+	code=$(js .code)
+	ca_cli confirm-binding "$code" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
+}
+order() { ca_cli create-order "$M" --covers "$1" --price 30000 | jq -r .id; }
+signing() { jq -c '[.certificates[] | select(.sign)]' <<<"$OUT"; }
+issued() { sqlite3 "$W/st-$1/ca.db" "SELECT count(*) FROM renewals WHERE medium = '$M'" 2>/dev/null; }
+
+# ---- SoftHSM RSA: refusals, interruption, full renewal with seals
+if ! setup rsa softhsm; then
+	echo "Bail out! rsa/softhsm virtual U-KEY or service failed: $(tail -n 3 "$W/rsa-softhsm.log")"
+	exit 1
+fi
+u show --json
+old_na=$(js '.certificates[] | select(.sign) | .not_after')
+u renew
+t_is "$RC" 3 "rsa: not bound: renew refuses with exit 3"
+t_grep "rsa: ... and says to bind first" "not bound" "$ERR"
+t_check "rsa: ... before anything is journaled" test ! -e "$J"
+bind_and_check
+oid=$(order cert)
+u renew --json
+t_is "$RC $(js .error.code)" "3 order_unpaid" "rsa: an unpaid order: exit 3 (order_unpaid)"
+ca_cli pay "$oid" wechat >/dev/null
+u renew --with-seals
+t_is "$RC" 3 "rsa: --with-seals with an order for the certificate only: exit 3"
+t_grep "rsa: ... the message says the order does not cover the seals" "covers the certificate only" "$ERR"
+UKEY_PIN_FILE=$W/badpin u renew --cert-only
+t_is "$RC" 4 "rsa: wrong PIN: exit 4"
+u show --json
+t_is "$(js '[.certificates[]] | length') $(test -e "$J" && echo journal || echo none)" "2 none" \
+	"rsa: wrong PIN: nothing changed (no new object, no journal)"
+# A new order covering the seals, and seals on the token, cleaned.
+oid=$(order cert+seals)
+ca_cli pay "$oid" wechat >/dev/null
+mkdir -p "$W/seals"
+ca_cli add-seals "$M" "$W/seals" >/dev/null && "$top/tools/ukey-vkey" add-seals "$D" "$W/seals" >/dev/null 2>&1
+u renew --with-seals
+t_is "$RC" 3 "rsa: abnormal seals: exit 3 until cleaned"
+u seals clean --auto --yes
+t_is "$RC" 0 "rsa: seals cleaned (--auto --yes)"
+# Interrupted at step 3: the service fails every time.
+ca_cli misbehave fail-500 >/dev/null
+u renew --with-seals
+t_is "$RC" 5 "rsa: the service fails (500) during the request: exit 5 after bounded retries"
+t_grep "rsa: ... the message says to run it again to resume" "again.*resume" "$ERR"
+rid1=$(jq -r .request_id "$J" 2>/dev/null)
+t_is "$(jq -r '.step' "$J" 2>/dev/null)" 2 "rsa: the journal records steps 1-2 done"
+u bind --status
+t_is "$RC" 0 "rsa: the old certificate still authenticates after the interruption"
+ca_cli misbehave none >/dev/null
+u renew --with-seals --json
+t_is "$RC" 0 "rsa: rerun after the service recovers: exit 0"
+t_is "$(js 'select(.result) | .request_id')" "$rid1" "rsa: the rerun used the same request id"
+t_is "$(js 'select(.step == 1) | .state')" skipped "rsa: the rerun did not generate a second key (step 1 skipped)"
+bad=0
+while IFS= read -r line; do
+	jq -e 'has("step") and has("name") and has("state") or has("result")' <<<"$line" >/dev/null 2>&1 || bad=$((bad + 1))
+done <<<"$OUT"
+t_is "$bad $(grep -c '"step"' <<<"$OUT")" "0 13" "rsa: --json: one event object per line (resumed: 2 skipped, 5 start/done pairs, 1 skipped)"
+if command -v sqlite3 >/dev/null; then
+	t_is "$(issued rsa)" 1 "rsa: the service issued exactly one certificate"
+else
+	t_ok "# SKIP sqlite3 not installed"
+fi
+t_is "$(jq -r '.state + " " + (.step | tostring)' "$J")" "done 8" "rsa: the journal says done (step 8)"
+u show --json
+t_is "$(signing | jq length)" 1 "rsa: exactly one signing certificate on the token"
+new_na=$(signing | jq '.[0].not_after')
+t_check "rsa: the new certificate's notAfter is later than the old one's" test "$new_na" -gt "$old_na"
+t_is "$(js '[.certificates[] | select(.encrypt and (.sign | not))] | length')" 1 \
+	"rsa: the encryption certificate is kept"
+u bind --status
+t_is "$RC" 0 "rsa: the new key on the token signs a request the service accepts"
+u status --json
+t_is "$RC $(js '.certificates[] | select(.sign) | .not_after') $(js .service.order)" "0 $new_na used" \
+	"rsa: status shows the new validity and the order used"
+u seals --json
+t_is "$(js '[.seals[]?] | length')" "$(jq '.seals | length' "$J")" "rsa: the token holds exactly the new seals"
+left=0
+for h in $(jq -r '.old_seals[]' "$J"); do grep -q "$h" <<<"$OUT" && left=$((left + 1)); done
+t_is "$left" 0 "rsa: the replaced seals are deleted"
+new_der=$(jq -r '.seals[0].der' "$J" | base64 -d | sha256sum | cut -c1-64)
+t_check "rsa: the new seals are on the token" grep -q "$new_der" <<<"$OUT"
+u renew
+t_is "$RC" 3 "rsa: a second renew: exit 3"
+t_grep "rsa: ... nothing to do (order used)" "nothing to do" "$ERR"
+LANGUAGE=zh_CN UKEY_LOCALEDIR=$build/po/locale u renew
+t_grep "rsa: the refusal in Chinese under LANGUAGE=zh_CN (无需操作)" "无需操作" "$ERR"
+ca_stop_all
+
+# ---- SoftHSM EC: certificate only
+if setup ec softhsm; then
+	bind_and_check
+	oid=$(order cert)
+	ca_cli pay "$oid" wechat >/dev/null
+	printf '{"medium": "0071120230420999", "state": "in_progress", "step": 1}' \
+		>"$W/.local/state/ukey/renew-0071120230420999.json"
+	u renew --cert-only
+	t_grep "ec: an unfinished journal of another medium: refused, re-insert that key (exit 4)" \
+		"^4 .*re-insert the key with medium number 0071120230420999" "$RC $ERR"
+	rm -f "$W/.local/state/ukey/renew-0071120230420999.json"
+	u renew --cert-only
+	t_is "$RC" 0 "ec: renew --cert-only: exit 0"
+	t_grep "ec: one progress line per step on the terminal" "\[8/8\]" "$OUT"
+	u show --json
+	t_is "$(signing | jq -r 'length, .[0].key_type' | tr '\n' ' ')" "1 EC " "ec: one EC signing certificate"
+	u bind --status
+	t_is "$RC" 0 "ec: the new EC key signs a request the service accepts"
+	ca_stop_all
+else
+	for i in 1 2 3 4 5; do t_fail "ec: virtual U-KEY made"; done
+fi
+
+# ---- SKF SM2: certificate only; the old container keeps the encryption pair
+if setup sm2 skf; then
+	bind_and_check
+	oid=$(order cert)
+	ca_cli pay "$oid" wechat >/dev/null
+	u renew --json
+	t_is "$RC $(js 'select(.result) | .result')" "0 done" "sm2/skf: renew: exit 0"
+	u show --json
+	t_is "$(js '[.certificates[] | select(.encrypt and (.sign | not))] | length')" 1 \
+		"sm2/skf: the old encryption certificate (and its container) are kept"
+	t_grep "sm2/skf: the journal records the old signing pair as retired but kept" "retired but kept" "$(cat "$J")"
+	u status --json
+	t_is "$(js '[.certificates[] | select(.sign)] | max_by(.not_after) | .key_type')" SM2 \
+		"sm2/skf: the newest signing certificate is SM2"
+	u bind --status
+	t_is "$RC" 0 "sm2/skf: the new SM2 key (SM3 with Z) signs a request the service accepts"
+	ca_stop_all
+else
+	for i in 1 2 3 4 5; do t_fail "sm2/skf: virtual U-KEY made"; done
+fi
+tap_done

@@ -1,0 +1,141 @@
+#include "config.h"
+
+/* ukey renew: renews the signing certificate (and the seals) as a journaled
+ * transaction (libukey-renew renew/): refusals first, the PIN before step 1,
+ * then one line per step, or one JSON event per line with --json. A rerun
+ * resumes from the journal with the same request. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "renew/renew.h"
+#include "ukey.h"
+
+void ukey_cmd_renew_usage(void)
+{
+	printf(_("Usage: ukey renew [--with-seals | --cert-only] [--key-type rsa|ec|sm2] [--serial MEDIUM]\n"
+		 "                  [--pin-fd N] [--accept-final-try] [--json] [--module PATH]\n"
+		 "Renews the signing certificate (and the seals, if the order covers them) with a new key\n"
+		 "generated on the U-KEY. Each step is journaled under $XDG_STATE_HOME/ukey/; run it again\n"
+		 "after an interruption to resume. Exit 3 when the renewal cannot run yet (binding, identity\n"
+		 "check, order, seals) or there is nothing to do.\n"));
+}
+
+static const char *step_text(int step)
+{
+	static const char *const t[] = {
+		"", N_("generate the new key pair on the U-KEY"), N_("build the certificate request"),
+		N_("send the renewal request"), N_("check the new certificate"), N_("encryption key"),
+		N_("write the certificate and seals to the U-KEY"), N_("retire the old certificate and key"),
+		N_("confirm the installation to the CA"),
+	};
+	return step >= 1 && step <= UKEY_RENEW_STEPS ? _(t[step]) : "?";
+}
+
+static void event(void *arg, int step, const char *name, const char *state, const char *detail)
+{
+	const struct ukey_cli *c = arg;
+
+	if (c->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "step", json_object_new_int(step));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "detail", detail ? json_object_new_string(detail) : NULL);
+		ukey_cli_print_json(o);
+	} else if (strcmp(state, "done") == 0) {
+		printf(_("[%d/%d] %s: done\n"), step, UKEY_RENEW_STEPS, step_text(step));
+	} else if (strcmp(state, "skipped") == 0) {
+		printf(_("[%d/%d] %s: skipped (%s)\n"), step, UKEY_RENEW_STEPS, step_text(step),
+		       strcmp(detail ? detail : "", "done before") == 0 ? _("done before") : _("not offered by the CA"));
+	} else if (strcmp(state, "retry") == 0) {
+		printf(_("[%d/%d] %s: retrying after: %s\n"), step, UKEY_RENEW_STEPS, step_text(step), detail ? detail : "");
+	}
+	fflush(stdout);
+}
+
+/* Takes the renew-only options out of argv (the shared parser does not
+ * know them); 0, or UKEY_E_USAGE. */
+static int own_options(int *argc, char **argv, int *with_seals, const char **key_type)
+{
+	int n = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--with-seals") == 0 || strcmp(a, "--cert-only") == 0) {
+			int w = a[2] == 'w';
+			if (*with_seals >= 0 && *with_seals != w)
+				return UKEY_E_USAGE;
+			*with_seals = w;
+			continue;
+		}
+		if (strcmp(a, "--key-type") == 0 && i + 1 < *argc)
+			v = argv[++i];
+		else if (strncmp(a, "--key-type=", 11) == 0)
+			v = a + 11;
+		else if (strcmp(a, "--key-type") == 0)
+			return UKEY_E_USAGE;
+		if (v != NULL) {
+			if (strcmp(v, "rsa") != 0 && strcmp(v, "ec") != 0 && strcmp(v, "sm2") != 0)
+				return UKEY_E_USAGE;
+			*key_type = v;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	*argc = n;
+	argv[n] = NULL;
+	return UKEY_E_OK;
+}
+
+int ukey_cmd_renew(int argc, char **argv)
+{
+	struct ukey_cli c;
+	struct ukey_renew_opts o = { .with_seals = -1 };
+	struct ukey_renew_result r;
+	char d[16];
+	int ret;
+
+	if (own_options(&argc, argv, &o.with_seals, &o.key_type) != UKEY_E_OK) {
+		fprintf(stderr, "%s\n", _("ukey renew: bad command line"));
+		ukey_cmd_renew_usage();
+		return UKEY_EXIT_USAGE;
+	}
+	ret = ukey_cli_parse(&c, "renew", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN, ukey_cmd_renew_usage);
+	if (ret != UKEY_E_OK)
+		return ret < 0 ? UKEY_EXIT_OK : ret;
+	if (c.nargs > 0) {
+		ukey_cmd_renew_usage();
+		return UKEY_EXIT_USAGE;
+	}
+	o.event = event;
+	o.arg = &c;
+	/* Login (one try, never retried) happens here, before step 1: a
+	 * wrong PIN stops before anything changes. */
+	ret = ukey_cli_connect(&c);
+	if (ret == UKEY_E_OK)
+		ret = ukey_renew_run(&c.p11, c.s, &c.tok, &c.client, c.certs, c.ncerts, &o, &r, &c.err);
+	if (ret != UKEY_E_OK)
+		goto out;
+	if (c.json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "result", json_object_new_string("done"));
+		json_object_object_add(j, "medium", json_object_new_string(c.tok.serial));
+		json_object_object_add(j, "request_id", json_object_new_string(r.request_id));
+		json_object_object_add(j, "resumed", json_object_new_boolean(r.resumed));
+		json_object_object_add(j, "not_after", json_object_new_int64(r.not_after));
+		ukey_cli_print_json(j);
+	} else {
+		printf(_("The certificate of U-KEY %s is renewed: valid until %s.\n"), c.tok.serial,
+		       ukey_cli_date(r.not_after, d, sizeof(d)));
+	}
+out:
+	return ukey_cli_finish(&c, ret);
+}
