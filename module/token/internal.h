@@ -145,6 +145,11 @@ struct ukey_slot *ukey_slot_find_inlock(CK_SLOT_ID id);
 /* Asks every backend for its devices: new ones get slots, missing ones are
  * marked absent (their sessions closed). */
 void ukey_slots_refresh_unlocked(void);
+/* The per-device lock, taken around every driver call for a device whose
+ * driver is not thread safe (a no-op otherwise). Never held with the table
+ * lock, never across anything but the one driver call. */
+void ukey_slot_device_lock(struct ukey_slot *slot);
+void ukey_slot_device_unlock(struct ukey_slot *slot);
 /* Driver calls for a slot: take the device lock when the driver needs it,
  * and note a removed device. Called without the table lock. */
 CK_RV ukey_slot_sign_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,

@@ -76,8 +76,7 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 	obj->on_token = true;
 	for (size_t i = 0; i < NCACHED; i++)
 		t[i] = (CK_ATTRIBUTE){ cached_types[i], NULL, 0 };
-	if (!b->thread_safe)
-		pthread_mutex_lock(&slot->dev_lock);
+	ukey_slot_device_lock(slot);
 	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, NCACHED);
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID)
 		goto out;
@@ -112,8 +111,7 @@ free_values:
 	for (CK_ULONG i = 0; i < n; i++)
 		free(t[i].pValue);
 out:
-	if (!b->thread_safe)
-		pthread_mutex_unlock(&slot->dev_lock);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK) {
 		ukey_object_free(obj);
@@ -246,12 +244,14 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	ukey_lock();
 	priv = slot->login == CKU_USER;
 	ukey_unlock();
+	ukey_slot_device_lock(slot);
 	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
 	if (rv == CKR_OK) {
 		refs = calloc(n + 1, sizeof(*refs));
 		fresh = calloc(n + 1, sizeof(*fresh));
 		rv = refs && fresh ? b->ops->objects(b->drv, slot->dev, refs, &n) : CKR_HOST_MEMORY;
 	}
+	ukey_slot_device_unlock(slot);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
 		rv = ukey_object_fetch_unlocked(slot, refs[i], &fresh[got]);
 		/* An object deleted between listing and reading is just gone. */

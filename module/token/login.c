@@ -36,7 +36,9 @@ static void drop_private_objects_inlock(struct ukey_slot *slot)
 
 void ukey_token_logout_unlocked(struct ukey_slot *slot)
 {
+	ukey_slot_device_lock(slot);
 	CK_RV rv = slot->backend->ops->logout(slot->backend->drv, slot->dev);
+	ukey_slot_device_unlock(slot);
 	if (rv != CKR_OK)
 		ukey_debug("slot %lu: backend logout: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	ukey_lock();
@@ -50,6 +52,15 @@ static bool has_ro_session_inlock(const struct ukey_slot *slot)
 	return slot->sessions > slot->rw_sessions;
 }
 
+/* One driver login, serialised with the device's other calls. */
+static CK_RV device_login(struct ukey_slot *slot, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	ukey_slot_device_lock(slot);
+	CK_RV rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
+	ukey_slot_device_unlock(slot);
+	return rv;
+}
+
 /* The protected authentication path: fresh PIN counters from the device
  * (they change with every try, also from other processes), no dialog for a
  * locked PIN, one driver login with what the user typed. */
@@ -59,7 +70,10 @@ static CK_RV login_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user)
 	struct ukey_pin_dialog dlg;
 	char pin[UKEY_PINENTRY_MAX_PIN + 1];
 	size_t len = 0;
-	CK_RV rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+	CK_RV rv;
+	ukey_slot_device_lock(slot);
+	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+	ukey_slot_device_unlock(slot);
 	if (rv != CKR_OK)
 		goto out;
 	ukey_lock();
@@ -75,8 +89,7 @@ static CK_RV login_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user)
 				   &len);
 	if (rv != CKR_OK)
 		goto out;
-	rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, (const CK_UTF8CHAR *)pin,
-				       (CK_ULONG)len);
+	rv = device_login(slot, user, (const CK_UTF8CHAR *)pin, (CK_ULONG)len);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rv;
@@ -119,7 +132,7 @@ out_locked:
 	else if (len == 0 || (slot->info.max_pin_len && len > slot->info.max_pin_len))
 		rv = CKR_PIN_LEN_RANGE;
 	else
-		rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
+		rv = device_login(slot, user, pin, len);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: login refused: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
@@ -179,7 +192,9 @@ CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 		return rv;
 	if (login != CKU_SO)
 		return CKR_USER_NOT_LOGGED_IN;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->init_pin(slot->backend->drv, slot->dev, pin, len);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	ukey_info("slot %lu: user PIN initialised: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;
@@ -193,8 +208,10 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 	struct ukey_slot *slot = rw_slot(h, &login, &rv);
 	if (!slot)
 		return rv;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->set_pin(slot->backend->drv, slot->dev, login == CKU_SO ? CKU_SO : CKU_USER,
 					 old_pin, old_len, new_pin, new_len);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	ukey_info("slot %lu: PIN change: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;

@@ -63,8 +63,7 @@ static CK_RV fetch_missing_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJ
 {
 	struct ukey_backend *b = slot->backend;
 	CK_ATTRIBUTE probe = { t->type, NULL, 0 };
-	if (!b->thread_safe)
-		pthread_mutex_lock(&slot->dev_lock);
+	ukey_slot_device_lock(slot);
 	CK_RV rv = b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1);
 	CK_RV vrv = CKR_OK;
 	unsigned char *value = NULL;
@@ -73,8 +72,7 @@ static CK_RV fetch_missing_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJ
 		probe.pValue = value;
 		vrv = value ? b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1) : CKR_HOST_MEMORY;
 	}
-	if (!b->thread_safe)
-		pthread_mutex_unlock(&slot->dev_lock);
+	ukey_slot_device_unlock(slot);
 	if (vrv != CKR_OK)
 		rv = vrv;
 	if (rv == CKR_OK || rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) {

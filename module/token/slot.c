@@ -28,14 +28,13 @@ static struct ukey_slot *slot_for_device_inlock(struct ukey_backend *b, ukey_dev
 	return NULL;
 }
 
-static CK_RV lock_device(struct ukey_slot *slot)
+void ukey_slot_device_lock(struct ukey_slot *slot)
 {
 	if (!slot->backend->thread_safe)
 		pthread_mutex_lock(&slot->dev_lock);
-	return CKR_OK;
 }
 
-static void unlock_device(struct ukey_slot *slot)
+void ukey_slot_device_unlock(struct ukey_slot *slot)
 {
 	if (!slot->backend->thread_safe)
 		pthread_mutex_unlock(&slot->dev_lock);
@@ -218,7 +217,9 @@ CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 	if (!slot)
 		return rv;
 	/* PIN counters change with every login attempt: ask the device. */
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK)
 		return rv;
@@ -289,11 +290,10 @@ bool ukey_slot_backend_has(const struct ukey_slot *slot, CK_MECHANISM_TYPE type)
 CK_RV ukey_slot_backend_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type,
 					   CK_MECHANISM_INFO *info)
 {
-	CK_RV rv = lock_device(slot);
-	if (rv != CKR_OK)
-		return rv;
+	CK_RV rv;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->mechanism_info(slot->backend->drv, slot->dev, type, info);
-	unlock_device(slot);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	return rv;
 }
@@ -315,11 +315,10 @@ void ukey_slot_note_rv_unlocked(struct ukey_slot *slot, CK_RV rv)
 CK_RV ukey_slot_sign_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
 			      const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
 {
-	CK_RV rv = lock_device(slot);
-	if (rv != CKR_OK)
-		return rv;
+	CK_RV rv;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->sign(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
-	unlock_device(slot);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	return rv;
 }
@@ -327,22 +326,20 @@ CK_RV ukey_slot_sign_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MEC
 CK_RV ukey_slot_decrypt_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
 				 const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
 {
-	CK_RV rv = lock_device(slot);
-	if (rv != CKR_OK)
-		return rv;
+	CK_RV rv;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->decrypt(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
-	unlock_device(slot);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	return rv;
 }
 
 CK_RV ukey_slot_random_unlocked(struct ukey_slot *slot, CK_BYTE *out, CK_ULONG len)
 {
-	CK_RV rv = lock_device(slot);
-	if (rv != CKR_OK)
-		return rv;
+	CK_RV rv;
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->random(slot->backend->drv, slot->dev, out, len);
-	unlock_device(slot);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	return rv;
 }

@@ -138,7 +138,9 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 		return rv;
 	if (!on_token)
 		return create_session_object(h, slot, tmpl, n, cls, priv, out);
+	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->create(slot->backend->drv, slot->dev, tmpl, n, &ref);
+	ukey_slot_device_unlock(slot);
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK)
 		return rv;
@@ -181,7 +183,9 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	if (rv != CKR_OK)
 		return rv;
 	if (on_token) {
+		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, ref);
+		ukey_slot_device_unlock(slot);
 		ukey_slot_note_rv_unlocked(slot, rv);
 		if (rv != CKR_OK)
 			return rv;
@@ -213,7 +217,9 @@ CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 	if (rv != CKR_OK)
 		return rv;
 	if (on_token) {
+		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->set_attrs(slot->backend->drv, slot->dev, ref, tmpl, n);
+		ukey_slot_device_unlock(slot);
 		ukey_slot_note_rv_unlocked(slot, rv);
 		if (rv != CKR_OK)
 			return rv;
@@ -275,9 +281,11 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 	CK_ATTRIBUTE *pub_copy, *priv_copy;
 	pub = on_token_template(pub, &npub, &pub_copy);
 	priv = on_token_template(priv, &npriv, &priv_copy);
+	ukey_slot_device_lock(slot);
 	rv = pub && priv ? slot->backend->ops->generate_key_pair(slot->backend->drv, slot->dev, mech, pub, npub,
 								 priv, npriv, &pub_ref, &priv_ref)
 			 : CKR_HOST_MEMORY;
+	ukey_slot_device_unlock(slot);
 	free(pub_copy);
 	free(priv_copy);
 	ukey_slot_note_rv_unlocked(slot, rv);
