@@ -164,86 +164,119 @@ out:
 	return out;
 }
 
-static char *str(json_object *o, const char *key)
+/* Members of the service's seal list: a missing or mistyped one is named in
+ * the error ("seals[2].status is not a string"), so a service change is
+ * diagnosed from the message alone. */
+static int str(json_object *o, const char *where, size_t i, const char *key, char **out, struct ukey_err *err)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return strdup(json_object_get_string(v));
+		return ukey_seal_err_set(err, UKEY_E_SERVICE,
+					 _("the service's seal list: \"%s\" of %s[%zu] is missing or not a string"), key,
+					 where, i);
+	*out = strdup(json_object_get_string(v));
+	return *out ? 0 : ukey_seal_err_set(err, UKEY_E_ERROR, "%s", _("out of memory"));
 }
 
-static int num(json_object *o, const char *key, long long *out)
+static int num(json_object *o, const char *where, size_t i, const char *key, long long *out, struct ukey_err *err)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
+		return ukey_seal_err_set(err, UKEY_E_SERVICE,
+					 _("the service's seal list: \"%s\" of %s[%zu] is missing or not an integer"),
+					 key, where, i);
 	*out = json_object_get_int64(v);
 	return 0;
+}
+
+static int seal_entry(json_object *e, size_t i, struct ukey_clean_seal *s, struct ukey_err *err)
+{
+	char *status = NULL;
+	long long v1, v2, ty;
+	int ret;
+
+	if (!json_object_is_type(e, json_type_object))
+		return ukey_seal_err_set(err, UKEY_E_SERVICE, _("the service's seal list: seals[%zu] is not an object"),
+					 i);
+	ret = str(e, "seals", i, "id", &s->id, err);
+	if (ret == 0)
+		ret = str(e, "seals", i, "es_id", &s->es_id, err);
+	if (ret == 0)
+		ret = str(e, "seals", i, "sha256", &s->sha256, err);
+	if (ret == 0)
+		ret = str(e, "seals", i, "name", &s->name, err);
+	if (ret == 0)
+		ret = str(e, "seals", i, "status", &status, err);
+	if (ret == 0)
+		ret = num(e, "seals", i, "type", &ty, err);
+	if (ret == 0)
+		ret = num(e, "seals", i, "valid_from", &v1, err);
+	if (ret == 0)
+		ret = num(e, "seals", i, "valid_to", &v2, err);
+	if (ret == 0) {
+		s->type = (long)ty;
+		s->usable = strcmp(status, "usable") == 0;
+		s->valid_from = (time_t)v1;
+		s->valid_to = (time_t)v2;
+	}
+	free(status);
+	return ret;
 }
 
 int ukey_clean_list_parse(const char *json, size_t len, struct ukey_clean_list *l,
 			  struct ukey_err *err)
 {
-	json_object *j = parse(json, len, _("seal list"), err), *a, *t, *e;
-	char *status = NULL, *state = NULL;
-	long long v1, v2, ty;
+	json_object *j = parse(json, len, _("seal list"), err), *a, *t, *e, *v;
+	long long ty;
 	size_t i, n;
 	int ret = -1;
 
 	memset(l, 0, sizeof(*l));
 	if (j == NULL)
 		return -1;
-	if (!json_object_object_get_ex(j, "seals", &a) || !json_object_is_type(a, json_type_array) ||
-	    !json_object_object_get_ex(j, "types", &t) || !json_object_is_type(t, json_type_array))
-		goto bad;
-	state = str(j, "state");
-	l->abnormal = state != NULL && strcmp(state, "abnormal") == 0;
+	if (!json_object_is_type(j, json_type_object) || !json_object_object_get_ex(j, "seals", &a) ||
+	    !json_object_is_type(a, json_type_array) || !json_object_object_get_ex(j, "types", &t) ||
+	    !json_object_is_type(t, json_type_array)) {
+		ukey_seal_err_set(err, UKEY_E_SERVICE, "%s",
+				  _("the service's seal list is not an object with the arrays \"seals\" and \"types\""));
+		goto out;
+	}
+	l->abnormal = json_object_object_get_ex(j, "state", &v) && json_object_is_type(v, json_type_string) &&
+		      strcmp(json_object_get_string(v), "abnormal") == 0;
 	n = json_object_array_length(a);
 	l->seals = calloc(n + 1, sizeof(*l->seals));
-	for (i = 0; l->seals && i < n; i++, l->n_seals++) {
-		struct ukey_clean_seal *s = &l->seals[i];
-		e = json_object_array_get_idx(a, i);
-		s->id = str(e, "id");
-		s->es_id = str(e, "es_id");
-		s->sha256 = str(e, "sha256");
-		s->name = str(e, "name");
-		free(status);
-		status = str(e, "status");
-		if (!s->id || !s->es_id || !s->sha256 || !s->name || !status ||
-		    num(e, "type", &ty) || num(e, "valid_from", &v1) || num(e, "valid_to", &v2)) {
-			l->n_seals++;
-			goto bad;
-		}
-		s->type = (long)ty;
-		s->usable = strcmp(status, "usable") == 0;
-		s->valid_from = (time_t)v1;
-		s->valid_to = (time_t)v2;
+	if (l->seals == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		l->n_seals++;
+		if (seal_entry(json_object_array_get_idx(a, i), i, &l->seals[i], err))
+			goto out;
 	}
 	n = json_object_array_length(t);
 	l->types = calloc(n + 1, sizeof(*l->types));
-	for (i = 0; l->types && i < n; i++, l->n_types++) {
+	if (l->types == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(t, i);
-		l->types[i].name = str(e, "name");
-		if (l->types[i].name == NULL || num(e, "type", &ty)) {
-			l->n_types++;
-			goto bad;
+		l->n_types++;
+		if (!json_object_is_type(e, json_type_object)) {
+			ukey_seal_err_set(err, UKEY_E_SERVICE,
+					  _("the service's seal list: types[%zu] is not an object"), i);
+			goto out;
 		}
+		if (str(e, "types", i, "name", &l->types[i].name, err) || num(e, "types", i, "type", &ty, err))
+			goto out;
 		l->types[i].type = (long)ty;
 	}
-	if (l->seals == NULL || l->types == NULL)
-		goto bad;
 	ret = 0;
 	goto out;
-bad:
-	ukey_seal_err_set(err, UKEY_E_SERVICE, "%s",
-			  _("the service's seal list is not in the expected form"));
+oom:
+	ukey_seal_err_set(err, UKEY_E_ERROR, "%s", _("out of memory"));
 out:
 	if (ret != 0)
 		ukey_clean_list_free(l);
-	free(status);
-	free(state);
 	json_object_put(j);
 	return ret;
 }

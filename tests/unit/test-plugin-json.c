@@ -186,6 +186,18 @@ static const struct req {
 	{ P_INVOICES, "invoices.0.amount", "\"300\"" },
 	{ P_INVOICES, "invoices.0.issued_at", "\"x\"" },
 	{ P_NONCE, "nonce", "42" },
+	{ P_SEALS, "seals", "{}" },
+	{ P_SEALS, "types", "\"x\"" },
+	{ P_SEALS, "seals.0.id", "1" },
+	{ P_SEALS, "seals.0.es_id", "null" },
+	{ P_SEALS, "seals.0.name", "[]" },
+	{ P_SEALS, "seals.0.type", "\"1\"" },
+	{ P_SEALS, "seals.0.status", "true" },
+	{ P_SEALS, "seals.0.sha256", "{}" },
+	{ P_SEALS, "seals.0.valid_from", "1.5" },
+	{ P_SEALS, "seals.0.valid_to", "\"2026\"" },
+	{ P_SEALS, "types.0.type", "null" },
+	{ P_SEALS, "types.0.name", "7" },
 };
 
 static void real_answers_are_accepted(void **state)
