@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,9 +36,44 @@ static int gen_path(const char *serial, char *path, size_t size)
 	return len > 0 && (size_t)len < size ? 0 : -1;
 }
 
-void ukey_generation_bump(const char *serial)
+static void stamp_of(const struct stat *st, struct ukey_gen_stamp *g)
 {
-	char path[4096], tmp[4200], dir[4096];
+	g->valid = true;
+	g->dev = st->st_dev;
+	g->ino = st->st_ino;
+	g->sec = st->st_mtim.tv_sec;
+	g->nsec = st->st_mtim.tv_nsec;
+}
+
+static bool stamp_eq(const struct ukey_gen_stamp *a, const struct ukey_gen_stamp *b)
+{
+	return a->valid == b->valid && (!a->valid || (a->dev == b->dev && a->ino == b->ino && a->sec == b->sec &&
+						       a->nsec == b->nsec));
+}
+
+void ukey_generation_read(const char *serial, struct ukey_gen_stamp *g)
+{
+	char path[4096];
+	struct stat st;
+
+	memset(g, 0, sizeof(*g));
+	if (gen_path(serial, path, sizeof(path)) == 0 && stat(path, &st) == 0)
+		stamp_of(&st, g);
+}
+
+/* Replaces the file under an flock of <serial>.lock, so that the stamp read
+ * before and the one written are adjacent in the order of all writers: *before
+ * is what the file was just before this change, *after the change itself. */
+static void bump(const char *serial, struct ukey_gen_stamp *before, struct ukey_gen_stamp *after)
+{
+	char path[4096], tmp[4200], dir[4096], lockp[4200];
+	struct timespec ts;
+	struct stat st;
+	char body[64];
+	int fd = -1, lk = -1, blen;
+
+	memset(before, 0, sizeof(*before));
+	memset(after, 0, sizeof(*after));
 	if (gen_path(serial, path, sizeof(path)) != 0) {
 		ukey_debug("no XDG_RUNTIME_DIR: other processes will see this change at their next login");
 		return;
@@ -48,51 +84,64 @@ void ukey_generation_bump(const char *serial)
 		ukey_debug("%s: %s", dir, strerror(errno));
 		return;
 	}
-	struct timespec ts;
+	snprintf(lockp, sizeof(lockp), "%.*s.lock", (int)(strlen(path) - 4), path);
+	lk = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lk >= 0 && flock(lk, LOCK_EX) != 0) {
+		close(lk);
+		lk = -1;
+	}
+	if (stat(path, &st) == 0)
+		stamp_of(&st, before);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.%ld", path, (long)getpid(), ts.tv_nsec);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ukey_debug("%s: %s", tmp, strerror(errno));
-		return;
+		goto out;
 	}
-	char body[64];
-	int blen = snprintf(body, sizeof(body), "%ld.%09ld %ld\n", (long)ts.tv_sec, ts.tv_nsec, (long)getpid());
-	ssize_t w = write(fd, body, (size_t)blen);
-	close(fd);
+	blen = snprintf(body, sizeof(body), "%ld.%09ld %ld\n", (long)ts.tv_sec, ts.tv_nsec, (long)getpid());
 	/* rename() gives the path a new inode, so a reader's stat sees a change
-	 * even within one timestamp tick. */
-	if (w != blen || rename(tmp, path) != 0) {
+	 * even within one timestamp tick; fstat before it is the file's stamp
+	 * after it (rename keeps inode and mtime). */
+	if (write(fd, body, (size_t)blen) != blen || fstat(fd, &st) != 0 || rename(tmp, path) != 0) {
 		ukey_debug("%s: %s", path, strerror(errno));
 		unlink(tmp);
+		goto out;
 	}
+	stamp_of(&st, after);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (lk >= 0)
+		close(lk); /* releases the flock */
 }
 
-static bool stat_gen(const struct ukey_slot *slot, struct stat *st)
+void ukey_generation_note_write_unlocked(struct ukey_slot *slot)
 {
-	char path[4096];
-	return gen_path(slot->info.serial, path, sizeof(path)) == 0 && stat(path, st) == 0;
+	char serial[sizeof(slot->info.serial)];
+	struct ukey_gen_stamp before, after;
+
+	ukey_lock();
+	memcpy(serial, slot->info.serial, sizeof(serial));
+	ukey_unlock();
+	bump(serial, &before, &after);
+	ukey_lock();
+	/* Our cache includes this write. It is current only if it was current
+	 * just before it: a change by another process in between leaves the old
+	 * stamp, so the next check reloads. */
+	if (stamp_eq(&slot->gen_stamp, &before))
+		slot->gen_stamp = after;
+	ukey_unlock();
 }
 
 bool ukey_generation_changed(struct ukey_slot *slot)
 {
-	struct stat st;
-	if (!stat_gen(slot, &st))
-		return slot->gen_stamp.valid;
-	return !slot->gen_stamp.valid || st.st_ino != slot->gen_stamp.ino || st.st_dev != slot->gen_stamp.dev ||
-	       st.st_mtim.tv_sec != slot->gen_stamp.sec || st.st_mtim.tv_nsec != slot->gen_stamp.nsec;
-}
+	char serial[sizeof(slot->info.serial)];
+	struct ukey_gen_stamp now;
 
-void ukey_generation_record(struct ukey_slot *slot)
-{
-	struct stat st;
-	if (!stat_gen(slot, &st)) {
-		slot->gen_stamp.valid = false;
-		return;
-	}
-	slot->gen_stamp.valid = true;
-	slot->gen_stamp.dev = st.st_dev;
-	slot->gen_stamp.ino = st.st_ino;
-	slot->gen_stamp.sec = st.st_mtim.tv_sec;
-	slot->gen_stamp.nsec = st.st_mtim.tv_nsec;
+	memcpy(serial, slot->info.serial, sizeof(serial));
+	ukey_generation_read(serial, &now);
+	if (!now.valid)
+		return slot->gen_stamp.valid;
+	return !stamp_eq(&slot->gen_stamp, &now);
 }

@@ -89,6 +89,15 @@ struct ukey_session {
 	bool op_busy[UKEY_OP_COUNT]; /* taken out by a thread running it */
 };
 
+/* Identity of the generation file (generation.c). */
+struct ukey_gen_stamp {
+	dev_t dev;
+	ino_t ino;
+	int64_t sec;
+	long nsec;
+	bool valid;
+};
+
 struct ukey_slot {
 	CK_SLOT_ID id;
 	struct ukey_backend *backend;
@@ -108,7 +117,7 @@ struct ukey_slot {
 	CK_ULONG nobjects;
 	bool inventory_loaded;
 	bool inventory_private;      /* loaded while the user was logged in */
-	struct { dev_t dev; ino_t ino; int64_t sec; long nsec; bool valid; } gen_stamp;
+	struct ukey_gen_stamp gen_stamp; /* the generation file when the cache was last current */
 };
 
 struct ukey_module {
@@ -237,10 +246,14 @@ CK_RV ukey_standins_refresh_inlock(struct ukey_slot *slot);
 void ukey_standins_adopt_inlock(struct ukey_slot *slot);
 
 /* ---- generation.c: cross-process inventory changes ---- */
-void ukey_generation_bump(const char *serial);
+/* The generation file's identity now; valid false when it is absent. */
+void ukey_generation_read(const char *serial, struct ukey_gen_stamp *g);
+/* After a write through this process: replaces the file and records the new
+ * stamp, unless another process changed the token since the cache was
+ * loaded (then the next check reloads). */
+void ukey_generation_note_write_unlocked(struct ukey_slot *slot);
 /* True when the stamp moved since `slot`'s last load (updates nothing). */
 bool ukey_generation_changed(struct ukey_slot *slot);
-void ukey_generation_record(struct ukey_slot *slot);
 
 /* ---- inventory.c ---- */
 /* Re-reads the token's objects from the driver (without the table lock held)

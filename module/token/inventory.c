@@ -238,12 +238,18 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	ukey_ref *refs = NULL;
 	struct ukey_object **fresh = NULL;
 	CK_ULONG n = 0, got = 0;
+	struct ukey_gen_stamp stamp;
+	char serial[sizeof(slot->info.serial)];
 	bool priv;
 	CK_RV rv;
 
 	ukey_lock();
 	priv = slot->login == CKU_USER;
+	memcpy(serial, slot->info.serial, sizeof(serial));
 	ukey_unlock();
+	/* The stamp before listing: a change made while we list is newer than
+	 * it, so the next check reloads instead of taking it as seen. */
+	ukey_generation_read(serial, &stamp);
 	ukey_slot_device_lock(slot);
 	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
 	if (rv == CKR_OK) {
@@ -266,7 +272,7 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 		rv = swap_in_inlock(slot, fresh, got, priv);
 		if (rv == CKR_OK) {
 			got = 0;
-			ukey_generation_record(slot);
+			slot->gen_stamp = stamp;
 		}
 		ukey_unlock();
 		ukey_debug("slot %lu: inventory loaded, %lu token objects", (unsigned long)slot->id,

@@ -31,18 +31,6 @@ static int tmpl_bool(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type, 
 	return *(const CK_BBOOL *)a->pValue ? 1 : 0;
 }
 
-static void note_write_unlocked(struct ukey_slot *slot)
-{
-	char serial[sizeof(slot->info.serial)];
-	ukey_lock();
-	memcpy(serial, slot->info.serial, sizeof(serial));
-	ukey_unlock();
-	ukey_generation_bump(serial);
-	ukey_lock();
-	ukey_generation_record(slot);
-	ukey_unlock();
-}
-
 /* Session checks shared by writes: the slot, read-write for token objects,
  * user login for private ones. */
 static CK_RV write_access(CK_SESSION_HANDLE h, bool on_token, bool priv, struct ukey_slot **slot)
@@ -145,7 +133,7 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	if (rv != CKR_OK)
 		return rv;
 	rv = adopt_unlocked(slot, ref, out);
-	note_write_unlocked(slot);
+	ukey_generation_note_write_unlocked(slot);
 	ukey_debug("slot %lu: created object class 0x%lx: 0x%08lx", (unsigned long)slot->id, (unsigned long)cls,
 		   (unsigned long)rv);
 	return rv;
@@ -197,7 +185,7 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	ukey_unlock();
 	if (!on_token)
 		return CKR_OK;
-	note_write_unlocked(slot);
+	ukey_generation_note_write_unlocked(slot);
 	/* A device may take more with it than the one object (SKF: the
 	 * signing private key's container, with its certificates and public
 	 * keys): read the token again rather than guess. */
@@ -238,7 +226,7 @@ CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 	}
 	ukey_unlock();
 	if (on_token)
-		note_write_unlocked(slot);
+		ukey_generation_note_write_unlocked(slot);
 	return rv;
 }
 
@@ -294,7 +282,7 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 	rv = adopt_unlocked(slot, pub_ref, pub_out);
 	if (rv == CKR_OK)
 		rv = adopt_unlocked(slot, priv_ref, priv_out);
-	note_write_unlocked(slot);
+	ukey_generation_note_write_unlocked(slot);
 	ukey_info("slot %lu: key pair generated (mechanism 0x%lx): 0x%08lx", (unsigned long)slot->id,
 		  (unsigned long)mech->mechanism, (unsigned long)rv);
 	return rv;

@@ -18,6 +18,14 @@
 
 static unsigned get_attrs_calls, objects_calls;
 static struct ukey_driver_ops counting;
+static const char *bump_while_listing; /* a serial: another process writes during the next listing */
+
+/* What another process's write does: replace the generation file. */
+static void foreign_bump(const char *serial)
+{
+	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; mkdir -p \"${f%%/*}\" && "
+				    "echo other > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"", serial), 0);
+}
 
 static CK_RV count_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *t, CK_ULONG n)
 {
@@ -28,6 +36,10 @@ static CK_RV count_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIB
 static CK_RV count_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count)
 {
 	objects_calls++;
+	if (bump_while_listing != NULL && refs != NULL) {
+		foreign_bump(bump_while_listing);
+		bump_while_listing = NULL;
+	}
 	return ukey_driver_p11.objects(drv, dev, refs, count);
 }
 
@@ -164,10 +176,41 @@ static void test_generation_bump_makes_another_instance_reload(void **state)
 	unsigned lists = objects_calls;
 	find_cert(f, "\x01");
 	assert_int_equal(objects_calls, lists);
-	/* What another process's write does: replace the generation file. */
-	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; mkdir -p \"${f%%/*}\" && "
-				    "echo other > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"", f->tok.serial), 0);
+	foreign_bump(f->tok.serial);
 	find_cert(f, "\x01");
+	assert_true(objects_calls > lists);
+}
+
+/* A change another process makes while we list the objects may be missing
+ * from what we loaded: it must not be taken as seen. */
+static void test_change_during_a_reload_is_not_taken_as_seen(void **state)
+{
+	struct fixture *f = *state;
+	unsigned lists;
+	foreign_bump(f->tok.serial);
+	bump_while_listing = f->tok.serial;
+	find_cert(f, "\x01"); /* reloads; another bump lands during the listing */
+	assert_null(bump_while_listing);
+	lists = objects_calls;
+	find_cert(f, "\x01");
+	assert_true(objects_calls > lists);
+	lists = objects_calls;
+	find_cert(f, "\x01"); /* now current: no more reloads */
+	assert_int_equal(objects_calls, lists);
+}
+
+/* Our own write must not hide another process's earlier change. */
+static void test_own_write_does_not_hide_a_foreign_change(void **state)
+{
+	struct fixture *f = *state;
+	CK_OBJECT_HANDLE cert = find_cert(f, "\x02");
+	char label[] = "renamed again";
+	CK_ATTRIBUTE set = { CKA_LABEL, label, strlen(label) };
+	unsigned lists;
+	foreign_bump(f->tok.serial);
+	assert_int_equal(ukey_object_set_attrs(f->session, cert, &set, 1), CKR_OK);
+	lists = objects_calls;
+	find_cert(f, "\x02");
 	assert_true(objects_calls > lists);
 }
 
@@ -179,6 +222,8 @@ int main(void)
 		cmocka_unit_test(test_write_through_updates_cache_without_reread),
 		cmocka_unit_test(test_login_reloads_and_brings_private_objects),
 		cmocka_unit_test(test_generation_bump_makes_another_instance_reload),
+		cmocka_unit_test(test_change_during_a_reload_is_not_taken_as_seen),
+		cmocka_unit_test(test_own_write_does_not_hide_a_foreign_change),
 	};
 	return cmocka_run_group_tests_name("inventory cache", tests, setup, teardown);
 }
