@@ -21,6 +21,24 @@ out:
 	return rv;
 }
 
+/* Only CKM_UKEY_ENVELOPED_KEY_PAIR: a new key pair sealed to a token key
+ * (token/unwrap.c). */
+CK_RV ukey_C_UnwrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE unwrapping_key,
+		       CK_BYTE_PTR wrapped, CK_ULONG wrapped_len, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+		       CK_OBJECT_HANDLE_PTR key)
+{
+	CK_RV rv;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(mech != NULL);
+	UKEY_CHECK_ARG(wrapped != NULL || wrapped_len == 0);
+	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
+	UKEY_CHECK_ARG(key != NULL);
+	rv = ukey_unwrap_key(session, mech, unwrapping_key, wrapped, wrapped_len, tmpl, count, key);
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}
+
 /* The module mixes no caller seed into the backend's generator (a U-KEY's
  * RNG takes none), so a valid session gets CKR_RANDOM_SEED_NOT_SUPPORTED;
  * the session lookup still runs so a bad handle reports as such. */

@@ -504,4 +504,5 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.sign = p11_sign,
 	.decrypt = p11_decrypt,
 	.random = p11_random,
+	.unwrap_key_pair = ukey_p11_unwrap_key_pair,
 };

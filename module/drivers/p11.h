@@ -86,5 +86,9 @@ CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref);
 CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
+/* CKM_UKEY_ENVELOPED_KEY_PAIR, rsa-oaep-aes-v1 (p11-unwrap.c). */
+CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
+			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			       ukey_ref *pub_out, ukey_ref *priv_out);
 
 #endif

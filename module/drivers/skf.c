@@ -254,4 +254,5 @@ const struct ukey_driver_ops ukey_driver_skf = {
 	.sign = ukey_skf_sign,
 	.decrypt = ukey_skf_decrypt,
 	.random = ukey_skf_random,
+	.unwrap_key_pair = ukey_skf_unwrap_key_pair,
 };

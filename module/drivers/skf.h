@@ -172,6 +172,10 @@ CK_RV ukey_skf_sign(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM
 CK_RV ukey_skf_decrypt(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM *mech,
 		       const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 CK_RV ukey_skf_random(void *drv, ukey_dev_id dev, CK_BYTE *out, CK_ULONG len);
+/* CKM_UKEY_ENVELOPED_KEY_PAIR, sm2-envelope-v1 (skf-unwrap.c). */
+CK_RV ukey_skf_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
+			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			       ukey_ref *pub_out, ukey_ref *priv_out);
 CK_RV ukey_skf_login(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len);
 CK_RV ukey_skf_logout(void *drv, ukey_dev_id dev);
 CK_RV ukey_skf_init_pin(void *drv, ukey_dev_id dev, const CK_UTF8CHAR *pin, CK_ULONG len);

@@ -35,6 +35,20 @@
 /* SM3 digest. */
 #define CKM_SM3 0x80000005UL
 
+/* C_UnwrapKey of a new encryption key pair sealed to the token's (new)
+ * signing private key, the unwrapping key. The parameter is one CK_ULONG,
+ * the envelope format (UKEY_ENVELOPE_*); the template describes the
+ * private key (CKO_PRIVATE_KEY, CKA_TOKEN TRUE); the matching public key
+ * object is made too, with the same CKA_ID and CKA_LABEL. The formats are
+ * specified in docs/mechanisms.md. */
+#define CKM_UKEY_ENVELOPED_KEY_PAIR 0x80008300UL
+/* "sm2-envelope-v1": the GM/T 0016 SKF_ENVELOPEDKEYBLOB (SM2 keys). */
+#define UKEY_ENVELOPE_SM2_V1 1UL
+/* "rsa-oaep-aes-v1": DER UkeyEnvelopedKeyPair (RSA keys). */
+#define UKEY_ENVELOPE_RSA_OAEP_AES_V1 2UL
+/* "ecdh-aes-v1": reserved for EC P-256 keys (not implemented yet). */
+#define UKEY_ENVELOPE_ECDH_AES_V1 3UL
+
 /* The default SM2 signer ID (GM/T 0009). */
 #define UKEY_SM2_DEFAULT_ID "1234567812345678"
 

@@ -59,6 +59,8 @@ static const struct ukey_mech mech_table[] = {
 	{ CKM_EC_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN, NULL, CKK_EC, CKF_GENERATE_KEY_PAIR | EC_FLAGS,
 	  UKEY_SOFT_KEYGEN, 0 },
 	{ CKM_SM2_KEY_PAIR_GEN, CKM_SM2_KEY_PAIR_GEN, NULL, CKK_SM2, CKF_GENERATE_KEY_PAIR, UKEY_SOFT_KEYGEN, 0 },
+	/* enveloped key pairs (token/unwrap.c): offered by unwrap_offered() */
+	{ CKM_UKEY_ENVELOPED_KEY_PAIR, 0, NULL, NOKEY, CKF_UNWRAP, UKEY_SOFT_NONE, 0 },
 };
 
 #define MECH_COUNT (sizeof(mech_table) / sizeof(mech_table[0]))
@@ -77,8 +79,21 @@ const struct ukey_mech *ukey_mech_lookup(CK_MECHANISM_TYPE type)
 	return NULL;
 }
 
+/* CKM_UKEY_ENVELOPED_KEY_PAIR: the driver imports envelopes, and the backend
+ * has what opening one takes: RSA-OAEP and AES key wrap with padding (p11,
+ * rsa-oaep-aes-v1), or SM2 decryption (skf, sm2-envelope-v1). */
+static bool unwrap_offered(const struct ukey_slot *slot)
+{
+	if (!slot->backend || !slot->backend->ops || !slot->backend->ops->unwrap_key_pair)
+		return false;
+	return (ukey_slot_backend_has(slot, CKM_RSA_PKCS_OAEP) && ukey_slot_backend_has(slot, CKM_AES_KEY_WRAP_PAD)) ||
+	       ukey_slot_backend_has(slot, CKM_SM2_ENCRYPT);
+}
+
 bool ukey_mech_offered(const struct ukey_slot *slot, const struct ukey_mech *m)
 {
+	if (m->type == CKM_UKEY_ENVELOPED_KEY_PAIR)
+		return unwrap_offered(slot);
 	if (m->soft == UKEY_SOFT_DIGEST)
 		return true;
 	return ukey_slot_backend_has(slot, m->backend);
@@ -112,7 +127,7 @@ CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK
 		return CKR_MECHANISM_INVALID;
 	memset(info, 0, sizeof(*info));
 	info->flags = m->flags;
-	if (m->soft == UKEY_SOFT_DIGEST)
+	if (m->soft == UKEY_SOFT_DIGEST || m->type == CKM_UKEY_ENVELOPED_KEY_PAIR)
 		return CKR_OK;
 	memset(&binfo, 0, sizeof(binfo));
 	rv = ukey_slot_backend_mech_info_unlocked(slot, m->backend, &binfo);

@@ -55,6 +55,10 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
 			     const CK_ATTRIBUTE *priv, CK_ULONG npriv,
 			     CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out);
 CK_RV ukey_generate_random(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG len);
+/* token/unwrap.c: C_UnwrapKey with CKM_UKEY_ENVELOPED_KEY_PAIR. */
+CK_RV ukey_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE unwrapping_key,
+		      const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		      CK_OBJECT_HANDLE *out);
 
 /* ---- cryptographic operations: token/sign.c, token/cipher.c, token/digest.c ----
  * Output conventions are PKCS#11's: out == NULL asks the size and keeps the

@@ -19,7 +19,8 @@ SKF_SUITE = \
 	integration/skf/test-cipher.skf \
 	integration/skf/test-keygen.skf \
 	integration/skf/test-threads.skf \
-	integration/skf/test-pinentry.skf
+	integration/skf/test-pinentry.skf \
+	integration/skf/test-unwrap.skf
 
 SKF_SHELL_TESTS = integration/skf/pkcs11-tool-skf.sh
 

@@ -1,0 +1,443 @@
+#include "config.h"
+
+/* CKM_UKEY_ENVELOPED_KEY_PAIR through the module (renewal's encryption key
+ * pair): an envelope built by tests/lib/envelope.c to a signing key just
+ * generated on the token imports as a token key pair (p11/SoftHSM:
+ * rsa-oaep-aes-v1 to an RSA key; skf/emulator: sm2-envelope-v1 to an SM2
+ * key); the private key decrypts what OpenSSL encrypted to the envelope's
+ * public key, stays sensitive and unextractable, has its public key under
+ * the same CKA_ID, and is still there after C_Finalize/C_Initialize. Every
+ * refusal gives its CKR_* and leaves the token as it was, tampered
+ * envelopes included. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "crypto-check.h"
+#include "envelope.h"
+#include "testlib.h"
+#include "ukey-pkcs11.h"
+
+static CK_FUNCTION_LIST *p11;
+static void *dl;
+static struct ukt_token tok;
+static CK_SLOT_ID slot;
+static CK_SESSION_HANDLE base, s;
+
+#define RV(call, want)                                                                                 \
+	do {                                                                                           \
+		CK_RV rv_ = (call);                                                                    \
+		if (rv_ != (CK_RV)(want))                                                              \
+			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,          \
+				    (unsigned long)(want));                                            \
+		assert_int_equal(rv_, (want));                                                         \
+	} while (0)
+
+static const unsigned char oid_sm2[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d };
+static const unsigned char f4[] = { 0x01, 0x00, 0x01 };
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+static CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY;
+static CK_ULONG rsa_type = CKK_RSA, sm2_type = CKK_SM2;
+static unsigned char enc_id[] = { 0xe5, 0x01 };
+static char enc_label[] = "renewed encryption key";
+
+/* The format and key type this backend imports. */
+static CK_ULONG format(void) { return ukt_is_skf() ? UKEY_ENVELOPE_SM2_V1 : UKEY_ENVELOPE_RSA_OAEP_AES_V1; }
+static CK_ULONG *key_type(void) { return ukt_is_skf() ? &sm2_type : &rsa_type; }
+
+/* The renewal's private-key template. */
+#define TMPL_N 10
+static void template(CK_ATTRIBUTE t[TMPL_N])
+{
+	CK_ATTRIBUTE v[TMPL_N] = {
+		{ CKA_CLASS, &priv_class, sizeof(priv_class) }, { CKA_KEY_TYPE, key_type(), sizeof(CK_ULONG) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },               { CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },           { CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },             { CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_ID, enc_id, sizeof(enc_id) },             { CKA_LABEL, enc_label, strlen(enc_label) },
+	};
+	memcpy(t, v, sizeof(v));
+}
+
+static CK_RV unwrap(CK_SESSION_HANDLE sess, CK_ULONG fmt, CK_OBJECT_HANDLE key, unsigned char *env, size_t len,
+		    CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_HANDLE *out)
+{
+	CK_MECHANISM m = { CKM_UKEY_ENVELOPED_KEY_PAIR, &fmt, sizeof(fmt) };
+	return p11->C_UnwrapKey(sess, &m, key, env, (CK_ULONG)len, t, n, out);
+}
+
+static CK_ULONG count_objects(CK_SESSION_HANDLE sess)
+{
+	CK_OBJECT_HANDLE h[256];
+	CK_ULONG n = 0;
+	assert_int_equal(p11->C_FindObjectsInit(sess, NULL, 0), CKR_OK);
+	assert_int_equal(p11->C_FindObjects(sess, h, 256, &n), CKR_OK);
+	assert_int_equal(p11->C_FindObjectsFinal(sess), CKR_OK);
+	return n;
+}
+
+/* A new signing key pair on the token (skf: in a new container named
+ * `name`); RSA signing keys get CKA_UNWRAP as the renewal's keygen sets it. */
+static void keygen(const char *name, bool can_unwrap, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+{
+	CK_ULONG bits = 2048;
+	CK_BBOOL unwrap_flag = can_unwrap ? CK_TRUE : CK_FALSE;
+	CK_MECHANISM m = { ukt_is_skf() ? CKM_SM2_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) }, { CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_LABEL, (void *)name, strlen(name) },
+		{ ukt_is_skf() ? CKA_EC_PARAMS : CKA_MODULUS_BITS, ukt_is_skf() ? (void *)oid_sm2 : (void *)&bits,
+		  ukt_is_skf() ? sizeof(oid_sm2) : sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)f4, sizeof(f4) },
+	};
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },        { CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },         { CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_LABEL, (void *)name, strlen(name) }, { CKA_UNWRAP, &unwrap_flag, sizeof(unwrap_flag) },
+	};
+	RV(p11->C_GenerateKeyPair(s, &m, pubt, ukt_is_skf() ? 4 : 5, privt, ukt_is_skf() ? 5 : 6, pub, priv), CKR_OK);
+}
+
+/* The new encryption key pair, as the CA service makes it. */
+static EVP_PKEY *new_pair(void)
+{
+	EVP_PKEY *k = ukt_is_skf() ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+				   : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	assert_non_null(k);
+	return k;
+}
+
+static unsigned char *build(EVP_PKEY *to, EVP_PKEY *pair, size_t *len)
+{
+	unsigned char *env = NULL;
+	const char *fmt = NULL;
+	char err[256] = "";
+	int rc = ukey_envelope_build(to, pair, &env, len, &fmt, err, sizeof(err));
+	if (rc != 0)
+		print_error("# envelope: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(fmt, ukt_is_skf() ? "sm2-envelope-v1" : "rsa-oaep-aes-v1");
+	return env;
+}
+
+/* OpenSSL encrypts to the pair's public key; the token decrypts. */
+static void check_decrypts(CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE priv, EVP_PKEY *pair)
+{
+	unsigned char msg[32], ct[512], pt[512];
+	size_t ctlen = sizeof(ct);
+	CK_ULONG ptlen = sizeof(pt);
+	CK_RSA_PKCS_OAEP_PARAMS oaep = { CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0 };
+	CK_MECHANISM m = { ukt_is_skf() ? CKM_SM2_ENCRYPT : CKM_RSA_PKCS_OAEP, ukt_is_skf() ? NULL : &oaep,
+			   ukt_is_skf() ? 0 : sizeof(oaep) };
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pair, NULL);
+
+	ukc_random(msg, sizeof(msg));
+	assert_true(ctx && EVP_PKEY_encrypt_init(ctx) > 0);
+	if (!ukt_is_skf())
+		assert_true(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+			    EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) > 0 &&
+			    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) > 0);
+	assert_true(EVP_PKEY_encrypt(ctx, ct, &ctlen, msg, sizeof(msg)) > 0);
+	EVP_PKEY_CTX_free(ctx);
+	RV(p11->C_DecryptInit(sess, &m, priv), CKR_OK);
+	RV(p11->C_Decrypt(sess, ct, (CK_ULONG)ctlen, pt, &ptlen), CKR_OK);
+	assert_int_equal(ptlen, sizeof(msg));
+	assert_memory_equal(pt, msg, sizeof(msg));
+}
+
+static CK_BBOOL get_bool(CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
+{
+	CK_BBOOL v = 2;
+	CK_ATTRIBUTE a = { type, &v, sizeof(v) };
+	RV(p11->C_GetAttributeValue(sess, h, &a, 1), CKR_OK);
+	return v;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (ukt_vkey_create("rsa", &tok) != 0 || !(p11 = ukt_module_load(&dl)))
+		return -1;
+	return ukt_open(p11, &tok, true, true, &slot, &base) == CKR_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (p11)
+		p11->C_Finalize(NULL);
+	ukt_vkey_destroy(&tok);
+	return 0;
+}
+
+static int test_setup(void **state)
+{
+	(void)state;
+	return p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) == CKR_OK ? 0 : -1;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	p11->C_CloseSession(s);
+	return 0;
+}
+
+static void test_mechanism_offered_with_unwrap_flag(void **state)
+{
+	CK_MECHANISM_INFO info;
+	(void)state;
+	assert_true(ukt_has_mechanism(p11, slot, CKM_UKEY_ENVELOPED_KEY_PAIR));
+	RV(p11->C_GetMechanismInfo(slot, CKM_UKEY_ENVELOPED_KEY_PAIR, &info), CKR_OK);
+	assert_true(info.flags & CKF_UNWRAP);
+}
+
+static void test_envelope_imports_a_decrypting_token_key_pair(void **state)
+{
+	CK_OBJECT_HANDLE spub, spriv, priv = CK_INVALID_HANDLE, pub;
+	CK_ATTRIBUTE t[TMPL_N];
+	unsigned char id[64];
+	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof(id) };
+	CK_ULONG before;
+	EVP_PKEY *to, *pair = new_pair(), *got;
+	unsigned char *env;
+	size_t len;
+	(void)state;
+
+	keygen("unwrap-ok", true, &spub, &spriv);
+	to = ukc_pubkey_from_object(p11, s, spub);
+	assert_non_null(to);
+	env = build(to, pair, &len);
+	template(t);
+	before = count_objects(s);
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &priv), CKR_OK);
+	assert_int_equal(count_objects(s), before + 2);
+	check_decrypts(s, priv, pair);
+	assert_int_equal(get_bool(s, priv, CKA_SENSITIVE), CK_TRUE);
+	assert_int_equal(get_bool(s, priv, CKA_EXTRACTABLE), CK_FALSE);
+	assert_int_equal(get_bool(s, priv, CKA_TOKEN), CK_TRUE);
+	/* The caller reads the CKA_ID back (skf: the container's rule). */
+	RV(p11->C_GetAttributeValue(s, priv, &ida, 1), CKR_OK);
+	if (!ukt_is_skf()) {
+		assert_int_equal(ida.ulValueLen, sizeof(enc_id));
+		assert_memory_equal(id, enc_id, sizeof(enc_id));
+	}
+	RV(ukt_find_one(p11, s, CKO_PUBLIC_KEY, id, ida.ulValueLen, &pub), CKR_OK);
+	got = ukc_pubkey_from_object(p11, s, pub);
+	assert_non_null(got);
+	assert_int_equal(EVP_PKEY_eq(got, pair), 1);
+	EVP_PKEY_free(got);
+
+	if (ukt_is_skf()) {
+		/* The same pair again is a no-op; another one never replaces it. */
+		CK_OBJECT_HANDLE again = CK_INVALID_HANDLE;
+		EVP_PKEY *other = new_pair();
+		size_t len2;
+		unsigned char *env2 = build(to, other, &len2);
+		before = count_objects(s);
+		RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &again), CKR_OK);
+		assert_int_equal(again, priv);
+		RV(unwrap(s, format(), spriv, env2, len2, t, TMPL_N, &again), CKR_ACTION_PROHIBITED);
+		assert_int_equal(count_objects(s), before);
+		OPENSSL_free(env2);
+		EVP_PKEY_free(other);
+	}
+
+	/* On the token: a new module life still has it, and it still works. */
+	RV(p11->C_Finalize(NULL), CKR_OK);
+	RV(ukt_open(p11, &tok, true, true, &slot, &base), CKR_OK);
+	RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
+	RV(ukt_find_one(p11, s, CKO_PRIVATE_KEY, id, ida.ulValueLen, &priv), CKR_OK);
+	check_decrypts(s, priv, pair);
+	RV(ukt_find_one(p11, s, CKO_PUBLIC_KEY, id, ida.ulValueLen, &pub), CKR_OK);
+	OPENSSL_free(env);
+	EVP_PKEY_free(to);
+	EVP_PKEY_free(pair);
+}
+
+/* Every refusal: its CKR_*, and nothing new on the token. */
+static void test_refusals_give_their_error_and_add_nothing(void **state)
+{
+	CK_OBJECT_HANDLE spub, spriv, h = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE t[TMPL_N];
+	CK_OBJECT_CLASS pub_class = CKO_PUBLIC_KEY;
+	CK_ULONG before, wrong_fmt = ukt_is_skf() ? UKEY_ENVELOPE_RSA_OAEP_AES_V1 : UKEY_ENVELOPE_SM2_V1;
+	CK_MECHANISM m;
+	CK_SESSION_HANDLE ro;
+	EVP_PKEY *to, *pair = new_pair(), *stranger = new_pair();
+	unsigned char *env, *env_stranger;
+	size_t len, len_stranger;
+	(void)state;
+
+	keygen("unwrap-refused", true, &spub, &spriv);
+	to = ukc_pubkey_from_object(p11, s, spub);
+	assert_non_null(to);
+	env = build(to, pair, &len);
+	env_stranger = build(stranger, pair, &len_stranger); /* sealed to another key */
+	template(t);
+	before = count_objects(s);
+
+	/* mechanism and its parameter */
+	m = (CK_MECHANISM){ CKM_UKEY_ENVELOPED_KEY_PAIR, NULL, 0 };
+	RV(p11->C_UnwrapKey(s, &m, spriv, env, (CK_ULONG)len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
+	m.pParameter = &before;
+	m.ulParameterLen = 4;
+	RV(p11->C_UnwrapKey(s, &m, spriv, env, (CK_ULONG)len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
+	RV(unwrap(s, 99, spriv, env, len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
+	RV(unwrap(s, UKEY_ENVELOPE_ECDH_AES_V1, spriv, env, len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
+	m = (CK_MECHANISM){ CKM_RSA_PKCS, NULL, 0 };
+	RV(p11->C_UnwrapKey(s, &m, spriv, env, (CK_ULONG)len, t, TMPL_N, &h), CKR_MECHANISM_INVALID);
+	/* the unwrapping key */
+	RV(unwrap(s, wrong_fmt, spriv, env, len, t, TMPL_N, &h), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+	RV(unwrap(s, format(), spub, env, len, t, TMPL_N, &h), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+	RV(unwrap(s, format(), (CK_OBJECT_HANDLE)0x7ffffff0, env, len, t, TMPL_N, &h),
+	   CKR_UNWRAPPING_KEY_HANDLE_INVALID);
+	/* the template */
+	t[0].pValue = &pub_class;
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &h), CKR_TEMPLATE_INCONSISTENT);
+	template(t);
+	t[2].pValue = &no; /* CKA_TOKEN */
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &h), CKR_TEMPLATE_INCONSISTENT);
+	template(t);
+	t[5].pValue = &yes; /* CKA_EXTRACTABLE */
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &h), CKR_TEMPLATE_INCONSISTENT);
+	template(t);
+	RV(unwrap(s, format(), spriv, env, len, t, 1, &h), CKR_TEMPLATE_INCONSISTENT); /* no CKA_TOKEN */
+	/* the envelope */
+	RV(unwrap(s, format(), spriv, env, len - 1, t, TMPL_N, &h), ukt_is_skf() ? CKR_WRAPPED_KEY_LEN_RANGE
+										    : CKR_WRAPPED_KEY_INVALID);
+	RV(unwrap(s, format(), spriv, env, 16, t, TMPL_N, &h), CKR_WRAPPED_KEY_LEN_RANGE);
+	RV(unwrap(s, format(), spriv, env_stranger, len_stranger, t, TMPL_N, &h), CKR_WRAPPED_KEY_INVALID);
+	/* the session */
+	RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK);
+	RV(unwrap(ro, format(), spriv, env, len, t, TMPL_N, &h), CKR_SESSION_READ_ONLY);
+	RV(p11->C_CloseSession(ro), CKR_OK);
+	RV(p11->C_Logout(s), CKR_OK);
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &h), CKR_USER_NOT_LOGGED_IN);
+	RV(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR *)tok.user_pin, strlen(tok.user_pin)), CKR_OK);
+	assert_int_equal(count_objects(s), before);
+
+	if (!ukt_is_skf()) {
+		/* A signing key without CKA_UNWRAP: the backend says no. */
+		CK_OBJECT_HANDLE npub, npriv;
+		EVP_PKEY *nto;
+		unsigned char *nenv;
+		size_t nlen;
+		keygen("unwrap-not-permitted", false, &npub, &npriv);
+		nto = ukc_pubkey_from_object(p11, s, npub);
+		assert_non_null(nto);
+		nenv = build(nto, pair, &nlen);
+		before = count_objects(s);
+		RV(unwrap(s, format(), npriv, nenv, nlen, t, TMPL_N, &h), CKR_KEY_FUNCTION_NOT_PERMITTED);
+		assert_int_equal(count_objects(s), before);
+		OPENSSL_free(nenv);
+		EVP_PKEY_free(nto);
+	}
+	OPENSSL_free(env);
+	OPENSSL_free(env_stranger);
+	EVP_PKEY_free(to);
+	EVP_PKEY_free(pair);
+	EVP_PKEY_free(stranger);
+}
+
+/* DER walk for the tamper offsets: header length of the TLV at p. */
+static size_t der_hdr(const unsigned char *p, size_t *vlen)
+{
+	if (p[1] < 0x80) {
+		*vlen = p[1];
+		return 2;
+	}
+	*vlen = 0;
+	for (int i = 0; i < (p[1] & 0x7f); i++)
+		*vlen = (*vlen << 8) | p[2 + i];
+	return 2 + (size_t)(p[1] & 0x7f);
+}
+
+/* Bytes to flip, one per part of the envelope (and a few structural ones). */
+static size_t tamper_offsets(const unsigned char *env, size_t len, size_t off[16])
+{
+	size_t n = 0, v, h, pos;
+	if (ukt_is_skf()) {
+		/* Version, SymmAlgID, Bits, EncryptedPriKey, PubKey X and Y,
+		 * cipher X, Y, HASH, CipherLen, Cipher */
+		static const size_t o[] = { 0, 4, 9, 12 + 40, 76 + 4 + 50, 76 + 68 + 60, 208 + 40, 208 + 64 + 63,
+					    208 + 128 + 7, 208 + 160, 208 + 164 + 9 };
+		memcpy(off, o, sizeof(o));
+		return sizeof(o) / sizeof(o[0]);
+	}
+	h = der_hdr(env, &v);
+	off[n++] = 0;       /* outer tag */
+	pos = h;
+	off[n++] = pos + 2; /* version value */
+	pos += 3;
+	h = der_hdr(env + pos, &v);
+	off[n++] = pos + h + v / 2; /* encryptedKey */
+	pos += h + v;
+	h = der_hdr(env + pos, &v);
+	off[n++] = pos + h + 3;     /* wrappedPrivateKey: start, middle, end */
+	off[n++] = pos + h + v / 2;
+	off[n++] = pos + h + v - 1;
+	pos += h + v;
+	off[n++] = pos + 1;         /* publicKey: its length */
+	off[n++] = len - 20;        /* publicKey: the modulus */
+	return n;
+}
+
+static void test_tampered_envelopes_are_refused_and_add_nothing(void **state)
+{
+	CK_OBJECT_HANDLE spub, spriv, h = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE t[TMPL_N];
+	CK_ULONG before;
+	size_t off[16], n, len;
+	EVP_PKEY *to, *pair = new_pair();
+	unsigned char *env;
+	(void)state;
+
+	keygen("unwrap-tampered", true, &spub, &spriv);
+	to = ukc_pubkey_from_object(p11, s, spub);
+	assert_non_null(to);
+	env = build(to, pair, &len);
+	template(t);
+	before = count_objects(s);
+	n = tamper_offsets(env, len, off);
+	for (size_t i = 0; i < n; i++) {
+		CK_RV rv;
+		assert_true(off[i] < len);
+		env[off[i]] ^= 0x04;
+		rv = unwrap(s, format(), spriv, env, len, t, TMPL_N, &h);
+		env[off[i]] ^= 0x04;
+		if (rv != CKR_WRAPPED_KEY_INVALID && rv != CKR_WRAPPED_KEY_LEN_RANGE)
+			print_error("# byte %zu flipped: rv 0x%lx\n", off[i], (unsigned long)rv);
+		assert_true(rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_WRAPPED_KEY_LEN_RANGE);
+		assert_int_equal(count_objects(s), before);
+	}
+	/* and the untouched envelope still imports afterwards */
+	RV(unwrap(s, format(), spriv, env, len, t, TMPL_N, &h), CKR_OK);
+	check_decrypts(s, h, pair);
+	OPENSSL_free(env);
+	EVP_PKEY_free(to);
+	EVP_PKEY_free(pair);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mechanism_offered_with_unwrap_flag, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_envelope_imports_a_decrypting_token_key_pair, test_setup,
+						test_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_give_their_error_and_add_nothing, test_setup,
+						test_teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_envelopes_are_refused_and_add_nothing, test_setup,
+						test_teardown),
+	};
+	return cmocka_run_group_tests_name("unwrap", tests, group_setup, group_teardown);
+}
