@@ -3,6 +3,8 @@
 #   ca_start STATE_DIR [ca-service serve options]   starts it on a free port,
 #       sets CA_URL CA_TLS CA_TOKEN_FILE CA_USER_CA CA_PID; stopped at exit
 #       by ca_stop_all (call it from your EXIT trap)
+#   ca_stop               stops the service started last (its state stays)
+#   ca_restart STATE_DIR  starts it again on the same port (same URL, CA, state)
 #   ca_cli ARGS...        ca-service-cli against the running service
 #   ca_call KEY CERT METHOD PATH [BODY]   signed request; sets HTTP and BODY
 #   ca_err                the error code of the last BODY
@@ -41,6 +43,22 @@ ca_stop_all() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	CA_PIDS=()
+}
+
+ca_stop() {
+	local p=$CA_PID i
+	kill -TERM "$p" 2>/dev/null
+	timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null
+	kill -KILL "$p" 2>/dev/null
+	for i in "${!CA_PIDS[@]}"; do
+		[ "${CA_PIDS[$i]}" = "$p" ] && unset "CA_PIDS[$i]"
+	done
+	return 0
+}
+
+ca_restart() {
+	local port=${CA_URL##*:}
+	ca_start "$1" --port "${port%%/*}"
 }
 
 ca_cli() {

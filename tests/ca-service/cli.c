@@ -8,7 +8,8 @@
  *     create-order MEDIUM --covers cert|cert+seals --price FEN [--encryption]
  *     pay ORDER wechat|transfer              confirm-transfer ORDER
  *     issue-invoice ID                       revoke SERIAL
- *     add-seals MEDIUM [OUTDIR]              misbehave MODE [TIMES]
+ *     add-seals MEDIUM [OUTDIR]
+ *     misbehave MODE [TIMES] [--on PATH-PREFIX]   (docs/protocol.md, operator)
  * Prints the answer's JSON; add-seals also writes OUTDIR/<id>.der.
  * Exit 0 on 2xx, 1 otherwise.
  */
@@ -76,9 +77,10 @@ int main(int argc, char **argv)
 		{ "url", 1, NULL, 'u' },	{ "token-file", 1, NULL, 't' },
 		{ "cafile", 1, NULL, 'c' },	{ "covers", 1, NULL, 'v' },
 		{ "price", 1, NULL, 'p' },	{ "encryption", 0, NULL, 'e' },
+		{ "on", 1, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *url = NULL, *tfile = NULL, *ca = NULL, *covers = NULL, *price = NULL, *cmd;
+	const char *url = NULL, *tfile = NULL, *ca = NULL, *covers = NULL, *price = NULL, *on = NULL, *cmd;
 	char *token = NULL, *auth = NULL, path[512], *certpem = NULL;
 	const char *hdr[3] = { NULL, "Content-Type: application/json; charset=utf-8", NULL };
 	json_object *b = json_object_new_object();
@@ -95,6 +97,7 @@ int main(int argc, char **argv)
 		case 'v': covers = optarg; break;
 		case 'p': price = optarg; break;
 		case 'e': enc = 1; break;
+		case 'o': on = optarg; break;
 		default: return usage();
 		}
 	}
@@ -167,6 +170,8 @@ int main(int argc, char **argv)
 		ADD("mode", json_object_new_string(a[0]));
 		if (nargs > 1)
 			ADD("times", json_object_new_int64(strtoll(a[1], NULL, 10)));
+		if (on != NULL)
+			ADD("on", json_object_new_string(on));
 	} else {
 		goto bad;
 	}

@@ -8,16 +8,41 @@
 #include "svc.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
-/* Fault injection for the client's tests: applies to POST /api/v1/renewals. */
-static int misbehaving(struct svc *s, const char *mode)
+/* Fault injection for the client's tests (operator misbehave): fail-500,
+ * drop-connection and hang hit the requests whose path starts with
+ * misbehave_on (any method), by default POST /api/v1/renewals only; the
+ * wrong-* modes are the issuer's (routes-renew.c). times counts down, then
+ * the service behaves again. 1 when the request was answered here. */
+static int misbehaving(struct svc *s, struct req *r, struct resp *o, const char *path)
 {
-	if (strcmp(s->misbehave, mode) != 0)
+	const char *m = s->misbehave;
+	int hang = strcmp(m, "hang") == 0;
+
+	if (strcmp(m, "fail-500") != 0 && strcmp(m, "drop-connection") != 0 && !hang)
 		return 0;
-	if (s->misbehave_times > 0 && --s->misbehave_times == 0)
+	if (s->misbehave_on[0] == '\0' ? strcmp(r->method, "POST") != 0 ||
+						 strcmp(path, "/api/v1/renewals") != 0
+				       : strncmp(path, s->misbehave_on, strlen(s->misbehave_on)) != 0)
+		return 0;
+	if (m[0] == 'f')
+		svc_resp_error(o, 500, "internal", "injected failure (misbehave fail-500)");
+	else
+		o->drop = 1;
+	if (s->misbehave_times > 0 && --s->misbehave_times == 0) {
 		snprintf(s->misbehave, sizeof(s->misbehave), "none");
+		s->misbehave_on[0] = '\0';
+	}
+	if (hang) {
+		/* No answer for a while (the client's timeout fires first); the
+		 * other requests are served meanwhile: no lock held asleep. */
+		pthread_mutex_unlock(&s->lock);
+		sleep(SVC_HANG_SECONDS);
+		pthread_mutex_lock(&s->lock);
+	}
 	return 1;
 }
 
@@ -50,16 +75,6 @@ static void api(struct svc *s, struct req *r, struct resp *o, const char *rest)
 		svc_nonce_new(s, o);
 		svc_db_end(s, o->status < 400);
 		return;
-	}
-	if (post && strcmp(rest, "renewals") == 0) {
-		if (misbehaving(s, "fail-500")) {
-			svc_resp_error(o, 500, "internal", "injected failure (misbehave fail-500)");
-			return;
-		}
-		if (misbehaving(s, "drop-connection")) {
-			o->drop = 1;
-			return;
-		}
 	}
 	if (svc_db_begin(s) != 0) {
 		svc_resp_error(o, 503, "unavailable", "database busy");
@@ -104,7 +119,8 @@ void svc_dispatch(struct svc *s, struct req *r, struct resp *o)
 	}
 	path[strcspn(path, "?")] = '\0';
 	if (strncmp(path, "/api/v1/", 8) == 0) {
-		api(s, r, o, path + 8);
+		if (!misbehaving(s, r, o, path))
+			api(s, r, o, path + 8);
 	} else if (strncmp(path, "/operator/v1/", 13) == 0) {
 		if (!operator_ok(s, r)) {
 			svc_resp_error(o, 401, "auth_missing", "operator bearer token missing or wrong");

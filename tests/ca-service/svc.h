@@ -18,6 +18,7 @@
 
 #define SVC_BODY_MAX (1024 * 1024)
 #define SVC_GRACE_EXPIRED (90L * 86400)
+#define SVC_HANG_SECONDS 10 /* misbehave hang */
 
 struct svc {
 	pthread_mutex_t lock; /* held for every request's handler */
@@ -33,6 +34,7 @@ struct svc {
 	long nonce_ttl;
 	char misbehave[32];
 	long misbehave_times; /* 0 = until reset */
+	char misbehave_on[128]; /* path prefix targeted; "" = POST /api/v1/renewals */
 };
 
 struct req {
