@@ -38,6 +38,11 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS renewals(request_id TEXT PRIMARY KEY, medium TEXT NOT NULL,"
 	" body_sha256 TEXT NOT NULL, order_id TEXT, response TEXT NOT NULL, cert_serial TEXT,"
 	" state TEXT NOT NULL, created INTEGER);"
+	/* The key-management role: each issued encryption pair, kept for
+	 * recovery (the renewal's stored response replays its envelope). */
+	"CREATE TABLE IF NOT EXISTS escrow(request_id TEXT PRIMARY KEY, medium TEXT NOT NULL,"
+	" cert_serial TEXT NOT NULL, certificate TEXT NOT NULL, key_pem TEXT NOT NULL,"
+	" envelope_format TEXT NOT NULL, created INTEGER);"
 	"CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 int svc_db_open(struct svc *s, const char *path)

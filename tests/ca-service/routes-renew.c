@@ -4,12 +4,13 @@
  * The new certificate keeps the old subject, takes the CSR's public key
  * (its signature checked) and is valid from now - 5 min for a year (or a
  * year past the old notAfter when that is later). with_seals remakes the
- * medium's usable seals bound to the new certificate. The encryption part
- * (key-management envelope) is not produced yet: "encryption" is null.
+ * medium's usable seals bound to the new certificate. When the order covers
+ * the encryption certificate, renew-enc.c adds the new encryption pair
+ * enveloped to the CSR's key; otherwise "encryption" is null.
  */
 #include "config.h"
 
-#include "svc.h"
+#include "renew-enc.h"
 
 #include <string.h>
 #include <time.h>
@@ -19,7 +20,7 @@
 
 #include "seal/ses-asn1.h"
 
-static int refused(struct svc *s, const char *medium, int with_seals, char **order,
+static int refused(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
 		   struct resp *o)
 {
 	sqlite3_stmt *st;
@@ -35,7 +36,7 @@ static int refused(struct svc *s, const char *medium, int with_seals, char **ord
 		svc_resp_error(o, 403, "identity_unchecked", "the identity check at the CA is needed");
 		return -1;
 	}
-	st = svc_db_prep(s, "SELECT id, state, covers, renewal FROM orders WHERE medium = ?"
+	st = svc_db_prep(s, "SELECT id, state, covers, renewal, encryption FROM orders WHERE medium = ?"
 			    " ORDER BY n DESC LIMIT 1", "s", medium);
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
 		svc_resp_error(o, 409, "order_unpaid", "there is no renewal order");
@@ -57,6 +58,7 @@ static int refused(struct svc *s, const char *medium, int with_seals, char **ord
 		svc_resp_error(o, 409, "seals_unclean", "the seals must be cleaned first");
 	else {
 		*order = strdup((const char *)sqlite3_column_text(st, 0));
+		*enc = sqlite3_column_int(st, 4) != 0;
 		ret = *order ? 0 : -1;
 	}
 out:
@@ -220,7 +222,8 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 	json_object *b = svc_req_json(r, o), *out = NULL, *seals = NULL, *chain;
 	const char *rid, *csr;
 	char *hash = NULL, *order = NULL, *prev = NULL, *pem = NULL, *capem = NULL, *serial = NULL;
-	int with_seals = 0;
+	int with_seals = 0, enc = 0;
+	struct svc_enc ek = { NULL, NULL, 0, NULL };
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL;
 
@@ -251,7 +254,11 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 		free(resp);
 		goto out;
 	}
-	if (refused(s, c->medium, with_seals, &order, o) != 0 || (key = csr_key(csr, o)) == NULL)
+	if (refused(s, c->medium, with_seals, &order, &enc, o) != 0 || (key = csr_key(csr, o)) == NULL)
+		goto out;
+	/* The envelope first: a key type without a format is refused before
+	 * anything is issued. */
+	if (enc && svc_enc_prepare(key, &ek, o) != 0)
 		goto out;
 	x = issue(s, c, key);
 	pem = x ? svc_pem_cert(x) : NULL;
@@ -275,7 +282,14 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 			goto out;
 		}
 	}
-	json_object_object_add(out, "encryption", NULL);
+	if (enc) {
+		json_object *ej = svc_enc_issue(s, rid, c->medium, x, &ek, o);
+		if (ej == NULL)
+			goto out;
+		json_object_object_add(out, "encryption", ej);
+	} else {
+		json_object_object_add(out, "encryption", NULL);
+	}
 	if (svc_db_run(s, "INSERT INTO renewals(request_id, medium, body_sha256, order_id, response,"
 			  " cert_serial, state, created) VALUES(?, ?, ?, ?, ?, ?, 'issued', ?)",
 		       "ssssssi", rid, c->medium, hash, order,
@@ -292,6 +306,7 @@ out:
 	json_object_put(out);
 	json_object_put(b);
 	EVP_PKEY_free(key);
+	svc_enc_free(&ek);
 	X509_free(x);
 	free(hash);
 	free(order);

@@ -1,0 +1,135 @@
+/*
+ * renew-enc.c: the encryption part of a renewal (the CA's key-management
+ * role). The key-management centre generates the encryption pair, so the
+ * CA can recover documents encrypted to it; it keeps the pair (table
+ * escrow, kept apart from `certificates`, which authenticate and carry
+ * seals) and sends it to the token only as an envelope to the new signing
+ * key, which the token opens inside itself (docs/mechanisms.md).
+ */
+#include "config.h"
+
+#include "renew-enc.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "envelope.h"
+#include "seal/ses-asn1.h"
+
+int svc_enc_prepare(EVP_PKEY *to, struct svc_enc *e, struct resp *o)
+{
+	char err[256] = "";
+	int sm2 = EVP_PKEY_is_a(to, "SM2"), rsa = EVP_PKEY_is_a(to, "RSA");
+
+	memset(e, 0, sizeof(*e));
+	e->pair = svc_key_gen(sm2 ? "SM2" : rsa ? "RSA" : "EC");
+	if (e->pair == NULL) {
+		svc_resp_error(o, 500, "internal", "cannot generate the encryption key pair");
+		return -1;
+	}
+	if (ukey_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err)) == 0)
+		return 0;
+	/* Nothing is issued for a key type without an envelope format: a
+	 * renewal is whole or not at all. */
+	if (!sm2 && !rsa)
+		svc_resp_error(o, 409, "encryption_unsupported",
+			       "the order covers an encryption certificate, but no envelope format exists"
+			       " for this key type (%s): renew with an RSA or SM2 key, or order without"
+			       " the encryption certificate", err);
+	else
+		svc_resp_error(o, 500, "internal", "cannot envelope the encryption key: %s", err);
+	return -1;
+}
+
+/* SHA-256 (SM3 with the GM/T 0009 ID for an SM2 CA key), as ca.c signs. */
+static int resign(X509 *x, EVP_PKEY *key)
+{
+	EVP_MD_CTX *md;
+	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
+	int ok;
+
+	if (!EVP_PKEY_is_a(key, "SM2"))
+		return X509_sign(x, key, EVP_sha256()) > 0;
+	md = EVP_MD_CTX_new();
+	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKEY_SES_SM2_ID,
+						 strlen(UKEY_SES_SM2_ID));
+	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 &&
+	     X509_sign_ctx(x, md) > 0;
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/* The user profile with the encryption key usages in place of the signing
+ * ones (GM/T 0015 allows keyAgreement too for SM2; EC keys agree only). */
+static int enc_profile(struct svc *s, X509 *x, EVP_PKEY *pair)
+{
+	const char *ku = EVP_PKEY_is_a(pair, "SM2")   ? "critical,keyEncipherment,dataEncipherment,keyAgreement"
+			 : EVP_PKEY_is_a(pair, "RSA") ? "critical,keyEncipherment,dataEncipherment"
+						      : "critical,keyAgreement";
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	int i, ok;
+
+	while ((i = X509_get_ext_by_NID(x, NID_key_usage, -1)) >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+	while ((i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1)) >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+	X509V3_set_ctx(&ctx, s->ca_cert, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, ku);
+	ok = ext != NULL && X509_add_ext(x, ext, -1) && resign(x, s->ca_key);
+	X509_EXTENSION_free(ext);
+	return ok;
+}
+
+json_object *svc_enc_issue(struct svc *s, const char *rid, const char *medium, X509 *sign,
+			   struct svc_enc *e, struct resp *o)
+{
+	X509 *x = svc_ca_issue(s->ca_cert, s->ca_key, X509_get_subject_name(sign), e->pair,
+			       svc_asn1_time(X509_get0_notBefore(sign)),
+			       svc_asn1_time(X509_get0_notAfter(sign)), SVC_CERT_USER);
+	char *pem = NULL, *b64 = NULL, *serial = NULL, *key = NULL;
+	BIO *b = BIO_new(BIO_s_secmem());
+	json_object *out = NULL;
+	long klen;
+
+	if (x == NULL || !enc_profile(s, x, e->pair) || b == NULL ||
+	    !PEM_write_bio_PrivateKey(b, e->pair, NULL, NULL, 0, NULL, NULL))
+		goto out;
+	klen = BIO_get_mem_data(b, &key);
+	key = klen > 0 ? strndup(key, (size_t)klen) : NULL;
+	pem = svc_pem_cert(x);
+	serial = svc_serial_hex(x);
+	b64 = svc_b64(e->env, e->env_len);
+	if (key == NULL || pem == NULL || serial == NULL || b64 == NULL ||
+	    svc_db_run(s, "INSERT INTO escrow(request_id, medium, cert_serial, certificate, key_pem,"
+			  " envelope_format, created) VALUES(?, ?, ?, ?, ?, ?, ?)",
+		       "ssssssi", rid, medium, serial, pem, key, e->format, (int64_t)time(NULL)))
+		goto out;
+	out = json_object_new_object();
+	json_object_object_add(out, "certificate", json_object_new_string(pem));
+	json_object_object_add(out, "envelope", json_object_new_string(b64));
+	json_object_object_add(out, "envelope_format", json_object_new_string(e->format));
+out:
+	if (out == NULL)
+		svc_resp_error(o, 500, "internal", "cannot issue the encryption certificate");
+	if (key != NULL)
+		OPENSSL_cleanse(key, strlen(key));
+	free(key);
+	free(pem);
+	free(b64);
+	free(serial);
+	BIO_free_all(b);
+	X509_free(x);
+	return out;
+}
+
+void svc_enc_free(struct svc_enc *e)
+{
+	EVP_PKEY_free(e->pair);
+	OPENSSL_free(e->env);
+	memset(e, 0, sizeof(*e));
+}
