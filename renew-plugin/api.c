@@ -1,10 +1,11 @@
 #include "config.h"
 
-/* api.c: authenticated requests, retries, and the service's error bodies. */
+/* api.c: authenticated requests, retries of the transient failures of the
+ * requests safe to repeat, and the service's error bodies. */
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "api.h"
 #include "i18n.h"
@@ -77,19 +78,31 @@ static int once(struct ukey_client *c, const char *method, const char *path, con
 	return ret;
 }
 
-int ukey_api_call(struct ukey_client *c, const char *method, const char *path, const char *body,
-		  json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e)
+/* The pause before try i + 1 (i >= 1): base, then twice as long. */
+static void backoff(int i)
+{
+	const char *env = getenv("UKEY_RETRY_BASE_MS");
+	long base = env != NULL && *env != '\0' ? strtol(env, NULL, 10) : 1000;
+	struct timespec ts;
+
+	if (base < 0 || base > 60000)
+		base = 1000;
+	base <<= i - 1;
+	ts.tv_sec = base / 1000;
+	ts.tv_nsec = base % 1000 * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		; /* interrupted: sleep the rest */
+}
+
+static int call(struct ukey_client *c, const char *method, const char *path, const char *body, json_object **out,
+		struct ukey_http_resp *raw, size_t max, int tries, struct ukey_err *e)
 {
 	struct ukey_http_resp r;
-	int tries = strcmp(method, "GET") == 0 ? 3 : 1, ret, i;
+	int ret, i;
 
 	if (out != NULL)
 		*out = NULL;
-	for (i = 0; i < tries; i++) {
-		if (i > 0) {
-			ukey_log(UKEY_LOG_INFO, "%s %s: retry %d after: %s", method, path, i, e->msg);
-			sleep(1u << (i - 1)); /* 1 s, 2 s */
-		}
+	for (i = 1;; i++) {
 		memset(&r, 0, sizeof(r));
 		e->service_code[0] = '\0';
 		ret = once(c, method, path, body, &r, max, e);
@@ -97,16 +110,23 @@ int ukey_api_call(struct ukey_client *c, const char *method, const char *path, c
 			ret = service_error(&r, e);
 		else if (ret == UKEY_E_OK)
 			break;
-		if (ret != UKEY_E_SERVICE)
-			return ret; /* token trouble or TLS refusal-like errors are not retried */
-		if (r.body != NULL)
-			ukey_http_resp_free(&r);
-		/* A refused certificate will be refused again: do not retry. */
-		if (strcmp(e->service_code, "tls_refused") == 0)
+		ukey_http_resp_free(&r);
+		/* Only what another try may cure: never a 4xx, a TLS refusal, a
+		 * malformed answer or the token's trouble. */
+		if (ret != UKEY_E_SERVICE || !c->http.transient)
 			return ret;
+		if (i == tries) {
+			char msg[sizeof(e->msg)];
+			if (tries == 1)
+				return ret;
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			return ukey_err_set(e, ret, _("%s, after %d tries"), msg, tries);
+		}
+		ukey_log(UKEY_LOG_INFO, "%s %s: retry %d after: %s", method, path, i, e->msg);
+		if (c->on_retry != NULL)
+			c->on_retry(c->retry_arg, method, path, i + 1, e->msg);
+		backoff(i);
 	}
-	if (i == tries)
-		return ret;
 	if (r.status < 200 || r.status > 299) {
 		ret = service_error(&r, e);
 		ukey_http_resp_free(&r);
@@ -119,4 +139,16 @@ int ukey_api_call(struct ukey_client *c, const char *method, const char *path, c
 	ret = ukey_json_parse(r.body, r.len, out, e);
 	ukey_http_resp_free(&r);
 	return ret;
+}
+
+int ukey_api_call(struct ukey_client *c, const char *method, const char *path, const char *body,
+		  json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e)
+{
+	return call(c, method, path, body, out, raw, max, strcmp(method, "GET") == 0 ? UKEY_API_TRIES : 1, e);
+}
+
+int ukey_api_call_idempotent(struct ukey_client *c, const char *method, const char *path, const char *body,
+			     json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e)
+{
+	return call(c, method, path, body, out, raw, max, UKEY_API_TRIES, e);
 }

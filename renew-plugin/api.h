@@ -10,6 +10,10 @@
 struct ukey_client {
 	struct ukey_http http;
 	struct ukey_auth auth;
+	/* Called before each automatic retry (NULL: nobody is told): attempt is the
+	 * number of the coming try (2, 3), why the failure that caused it. */
+	void (*on_retry)(void *arg, const char *method, const char *path, int attempt, const char *why);
+	void *retry_arg;
 };
 
 struct ukey_binding {
@@ -37,11 +41,25 @@ struct ukey_svc_status {
 	struct ukey_order order;
 };
 
-/* An authenticated request. GETs are retried (3 tries, backoff) on
- * connection errors and 5xx; nothing else is. On 2xx *out is the parsed
- * JSON (json_object_put it), or raw holds the body when raw != NULL. */
+/* Tries a request safe to repeat gets (GETs, and POSTs idempotent by
+ * design). The pauses between them: 1 s, then 2 s (for tests only,
+ * UKEY_RETRY_BASE_MS sets the first, in milliseconds; it doubles). */
+#define UKEY_API_TRIES 3
+
+/* An authenticated request. GETs are retried (UKEY_API_TRIES tries, with
+ * backoff) when the failure is transient: no connection, timeout, a dropped
+ * connection, HTTP 5xx (a 5xx or a failure of the nonce request included);
+ * never on 4xx, a TLS refusal or a malformed answer. Other methods are sent
+ * once. After the last try the message ends with ", after 3 tries". On 2xx
+ * *out is the parsed JSON (json_object_put it), or raw holds the body when
+ * raw != NULL. */
 int ukey_api_call(struct ukey_client *c, const char *method, const char *path, const char *body,
 		  json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e);
+/* The same for a request the service makes safe to repeat whatever its
+ * method (POST /api/v1/renewals with its request_id, POST
+ * /api/v1/renewals/<id>/installed): retried as a GET is. */
+int ukey_api_call_idempotent(struct ukey_client *c, const char *method, const char *path, const char *body,
+			     json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e);
 
 int ukey_api_status(struct ukey_client *c, struct ukey_svc_status *st, struct ukey_err *e);
 int ukey_api_binding_new(struct ukey_client *c, struct ukey_binding *b, struct ukey_err *e);

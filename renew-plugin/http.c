@@ -126,6 +126,10 @@ static int transport_error(struct ukey_http *h, CURLcode cc, const char *detail,
 {
 	const char *msg = detail[0] ? detail : curl_easy_strerror(cc);
 
+	/* What another try may cure: the service away, slow or cut off. */
+	h->transient = cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_CONNECT ||
+		       cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
+		       cc == CURLE_SEND_ERROR || cc == CURLE_PARTIAL_FILE || cc == CURLE_SSL_CONNECT_ERROR;
 	if (s->too_big || cc == CURLE_FILESIZE_EXCEEDED)
 		return ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer is larger than %zu bytes"), s->max);
 	switch (cc) {
@@ -152,9 +156,12 @@ int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	struct sink s = { r, max, 0 };
 	const char *ct = NULL;
+	const char *tmo = getenv("UKEY_HTTP_TIMEOUT");
+	long total = tmo != NULL && atol(tmo) > 0 && atol(tmo) < 60 ? atol(tmo) : 60;
 	CURLcode cc;
 
 	memset(r, 0, sizeof(*r));
+	h->transient = 0;
 	snprintf(url, sizeof(url), "%s%s", h->base, path);
 	curl_easy_reset(h->c);
 	curl_easy_setopt(h->c, CURLOPT_URL, url);
@@ -164,8 +171,8 @@ int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 	curl_easy_setopt(h->c, CURLOPT_CAINFO, h->ca);
 	curl_easy_setopt(h->c, CURLOPT_CAPATH, NULL); /* only the configured CA */
 	curl_easy_setopt(h->c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(h->c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h->c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h->c, CURLOPT_CONNECTTIMEOUT, total < 10 ? total : 10L);
+	curl_easy_setopt(h->c, CURLOPT_TIMEOUT, total);
 	curl_easy_setopt(h->c, CURLOPT_LOW_SPEED_LIMIT, 100L); /* bytes/s ... */
 	curl_easy_setopt(h->c, CURLOPT_LOW_SPEED_TIME, 20L);   /* ... for 20 s */
 	curl_easy_setopt(h->c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
@@ -190,6 +197,7 @@ int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 		return transport_error(h, cc, errbuf, &s, e);
 	}
 	curl_easy_getinfo(h->c, CURLINFO_RESPONSE_CODE, &r->status);
+	h->transient = r->status >= 500;
 	if (curl_easy_getinfo(h->c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
 		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)

@@ -17,6 +17,10 @@ struct ukey_http {
 	CURL *c;
 	char base[1024]; /* service URL without a trailing slash */
 	char ca[4096];
+	/* Set by each request: 1 when its failure may pass if tried again (no
+	 * connection, timeout, dropped connection, HTTP 5xx), 0 otherwise (TLS
+	 * refusal, 4xx, a 2xx answer whatever its body). */
+	int transient;
 };
 
 struct ukey_http_resp {
@@ -28,9 +32,11 @@ struct ukey_http_resp {
 
 int ukey_http_init(struct ukey_http *h, const struct ukey_conf *c, struct ukey_err *e);
 void ukey_http_cleanup(struct ukey_http *h);
-/* One request; no retries here (api.c decides). headers may be NULL. A
- * transport failure is UKEY_E_SERVICE naming the cause (unreachable,
- * expired / wrong-host / untrusted server certificate, timeout, too big). */
+/* One request; no retries here (api.c decides, from h->transient). headers
+ * may be NULL. A transport failure is UKEY_E_SERVICE naming the cause
+ * (unreachable, expired / wrong-host / untrusted server certificate,
+ * timeout, too big). The whole request is bounded by 60 s (for tests only:
+ * UKEY_HTTP_TIMEOUT, seconds, shortens it). */
 int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 		      struct curl_slist *headers, const char *body, size_t body_len, size_t max,
 		      struct ukey_http_resp *r, struct ukey_err *e);

@@ -4,18 +4,24 @@
  * written: it carries the new key, keeps the old subject, chains to the CA
  * that issued the old certificate (a `chain` member is a trust anchor only
  * if it verifies the old certificate), starts about now and ends later than
- * the old one; with seals, each decodes, verifies and lists it. */
+ * the old one; with seals, each decodes, verifies and lists it. The
+ * encryption certificate passes the same checks, is for encryption only,
+ * and carries the public key of the envelope (parsed here, never opened:
+ * only the token can). */
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "i18n.h"
 #include "renew/renew.h"
 #include "seal/seal.h"
+#include "ukey-pkcs11.h"
 
 X509 *ukey_renew_pem_cert(const char *pem)
 {
@@ -159,6 +165,159 @@ out:
 		OPENSSL_free(*der);
 		*der = NULL;
 	}
+	X509_free(old);
+	X509_free(x);
+	return ret;
+}
+
+/* ---- step 4, the encryption part: its certificate checked like the
+ * signing one, and its public key is the envelope's. */
+
+void ukey_renew_enc_free(struct ukey_renew_enc *x)
+{
+	free(x->env);
+	OPENSSL_free(x->der);
+	EVP_PKEY_free(x->pub);
+	memset(x, 0, sizeof(*x));
+}
+
+static int same_pub(EVP_PKEY *a, EVP_PKEY *b)
+{
+	unsigned char pa[160], pb[160];
+	size_t la = 0, lb = 0;
+
+	if (EVP_PKEY_eq(a, b) == 1)
+		return 1;
+	/* An SM2 point may come as an "EC" key from one side and an "SM2"
+	 * key from the other; the encoded points then decide. */
+	return !EVP_PKEY_is_a(a, "RSA") && !EVP_PKEY_is_a(b, "RSA") &&
+	       EVP_PKEY_get_octet_string_param(a, OSSL_PKEY_PARAM_PUB_KEY, pa, sizeof(pa), &la) &&
+	       EVP_PKEY_get_octet_string_param(b, OSSL_PKEY_PARAM_PUB_KEY, pb, sizeof(pb), &lb) && la == lb &&
+	       memcmp(pa, pb, la) == 0;
+}
+
+/* rsa-oaep-aes-v1: SEQUENCE { INTEGER 1, OCTET STRING, OCTET STRING,
+ * SubjectPublicKeyInfo } -> the SPKI's key. */
+static EVP_PKEY *rsa_env_pub(const unsigned char *env, size_t len)
+{
+	const unsigned char *q = env;
+	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
+	ASN1_TYPE *v = seq && sk_ASN1_TYPE_num(seq) == 4 ? sk_ASN1_TYPE_value(seq, 0) : NULL;
+	ASN1_TYPE *spki = v ? sk_ASN1_TYPE_value(seq, 3) : NULL;
+	EVP_PKEY *k = NULL;
+
+	if (q == env + len && v != NULL && v->type == V_ASN1_INTEGER && ASN1_INTEGER_get(v->value.integer) == 1 &&
+	    sk_ASN1_TYPE_value(seq, 1)->type == V_ASN1_OCTET_STRING &&
+	    sk_ASN1_TYPE_value(seq, 2)->type == V_ASN1_OCTET_STRING && spki->type == V_ASN1_SEQUENCE) {
+		const unsigned char *s = spki->value.sequence->data;
+		k = d2i_PUBKEY(NULL, &s, spki->value.sequence->length);
+	}
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return k;
+}
+
+/* sm2-envelope-v1: SKF_ENVELOPEDKEYBLOB (little-endian ULONGs; PubKey at
+ * 76: BitLen, X[64], Y[64], each coordinate right-aligned). */
+static EVP_PKEY *sm2_env_pub(const unsigned char *env, size_t len)
+{
+	unsigned char pt[65] = { 0x04 }, zero[32] = { 0 };
+	OSSL_PARAM par[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *k = NULL;
+
+	if (len < 208 + 164 + 16 || env[0] != 1 || env[1] != 0 || env[2] != 0 || env[3] != 0 ||
+	    memcmp(env + 80, zero, 32) != 0 || memcmp(env + 144, zero, 32) != 0)
+		return NULL;
+	memcpy(pt + 1, env + 112, 32);
+	memcpy(pt + 33, env + 176, 32);
+	par[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"SM2", 0);
+	par[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
+	par[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, par) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+static int enc_refuse(struct ukey_err *e, const char *why)
+{
+	return ukey_err_set(e, UKEY_E_SERVICE, _("the service's encryption certificate or key envelope is wrong (%s): "
+						 "nothing is installed"), why);
+}
+
+int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
+			 json_object *enc, json_object *chain, struct ukey_renew_enc *out, struct ukey_err *e)
+{
+	json_object *v;
+	const char *pem = json_object_object_get_ex(enc, "certificate", &v) ? json_object_get_string(v) : NULL;
+	const char *b64 = json_object_object_get_ex(enc, "envelope", &v) ? json_object_get_string(v) : NULL;
+	const char *fmt = json_object_object_get_ex(enc, "envelope_format", &v) ? json_object_get_string(v) : "";
+	const unsigned char *q = old_der;
+	X509 *old = d2i_X509(NULL, &q, (long)old_len), *x = pem ? ukey_renew_pem_cert(pem) : NULL;
+	time_t now = time(NULL), lo = now - 86400, hi = now + 86400;
+	uint32_t ku = x ? X509_get_key_usage(x) : 0;
+	size_t blen = b64 ? strlen(b64) : 0;
+	int ret, len;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = k->kind;
+	out->format = strcmp(fmt, "sm2-envelope-v1") == 0   ? UKEY_ENVELOPE_SM2_V1
+		      : strcmp(fmt, "rsa-oaep-aes-v1") == 0 ? UKEY_ENVELOPE_RSA_OAEP_AES_V1
+		      : strcmp(fmt, "ecdh-aes-v1") == 0     ? UKEY_ENVELOPE_ECDH_AES_V1
+							    : 0;
+	if (old == NULL || x == NULL || blen == 0 || (out->env = malloc(blen / 4 * 3 + 3)) == NULL) {
+		ret = enc_refuse(e, _("it cannot be read"));
+		goto out;
+	}
+	len = EVP_DecodeBlock(out->env, (const unsigned char *)b64, (int)blen);
+	while (len > 0 && blen > 0 && b64[--blen] == '=')
+		len--;
+	out->env_len = len > 0 ? (size_t)len : 0;
+	if (out->format != (k->kind == UKEY_KEY_SM2 ? UKEY_ENVELOPE_SM2_V1
+			    : k->kind == UKEY_KEY_RSA ? UKEY_ENVELOPE_RSA_OAEP_AES_V1 : UKEY_ENVELOPE_ECDH_AES_V1)) {
+		ret = enc_refuse(e, _("an envelope format that does not fit the new key"));
+		goto out;
+	}
+	out->pub = out->env_len == 0 ? NULL
+		   : out->format == UKEY_ENVELOPE_SM2_V1 ? sm2_env_pub(out->env, out->env_len)
+		   : out->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? rsa_env_pub(out->env, out->env_len) : NULL;
+	if (out->pub == NULL) {
+		ret = enc_refuse(e, _("the envelope cannot be decoded"));
+		goto out;
+	}
+	if (!same_pub(X509_get0_pubkey(x), out->pub)) {
+		ret = enc_refuse(e, _("the certificate is not for the enveloped key"));
+		goto out;
+	}
+	if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(old)) != 0) {
+		ret = enc_refuse(e, _("another subject"));
+		goto out;
+	}
+	/* An encryption key only: a signing usage would make it a second
+	 * signing certificate on the token. */
+	if (!(X509_get_extension_flags(x) & EXFLAG_KUSAGE) ||
+	    !(ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT | KU_KEY_AGREEMENT)) ||
+	    (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
+		ret = enc_refuse(e, _("its key usage is not encryption only"));
+		goto out;
+	}
+	if (X509_cmp_time(X509_get0_notBefore(x), &lo) <= 0 || X509_cmp_time(X509_get0_notBefore(x), &hi) >= 0 ||
+	    ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(old)) <= 0) {
+		ret = enc_refuse(e, _("an unexpected validity"));
+		goto out;
+	}
+	ret = chain_ok(old, x, chain, k->kind == UKEY_KEY_SM2, e);
+	if (ret != UKEY_E_OK)
+		goto out;
+	len = i2d_X509(x, &out->der);
+	if (len <= 0)
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
+	else
+		out->der_len = (size_t)len;
+out:
+	if (ret != UKEY_E_OK)
+		ukey_renew_enc_free(out);
 	X509_free(old);
 	X509_free(x);
 	return ret;

@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include "failpoint.h"
 #include "i18n.h"
 #include "renew/renew.h"
 #include "seal/seal-token.h"
@@ -22,6 +25,8 @@
 
 #define NEW_CERT_LABEL "ukey signing certificate"
 #define NEW_KEY_LABEL "ukey signing key"
+#define NEW_ENC_CERT_LABEL "ukey encryption certificate"
+#define NEW_ENC_KEY_LABEL "ukey encryption key"
 
 static unsigned char *b64_decode(const char *in, size_t *len)
 {
@@ -89,17 +94,16 @@ static void seal_label(const struct ukey_token_seal *have, size_t n, const char 
 		}
 }
 
-int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
-		     const unsigned char *der, size_t der_len, json_object *seals, const char *rid,
-		     struct ukey_err *e)
+/* Writes the certificate der with CKA_ID id unless it is there (an
+ * interrupted run wrote it). */
+static int put_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+		    const unsigned char *der, size_t der_len, const char *label, struct ukey_err *e)
 {
-	CK_OBJECT_CLASS ccls = CKO_CERTIFICATE, dcls = CKO_DATA;
+	CK_OBJECT_CLASS ccls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE ct = CKC_X_509;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_HANDLE h = 0;
-	struct ukey_token_seal *have = NULL;
-	size_t nhave = 0, nseals = seals ? json_object_array_length(seals) : 0;
-	int ret = find_cert(p, s, k->id, k->id_len, der, der_len, &h, e);
+	int ret = find_cert(p, s, id, id_len, der, der_len, &h, e);
 	CK_RV rv;
 
 	if (ret == UKEY_E_OK && h == 0) {
@@ -113,8 +117,8 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_
 			{ CKA_SUBJECT, subj, sl > 0 ? (CK_ULONG)sl : 0 }, { CKA_ISSUER, iss, il > 0 ? (CK_ULONG)il : 0 },
 			{ CKA_SERIAL_NUMBER, sn, nl > 0 ? (CK_ULONG)nl : 0 },
 			{ CKA_CLASS, &ccls, sizeof(ccls) }, { CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
-			{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &no, 1 }, { CKA_ID, (void *)k->id, k->id_len },
-			{ CKA_LABEL, (void *)NEW_CERT_LABEL, strlen(NEW_CERT_LABEL) },
+			{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &no, 1 }, { CKA_ID, (void *)id, id_len },
+			{ CKA_LABEL, (void *)label, strlen(label) },
 			{ CKA_VALUE, (void *)der, der_len },
 		};
 		rv = sl > 0 && il > 0 && nl > 0 ? p->f->C_CreateObject(s, t, sizeof(t) / sizeof(t[0]), &h)
@@ -124,9 +128,35 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_
 		OPENSSL_free(sn);
 		X509_free(x);
 		if (rv != CKR_OK)
-			return ukey_err_set(e, UKEY_E_TOKEN, _("cannot write the new certificate to the U-KEY: %s"),
+			return ukey_err_set(e, UKEY_E_TOKEN,
+					    strcmp(label, NEW_CERT_LABEL) == 0
+						    ? _("cannot write the new certificate to the U-KEY: %s")
+						    : _("cannot write the new encryption certificate to the U-KEY: %s"),
 					    ukey_p11_rv_name(rv));
 	}
+	return ret;
+}
+
+int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+		     const unsigned char *der, size_t der_len, const unsigned char *enc_id, size_t enc_id_len,
+		     const unsigned char *enc_der, size_t enc_der_len, json_object *seals, const char *rid,
+		     struct ukey_err *e)
+{
+	CK_OBJECT_CLASS dcls = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_HANDLE h = 0;
+	struct ukey_token_seal *have = NULL;
+	size_t nhave = 0, nseals = seals ? json_object_array_length(seals) : 0;
+	int ret = put_cert(p, s, k->id, k->id_len, der, der_len, NEW_CERT_LABEL, e);
+	CK_RV rv;
+
+	if (ret != UKEY_E_OK)
+		return ret;
+	UKEY_FAILPOINT("write-cert-done");
+	/* The encryption certificate goes with the encryption key's CKA_ID
+	 * (SKF: into the new container, as its encryption certificate). */
+	if (enc_der != NULL)
+		ret = put_cert(p, s, enc_id, enc_id_len, enc_der, enc_der_len, NEW_ENC_CERT_LABEL, e);
 	for (size_t i = 0; ret == UKEY_E_OK && i < nseals; i++) {
 		json_object *o = json_object_array_get_idx(seals, i), *v;
 		const char *name = json_object_object_get_ex(o, "name", &v) ? json_object_get_string(v) : "seal";
@@ -160,6 +190,11 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_
 		ret = find_cert(p, s, k->id, k->id_len, der, der_len, &h, e);
 	if (ret == UKEY_E_OK && h == 0)
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new certificate is not on the U-KEY after writing it"));
+	if (ret == UKEY_E_OK && enc_der != NULL)
+		ret = find_cert(p, s, enc_id, enc_id_len, enc_der, enc_der_len, &h, e);
+	if (ret == UKEY_E_OK && enc_der != NULL && h == 0)
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption certificate is not on the U-KEY after writing "
+						      "it"));
 	ukey_token_seals_free(have, nhave);
 	have = NULL;
 	if (ret == UKEY_E_OK && nseals > 0)
@@ -196,50 +231,160 @@ static int destroy_class(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLAS
 	return ret;
 }
 
-/* Encryption keys: private keys that decrypt, unwrap or derive, or whose
- * certificate is for encryption only; counted on the whole token. */
-static int has_encryption_keys(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_err *e, int *yes)
+/* Whether deleting the old signing container would take an encryption pair
+ * with it. A container backend (SKF, docs/skf.md) labels a container's keys
+ * "<container> sign key" and "<container> enc key": the old container's
+ * encryption key is looked up by that name. Any other labelling: a key on
+ * the token that cannot sign counts, to be safe. */
+static int has_encryption_keys(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+			       struct ukey_err *e, int *yes)
 {
+	static const char sfx[] = " sign key";
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) } };
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
 	CK_OBJECT_HANDLE h[64];
 	CK_ULONG n = 0;
-	int ret = ukey_p11_find(p, s, t, 1, h, 64, &n, e);
+	char label[160];
+	CK_ATTRIBUTE la = { CKA_LABEL, label, sizeof(label) - 1 };
+	size_t ll;
+	int ret = ukey_p11_find(p, s, t, 2, h, 1, &n, e);
 
 	*yes = 0;
+	if (ret == UKEY_E_OK && n == 1 && p->f->C_GetAttributeValue(s, h[0], &la, 1) == CKR_OK &&
+	    (ll = la.ulValueLen) > sizeof(sfx) - 1 && ll < sizeof(label) - 8 &&
+	    memcmp(label + ll - (sizeof(sfx) - 1), sfx, sizeof(sfx) - 1) == 0) {
+		memcpy(label + ll - (sizeof(sfx) - 1), " enc key", 8);
+		la.ulValueLen = ll - (sizeof(sfx) - 1) + 8;
+		t[1] = la;
+		ret = ukey_p11_find(p, s, t, 2, h, 1, &n, e);
+		*yes = ret == UKEY_E_OK && n > 0;
+		return ret;
+	}
+	if (ret == UKEY_E_OK)
+		ret = ukey_p11_find(p, s, t, 1, h, 64, &n, e);
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && !*yes; i++) {
 		CK_BBOOL sign = CK_FALSE;
 		CK_ATTRIBUTE a = { CKA_SIGN, &sign, sizeof(sign) };
-		/* Conservative: a key that cannot sign is an encryption key. */
 		if (p->f->C_GetAttributeValue(s, h[i], &a, 1) != CKR_OK || !sign)
 			*yes = 1;
 	}
 	return ret;
 }
 
-static int relabel_archived(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e)
+/* Sets CKA_LABEL on the objects of class cls with CKA_ID id; *refused
+ * counts the objects whose backend refused it. */
+static int relabel_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id,
+		      size_t id_len, const char *label, int *refused, struct ukey_err *e)
 {
-	static const char label[] = "ukey archived encryption key";
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
+	CK_ATTRIBUTE l = { CKA_LABEL, (void *)label, strlen(label) };
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n = 0;
+	int ret = ukey_p11_find(p, s, t, 2, h, 8, &n, e);
+
+	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n; i++)
+		if (p->f->C_SetAttributeValue(s, h[i], &l, 1) != CKR_OK)
+			(*refused)++;
+	return ret;
+}
+
+/* An encryption key: its certificate (same CKA_ID) is for encryption only;
+ * without a certificate, a key that cannot sign. (Imported keys often
+ * carry every usage flag, so the certificate decides first.) */
+static int is_enc_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, const unsigned char *id,
+		      size_t id_len)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
+	CK_OBJECT_HANDLE h[4];
+	CK_ULONG n = 0;
+	CK_BBOOL sign = CK_TRUE;
+	CK_ATTRIBUTE a = { CKA_SIGN, &sign, sizeof(sign) };
+	struct ukey_err probe;
+	int enc = -1;
+
+	memset(&probe, 0, sizeof(probe));
+	if (ukey_p11_find(p, s, t, 2, h, 4, &n, &probe) != UKEY_E_OK)
+		n = 0;
+	for (CK_ULONG i = 0; i < n && enc != 0; i++) {
+		unsigned char *der = NULL;
+		size_t len = 0;
+		const unsigned char *q;
+		X509 *x = NULL;
+		if (ukey_p11_attr(p, s, h[i], CKA_VALUE, &der, &len, &probe) == UKEY_E_OK) {
+			q = der;
+			x = d2i_X509(NULL, &q, (long)len);
+		}
+		if (x != NULL) {
+			uint32_t ku = X509_get_key_usage(x);
+			enc = (X509_get_extension_flags(x) & EXFLAG_KUSAGE) && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+		}
+		X509_free(x);
+		free(der);
+	}
+	if (enc >= 0)
+		return enc;
+	return p->f->C_GetAttributeValue(s, key, &a, 1) == CKR_OK && !sign;
+}
+
+/* The old encryption keys (other than the new one) are never deleted: old documents need them. Each pair and its
+ * certificate become "<label> (archived YYYY-MM-DD)" where the backend
+ * allows it (SKF derives labels from the container name: kept as they
+ * are). A key archived by an interrupted run is not archived twice. */
+static int archive_old(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e)
+{
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) } };
-	CK_ATTRIBUTE l = { CKA_LABEL, (void *)label, sizeof(label) - 1 };
 	CK_OBJECT_HANDLE h[64];
 	CK_ULONG n = 0;
-	int ret = ukey_p11_find(p, s, t, 1, h, 64, &n, e), refused = 0, done = 0;
-	char note[160];
+	unsigned char nid[64];
+	size_t nid_len = 0;
+	int ret = ukey_p11_find(p, s, t, 1, h, 64, &n, e), refused = 0, done = 0, kept = 0;
+	time_t now = time(NULL);
+	char date[16] = "", note[200];
+	struct tm tm;
 
+	if (ukey_unhex(ukey_journal_str(jn, "enc_key_id"), nid, sizeof(nid), &nid_len) != 0)
+		nid_len = 0;
+	if (localtime_r(&now, &tm) != NULL)
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n; i++) {
-		CK_BBOOL sign = CK_FALSE;
-		CK_ATTRIBUTE a = { CKA_SIGN, &sign, sizeof(sign) };
-		if (p->f->C_GetAttributeValue(s, h[i], &a, 1) == CKR_OK && sign)
+		unsigned char *id = NULL, *lab = NULL;
+		size_t id_len = 0, lab_len = 0;
+		char label[256];
+		int before = refused;
+		/* A key whose id or label cannot be read is left alone. */
+		struct ukey_err probe;
+
+		memset(&probe, 0, sizeof(probe));
+		if (ukey_p11_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) != UKEY_E_OK ||
+		    (id_len == nid_len && memcmp(id, nid, id_len) == 0) || !is_enc_key(p, s, h[i], id, id_len) ||
+		    ukey_p11_attr(p, s, h[i], CKA_LABEL, &lab, &lab_len, &probe) != UKEY_E_OK) {
+			free(id);
+			free(lab);
 			continue;
-		if (p->f->C_SetAttributeValue(s, h[i], &l, 1) == CKR_OK)
+		}
+		snprintf(label, sizeof(label), "%.*s", (int)(lab_len < 200 ? lab_len : 200), lab ? (char *)lab : "");
+		free(lab);
+		if (strstr(label, " (archived ") != NULL) {
+			kept++;
+			free(id);
+			continue;
+		}
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), " (archived %s)", date);
+		ret = relabel_id(p, s, CKO_PRIVATE_KEY, id, id_len, label, &refused, e);
+		if (ret == UKEY_E_OK && refused == before)
+			ret = relabel_id(p, s, CKO_PUBLIC_KEY, id, id_len, label, &refused, e);
+		if (ret == UKEY_E_OK && refused == before)
+			ret = relabel_id(p, s, CKO_CERTIFICATE, id, id_len, label, &refused, e);
+		if (refused == before)
 			done++;
 		else
-			refused++;
+			kept++;
+		free(id);
 	}
-	snprintf(note, sizeof(note), "old encryption keys kept: %d relabelled archived, %d not relabelled (backend "
-		 "refuses)", done, refused);
+	snprintf(note, sizeof(note), "old encryption keys and certificates kept (never deleted): %d relabelled "
+		 "archived, %d kept with their label (archived before, or the backend cannot relabel)", done, kept);
 	ukey_journal_note(jn, note);
 	return ret;
 }
@@ -262,6 +407,7 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 	if (ret == UKEY_E_OK && h != 0 && !(id_len == k->id_len && memcmp(id, k->id, id_len) == 0)) {
 		rv = p->f->C_DestroyObject(s, h);
 		if (rv == CKR_OK) {
+			UKEY_FAILPOINT("retire-partial");
 			ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
 			if (ret == UKEY_E_OK && rv == CKR_OK)
 				ret = destroy_class(p, s, CKO_PUBLIC_KEY, id, id_len, &rv, e);
@@ -273,7 +419,7 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 			/* A certificate that cannot go alone: a container backend,
 			 * where deleting the signing key deletes the whole
 			 * container, its encryption pair included. */
-			ret = has_encryption_keys(p, s, e, &enc);
+			ret = has_encryption_keys(p, s, id, id_len, e, &enc);
 			if (ret == UKEY_E_OK && !enc) {
 				ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
 				ukey_journal_note(jn, rv == CKR_OK ? "old signing container deleted"
@@ -283,13 +429,22 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 						      "whole containers and old encryption keys must stay");
 			}
 		}
+	} else if (ret == UKEY_E_OK && !(id_len == k->id_len && memcmp(id, k->id, id_len) == 0)) {
+		/* A run killed between the certificate and its key: finish the
+		 * key now (a certificate cannot vanish alone on a container
+		 * backend, so this is never a container with an encryption pair). */
+		ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
+		if (ret == UKEY_E_OK && rv == CKR_OK)
+			ret = destroy_class(p, s, CKO_PUBLIC_KEY, id, id_len, &rv, e);
+		ukey_journal_note(jn, rv == CKR_OK ? "old signing certificate already gone; its key deleted"
+						   : "old signing certificate already gone; its key could not be deleted");
 	} else if (ret == UKEY_E_OK) {
 		ukey_journal_note(jn, "old signing certificate already gone");
 	}
 	/* The old encryption pair is archived only once a new one is on the
 	 * token; while the service sends none it stays the current one. */
 	if (ret == UKEY_E_OK && json_object_object_get_ex(jn->j, "encryption_installed", NULL))
-		ret = relabel_archived(p, s, jn, e);
+		ret = archive_old(p, s, jn, e);
 	else if (ret == UKEY_E_OK)
 		ukey_journal_note(jn, "old encryption keys kept unchanged (no new encryption key was issued)");
 	/* Replaced seals: the ones present before, unless the service gave
@@ -310,6 +465,15 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 			rv = p->f->C_SetAttributeValue(s, k->pub, &l, 1);
 		ukey_journal_note(jn, rv == CKR_OK ? "new key relabelled from pending"
 						   : "new key keeps its pending label (the backend cannot relabel)");
+	}
+	if (ret == UKEY_E_OK && json_object_object_get_ex(jn->j, "encryption_installed", NULL) &&
+	    ukey_unhex(ukey_journal_str(jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 && id_len > 0) {
+		int refused = 0;
+		ret = relabel_id(p, s, CKO_PRIVATE_KEY, id, id_len, NEW_ENC_KEY_LABEL, &refused, e);
+		if (ret == UKEY_E_OK)
+			ret = relabel_id(p, s, CKO_PUBLIC_KEY, id, id_len, NEW_ENC_KEY_LABEL, &refused, e);
+		ukey_journal_note(jn, refused == 0 ? "new encryption key relabelled from pending"
+						   : "new encryption key keeps its label (the backend cannot relabel)");
 	}
 	return ret;
 }

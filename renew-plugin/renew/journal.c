@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "failpoint.h"
 #include "i18n.h"
 #include "renew/renew.h"
 
@@ -50,6 +51,29 @@ fail:
 	return ukey_err_set(e, UKEY_E_ERROR, _("cannot create the journal directory %s: %s"), out, strerror(errno));
 }
 
+/* What every journal written by begin() holds; a journal without one of
+ * them was not written by us (or was cut), and resuming from it would
+ * guess. */
+static int check_members(const struct ukey_journal *jn, struct ukey_err *e)
+{
+	static const char *const strs[] = { "medium", "state", "request_id", "old_certificate" };
+	const char *state = ukey_journal_str(jn, "state");
+	json_object *v;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (ukey_journal_str(jn, strs[i])[0] == '\0')
+			return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has no \"%s\"; move it away to "
+							       "start over"), jn->path, strs[i]);
+	if (!json_object_object_get_ex(jn->j, "step", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0 || json_object_get_int64(v) > UKEY_RENEW_STEPS)
+		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has no valid \"step\"; move it away to "
+						       "start over"), jn->path);
+	if (strcmp(state, "in_progress") != 0 && strcmp(state, "done") != 0)
+		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has an unknown state \"%s\"; move it "
+						       "away to start over"), jn->path, state);
+	return UKEY_E_OK;
+}
+
 int ukey_journal_open(struct ukey_journal *jn, const char *medium, struct ukey_err *e)
 {
 	char dir[PATH_MAX - 64];
@@ -72,11 +96,12 @@ int ukey_journal_open(struct ukey_journal *jn, const char *medium, struct ukey_e
 		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s is unreadable; move it away to start over"),
 				    jn->path);
 	}
-	if (strcmp(ukey_journal_str(jn, "medium"), medium) != 0)
-		return ukey_err_set(e, UKEY_E_TOKEN, _("the journal %s belongs to medium number %s; re-insert the key with "
-						       "medium number %s"), jn->path, ukey_journal_str(jn, "medium"),
-				    ukey_journal_str(jn, "medium"));
-	return UKEY_E_OK;
+	ret = check_members(jn, e);
+	if (ret == UKEY_E_OK && strcmp(ukey_journal_str(jn, "medium"), medium) != 0)
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the journal %s belongs to medium number %s; re-insert the key with "
+						      "medium number %s"), jn->path, ukey_journal_str(jn, "medium"),
+				   ukey_journal_str(jn, "medium"));
+	return ret;
 }
 
 int ukey_journal_other(const char *medium, char *other, size_t len, struct ukey_err *e)
@@ -105,6 +130,21 @@ int ukey_journal_other(const char *medium, char *other, size_t len, struct ukey_
 	return UKEY_E_OK;
 }
 
+#ifdef UKEY_FAILPOINTS
+/* Fault tests: "journal-<step>-before" (the step's work is done on the
+ * token and at the service, not yet recorded) and "journal-<step>-after"
+ * (recorded, the next step not begun). */
+static void failpoint(const struct ukey_journal *jn, const char *when)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "journal-%lld-%s", (long long)ukey_journal_int(jn, "step"), when);
+	UKEY_FAILPOINT(name);
+}
+#else
+#define failpoint(jn, when) ((void)0)
+#endif
+
 int ukey_journal_save(struct ukey_journal *jn, struct ukey_err *e)
 {
 	char tmp[PATH_MAX + 8], dir[PATH_MAX], *slash;
@@ -112,6 +152,7 @@ int ukey_journal_save(struct ukey_journal *jn, struct ukey_err *e)
 	size_t len = strlen(text), off = 0;
 	int fd, dfd, ok = 0;
 
+	failpoint(jn, "before");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", jn->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -146,6 +187,7 @@ out:
 	if (!ok)
 		return ukey_err_set(e, UKEY_E_ERROR, _("cannot write the renewal journal %s: %s"), jn->path,
 				    strerror(errno));
+	failpoint(jn, "after");
 	return UKEY_E_OK;
 }
 
@@ -219,17 +261,29 @@ char *ukey_hex(const unsigned char *p, size_t len)
 	return out;
 }
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Strict: sscanf("%2x") would take " 1", "+1" or "0x" as hex digits. */
 int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len)
 {
 	size_t n = strlen(hex);
-	unsigned int b;
 
 	if (n % 2 != 0 || n / 2 > max)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[i] = (unsigned char)b;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return 0;

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "failpoint.h"
 #include "i18n.h"
 #include "renew/renew.h"
 #include "ukey-pkcs11.h"
@@ -204,11 +205,11 @@ int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_k
 		{ CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 }, { CKA_LABEL, (void *)label, strlen(label) },
 		{ CKA_ID, id, sizeof(id) },
 	};
-	CK_ATTRIBUTE priv[] = {
+	CK_ATTRIBUTE priv[8] = {
 		{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 }, { CKA_SENSITIVE, &yes, 1 },
 		{ CKA_EXTRACTABLE, &no, 1 }, { CKA_LABEL, (void *)label, strlen(label) }, { CKA_ID, id, sizeof(id) },
 	};
-	CK_ULONG npub = 4;
+	CK_ULONG npub = 4, npriv = 7;
 	CK_RV rv;
 	int ret;
 
@@ -217,16 +218,24 @@ int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_k
 	/* A pending id of our own; the backend may replace it (read back below). */
 	if (RAND_bytes(id, sizeof(id)) != 1)
 		return ukey_err_set(e, UKEY_E_ERROR, _("no randomness for the new key's CKA_ID"));
+	/* The new signing key opens the encryption key envelope of step 5
+	 * (CKM_UKEY_ENVELOPED_KEY_PAIR): on a p11 backend with the backend's
+	 * RSA-OAEP unwrap or ECDH derive. SM2 (SKF) needs no attribute. */
+	if (kind == UKEY_KEY_RSA)
+		priv[npriv++] = (CK_ATTRIBUTE){ CKA_UNWRAP, &yes, 1 };
+	else if (kind == UKEY_KEY_EC)
+		priv[npriv++] = (CK_ATTRIBUTE){ CKA_DERIVE, &yes, 1 };
 	if (kind == UKEY_KEY_RSA) {
 		pub[npub++] = (CK_ATTRIBUTE){ CKA_MODULUS_BITS, &bits, sizeof(bits) };
 		pub[npub++] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, (void *)f4, sizeof(f4) };
 	} else if (kind == UKEY_KEY_EC) {
 		pub[npub++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, (void *)ec, ec_len };
 	}
-	rv = p->f->C_GenerateKeyPair(s, &m, pub, npub, priv, sizeof(priv) / sizeof(priv[0]), &k->pub, &k->priv);
+	rv = p->f->C_GenerateKeyPair(s, &m, pub, npub, priv, npriv, &k->pub, &k->priv);
 	if (rv != CKR_OK)
 		return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY could not generate the new key pair: %s"),
 				    ukey_p11_rv_name(rv));
+	UKEY_FAILPOINT("keygen-made");
 	ret = read_id(p, s, k, e);
 	if (ret == UKEY_E_OK)
 		ret = public_key(p, s, k, e);
@@ -254,6 +263,16 @@ int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned 
 		ret = ukey_p11_find(p, s, tl, 2, &k->priv, 1, &n, e);
 	else
 		return UKEY_E_OK;
+	/* A container backend names the key after its container, which took
+	 * our label: "<label> sign key" (docs/skf.md). */
+	if (ret == UKEY_E_OK && n == 0 && id_len == 0 && label != NULL && label[0] != '\0') {
+		char cl[160];
+		int cn = snprintf(cl, sizeof(cl), "%s sign key", label);
+		tl[1].pValue = cl;
+		tl[1].ulValueLen = cn > 0 && (size_t)cn < sizeof(cl) ? (CK_ULONG)cn : 0;
+		if (tl[1].ulValueLen > 0)
+			ret = ukey_p11_find(p, s, tl, 2, &k->priv, 1, &n, e);
+	}
 	if (ret != UKEY_E_OK || n == 0)
 		return ret;
 	if (p->f->C_GetAttributeValue(s, k->priv, &kta, 1) != CKR_OK)

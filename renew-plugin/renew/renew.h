@@ -80,12 +80,44 @@ int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct 
 		     size_t *der_len, struct ukey_err *e);
 X509 *ukey_renew_pem_cert(const char *pem);
 
+/* The encryption part of the answer (`encryption`), checked at step 4 with
+ * the signing certificate: the certificate like the signing one (subject,
+ * chain, validity), for encryption only, and its public key the one the
+ * envelope carries (rsa-oaep-aes-v1: the SPKI; sm2-envelope-v1: PubKey). */
+struct ukey_renew_enc {
+	enum ukey_renew_kind kind;
+	CK_ULONG format;    /* UKEY_ENVELOPE_* (ukey-pkcs11.h) */
+	unsigned char *env; /* the envelope bytes, malloc'd */
+	size_t env_len;
+	unsigned char *der; /* the certificate, OPENSSL_malloc'd */
+	size_t der_len;
+	EVP_PKEY *pub;      /* the enveloped key's public half */
+};
+int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
+			 json_object *enc, json_object *chain, struct ukey_renew_enc *out, struct ukey_err *e);
+void ukey_renew_enc_free(struct ukey_renew_enc *x);
+
+/* encrypt.c: step 5. Imports the envelope with C_UnwrapKey
+ * (CKM_UKEY_ENVELOPED_KEY_PAIR, the new signing key k unwrapping) unless
+ * the pair is on the token already (an interrupted run), proves the token
+ * decrypts with it, and records its CKA_ID as "enc_key_id" in the journal
+ * (saved by the caller). detail: what happened, for the progress line. */
+int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+		       const struct ukey_renew_key *k, const struct ukey_renew_enc *x, char *detail, size_t dlen,
+		       struct ukey_err *e);
+
 /* install.c: step 6 (write and read back) and step 7 (retire the old). */
+/* enc_id/enc_der: the new encryption key's CKA_ID and certificate (NULL,
+ * 0 without one), written after the signing certificate. */
 int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
-		     const unsigned char *der, size_t der_len, json_object *seals, const char *rid,
+		     const unsigned char *der, size_t der_len, const unsigned char *enc_id, size_t enc_id_len,
+		     const unsigned char *enc_der, size_t enc_der_len, json_object *seals, const char *rid,
 		     struct ukey_err *e);
 /* old_seals: array of the sha256 of the seals on the token before the
- * renewal; notes go to the journal. */
+ * renewal; notes go to the journal. With a new encryption key installed
+ * (journal "encryption_installed", "enc_key_id"), the old encryption keys
+ * and certificates are kept and relabelled "<label> (archived DATE)" where
+ * the backend allows it. */
 int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
 		      json_object *old_seals, json_object *new_seals, struct ukey_err *e);

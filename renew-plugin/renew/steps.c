@@ -10,20 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "i18n.h"
+#include "renew/present.h"
 #include "renew/renew.h"
 #include "seal/seal-token.h"
 
 static const char *const step_names[] = {
-	"", "generate-key", "build-request", "send-request", "check-certificate",
+	"preconditions", "generate-key", "build-request", "send-request", "check-certificate",
 	"encryption-key", "write-token", "retire-old", "confirm-installed",
 };
 
 const char *ukey_renew_step_name(int step)
 {
-	return step >= 1 && step <= UKEY_RENEW_STEPS ? step_names[step] : "?";
+	return step >= 0 && step <= UKEY_RENEW_STEPS ? step_names[step] : "?";
 }
 
 struct run {
@@ -35,10 +35,15 @@ struct run {
 	struct ukey_renew_key key;
 	unsigned char *old_der;
 	size_t old_len;
+	struct ukey_renew_enc enc; /* the checked encryption part, when has_enc */
+	int has_enc, token_enc;    /* token_enc: the U-KEY held an encryption pair */
+	int cur; /* the step in course, for the retry events (0: preconditions) */
 };
 
 static void ev(struct run *r, int step, const char *state, const char *detail)
 {
+	if (strcmp(state, "start") == 0)
+		r->cur = step;
 	if (r->o->event != NULL)
 		r->o->event(r->o->arg, step, ukey_renew_step_name(step), state, detail);
 }
@@ -64,6 +69,32 @@ static int done(struct run *r, int step, const char *detail, struct ukey_err *e)
 	return ret;
 }
 
+/* A stop on the service's side at step (0: the preconditions): the cause,
+ * then what is safe and what to do, then the request. */
+static void stopped(struct run *r, int step, const char *safe, struct ukey_err *e)
+{
+	const char *rid = ukey_journal_str(&r->jn, "request_id");
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	if (rid[0] != '\0')
+		ukey_err_set(e, e->code, _("step %d (%s): %s; %s (request %s)"), step, ukey_renew_step_name(step), msg,
+			     safe, rid);
+	else
+		ukey_err_set(e, e->code, _("step %d (%s): %s; %s"), step, ukey_renew_step_name(step), msg, safe);
+}
+
+/* api.c's automatic retries, shown as events of the step in course. */
+static void retrying(void *arg, const char *method, const char *path, int attempt, const char *why)
+{
+	struct run *r = arg;
+
+	(void)method;
+	(void)path;
+	(void)attempt;
+	ev(r, r->cur, "retry", why);
+}
+
 static int refuse(struct ukey_err *e, const char *code, const char *msg)
 {
 	int ret = ukey_err_set(e, UKEY_E_WAIT, "%s", msg);
@@ -74,7 +105,7 @@ static int refuse(struct ukey_err *e, const char *code, const char *msg)
 
 /* Everything the service would refuse, asked first: nothing changes on the
  * token for a renewal that cannot happen. */
-static int preconditions(struct ukey_client *c, int *with_seals, struct ukey_err *e)
+static int preconditions(struct ukey_client *c, int *with_seals, int *enc, struct ukey_err *e)
 {
 	struct ukey_svc_status st;
 	int ret = ukey_api_status(c, &st, e);
@@ -93,6 +124,7 @@ static int preconditions(struct ukey_client *c, int *with_seals, struct ukey_err
 			      : strcmp(st.order.state, "awaiting_transfer") == 0
 				      ? _("the bank transfer for the order is waiting for the CA's verification")
 				      : _("the renewal order is not paid yet: pay it on your phone"));
+	*enc = st.order.encryption;
 	if (*with_seals < 0)
 		*with_seals = strcmp(st.order.covers, "cert+seals") == 0;
 	if (*with_seals && strcmp(st.order.covers, "cert+seals") != 0)
@@ -181,23 +213,12 @@ static int step_request(struct run *r, struct ukey_err *e)
 	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
 	json_object_object_add(body, "with_seals", json_object_new_boolean(ukey_journal_int(&r->jn, "with_seals") != 0));
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	/* The request is idempotent by request_id: resending is safe. */
-	for (int i = 0; i < 3; i++) {
-		if (i > 0) {
-			ev(r, UKEY_RENEW_REQUEST, "retry", e->msg);
-			sleep(1u << (i - 1));
-		}
-		ret = ukey_api_call(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
-		if (ret != UKEY_E_SERVICE)
-			break;
-	}
-	if (ret == UKEY_E_SERVICE) {
-		char msg[sizeof(e->msg)];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		ukey_err_set(e, UKEY_E_SERVICE, _("%s; the renewal request was sent 3 times. Nothing was changed on the "
-						  "U-KEY except a pending new key; run 'ukey renew' again later to resume "
-						  "with the same request"), msg);
-	}
+	/* The request is idempotent by request_id: api.c retries it. */
+	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
+	if (ret == UKEY_E_SERVICE)
+		stopped(r, UKEY_RENEW_REQUEST,
+			_("nothing was issued yet, or the issued certificate is kept by the service; your old "
+			  "certificate still works; run 'ukey renew' again to resume"), e);
 	if (ret == UKEY_E_OK && (!json_object_object_get_ex(out, "certificate", &v) ||
 				 !json_object_is_type(v, json_type_string)))
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer has no certificate"));
@@ -214,6 +235,32 @@ static int step_request(struct run *r, struct ukey_err *e)
 	json_object_put(out);
 	json_object_put(body);
 	return ret;
+}
+
+/* Step 5: the new encryption key pair, when the service sent one and the
+ * U-KEY is a dual-certificate one (it held an encryption pair). */
+static int step_encryption(struct run *r, struct ukey_err *e)
+{
+	char detail[200] = "";
+	int ret;
+
+	if (!r->has_enc || !r->token_enc) {
+		const char *why = !r->has_enc ? _("the order does not include an encryption certificate")
+					      : _("the U-KEY holds no encryption key pair: the new encryption key is not "
+						  "installed");
+		ukey_journal_note(&r->jn, !r->has_enc ? "encryption: null (the order does not cover the encryption "
+							"certificate)"
+						      : "encryption key from the service not installed: the token held no "
+							"encryption key pair");
+		ukey_journal_set_int(&r->jn, "step", UKEY_RENEW_ENCRYPTION);
+		ret = ukey_journal_save(&r->jn, e);
+		if (ret == UKEY_E_OK)
+			ev(r, UKEY_RENEW_ENCRYPTION, "skipped", why);
+		return ret;
+	}
+	ev(r, UKEY_RENEW_ENCRYPTION, "start", NULL);
+	ret = ukey_renew_encrypt(r->p, r->rw, &r->jn, &r->key, &r->enc, detail, sizeof(detail), e);
+	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_ENCRYPTION, detail, e) : ret;
 }
 
 /* Step 8, authenticated by the new certificate (the old key may be gone). */
@@ -234,8 +281,14 @@ static int step_installed(struct run *r, const unsigned char *der, size_t der_le
 	if (ret == UKEY_E_OK)
 		ret = ukey_auth_init(&r->c->auth, r->p, r->rw, &nc, 1, e);
 	snprintf(path, sizeof(path), "/api/v1/renewals/%s/installed", ukey_journal_str(&r->jn, "request_id"));
-	if (ret == UKEY_E_OK)
-		ret = ukey_api_call(r->c, "POST", path, "{}", &out, NULL, UKEY_HTTP_MAX_JSON, e);
+	if (ret == UKEY_E_OK) {
+		/* Idempotent by design: telling the service twice is harmless. */
+		ret = ukey_api_call_idempotent(r->c, "POST", path, "{}", &out, NULL, UKEY_HTTP_MAX_JSON, e);
+		if (ret == UKEY_E_SERVICE)
+			stopped(r, UKEY_RENEW_INSTALLED,
+				_("the new certificate is installed on your U-KEY and works; the CA was not told yet; "
+				  "run 'ukey renew' again to finish"), e);
+	}
 	json_object_put(out);
 	r->c->auth = saved;
 	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_INSTALLED, NULL, e) : ret;
@@ -280,22 +333,31 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 			ev(r, UKEY_RENEW_CHECK, "start", NULL);
 		ret = ukey_renew_check(r->old_der, r->old_len, &r->key, ukey_journal_str(&r->jn, "certificate"),
 				       jget(r, "chain"), jget(r, "seals"), &der, &der_len, e);
+		/* The encryption part is checked with it, before anything is
+		 * written (and again on a resume: it gives what steps 5, 6 use). */
+		if (ret == UKEY_E_OK && jget(r, "encryption") != NULL) {
+			ret = ukey_renew_check_enc(r->old_der, r->old_len, &r->key, jget(r, "encryption"), jget(r, "chain"),
+						   &r->enc, e);
+			r->has_enc = ret == UKEY_E_OK;
+		}
+		if (ret == UKEY_E_SERVICE)
+			stopped(r, UKEY_RENEW_CHECK,
+				_("nothing was written to your U-KEY and your old certificate stays in use; contact "
+				  "the CA with the request id"), e);
 		if (ret == UKEY_E_OK && step < UKEY_RENEW_CHECK)
 			ret = done(r, UKEY_RENEW_CHECK, NULL, e);
 	}
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION) {
-		ukey_journal_note(&r->jn, jget(r, "encryption") ? "encryption key envelope received but not supported yet: "
-								  "not installed"
-								: "encryption: null (no encryption key envelope from the service)");
-		ukey_journal_set_int(&r->jn, "step", UKEY_RENEW_ENCRYPTION);
-		ret = ukey_journal_save(&r->jn, e);
-		if (ret == UKEY_E_OK)
-			ev(r, UKEY_RENEW_ENCRYPTION, "skipped", "the service sent no encryption key");
-	}
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION)
+		ret = step_encryption(r, e);
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE) {
 		ev(r, UKEY_RENEW_WRITE, "start", NULL);
-		ret = ukey_renew_write(r->p, r->rw, &r->key, der, der_len, jget(r, "seals"),
+		int enc = r->has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
+			  id_len > 0;
+		ret = ukey_renew_write(r->p, r->rw, &r->key, der, der_len, enc ? id : NULL, enc ? id_len : 0,
+				       enc ? r->enc.der : NULL, enc ? r->enc.der_len : 0, jget(r, "seals"),
 				       ukey_journal_str(&r->jn, "request_id"), e);
+		if (ret == UKEY_E_OK && enc)
+			ukey_journal_set_int(&r->jn, "encryption_installed", 1);
 		if (ret == UKEY_E_OK)
 			ret = done(r, UKEY_RENEW_WRITE, NULL, e);
 	}
@@ -331,19 +393,27 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 {
 	struct run r = { .p = p, .c = c, .o = o };
 	const struct ukey_cert *old = ukey_certs_signing(certs, ncerts);
-	int with_seals = o->with_seals, ret;
+	int with_seals = o->with_seals, enc = 0, ret;
+	enum ukey_renew_kind kind = UKEY_KEY_RSA;
+	unsigned char ec[32];
+	size_t ec_len = 0;
+	CK_ULONG bits = 0;
 	char other[64];
 	const char *b64;
 	CK_RV rv;
 
 	(void)s;
 	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < ncerts; i++)
+		r.token_enc |= certs[i].encrypt && !certs[i].sign;
 	ret = ukey_journal_other(tok->serial, other, sizeof(other), e);
 	if (ret == UKEY_E_OK && other[0] != '\0')
 		return ukey_err_set(e, UKEY_E_TOKEN, _("an unfinished renewal belongs to another U-KEY: re-insert the key "
 						       "with medium number %s"), other);
 	if (ret == UKEY_E_OK)
 		ret = ukey_journal_open(&r.jn, tok->serial, e);
+	c->on_retry = retrying;
+	c->retry_arg = &r;
 	if (ret != UKEY_E_OK)
 		goto out;
 	rv = p->f->C_OpenSession(tok->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &r.rw);
@@ -358,7 +428,17 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate to renew"));
 			goto out;
 		}
-		ret = preconditions(c, &with_seals, e);
+		ret = preconditions(c, &with_seals, &enc, e);
+		if (ret == UKEY_E_SERVICE)
+			stopped(&r, 0, _("nothing was changed; run 'ukey renew' again later"), e);
+		/* The service has no envelope format for EC keys (yet): asked
+		 * here, before a key is made, as the service would refuse it. */
+		if (ret == UKEY_E_OK && enc &&
+		    ukey_renew_key_params(old->der, old->der_len, o->key_type, &kind, &bits, ec, &ec_len, e) == UKEY_E_OK &&
+		    kind == UKEY_KEY_EC)
+			ret = refuse(e, "encryption_unsupported",
+				     _("the order includes an encryption certificate, which the CA cannot deliver for an EC "
+				       "key: renew with --key-type rsa or sm2, or order without the encryption certificate"));
 		if (ret == UKEY_E_OK)
 			ret = begin(&r, tok->serial, old, with_seals, e);
 		if (ret == UKEY_E_OK)
@@ -378,10 +458,14 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 	if (r.old_len > 4 && r.old_der[0] == 0x30 && r.old_der[1] == 0x82)
 		r.old_len = 4 + ((size_t)r.old_der[2] << 8 | r.old_der[3]);
 	ret = steps(&r, res, e);
+	ret = ukey_renew_present(p, tok->serial, ret, e);
 out:
+	c->on_retry = NULL;
+	c->retry_arg = NULL;
 	if (r.rw)
 		p->f->C_CloseSession(r.rw);
 	ukey_renew_key_free(&r.key);
+	ukey_renew_enc_free(&r.enc);
 	free(r.old_der);
 	ukey_journal_close(&r.jn);
 	return ret;

@@ -26,12 +26,12 @@ void ukey_cmd_renew_usage(void)
 static const char *step_text(int step)
 {
 	static const char *const t[] = {
-		"", N_("generate the new key pair on the U-KEY"), N_("build the certificate request"),
+		N_("check that the renewal can run"), N_("generate the new key pair on the U-KEY"), N_("build the certificate request"),
 		N_("send the renewal request"), N_("check the new certificate"), N_("encryption key"),
 		N_("write the certificate and seals to the U-KEY"), N_("retire the old certificate and key"),
 		N_("confirm the installation to the CA"),
 	};
-	return step >= 1 && step <= UKEY_RENEW_STEPS ? _(t[step]) : "?";
+	return step >= 0 && step <= UKEY_RENEW_STEPS ? _(t[step]) : "?";
 }
 
 static void event(void *arg, int step, const char *name, const char *state, const char *detail)
@@ -49,7 +49,8 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 		printf(_("[%d/%d] %s: done\n"), step, UKEY_RENEW_STEPS, step_text(step));
 	} else if (strcmp(state, "skipped") == 0) {
 		printf(_("[%d/%d] %s: skipped (%s)\n"), step, UKEY_RENEW_STEPS, step_text(step),
-		       strcmp(detail ? detail : "", "done before") == 0 ? _("done before") : _("not offered by the CA"));
+		       /* the library's reasons are translated already */
+		       strcmp(detail ? detail : "", "done before") == 0 ? _("done before") : detail ? detail : "");
 	} else if (strcmp(state, "retry") == 0) {
 		printf(_("[%d/%d] %s: retrying after: %s\n"), step, UKEY_RENEW_STEPS, step_text(step), detail ? detail : "");
 	}

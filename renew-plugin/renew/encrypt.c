@@ -1,0 +1,170 @@
+#include "config.h"
+
+/* encrypt.c: step 5, the new encryption key pair. The service sent it as an
+ * envelope to the new signing key (checked at step 4); the token opens it
+ * inside itself (C_UnwrapKey with CKM_UKEY_ENVELOPED_KEY_PAIR, the new
+ * signing private key unwrapping), so the private key never exists here.
+ * A pair already on the token (a run stopped after the import, before the
+ * journal recorded it) is found by its public key and never imported
+ * twice. The token then proves it holds the private key: it decrypts a
+ * random challenge encrypted here to the certificate's public key. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include "i18n.h"
+#include "renew/renew.h"
+#include "ukey-pkcs11.h"
+
+#define MAX_KEYS 64
+
+/* The private key of the pair whose public half is x->pub, if the token
+ * holds it (by CKA_ID from every private key: labels and ids are the
+ * backend's choice on SKF). */
+static int find_imported(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_enc *x,
+			 struct ukey_renew_key *out, int *found, struct ukey_err *e)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) } };
+	CK_OBJECT_HANDLE h[MAX_KEYS];
+	CK_ULONG n = 0;
+	int ret = ukey_p11_find(p, s, t, 1, h, MAX_KEYS, &n, e);
+
+	*found = 0;
+	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && !*found; i++) {
+		unsigned char *id = NULL;
+		size_t id_len = 0;
+		struct ukey_err probe;
+		int got = 0;
+
+		memset(&probe, 0, sizeof(probe));
+		/* A key whose attributes cannot be read is not ours: skip it. */
+		if (ukey_p11_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) == UKEY_E_OK && id_len > 0 &&
+		    ukey_renew_key_find(p, s, id, id_len, NULL, out, &got, &probe) == UKEY_E_OK && got &&
+		    out->pkey != NULL && EVP_PKEY_eq(out->pkey, x->pub) == 1)
+			*found = 1;
+		if (!*found)
+			ukey_renew_key_free(out);
+		free(id);
+	}
+	return ret;
+}
+
+static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+		  const struct ukey_renew_enc *x, const char *label, CK_OBJECT_HANDLE *h, struct ukey_err *e)
+{
+	CK_ULONG format = x->format;
+	CK_MECHANISM m = { CKM_UKEY_ENVELOPED_KEY_PAIR, &format, sizeof(format) };
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = x->kind == UKEY_KEY_RSA ? CKK_RSA : x->kind == UKEY_KEY_EC ? CKK_EC : CKK_SM2;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	unsigned char id[8];
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },    { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &yes, 1 },              { CKA_PRIVATE, &yes, 1 },
+		{ CKA_SENSITIVE, &yes, 1 },          { CKA_EXTRACTABLE, &no, 1 },
+		{ CKA_DECRYPT, &yes, 1 },            { CKA_ID, id, sizeof(id) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_RV rv;
+
+	/* Our id; a backend that names its keys itself (SKF) replaces it. */
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return ukey_err_set(e, UKEY_E_ERROR, _("no randomness for the encryption key's CKA_ID"));
+	rv = p->f->C_UnwrapKey(s, &m, k->priv, x->env, x->env_len, t, sizeof(t) / sizeof(t[0]), h);
+	if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID)
+		return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY cannot import the new encryption key (envelope format "
+						       "%lu): %s"), (unsigned long)format, ukey_p11_rv_name(rv));
+	if (rv != CKR_OK)
+		return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY refused the new encryption key: %s"),
+				    ukey_p11_rv_name(rv));
+	return UKEY_E_OK;
+}
+
+/* The challenge encrypted here to pub (RSA-OAEP SHA-1, or DER SM2Cipher),
+ * decrypted on the token by priv. */
+static int prove(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukey_renew_enc *x,
+		 struct ukey_err *e)
+{
+	unsigned char chal[32], ct[1024], pt[1024];
+	size_t ctl = sizeof(ct);
+	CK_ULONG ptl = sizeof(pt);
+	CK_RSA_PKCS_OAEP_PARAMS oaep = { CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0 };
+	CK_MECHANISM m = { x->kind == UKEY_KEY_RSA ? CKM_RSA_PKCS_OAEP : CKM_SM2_ENCRYPT,
+			   x->kind == UKEY_KEY_RSA ? &oaep : NULL, x->kind == UKEY_KEY_RSA ? sizeof(oaep) : 0 };
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, x->pub, NULL);
+	int ret = UKEY_E_ERROR;
+	CK_RV rv;
+
+	if (x->kind == UKEY_KEY_EC) { /* ECDH keys agree; they do not decrypt */
+		EVP_PKEY_CTX_free(ctx);
+		return UKEY_E_OK;
+	}
+	if (ctx == NULL || RAND_bytes(chal, sizeof(chal)) != 1 || EVP_PKEY_encrypt_init(ctx) <= 0 ||
+	    (x->kind == UKEY_KEY_RSA && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0) ||
+	    EVP_PKEY_encrypt(ctx, ct, &ctl, chal, sizeof(chal)) <= 0) {
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("cannot encrypt the test challenge to the new encryption key"));
+		goto out;
+	}
+	rv = p->f->C_DecryptInit(s, &m, priv);
+	if (rv == CKR_OK)
+		rv = p->f->C_Decrypt(s, ct, (CK_ULONG)ctl, pt, &ptl);
+	if (rv != CKR_OK)
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key on the U-KEY cannot decrypt: %s"),
+				   ukey_p11_rv_name(rv));
+	else if (ptl != sizeof(chal) || CRYPTO_memcmp(pt, chal, sizeof(chal)) != 0)
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key on the U-KEY decrypts wrongly"));
+	else
+		ret = UKEY_E_OK;
+out:
+	OPENSSL_cleanse(chal, sizeof(chal));
+	OPENSSL_cleanse(pt, sizeof(pt));
+	EVP_PKEY_CTX_free(ctx);
+	return ret;
+}
+
+int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+		       const struct ukey_renew_key *k, const struct ukey_renew_enc *x, char *detail, size_t dlen,
+		       struct ukey_err *e)
+{
+	struct ukey_renew_key have;
+	CK_OBJECT_HANDLE h = 0;
+	unsigned char *id = NULL;
+	size_t id_len = 0;
+	char label[160], *hex = NULL;
+	int found = 0, ret;
+
+	memset(&have, 0, sizeof(have));
+	snprintf(label, sizeof(label), "%s enc", ukey_journal_str(jn, "pending_label"));
+	ret = find_imported(p, s, x, &have, &found, e);
+	if (ret == UKEY_E_OK && found) {
+		h = have.priv;
+		snprintf(detail, dlen, "%s", _("already on the U-KEY (imported by the interrupted run): not imported again"));
+	} else if (ret == UKEY_E_OK) {
+		ret = import(p, s, k, x, label, &h, e);
+		snprintf(detail, dlen, "%s", _("imported"));
+	}
+	if (ret == UKEY_E_OK)
+		ret = ukey_p11_attr(p, s, h, CKA_ID, &id, &id_len, e);
+	if (ret == UKEY_E_OK && id_len == 0)
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key has no CKA_ID"));
+	if (ret == UKEY_E_OK)
+		ret = prove(p, s, h, x, e);
+	if (ret == UKEY_E_OK && (hex = ukey_hex(id, id_len)) == NULL)
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
+	if (ret == UKEY_E_OK) {
+		ukey_journal_set_str(jn, "enc_key_id", hex);
+		ukey_journal_note(jn, found ? "new encryption key found on the token (imported before): not imported again"
+					    : "new encryption key imported (CKM_UKEY_ENVELOPED_KEY_PAIR)");
+		snprintf(detail + strlen(detail), dlen - strlen(detail), " (CKA_ID %s)", hex);
+	}
+	ukey_renew_key_free(&have);
+	free(id);
+	free(hex);
+	return ret;
+}

@@ -1,0 +1,40 @@
+#include "config.h"
+
+/* present.c: a step that fails because the U-KEY was pulled out gives a
+ * backend error (CKR_DEVICE_REMOVED, CKR_SESSION_HANDLE_INVALID, a failed
+ * write...) that says nothing useful to the user. The journal keeps the
+ * progress, so what the user must do is put the same key back: asked of
+ * the module (C_GetSlotList(CK_TRUE) + C_GetTokenInfo, through
+ * ukey_token_list), never guessed from the error code. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "renew/present.h"
+#include "token.h"
+
+int ukey_renew_present(struct ukey_p11 *p, const char *serial, int ret, struct ukey_err *e)
+{
+	struct ukey_token_info *list = NULL;
+	struct ukey_err scratch;
+	char msg[sizeof(e->msg)];
+	size_t n = 0;
+	int here = 0;
+
+	if (ret == UKEY_E_OK || ret == UKEY_E_WAIT || p == NULL || p->f == NULL)
+		return ret;
+	ukey_err_clear(&scratch);
+	/* A module that cannot list tokens right now tells nothing either way. */
+	if (ukey_token_list(p, &list, &n, &scratch) != UKEY_E_OK)
+		return ret;
+	for (size_t i = 0; i < n && !here; i++)
+		here = strcmp(list[i].serial, serial) == 0;
+	free(list);
+	if (here)
+		return ret;
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY was removed during the renewal: re-insert the key with medium "
+					       "number %s and run 'ukey renew' again to finish (%s)"), serial, msg);
+}

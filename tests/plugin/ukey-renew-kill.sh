@@ -1,0 +1,216 @@
+#!/bin/bash
+# ukey renew killed with SIGKILL at every failpoint of the transaction
+# (issue 6, "Kill -9 at each of the steps"): both journal sites of steps
+# 1..8 ("journal-N-before": the step's work done, not recorded;
+# "journal-N-after": recorded, the next step not begun) and the points
+# inside steps that change two things (keygen-made, write-cert-done,
+# retire-partial). After each kill, before the rerun: the old certificate
+# still signs through the module and verifies with openssl (the new one,
+# once step 7 has retired the old), and `ukey bind --status` still
+# authenticates. The rerun completes: exit 0, the service issued exactly one
+# certificate for the order, the token holds the same set of signing
+# certificates and private keys as after an uninterrupted renewal (SoftHSM:
+# exactly one signing certificate, and its key signs), journal done.
+# SoftHSM RSA virtual U-KEY (all points, --with-seals), SKF SM2 (a subset).
+# Needs a build configured with --enable-failpoints (skips otherwise).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
+build=${UKEY_TOP_BUILDDIR:-$top}
+. "$top/tests/lib/tap.sh"
+grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
+	tap_skip_all "failpoints not compiled in (configure --enable-failpoints)"
+CA_SERVICE_DIR=$build/tests/ca-service
+UKEY=$build/tools/ukey/ukey
+for t in openssl jq softhsm2-util pkcs11-tool sqlite3 od; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+. "$top/tests/ca-service/ca-lib.sh"
+W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-kill.XXXXXX")
+cleanup() {
+	ca_stop_all
+	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+RSA_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
+	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
+	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
+	journal-8-after"
+SKF_POINTS="keygen-made journal-3-before write-cert-done journal-7-before"
+PER_POINT=7
+tap_plan $((4 + PER_POINT * ($(wc -w <<<"$RSA_POINTS") + $(wc -w <<<"$SKF_POINTS"))))
+export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
+export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+# The virtual U-KEY's test PIN, for pkcs11-tool (--pin env:, never argv).
+export UKEY_TEST_PIN=123456
+unset LANGUAGE XDG_STATE_HOME UKEY_FAILPOINT
+echo 123456 >"$W/pin"
+echo "renewal kill test data" >"$W/data"
+
+u() {
+	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
+	RC=$?
+	ERR=$(cat "$W/err")
+}
+js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
+# pkcs11-tool through the module (the ASan runtime preloaded in pass 2).
+p11() {
+	${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
+		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
+}
+setup() {
+	KT=$1
+	D=$W/$1-$2
+	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
+		eval "$("$top/tools/ukey-vkey" env "$D")" &&
+		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
+		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
+			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
+		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
+	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
+	DB=$W/st-$1/ca.db
+	J=$W/.local/state/ukey/renew-$M.json
+	u bind --json
+	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
+}
+order() {
+	OID=$(ca_cli create-order "$M" --covers "$1" --price 30000 | jq -r .id) &&
+		ca_cli pay "$OID" wechat >/dev/null
+}
+# The newest signing certificate's CKA_ID (hex), from `ukey show`.
+newest_id() {
+	u show --json
+	js '[.certificates[] | select(.sign)] | max_by(.not_after) | .id'
+}
+# signs ID CERT.der: the private key with CKA_ID ID signs through the module
+# and the signature verifies with CERT's public key (openssl).
+signs() {
+	local id=$1 cert=$2 h
+	rm -f "$W/sig" "$W/sig.der"
+	openssl x509 -inform DER -in "$cert" -pubkey -noout >"$W/pub.pem" 2>/dev/null || return 1
+	if [ "$KT" = sm2 ]; then
+		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the
+		# default signer ID.
+		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
+			return 1
+		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
+		[ ${#h} -eq 128 ] || return 1
+		printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "${h:0:64}" "${h:64:64}" >"$W/sig.cnf"
+		openssl asn1parse -genconf "$W/sig.cnf" -out "$W/sig.der" >/dev/null &&
+			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
+				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
+	else
+		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
+			>/dev/null &&
+			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
+	fi
+}
+# What the token holds: "<signing certificates> <private keys>".
+inventory() {
+	local certs keys
+	u show --json
+	certs=$(js '[.certificates[] | select(.sign)] | length')
+	keys=$(p11 --login --pin env:UKEY_TEST_PIN -O --type privkey | grep -c '^Private Key Object')
+	echo "$certs $keys"
+}
+# after BEFORE: what an uninterrupted renewal makes of the inventory BEFORE
+# (DELTA, measured on this token type by a warm-up renewal).
+after() {
+	local b=($1) d=($DELTA)
+	echo "$((b[0] + d[0])) $((b[1] + d[1]))"
+}
+# warm_up: an uninterrupted renewal; sets DELTA.
+warm_up() {
+	local b
+	b=$(inventory)
+	u renew "$@"
+	WARM_RC=$RC
+	DELTA=$(inventory)
+	DELTA="$((${DELTA% *} - ${b% *})) $((${DELTA#* } - ${b#* }))"
+}
+issued() { sqlite3 "$DB" "SELECT (SELECT count(*) FROM renewals WHERE order_id = '$OID') || ' ' ||
+	(SELECT count(*) FROM certificates WHERE medium = '$M')"; }
+# The journal's new certificate as DER.
+journal_cert() { jq -r .certificate "$J" | openssl x509 -outform DER -out "$1" 2>/dev/null; }
+
+# kill_at NAME MODE COVERS: order, renew killed at NAME, checks, rerun.
+kill_at() {
+	local name=$1 mode=$2 covers=$3 tag="$KT: $1" old_id retired=0 nissued want_rc=0 before want
+	order "$covers"
+	old_id=$(newest_id)
+	p11 --read-object --type cert --id "$old_id" -o "$W/old.der" >/dev/null
+	nissued=$(sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE medium = '$M'")
+	before=$(inventory)
+	want=$(after "$before")
+	UKEY_FAILPOINT=$name u renew "$mode"
+	t_is "$RC" 137 "$tag: ukey renew dies by SIGKILL at the failpoint"
+	[ "$RC" = 137 ] || t_diag "$ERR"
+	case $name in retire-partial | journal-7-* | journal-8-*) retired=1 ;; esac
+	if [ $retired = 1 ]; then
+		journal_cert "$W/new.der"
+		t_check "$tag: before the rerun the new certificate (written, old retired) signs and verifies" \
+			signs "$(jq -r .key_id "$J")" "$W/new.der"
+	else
+		t_check "$tag: before the rerun the old certificate still signs and verifies" signs "$old_id" "$W/old.der"
+	fi
+	u bind --status
+	t_is "$RC" 0 "$tag: before the rerun 'ukey bind --status' still authenticates"
+	# Killed after the last save: the renewal is complete, nothing is left to do.
+	[ "$name" = journal-8-after ] && want_rc=3
+	u renew "$mode"
+	t_is "$RC" "$want_rc" "$tag: the rerun completes (exit $want_rc)"
+	[ "$RC" = "$want_rc" ] || t_diag "$ERR"
+	t_is "$(issued)" "1 $((nissued + 1))" "$tag: the service issued exactly one certificate for the order"
+	journal_cert "$W/new.der"
+	t_is "$(inventory) $(jq -r '.state + " " + (.step | tostring)' "$J")" "$want done 8" \
+		"$tag: signing certificates and private keys as after an uninterrupted renewal ($before -> $want), journal done"
+	t_check "$tag: the newest signing certificate is the issued one and its key signs" \
+		eval '[ "$(newest_id)" = "$(jq -r .key_id "$J")" ] && signs "$(jq -r .key_id "$J")" "$W/new.der"'
+	# A renewal that did not finish must not hold up the next point.
+	if [ "$(jq -r .state "$J")" != done ]; then
+		t_diag "$tag: renewal left unfinished; journal moved away"
+		mv "$J" "$J.$name"
+	fi
+}
+
+# ---- SoftHSM RSA: every failpoint, with seals
+if setup rsa softhsm; then
+	mkdir -p "$W/seals"
+	ca_cli add-seals "$M" "$W/seals" >/dev/null && "$top/tools/ukey-vkey" add-seals "$D" "$W/seals" >/dev/null 2>&1
+	u seals clean --auto --yes
+	order cert+seals
+	warm_up --with-seals
+	t_is "$WARM_RC $(inventory) $DELTA" "0 1 2 0 0" \
+		"rsa: an uninterrupted renewal leaves one signing certificate and two private keys (sign, encryption)"
+	for fp in $RSA_POINTS; do
+		kill_at "$fp" --with-seals cert+seals
+	done
+	u seals --json
+	t_is "$(js '[.seals[]?] | length')" "$(jq '.seals | length' "$J")" "rsa: after all kills the token holds exactly the last renewal's seals"
+	ca_stop_all
+else
+	echo "Bail out! rsa/softhsm virtual U-KEY or service failed: $(tail -n 3 "$W/rsa-softhsm.log")"
+	exit 1
+fi
+
+# ---- SKF SM2 (emulator): a subset, certificate only
+if setup sm2 skf; then
+	order cert
+	u renew --cert-only
+	t_is "$RC" 0 "sm2/skf: an uninterrupted renewal"
+	# The first renewal keeps the original container (it holds the
+	# encryption pair); the second shows what every later one does.
+	order cert
+	warm_up --cert-only
+	t_is "$WARM_RC" 0 "sm2/skf: a second uninterrupted renewal (changes signing certificates, private keys by: $DELTA)"
+	for fp in $SKF_POINTS; do
+		kill_at "$fp" --cert-only cert
+	done
+	ca_stop_all
+else
+	echo "Bail out! sm2/skf virtual U-KEY or service failed: $(tail -n 3 "$W/sm2-skf.log")"
+	exit 1
+fi
+tap_done

@@ -1,0 +1,130 @@
+#!/bin/bash
+# ukey renew with a wrong PIN (issue 6: "stops before anything changes, one
+# try used, never retried"). SKF emulator (SM2): the device's own user-PIN
+# retry counter (device/apps/<app>/pin.user remain=, tests/skf-emu/README.md)
+# drops by exactly one per run, the module reports it as
+# CKF_USER_PIN_COUNT_LOW (read by a fresh tests/plugin/observer), and a run
+# with the right PIN then renews and resets the counter. SoftHSM (RSA): the
+# module's debug log (UKEY_LOG=debug; it logs login attempts, never PINs)
+# shows exactly one login attempt, refused with CKR_PIN_INCORRECT. Both:
+# exit 4, no journal, no new object on the token, nothing issued.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
+build=${UKEY_TOP_BUILDDIR:-$top}
+. "$top/tests/lib/tap.sh"
+CA_SERVICE_DIR=$build/tests/ca-service
+UKEY=$build/tools/ukey/ukey
+OBSERVER=$build/tests/plugin/observer
+for t in openssl jq softhsm2-util; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+[ -x "$OBSERVER" ] || tap_skip_all "tests/plugin/observer not built (needs cmocka's test build)"
+. "$top/tests/ca-service/ca-lib.sh"
+W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-pin.XXXXXX")
+cleanup() {
+	ca_stop_all
+	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+tap_plan 20
+export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
+export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+unset LANGUAGE XDG_STATE_HOME UKEY_LOG
+echo 123456 >"$W/pin"
+echo 999999 >"$W/badpin"
+
+u() {
+	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
+	RC=$?
+	ERR=$(cat "$W/err")
+}
+js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
+# setup TYPE BACKEND: a virtual U-KEY, bound, with a paid order; M, D, J.
+setup() {
+	D=$W/$1-$2
+	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
+		eval "$("$top/tools/ukey-vkey" env "$D")" &&
+		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
+		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
+			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
+		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
+	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
+	J=$W/.local/state/ukey/renew-$M.json
+	u bind --json
+	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null &&
+		oid=$(ca_cli create-order "$M" --covers cert --price 30000 | jq -r .id) &&
+		ca_cli pay "$oid" wechat >/dev/null
+}
+# What must not change: the token's objects (certificates, keys, seals as
+# ukey show lists them) and the journal; and what the service issued.
+state() {
+	u show --json
+	printf '%s|%s|%s' "$(js '[.certificates[] | .serial] | sort | join(",")')" \
+		"$(test -e "$J" && echo journal || echo no-journal)" \
+		"$(sqlite3 "$W/st-$1/ca.db" "SELECT count(*) FROM renewals" 2>/dev/null || echo no-sqlite)"
+}
+# wrong_pin: one `ukey renew` with the wrong PIN file and the module's debug
+# log on; LOGINS = login attempts the module logged, REFUSED = refusals
+# with CKR_PIN_INCORRECT (0xa0).
+wrong_pin() {
+	UKEY_LOG=debug UKEY_PIN_FILE=$W/badpin u renew --cert-only
+	LOGINS=$(grep -c 'login as user' <<<"$ERR")
+	REFUSED=$(grep -c 'login refused: 0x0*a0$' <<<"$ERR")
+}
+remain() { sed -n 's/^remain=//p' "$D/device/apps/$(sed -n 's/^application=//p' "$D/vkey.info")/pin.user"; }
+# The module's view of the PIN counter, from a process started now.
+pin_flags() {
+	printf 'info\nquit\n' | UKEY_OBSERVER_SERIAL=$M "$OBSERVER" "$UKEY_MODULE" 2>>"$W/observer.err" |
+		sed -n 's/^info flags=0x[0-9a-f]* //p'
+}
+
+# ---- SoftHSM RSA: one login attempt, refused, nothing changed
+if setup rsa softhsm; then
+	before=$(state rsa)
+	wrong_pin
+	t_is "$RC" 4 "rsa/softhsm: wrong PIN: exit 4"
+	t_is "$LOGINS $REFUSED" "1 1" "rsa/softhsm: the module saw exactly one login attempt, refused (CKR_PIN_INCORRECT)"
+	t_nogrep "rsa/softhsm: ... and its debug log does not hold the PIN" "999999" "$ERR"
+	t_grep "rsa/softhsm: the message names the wrong PIN" "PIN" "$ERR"
+	t_is "$(state rsa)" "$before" "rsa/softhsm: nothing changed: same token objects, no journal, nothing issued"
+	u renew --cert-only
+	t_is "$RC" 0 "rsa/softhsm: the right PIN then renews (exit 0)"
+else
+	t_diag "$(tail -n 3 "$W/rsa-softhsm.log")"
+	for i in $(seq 6); do t_fail "rsa/softhsm: virtual U-KEY, service, binding and paid order"; done
+fi
+ca_stop_all
+
+# ---- SKF SM2: the device counts tries
+if setup sm2 skf; then
+	max=$(remain)
+	t_is "$(pin_flags)" "count_low=0 final_try=0 locked=0" "sm2/skf: before: the module reports no PIN flag"
+	before=$(state sm2)
+	wrong_pin
+	t_is "$RC" 4 "sm2/skf: wrong PIN: exit 4"
+	t_is "$(remain)" "$((max - 1))" "sm2/skf: the device's retry counter dropped by exactly one ($max -> $((max - 1)))"
+	t_is "$LOGINS $REFUSED" "1 1" "sm2/skf: the module saw exactly one login attempt, refused (CKR_PIN_INCORRECT)"
+	t_nogrep "sm2/skf: ... and its debug log does not hold the PIN" "999999" "$ERR"
+	t_is "$(pin_flags)" "count_low=1 final_try=0 locked=0" \
+		"sm2/skf: the module reports CKF_USER_PIN_COUNT_LOW to a process started afterwards"
+	t_is "$(state sm2)" "$before" "sm2/skf: nothing changed: same token objects, no journal, nothing issued"
+	wrong_pin
+	t_is "$RC $(remain)" "4 $((max - 2))" "sm2/skf: a second run with the wrong PIN uses one more try, no more"
+	t_is "$LOGINS" 1 "sm2/skf: ... again with one login attempt"
+	u renew --cert-only
+	t_is "$RC" 0 "sm2/skf: the right PIN then renews (exit 0)"
+	t_is "$(remain)" "$max" "sm2/skf: ... and the successful login reset the retry counter"
+	t_is "$(pin_flags)" "count_low=0 final_try=0 locked=0" "sm2/skf: ... which the module reports"
+	u show --json
+	t_check "sm2/skf: ... and the token holds the new signing certificate" \
+		test "$(js '[.certificates[] | select(.sign)] | length')" -ge 2
+	t_is "$(jq -r .state "$J" 2>/dev/null)" "done" "sm2/skf: ... and its journal says done"
+else
+	t_diag "$(tail -n 3 "$W/sm2-skf.log")"
+	for i in $(seq 14); do t_fail "sm2/skf: virtual U-KEY, service, binding and paid order"; done
+fi
+ca_stop_all
+tap_done
