@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "renew/renew.h"
@@ -34,12 +35,28 @@ static const char *step_text(int step)
 	return step >= 0 && step <= UKEY_RENEW_STEPS ? _(t[step]) : "?";
 }
 
+/* Milliseconds since the first event: each step's time is then in the
+ * events themselves (bench/bench-renew.sh, support requests), not in when
+ * a reader happened to see the lines. */
+static int64_t elapsed_ms(void)
+{
+	static struct timespec t0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (t0.tv_sec == 0 && t0.tv_nsec == 0)
+		t0 = now;
+	return (int64_t)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
 static void event(void *arg, int step, const char *name, const char *state, const char *detail)
 {
 	const struct ukey_cli *c = arg;
+	int64_t ms = elapsed_ms();
 
 	if (c->json) {
 		json_object *o = json_object_new_object();
+		json_object_object_add(o, "elapsed_ms", json_object_new_int64(ms));
 		json_object_object_add(o, "step", json_object_new_int(step));
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "state", json_object_new_string(state));
