@@ -64,7 +64,11 @@ bind_and_check() {
 }
 order() { ca_cli create-order "$M" --covers "$1" --price 30000 "${@:2}" | jq -r .id; }
 fp() { grep -q '^#define UKEY_FAILPOINTS 1' "$build/config.h" 2>/dev/null; }
-p11() { pkcs11-tool --module "$UKEY_MODULE" --login --pin 123456 "$@" 2>/dev/null; }
+# (pass 2: an uninstrumented pkcs11-tool loads the ASan module with the preload)
+p11() {
+	UKEY_TEST_PIN=123456 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
+		pkcs11-tool --module "$UKEY_MODULE" --login --pin env:UKEY_TEST_PIN "$@" 2>/dev/null
+}
 # The labels of the token's private keys, one a line, sorted.
 privlabels() { p11 --list-objects --type privkey | sed -n 's/^[[:space:]]*label:[[:space:]]*//p' | sort; }
 signing() { jq -c '[.certificates[] | select(.sign)]' <<<"$OUT"; }
