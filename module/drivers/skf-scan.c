@@ -250,6 +250,7 @@ struct scan {
 	struct skf_file *files;
 	size_t n;
 	CK_RV rv;
+	const char *retired;              /* ukey-retired's names, or NULL */
 };
 
 static void scan_container(const char *name, void *arg)
@@ -262,6 +263,12 @@ static void scan_container(const char *name, void *arg)
 	strcpy(c->name, name);
 	c->id = id_for(w->d, name, false);
 	w->rv = read_container(w->s, w->d, c);
+	/* A retired signing pair is no longer listed; only a container that
+	 * keeps an encryption pair is ever retired (skf-retire.c). */
+	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, name)) {
+		pair_free(&c->pair[SKF_SIGN]);
+		c->sign_retired = true;
+	}
 	if (w->rv == CKR_OK) {
 		w->n++;
 	} else {
@@ -278,7 +285,8 @@ static void scan_file(const char *name, void *arg)
 	struct scan *w = arg;
 	struct skf_file *f = &w->files[w->n];
 	bool skip = true;
-	if (w->rv != CKR_OK || strlen(name) > 32)
+	/* The driver's own bookkeeping is not a data object. */
+	if (w->rv != CKR_OK || strlen(name) > 32 || ukey_skf_retired_file(name))
 		return;
 	memset(f, 0, sizeof(*f));
 	strcpy(f->name, name);
@@ -290,16 +298,31 @@ static void scan_file(const char *name, void *arg)
 		file_free(f);
 }
 
+static void find_retired_file(const char *name, void *arg)
+{
+	if (ukey_skf_retired_file(name))
+		*(bool *)arg = true;
+}
+
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 {
-	struct scan wc = { s, d, NULL, NULL, 0, CKR_OK }, wf = { s, d, NULL, NULL, 0, CKR_OK };
-	char *clist = NULL, *flist = NULL;
+	bool listed = false;
+	struct scan wc = { s, d, NULL, NULL, 0, CKR_OK, NULL }, wf = { s, d, NULL, NULL, 0, CKR_OK, NULL };
+	char *clist = NULL, *flist = NULL, *retired = NULL;
 	size_t csize = 0, fsize = 0;
 	CK_RV rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_CONTAINER, &clist, &csize);
 	if (rv == CKR_OK && SKF_HAS(s, SKF_EnumFiles))
 		rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_FILE, &flist, &fsize);
+	/* Without SKF_EnumFiles the file is looked up by name. */
+	if (rv == CKR_OK && flist)
+		ukey_skf_names_walk(flist, fsize, find_retired_file, &listed);
+	if (rv == CKR_OK && (listed || !flist))
+		rv = ukey_skf_retired_load_inlock(s, d, &retired);
+	else if (rv == CKR_OK)
+		d->retired_warned = false;   /* gone: a new damaged one warns again */
 	if (rv != CKR_OK)
 		goto out;
+	wc.retired = retired;
 	wc.conts = calloc(csize / 2 + 2, sizeof(*wc.conts));
 	wf.files = calloc(fsize / 2 + 2, sizeof(*wf.files));
 	if (!wc.conts || !wf.files) {
@@ -332,5 +355,6 @@ out:
 	free(wf.files);
 	free(clist);
 	free(flist);
+	free(retired);
 	return rv;
 }

@@ -1,7 +1,9 @@
 /* The skf driver's writes: certificates into the container whose pair has
  * the template's CKA_ID, data objects as files, key pairs in new containers,
  * and what can be deleted (files; a container, through its signing private
- * key). SKF has no labels or ids to change, so set_attrs always refuses. */
+ * key; the signing pair of a container that keeps its encryption pair is
+ * retired instead, skf-retire.c). SKF has no labels or ids to change, so
+ * set_attrs always refuses. */
 #include "config.h"
 
 #include <stdio.h>
@@ -83,7 +85,9 @@ static CK_RV create_cert(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 	rv = ukey_skf_scan_inlock(s, d);
 	for (size_t i = 0; rv == CKR_OK && !c && i < d->nconts; i++)
 		for (int u = SKF_SIGN; u <= SKF_ENC && !c; u++)
-			if (id->ulValueLen == 8 && id->pValue && memcmp(d->conts[i].pair[u].id, id->pValue, 8) == 0) {
+			/* (a retired pair has no key, and no id) */
+			if (d->conts[i].pair[u].has_key && id->ulValueLen == 8 && id->pValue &&
+			    memcmp(d->conts[i].pair[u].id, id->pValue, 8) == 0) {
 				c = &d->conts[i];
 				usage = u;
 			}
@@ -125,6 +129,10 @@ static CK_RV create_data(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 	rv = text(label, name, 32);   /* SKF file names are at most 32 bytes */
 	if (rv != CKR_OK)
 		return rv;
+	if (ukey_skf_retired_file(name)) {
+		ukey_warn("SKF device %s: the file name %s is the driver's own", d->name, name);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	rv = ukey_skf_note_inlock(d, "SKF_CreateFile",
 				  SKF_RAW(s, SKF_CreateFile, d->happ, name, len,
 					  priv ? SKF_SECURE_USER_ACCOUNT : SKF_SECURE_ANYONE_ACCOUNT,
@@ -184,16 +192,25 @@ CK_RV ukey_skf_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 		const struct skf_file *f = ukey_skf_file(d, SKF_REF_ID(ref));
 		rv = f ? ukey_skf_note_inlock(d, "SKF_DeleteFile", SKF_RAW(s, SKF_DeleteFile, d->happ, f->name))
 		       : CKR_OBJECT_HANDLE_INVALID;
-	} else if (kind == SKF_K_PRIV && usage == SKF_SIGN) {
-		/* SKF deletes whole containers: the signing private key stands
-		 * for its container, with both pairs and certificates. */
-		const struct skf_container *c = ukey_skf_container(d, SKF_REF_ID(ref));
-		rv = c ? ukey_skf_note_inlock(d, "SKF_DeleteContainer",
-					      SKF_RAW(s, SKF_DeleteContainer, d->happ, c->name))
-		       : CKR_OBJECT_HANDLE_INVALID;
 	} else {
-		/* No SKF call removes one certificate or one key. */
-		rv = kind ? CKR_ACTION_PROHIBITED : CKR_OBJECT_HANDLE_INVALID;
+		const struct skf_container *c = kind ? ukey_skf_container(d, SKF_REF_ID(ref)) : NULL;
+		const struct skf_pair *p = c ? &c->pair[usage] : NULL;
+		if (!p || !(kind == SKF_K_CERT ? p->has_cert : p->has_key))
+			rv = CKR_OBJECT_HANDLE_INVALID;
+		else if (usage == SKF_SIGN && c->pair[SKF_ENC].has_key)
+			/* SKF deletes whole containers, and the encryption
+			 * pair must stay: the signing pair (certificate and
+			 * keys together) is retired, never listed again. */
+			rv = ukey_skf_retire_inlock(s, d, c->name);
+		else if (kind == SKF_K_PRIV && usage == SKF_SIGN)
+			/* No encryption pair: the signing private key stands
+			 * for its container, certificate included. */
+			rv = ukey_skf_note_inlock(d, "SKF_DeleteContainer",
+						  SKF_RAW(s, SKF_DeleteContainer, d->happ, c->name));
+		else
+			/* No SKF call removes one certificate or one key, and
+			 * encryption keys stay (old documents need them). */
+			rv = CKR_ACTION_PROHIBITED;
 	}
 	if (rv == CKR_OK)
 		rv = ukey_skf_scan_inlock(s, d);
@@ -291,6 +308,10 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	rv = ukey_skf_scan_inlock(s, d);
 	if (rv == CKR_OK)
 		rv = keygen_name(d, priv, npriv, name);
+	/* A container of that name deleted behind the driver's back may
+	 * still be listed as retired: the new one must not inherit that. */
+	if (rv == CKR_OK)
+		rv = ukey_skf_retired_forget_inlock(s, d, name);
 	if (rv != CKR_OK)
 		goto out;
 	rv = ukey_skf_note_inlock(d, "SKF_CreateContainer", SKF_RAW(s, SKF_CreateContainer, d->happ, name, &h));

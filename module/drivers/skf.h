@@ -72,6 +72,7 @@ struct skf_container {
 	uint32_t id;
 	bool rsa;                         /* else SM2 */
 	struct skf_pair pair[2];          /* SKF_SIGN, SKF_ENC */
+	bool sign_retired;                /* listed in ukey-retired: pair[SKF_SIGN] hidden */
 };
 
 struct skf_file {
@@ -102,6 +103,7 @@ struct skf_dev {
 	size_t nfiles;
 	uint32_t next_obj_id;
 	bool scanned;
+	bool retired_warned;              /* the ukey-retired file's warning given */
 };
 #define UKEY_SKF_NOBODY ((CK_USER_TYPE)-1)
 
@@ -157,6 +159,22 @@ struct skf_file *ukey_skf_file(struct skf_dev *d, uint32_t id);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);
+
+/* skf-retire.c: the retired signing pairs of containers that keep their
+ * encryption pair (docs/skf.md, Destroy). The list lives in the
+ * application's file UKEY_SKF_RETIRED_FILE, one container name a line; it is
+ * never a data object. All with d->lock held. */
+#define UKEY_SKF_RETIRED_FILE "ukey-retired"
+bool ukey_skf_retired_file(const char *name);
+/* *names: the list (NUL-terminated, one name a line, malloc'ed), or NULL
+ * when there is none or it is damaged (warned once). Errors: removal,
+ * memory. */
+CK_RV ukey_skf_retired_load_inlock(struct ukey_skf *s, struct skf_dev *d, char **names);
+bool ukey_skf_retired_has(const char *names, const char *name);
+/* Adds name to the list (creating the file, or replacing a damaged one). */
+CK_RV ukey_skf_retire_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name);
+/* Drops name from the list, if listed (a new container of that name). */
+CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name);
 
 /* Object operations (skf-objects.c, skf-write.c) and crypto (skf-crypto.c). */
 CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);

@@ -3,10 +3,10 @@
 /* install.c: step 6 writes the new certificate (with the new key's CKA_ID)
  * and the new seals, then reads them back through a fresh find; step 7
  * retires the old signing certificate and key and the replaced seals. Old
- * ENCRYPTION keys are never deleted: a backend that deletes whole
- * containers (SKF: the signing private key stands for its container, and
- * a certificate cannot be deleted alone) keeps the old signing pair when
- * encryption keys are present, and the journal says so. */
+ * ENCRYPTION keys are never deleted. The SKF driver gives C_DestroyObject
+ * on a signing pair that shares its container with an encryption pair the
+ * PKCS#11 meaning (the pair is never listed again; docs/skf.md, Destroy),
+ * so the same destroy calls serve both backends. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,46 +231,6 @@ static int destroy_class(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLAS
 	return ret;
 }
 
-/* Whether deleting the old signing container would take an encryption pair
- * with it. A container backend (SKF, docs/skf.md) labels a container's keys
- * "<container> sign key" and "<container> enc key": the old container's
- * encryption key is looked up by that name. Any other labelling: a key on
- * the token that cannot sign counts, to be safe. */
-static int has_encryption_keys(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
-			       struct ukey_err *e, int *yes)
-{
-	static const char sfx[] = " sign key";
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
-	CK_OBJECT_HANDLE h[64];
-	CK_ULONG n = 0;
-	char label[160];
-	CK_ATTRIBUTE la = { CKA_LABEL, label, sizeof(label) - 1 };
-	size_t ll;
-	int ret = ukey_p11_find(p, s, t, 2, h, 1, &n, e);
-
-	*yes = 0;
-	if (ret == UKEY_E_OK && n == 1 && p->f->C_GetAttributeValue(s, h[0], &la, 1) == CKR_OK &&
-	    (ll = la.ulValueLen) > sizeof(sfx) - 1 && ll < sizeof(label) - 8 &&
-	    memcmp(label + ll - (sizeof(sfx) - 1), sfx, sizeof(sfx) - 1) == 0) {
-		memcpy(label + ll - (sizeof(sfx) - 1), " enc key", 8);
-		la.ulValueLen = ll - (sizeof(sfx) - 1) + 8;
-		t[1] = la;
-		ret = ukey_p11_find(p, s, t, 2, h, 1, &n, e);
-		*yes = ret == UKEY_E_OK && n > 0;
-		return ret;
-	}
-	if (ret == UKEY_E_OK)
-		ret = ukey_p11_find(p, s, t, 1, h, 64, &n, e);
-	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && !*yes; i++) {
-		CK_BBOOL sign = CK_FALSE;
-		CK_ATTRIBUTE a = { CKA_SIGN, &sign, sizeof(sign) };
-		if (p->f->C_GetAttributeValue(s, h[i], &a, 1) != CKR_OK || !sign)
-			*yes = 1;
-	}
-	return ret;
-}
-
 /* Sets CKA_LABEL on the objects of class cls with CKA_ID id; *refused
  * counts the objects whose backend refused it. */
 static int relabel_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id,
@@ -389,6 +349,14 @@ static int archive_old(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 	return ret;
 }
 
+/* A backend's "no" to a destroy, or an object already gone: noted, and
+ * the renewal goes on (CKR_OK counts as no refusal to report). */
+static int goes_on(CK_RV rv)
+{
+	return rv == CKR_OK || rv == CKR_ACTION_PROHIBITED || rv == CKR_FUNCTION_NOT_SUPPORTED ||
+	       rv == CKR_OBJECT_HANDLE_INVALID;
+}
+
 int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
 		      json_object *old_seals, json_object *new_seals, struct ukey_err *e)
@@ -399,7 +367,7 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 	CK_RV rv = CKR_OK;
 	CK_ATTRIBUTE l = { CKA_LABEL, (void *)NEW_KEY_LABEL, strlen(NEW_KEY_LABEL) };
 	struct ukey_token_seal *have = NULL;
-	int ret, enc = 0;
+	int ret;
 
 	if (ukey_unhex(ukey_journal_str(jn, "old_id"), id, sizeof(id), &id_len) != 0)
 		return ukey_err_set(e, UKEY_E_ERROR, _("the journal does not name the old signing key"));
@@ -415,24 +383,24 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 				ukey_journal_note(jn, "old signing certificate deleted; its key could not be deleted");
 			else if (ret == UKEY_E_OK)
 				ukey_journal_note(jn, "old signing certificate and key deleted");
-		} else {
-			/* A certificate that cannot go alone: a container backend,
-			 * where deleting the signing key deletes the whole
-			 * container, its encryption pair included. */
-			ret = has_encryption_keys(p, s, id, id_len, e, &enc);
-			if (ret == UKEY_E_OK && !enc) {
-				ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
-				ukey_journal_note(jn, rv == CKR_OK ? "old signing container deleted"
-								   : "old signing key retired: the backend refused to delete it");
-			} else if (ret == UKEY_E_OK) {
-				ukey_journal_note(jn, "old signing certificate and key retired but kept: the backend deletes "
-						      "whole containers and old encryption keys must stay");
-			}
+		} else if (rv == CKR_ACTION_PROHIBITED) {
+			/* A certificate that cannot go alone (SKF, a container
+			 * without an encryption pair): its signing private key
+			 * stands for the container, certificate included. The
+			 * driver never deletes a container that holds an
+			 * encryption pair. */
+			ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
+			ukey_journal_note(jn, rv == CKR_OK ? "old signing container deleted"
+							   : "old signing certificate and key kept: the backend refused to "
+							     "delete them (the old certificate stays on the token)");
+		} else if (goes_on(rv)) {
+			ukey_journal_note(jn, "old signing certificate and key kept: the backend refused to delete the "
+					      "certificate (the old certificate stays on the token)");
 		}
 	} else if (ret == UKEY_E_OK && !(id_len == k->id_len && memcmp(id, k->id, id_len) == 0)) {
 		/* A run killed between the certificate and its key: finish the
-		 * key now (a certificate cannot vanish alone on a container
-		 * backend, so this is never a container with an encryption pair). */
+		 * key now (on SKF the certificate takes its keys along, so
+		 * nothing is left to find). */
 		ret = destroy_class(p, s, CKO_PRIVATE_KEY, id, id_len, &rv, e);
 		if (ret == UKEY_E_OK && rv == CKR_OK)
 			ret = destroy_class(p, s, CKO_PUBLIC_KEY, id, id_len, &rv, e);
@@ -441,6 +409,11 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
 	} else if (ret == UKEY_E_OK) {
 		ukey_journal_note(jn, "old signing certificate already gone");
 	}
+	/* A failure that is no refusal (the U-KEY pulled out, a lost
+	 * session) stops the step: the rerun finishes it. */
+	if (ret == UKEY_E_OK && !goes_on(rv))
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("cannot delete the old signing certificate and key: %s"),
+				   ukey_p11_rv_name(rv));
 	/* The old encryption pair is archived only once a new one is on the
 	 * token; while the service sends none it stays the current one. */
 	if (ret == UKEY_E_OK && json_object_object_get_ex(jn->j, "encryption_installed", NULL))

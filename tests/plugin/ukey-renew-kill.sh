@@ -9,8 +9,8 @@
 # once step 7 has retired the old), and `ukey bind --status` still
 # authenticates. The rerun completes: exit 0, the service issued exactly one
 # certificate for the order, the token holds the same set of signing
-# certificates and private keys as after an uninterrupted renewal (SoftHSM:
-# exactly one signing certificate, and its key signs), journal done.
+# certificates and private keys as after an uninterrupted renewal (exactly
+# one signing certificate, and its key signs), journal done.
 # SoftHSM RSA virtual U-KEY (all points, --with-seals), SKF SM2 (a subset).
 # Needs a build configured with --enable-failpoints (skips otherwise).
 set -uo pipefail
@@ -199,12 +199,15 @@ fi
 if setup sm2 skf; then
 	order cert
 	u renew --cert-only
-	t_is "$RC" 0 "sm2/skf: an uninterrupted renewal"
-	# The first renewal keeps the original container (it holds the
-	# encryption pair); the second shows what every later one does.
+	t_is "$RC $(inventory)" "0 1 2" \
+		"sm2/skf: an uninterrupted renewal: one signing certificate; private keys: the new signing key and the old encryption key (its signing pair retired)"
+	# The first renewal retires the signing pair of the original container
+	# (which keeps the encryption pair); the later ones delete the previous
+	# renewal's container (signing pair only).
 	order cert
 	warm_up --cert-only
-	t_is "$WARM_RC" 0 "sm2/skf: a second uninterrupted renewal (changes signing certificates, private keys by: $DELTA)"
+	t_is "$WARM_RC $(inventory) $DELTA" "0 1 2 0 0" \
+		"sm2/skf: a second uninterrupted renewal: still one signing certificate and two private keys"
 	for fp in $SKF_POINTS; do
 		kill_at "$fp" --cert-only cert
 	done

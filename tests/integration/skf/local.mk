@@ -27,6 +27,7 @@ SKF_SHELL_TESTS = integration/skf/pkcs11-tool-skf.sh
 if HAVE_CMOCKA
 SKF_CHECK_PROGS = \
 	integration/skf/test-skf-dual \
+	integration/skf/test-skf-retire \
 	integration/skf/test-skf-sm2 \
 	integration/skf/test-skf-pin \
 	integration/skf/test-skf-plug
@@ -35,6 +36,9 @@ check_PROGRAMS += $(SKF_CHECK_PROGS)
 integration_skf_test_skf_dual_SOURCES = integration/skf/test-skf-dual.c integration/crypto-check.c \
 	integration/crypto-check.h
 integration_skf_test_skf_dual_LDADD = $(TEST_LIBS)
+integration_skf_test_skf_retire_SOURCES = integration/skf/test-skf-retire.c integration/crypto-check.c \
+	integration/crypto-check.h
+integration_skf_test_skf_retire_LDADD = $(TEST_LIBS)
 integration_skf_test_skf_sm2_SOURCES = integration/skf/test-skf-sm2.c integration/crypto-check.c \
 	integration/crypto-check.h
 integration_skf_test_skf_sm2_LDADD = $(TEST_LIBS)
