@@ -1,16 +1,20 @@
-/* CKM_UKEY_ENVELOPED_KEY_PAIR on a PKCS#11 backend: the rsa-oaep-aes-v1
- * envelope (docs/mechanisms.md) is opened by the backend itself, so the
- * plaintext private key never exists outside it:
- *   1. C_UnwrapKey(CKM_RSA_PKCS_OAEP, SHA-1) with the signing key: the
- *      AES-256 key, as a session object of a pooled session;
+/* CKM_UKEY_ENVELOPED_KEY_PAIR on a PKCS#11 backend: the rsa-oaep-aes-v1 and
+ * ecdh-aes-v1 envelopes (docs/mechanisms.md) are opened by the backend
+ * itself, so the plaintext private key never exists outside it:
+ *   1. the AES-256 key, as a session object of a pooled session:
+ *      rsa-oaep-aes-v1: C_UnwrapKey(CKM_RSA_PKCS_OAEP, SHA-1) with the
+ *      signing key; ecdh-aes-v1: C_DeriveKey(CKM_ECDH1_DERIVE, CKD_NULL)
+ *      of the signing key and the envelope's ephemeral point;
  *   2. C_UnwrapKey(CKM_AES_KEY_WRAP_PAD) with that: the PKCS#8 private key,
  *      as a token object from the caller's template;
  *   3. the AES key is destroyed, whatever happened;
  *   4. the private key must match the envelope's SubjectPublicKeyInfo (else
- *      it is destroyed), which then becomes the public key object.
+ *      it is destroyed), which then becomes the public key object. RSA: the
+ *      modulus and exponent; EC: one ECDH of the new private key with a
+ *      throwaway point must give what OpenSSL gets from the SPKI's point.
  * The backend refuses step 1 with CKR_KEY_FUNCTION_NOT_PERMITTED when the
- * signing key lacks CKA_UNWRAP: the renewal generates RSA signing keys
- * with CKA_UNWRAP = TRUE for this. */
+ * signing key lacks CKA_UNWRAP (RSA) or CKA_DERIVE (EC): the renewal
+ * generates its signing keys with them for this. */
 #include "config.h"
 
 #include <string.h>
@@ -18,6 +22,9 @@
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/x509.h>
 
 #define UKEY_P11_INTERNAL
@@ -25,10 +32,16 @@
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
-/* The parts of a parsed envelope; the pointers point into env. */
-struct rsa_env {
-	const CK_BYTE *ek, *wk;
-	CK_ULONG eklen, wklen;
+#define P256_POINT_LEN 65
+#define AES_KEY_LEN 32
+
+/* The parts of a parsed envelope; the pointers point into env. km is the
+ * key material: rsa: the OAEP-encrypted AES key; ecdh: the ephemeral
+ * point. */
+struct der_env {
+	CK_ULONG format;
+	const CK_BYTE *km, *wk;
+	CK_ULONG kmlen, wklen;
 	EVP_PKEY *pub;
 };
 
@@ -38,10 +51,52 @@ static const ASN1_STRING *elem(STACK_OF(ASN1_TYPE) *seq, int i, int type)
 	return t && t->type == type ? t->value.asn1_string : NULL;
 }
 
+static bool is_p256(EVP_PKEY *k)
+{
+	char group[32];
+	return EVP_PKEY_is_a(k, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+	       strcmp(group, "prime256v1") == 0;
+}
+
+/* An uncompressed P-256 point as an OpenSSL key (NULL when it is not a
+ * point on the curve: OpenSSL checks that on import). */
+static EVP_PKEY *p256_from_point(const CK_BYTE *pt, CK_ULONG len)
+{
+	OSSL_PARAM par[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *k = NULL;
+
+	if (len != P256_POINT_LEN || pt[0] != 0x04)
+		return NULL;
+	par[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
+	par[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pt, len);
+	par[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, par) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* The SPKI's key is of the format's type; an ephemeral point is one. */
+static bool env_types_ok(const struct der_env *e)
+{
+	EVP_PKEY *eph;
+	bool ok;
+
+	if (e->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1)
+		return EVP_PKEY_is_a(e->pub, "RSA");
+	eph = p256_from_point(e->km, e->kmlen);
+	ok = eph && is_p256(e->pub);
+	EVP_PKEY_free(eph);
+	return ok;
+}
+
 /* UkeyEnvelopedKeyPair ::= SEQUENCE { version INTEGER (1), encryptedKey
- * OCTET STRING, wrappedPrivateKey OCTET STRING, publicKey
- * SubjectPublicKeyInfo }, with nothing after it. */
-static CK_RV env_parse(const CK_BYTE *env, CK_ULONG len, STACK_OF(ASN1_TYPE) **seq, struct rsa_env *e)
+ * (rsa) or ephemeralPublicKey (ecdh) OCTET STRING, wrappedPrivateKey
+ * OCTET STRING, publicKey SubjectPublicKeyInfo }, with nothing after it. */
+static CK_RV env_parse(const CK_BYTE *env, CK_ULONG len, STACK_OF(ASN1_TYPE) **seq, struct der_env *e)
 {
 	const unsigned char *p = env, *q;
 	const ASN1_STRING *v, *ek, *wk, *spki;
@@ -62,13 +117,13 @@ static CK_RV env_parse(const CK_BYTE *env, CK_ULONG len, STACK_OF(ASN1_TYPE) **s
 	/* A V_ASN1_SEQUENCE element holds its whole DER encoding. */
 	q = ASN1_STRING_get0_data(spki);
 	e->pub = d2i_PUBKEY(NULL, &q, ASN1_STRING_length(spki));
-	if (!e->pub || q != ASN1_STRING_get0_data(spki) + ASN1_STRING_length(spki) || !EVP_PKEY_is_a(e->pub, "RSA"))
+	if (!e->pub || q != ASN1_STRING_get0_data(spki) + ASN1_STRING_length(spki))
 		return CKR_WRAPPED_KEY_INVALID;
-	e->ek = ASN1_STRING_get0_data(ek);
-	e->eklen = (CK_ULONG)ASN1_STRING_length(ek);
+	e->km = ASN1_STRING_get0_data(ek);
+	e->kmlen = (CK_ULONG)ASN1_STRING_length(ek);
 	e->wk = ASN1_STRING_get0_data(wk);
 	e->wklen = (CK_ULONG)ASN1_STRING_length(wk);
-	if (!e->eklen || !e->wklen)
+	if (!e->kmlen || !e->wklen || !env_types_ok(e))
 		return CKR_WRAPPED_KEY_INVALID;
 	return CKR_OK;
 }
@@ -94,21 +149,31 @@ static CK_RV unwrap_rv(const char *fn, CK_RV raw)
 	}
 }
 
-static CK_RV aes_unwrap(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct rsa_env *e,
-			CK_OBJECT_HANDLE *aes)
+/* Step 1: the AES-256 key as a sensitive session key that only unwraps.
+ * ecdh-aes-v1 takes the raw x-coordinate (CKD_NULL): SoftHSM 2.6 refuses
+ * every other KDF (docs/mechanisms.md). */
+static CK_RV aes_get(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct der_env *e,
+		     CK_OBJECT_HANDLE *aes)
 {
 	CK_RSA_PKCS_OAEP_PARAMS oaep = { CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0 };
 	CK_MECHANISM m = { CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep) };
+	CK_ECDH1_DERIVE_PARAMS ecdh = { CKD_NULL, 0, NULL, e->kmlen, (CK_BYTE *)e->km };
+	CK_MECHANISM dm = { CKM_ECDH1_DERIVE, &ecdh, sizeof(ecdh) };
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG vlen = AES_KEY_LEN;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_ATTRIBUTE t[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },   { CKA_KEY_TYPE, &kt, sizeof(kt) },
 		{ CKA_TOKEN, &no, sizeof(no) },     { CKA_UNWRAP, &yes, sizeof(yes) },
 		{ CKA_SENSITIVE, &yes, sizeof(yes) }, { CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
 	};
-	return UKEY_P11_RAW(p, C_UnwrapKey, s, &m, signing, (CK_BYTE *)e->ek, e->eklen, t, sizeof(t) / sizeof(t[0]),
-			    aes);
+	CK_ULONG nt = sizeof(t) / sizeof(t[0]);
+
+	if (e->format == UKEY_ENVELOPE_ECDH_AES_V1)
+		return UKEY_P11_RAW(p, C_DeriveKey, s, &dm, signing, t, nt, aes);
+	return UKEY_P11_RAW(p, C_UnwrapKey, s, &m, signing, (CK_BYTE *)e->km, e->kmlen, t, nt - 1, aes);
 }
 
 static BIGNUM *attr_bn(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
@@ -120,9 +185,56 @@ static BIGNUM *attr_bn(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
 	return BN_bin2bn(buf, (int)a.ulValueLen, NULL);
 }
 
-/* The unwrapped private key is the envelope's public key's partner. */
-static bool priv_matches(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *pub)
+/* EC: the backend's ECDH of priv with a throwaway P-256 key equals
+ * OpenSSL's ECDH of that key with pub. The secret is of a key made for
+ * this check only, so it may leave the backend (and is wiped). */
+static bool ec_priv_matches(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *pub,
+			    bool *dirty)
 {
+	EVP_PKEY *probe = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY_CTX *ctx = probe ? EVP_PKEY_CTX_new_from_pkey(NULL, probe, NULL) : NULL;
+	CK_BYTE pt[P256_POINT_LEN], theirs[AES_KEY_LEN], ours[AES_KEY_LEN];
+	size_t plen = 0, olen = sizeof(ours);
+	CK_ECDH1_DERIVE_PARAMS ecdh = { CKD_NULL, 0, NULL, sizeof(pt), pt };
+	CK_MECHANISM m = { CKM_ECDH1_DERIVE, &ecdh, sizeof(ecdh) };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ULONG vlen = AES_KEY_LEN;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) }, { CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },   { CKA_SENSITIVE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) }, { CKA_VALUE_LEN, &vlen, sizeof(vlen) },
+	};
+	CK_ATTRIBUTE va = { CKA_VALUE, theirs, sizeof(theirs) };
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	bool ok = false;
+
+	if (!ctx || !EVP_PKEY_get_octet_string_param(probe, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &plen) ||
+	    plen != sizeof(pt) || EVP_PKEY_derive_init(ctx) <= 0 || EVP_PKEY_derive_set_peer(ctx, pub) <= 0 ||
+	    EVP_PKEY_derive(ctx, ours, &olen) <= 0 || olen != sizeof(ours))
+		goto out;
+	if (UKEY_P11_RAW(p, C_DeriveKey, s, &m, priv, t, sizeof(t) / sizeof(t[0]), &h) != CKR_OK)
+		goto out;
+	ok = UKEY_P11_RAW(p, C_GetAttributeValue, s, h, &va, 1) == CKR_OK && va.ulValueLen == sizeof(ours) &&
+	     CRYPTO_memcmp(theirs, ours, sizeof(ours)) == 0;
+	if (UKEY_P11_RAW(p, C_DestroyObject, s, h) != CKR_OK)
+		*dirty = true;
+out:
+	OPENSSL_cleanse(theirs, sizeof(theirs));
+	OPENSSL_cleanse(ours, sizeof(ours));
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(probe);
+	return ok;
+}
+
+/* The unwrapped private key is the envelope's public key's partner. */
+static bool priv_matches(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct der_env *env,
+			 bool *dirty)
+{
+	EVP_PKEY *pub = env->pub;
+	if (env->format == UKEY_ENVELOPE_ECDH_AES_V1)
+		return ec_priv_matches(p, s, priv, pub, dirty);
 	CK_BYTE buf[1024];
 	BIGNUM *n = attr_bn(p, s, priv, CKA_MODULUS, buf, sizeof(buf));
 	BIGNUM *e = attr_bn(p, s, priv, CKA_PUBLIC_EXPONENT, buf, sizeof(buf));
@@ -144,66 +256,117 @@ static const CK_ATTRIBUTE *find_attr(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRI
 	return NULL;
 }
 
-/* The public key object: the SPKI's modulus and exponent, with the private
- * key's CKA_ID and CKA_LABEL from the caller's template. */
-static CK_RV create_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, EVP_PKEY *pub, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-			CK_OBJECT_HANDLE *out)
+/* The RSA public key's own attributes: modulus and exponent (bufs of
+ * 1024 and 16 bytes). */
+static bool rsa_pub_attrs(EVP_PKEY *pub, CK_ATTRIBUTE *t, CK_ULONG *nt, CK_BYTE *mod, CK_BYTE *exp)
+{
+	BIGNUM *bn = NULL, *be = NULL;
+	bool ok = EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &bn) &&
+		  EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &be) && BN_num_bytes(bn) <= 1024 &&
+		  BN_num_bytes(be) <= 16;
+	if (ok) {
+		t[(*nt)++] = (CK_ATTRIBUTE){ CKA_MODULUS, mod, (CK_ULONG)BN_bn2bin(bn, mod) };
+		t[(*nt)++] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, exp, (CK_ULONG)BN_bn2bin(be, exp) };
+	}
+	BN_free(bn);
+	BN_free(be);
+	return ok;
+}
+
+/* The P-256 public key's: CKA_EC_PARAMS the curve's OID, CKA_EC_POINT the
+ * DER OCTET STRING of the uncompressed point (buf of 2 + 65 bytes). */
+static bool ec_pub_attrs(EVP_PKEY *pub, CK_ATTRIBUTE *t, CK_ULONG *nt, CK_BYTE *buf)
+{
+	static const CK_BYTE p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+	size_t len = 0;
+
+	if (!EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, buf + 2, P256_POINT_LEN, &len) ||
+	    len != P256_POINT_LEN)
+		return false;
+	buf[0] = 0x04; /* OCTET STRING */
+	buf[1] = P256_POINT_LEN;
+	t[(*nt)++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid) };
+	t[(*nt)++] = (CK_ATTRIBUTE){ CKA_EC_POINT, buf, 2 + P256_POINT_LEN };
+	return true;
+}
+
+/* The public key object, with the private key's CKA_ID and CKA_LABEL from
+ * the caller's template. */
+static CK_RV create_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct der_env *e, const CK_ATTRIBUTE *tmpl,
+			CK_ULONG n, CK_OBJECT_HANDLE *out)
 {
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
-	CK_KEY_TYPE kt = CKK_RSA;
+	bool rsa = e->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1;
+	CK_KEY_TYPE kt = rsa ? CKK_RSA : CKK_EC;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_BYTE mod[1024], exp[16];
-	BIGNUM *bn = NULL, *be = NULL;
-	int ml = -1, el = -1;
-	CK_ULONG nt = 8;
-	CK_ATTRIBUTE t[10] = {
+	CK_BYTE mod[1024], exp[16], point[2 + P256_POINT_LEN];
+	CK_ULONG nt = 5;
+	CK_ATTRIBUTE t[12] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },  { CKA_KEY_TYPE, &kt, sizeof(kt) }, { CKA_TOKEN, &yes, sizeof(yes) },
-		{ CKA_PRIVATE, &no, sizeof(no) },  { CKA_ENCRYPT, &yes, sizeof(yes) }, { CKA_VERIFY, &no, sizeof(no) },
-		{ CKA_MODULUS, mod, 0 },           { CKA_PUBLIC_EXPONENT, exp, 0 },
+		{ CKA_PRIVATE, &no, sizeof(no) },  { CKA_VERIFY, &no, sizeof(no) },
 	};
 	const CK_ATTRIBUTE *id = find_attr(tmpl, n, CKA_ID), *label = find_attr(tmpl, n, CKA_LABEL);
-	CK_RV raw = CKR_WRAPPED_KEY_INVALID;
 
-	if (!EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &bn) || !EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &be) ||
-	    BN_num_bytes(bn) > (int)sizeof(mod) || BN_num_bytes(be) > (int)sizeof(exp))
-		goto out;
-	ml = BN_bn2bin(bn, mod);
-	el = BN_bn2bin(be, exp);
-	t[6].ulValueLen = (CK_ULONG)ml;
-	t[7].ulValueLen = (CK_ULONG)el;
+	/* RSA encrypts to the key; EC agrees with it (CKA_DERIVE). */
+	t[nt++] = (CK_ATTRIBUTE){ rsa ? CKA_ENCRYPT : CKA_DERIVE, &yes, sizeof(yes) };
+	if (rsa ? !rsa_pub_attrs(e->pub, t, &nt, mod, exp) : !ec_pub_attrs(e->pub, t, &nt, point))
+		return CKR_WRAPPED_KEY_INVALID;
 	if (id)
 		t[nt++] = *id;
 	if (label)
 		t[nt++] = *label;
-	raw = UKEY_P11_RAW(p, C_CreateObject, s, t, nt, out);
-out:
-	BN_free(bn);
-	BN_free(be);
-	return raw;
+	return UKEY_P11_RAW(p, C_CreateObject, s, t, nt, out);
+}
+
+/* ecdh-aes-v1: the caller's template, with CKA_DERIVE TRUE when it lacks
+ * one (token/unwrap.c refused a FALSE): step 4 derives with the key. */
+static CK_ATTRIBUTE *priv_template(const struct der_env *e, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_ULONG *nout)
+{
+	static CK_BBOOL yes = CK_TRUE;
+	bool add = e->format == UKEY_ENVELOPE_ECDH_AES_V1 && !find_attr(tmpl, n, CKA_DERIVE);
+	CK_ATTRIBUTE *t = OPENSSL_malloc((n + 1) * sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (n)
+		memcpy(t, tmpl, n * sizeof(*t));
+	if (add)
+		t[n] = (CK_ATTRIBUTE){ CKA_DERIVE, &yes, sizeof(yes) };
+	*nout = n + (add ? 1 : 0);
+	return t;
 }
 
 /* Steps 1-4 on one backend session; the AES key never outlives the call. */
-static CK_RV unwrap_on(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct rsa_env *e,
+static CK_RV unwrap_on(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct der_env *e,
 		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *pub_out, ukey_ref *priv_out, bool *dirty)
 {
 	CK_MECHANISM wrap = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
 	CK_OBJECT_HANDLE aes = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE, pub = CK_INVALID_HANDLE;
-	CK_RV rv, raw = aes_unwrap(p, s, signing, e, &aes);
+	CK_ULONG pn = 0;
+	CK_ATTRIBUTE *pt = priv_template(e, tmpl, n, &pn);
+	CK_RV rv, raw;
 
-	if (raw != CKR_OK)
-		return unwrap_rv("C_UnwrapKey(RSA-OAEP)", raw);
-	raw = UKEY_P11_RAW(p, C_UnwrapKey, s, &wrap, aes, (CK_BYTE *)e->wk, e->wklen, (CK_ATTRIBUTE *)tmpl, n, &priv);
+	if (!pt)
+		return CKR_HOST_MEMORY;
+	raw = aes_get(p, s, signing, e, &aes);
+	if (raw != CKR_OK) {
+		OPENSSL_free(pt);
+		return unwrap_rv(e->format == UKEY_ENVELOPE_ECDH_AES_V1 ? "C_DeriveKey(ECDH1)" : "C_UnwrapKey(RSA-OAEP)",
+				 raw);
+	}
+	raw = UKEY_P11_RAW(p, C_UnwrapKey, s, &wrap, aes, (CK_BYTE *)e->wk, e->wklen, pt, pn, &priv);
+	OPENSSL_free(pt);
 	rv = unwrap_rv("C_UnwrapKey(AES-KEY-WRAP-PAD)", raw);
 	/* A session object we cannot destroy dies with its session: close it. */
 	if (UKEY_P11_RAW(p, C_DestroyObject, s, aes) != CKR_OK)
 		*dirty = true;
 	if (rv != CKR_OK)
 		return rv;
-	if (!priv_matches(p, s, priv, e->pub)) {
+	if (!priv_matches(p, s, priv, e, dirty)) {
 		ukey_warn("enveloped key pair: the private key does not match the envelope's public key");
 		rv = CKR_WRAPPED_KEY_INVALID;
 	} else {
-		raw = create_pub(p, s, e->pub, tmpl, n, &pub);
+		raw = create_pub(p, s, e, tmpl, n, &pub);
 		rv = ukey_p11_map("C_CreateObject", raw);
 	}
 	if (rv != CKR_OK) {
@@ -225,14 +388,15 @@ CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_k
 	struct ukey_p11_dev *d;
 	CK_SESSION_HANDLE s;
 	STACK_OF(ASN1_TYPE) *seq = NULL;
-	struct rsa_env e = { 0 };
+	struct der_env e = { 0 };
 	bool dirty = false;
 	CK_RV rv;
 
-	if (format != UKEY_ENVELOPE_RSA_OAEP_AES_V1) {
+	if (format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 && format != UKEY_ENVELOPE_ECDH_AES_V1) {
 		rv = CKR_MECHANISM_PARAM_INVALID;
 		goto out;
 	}
+	e.format = format;
 	rv = env_parse(env, len, &seq, &e);
 	if (rv != CKR_OK)
 		goto out;

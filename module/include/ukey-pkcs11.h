@@ -46,7 +46,8 @@
 #define UKEY_ENVELOPE_SM2_V1 1UL
 /* "rsa-oaep-aes-v1": DER UkeyEnvelopedKeyPair (RSA keys). */
 #define UKEY_ENVELOPE_RSA_OAEP_AES_V1 2UL
-/* "ecdh-aes-v1": reserved for EC P-256 keys (not implemented yet). */
+/* "ecdh-aes-v1": EC P-256 keys; DER UkeyEnvelopedKeyPair with an ephemeral
+ * point, the AES key from CKM_ECDH1_DERIVE (docs/mechanisms.md). */
 #define UKEY_ENVELOPE_ECDH_AES_V1 3UL
 
 /* The default SM2 signer ID (GM/T 0009). */

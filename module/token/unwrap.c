@@ -20,6 +20,10 @@
  * most what a 4096-bit key pair needs with room to spare. */
 #define RSA_ENV_MIN 128
 #define RSA_ENV_MAX 16384
+/* ecdh-aes-v1: about 310 bytes for a P-256 pair (65-byte point, wrapped
+ * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
+#define ECDH_ENV_MIN 128
+#define ECDH_ENV_MAX 2048
 
 static const CK_ATTRIBUTE *find_attr(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
@@ -60,7 +64,8 @@ static CK_RV mech_format(const CK_MECHANISM *mech, CK_ULONG *format)
 	if (!mech->pParameter || mech->ulParameterLen != sizeof(CK_ULONG))
 		return CKR_MECHANISM_PARAM_INVALID;
 	memcpy(format, mech->pParameter, sizeof(*format));
-	if (*format != UKEY_ENVELOPE_SM2_V1 && *format != UKEY_ENVELOPE_RSA_OAEP_AES_V1)
+	if (*format != UKEY_ENVELOPE_SM2_V1 && *format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 &&
+	    *format != UKEY_ENVELOPE_ECDH_AES_V1)
 		return CKR_MECHANISM_PARAM_INVALID;
 	return CKR_OK;
 }
@@ -68,11 +73,13 @@ static CK_RV mech_format(const CK_MECHANISM *mech, CK_ULONG *format)
 /* The key type a format seals to (its signing key) and imports. */
 static CK_KEY_TYPE format_key_type(CK_ULONG format)
 {
-	return format == UKEY_ENVELOPE_SM2_V1 ? CKK_SM2 : CKK_RSA;
+	return format == UKEY_ENVELOPE_SM2_V1 ? CKK_SM2 : format == UKEY_ENVELOPE_ECDH_AES_V1 ? CKK_EC : CKK_RSA;
 }
 
 /* The private-key template: a token private key of the format's type that
- * never leaves the device (the plaintext key exists only inside it). */
+ * never leaves the device (the plaintext key exists only inside it). An
+ * ecdh-aes-v1 key must be allowed to derive: the driver proves the pair
+ * with one ECDH (drivers/p11-unwrap.c), and agreeing is what it is for. */
 static CK_RV template_check(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG format)
 {
 	CK_ULONG cls = 0, kt = 0;
@@ -84,13 +91,16 @@ static CK_RV template_check(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG format)
 		return rv;
 	int token = tmpl_bool(t, n, CKA_TOKEN, 0), sens = tmpl_bool(t, n, CKA_SENSITIVE, 1);
 	int extr = tmpl_bool(t, n, CKA_EXTRACTABLE, 0), priv = tmpl_bool(t, n, CKA_PRIVATE, 1);
-	if (token < 0 || sens < 0 || extr < 0 || priv < 0)
+	int derive = tmpl_bool(t, n, CKA_DERIVE, 1);
+	if (token < 0 || sens < 0 || extr < 0 || priv < 0 || derive < 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (!has_cls || cls != CKO_PRIVATE_KEY || token != 1)
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (has_kt && kt != format_key_type(format))
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (sens != 1 || extr != 0 || priv != 1)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (format == UKEY_ENVELOPE_ECDH_AES_V1 && derive != 1)
 		return CKR_TEMPLATE_INCONSISTENT;
 	return CKR_OK;
 }
@@ -99,6 +109,8 @@ static CK_RV length_check(CK_ULONG format, CK_ULONG len)
 {
 	if (format == UKEY_ENVELOPE_SM2_V1)
 		return len == SM2_ENV_LEN ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
+	if (format == UKEY_ENVELOPE_ECDH_AES_V1)
+		return len >= ECDH_ENV_MIN && len <= ECDH_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
 	return len >= RSA_ENV_MIN && len <= RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
 }
 

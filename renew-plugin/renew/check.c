@@ -196,9 +196,11 @@ static int same_pub(EVP_PKEY *a, EVP_PKEY *b)
 	       memcmp(pa, pb, la) == 0;
 }
 
-/* rsa-oaep-aes-v1: SEQUENCE { INTEGER 1, OCTET STRING, OCTET STRING,
- * SubjectPublicKeyInfo } -> the SPKI's key. */
-static EVP_PKEY *rsa_env_pub(const unsigned char *env, size_t len)
+/* rsa-oaep-aes-v1 and ecdh-aes-v1: SEQUENCE { INTEGER 1, OCTET STRING,
+ * OCTET STRING, SubjectPublicKeyInfo } -> the SPKI's key, of the format's
+ * type (ecdh-aes-v1: EC P-256, and the first OCTET STRING is an
+ * uncompressed point, 65 bytes). */
+static EVP_PKEY *der_env_pub(const unsigned char *env, size_t len, CK_ULONG format)
 {
 	const unsigned char *q = env;
 	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
@@ -210,7 +212,18 @@ static EVP_PKEY *rsa_env_pub(const unsigned char *env, size_t len)
 	    sk_ASN1_TYPE_value(seq, 1)->type == V_ASN1_OCTET_STRING &&
 	    sk_ASN1_TYPE_value(seq, 2)->type == V_ASN1_OCTET_STRING && spki->type == V_ASN1_SEQUENCE) {
 		const unsigned char *s = spki->value.sequence->data;
+		const ASN1_OCTET_STRING *km = sk_ASN1_TYPE_value(seq, 1)->value.octet_string;
+		char group[32] = "";
 		k = d2i_PUBKEY(NULL, &s, spki->value.sequence->length);
+		if (k != NULL && !(format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? EVP_PKEY_is_a(k, "RSA")
+				   : EVP_PKEY_is_a(k, "EC") && ASN1_STRING_length(km) == 65 &&
+				     ASN1_STRING_get0_data(km)[0] == 0x04 &&
+				     EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
+								    sizeof(group), NULL) &&
+				     strcmp(group, "prime256v1") == 0)) {
+			EVP_PKEY_free(k);
+			k = NULL;
+		}
 	}
 	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
 	return k;
@@ -281,7 +294,7 @@ int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const str
 	}
 	out->pub = out->env_len == 0 ? NULL
 		   : out->format == UKEY_ENVELOPE_SM2_V1 ? sm2_env_pub(out->env, out->env_len)
-		   : out->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? rsa_env_pub(out->env, out->env_len) : NULL;
+		   : der_env_pub(out->env, out->env_len, out->format);
 	if (out->pub == NULL) {
 		ret = enc_refuse(e, _("the envelope cannot be decoded"));
 		goto out;

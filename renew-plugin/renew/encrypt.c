@@ -6,8 +6,13 @@
  * signing private key unwrapping), so the private key never exists here.
  * A pair already on the token (a run stopped after the import, before the
  * journal recorded it) is found by its public key and never imported
- * twice. The token then proves it holds the private key: it decrypts a
- * random challenge encrypted here to the certificate's public key. */
+ * twice. The token then proves it holds the private key: RSA and SM2: it
+ * decrypts a random challenge encrypted here to the certificate's public
+ * key. EC (ecdh-aes-v1): the key only agrees (CKA_DERIVE), and the module
+ * offers no C_DeriveKey, so no challenge can be run from here: the module
+ * checked the pair with one ECDH inside the backend when it imported it
+ * (docs/mechanisms.md), and here the token's public key under the new
+ * CKA_ID must be the certificate's; the journal says so. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,11 +69,14 @@ static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_ren
 	CK_KEY_TYPE kt = x->kind == UKEY_KEY_RSA ? CKK_RSA : x->kind == UKEY_KEY_EC ? CKK_EC : CKK_SM2;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	unsigned char id[8];
+	/* An encryption key never signs (SoftHSM takes these as given; SKF
+	 * ignores them): EC keys agree (CKA_DERIVE), RSA and SM2 decrypt. */
 	CK_ATTRIBUTE t[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },    { CKA_KEY_TYPE, &kt, sizeof(kt) },
 		{ CKA_TOKEN, &yes, 1 },              { CKA_PRIVATE, &yes, 1 },
 		{ CKA_SENSITIVE, &yes, 1 },          { CKA_EXTRACTABLE, &no, 1 },
-		{ CKA_DECRYPT, &yes, 1 },            { CKA_ID, id, sizeof(id) },
+		{ x->kind == UKEY_KEY_EC ? CKA_DERIVE : CKA_DECRYPT, &yes, 1 },
+		{ CKA_SIGN, &no, 1 },                { CKA_ID, id, sizeof(id) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_RV rv;
@@ -86,6 +94,22 @@ static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_ren
 	return UKEY_E_OK;
 }
 
+/* EC: the public key the token holds under the new key's CKA_ID is the
+ * certificate's (the private half was checked by the module at import). */
+static int prove_ec(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+		    const struct ukey_renew_enc *x, struct ukey_err *e)
+{
+	struct ukey_renew_key k;
+	int found = 0, ret;
+
+	memset(&k, 0, sizeof(k));
+	ret = ukey_renew_key_find(p, s, id, id_len, NULL, &k, &found, e);
+	if (ret == UKEY_E_OK && (!found || k.pkey == NULL || EVP_PKEY_eq(k.pkey, x->pub) != 1))
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key on the U-KEY is not the certificate's"));
+	ukey_renew_key_free(&k);
+	return ret;
+}
+
 /* The challenge encrypted here to pub (RSA-OAEP SHA-1, or DER SM2Cipher),
  * decrypted on the token by priv. */
 static int prove(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukey_renew_enc *x,
@@ -101,10 +125,6 @@ static int prove(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
 	int ret = UKEY_E_ERROR;
 	CK_RV rv;
 
-	if (x->kind == UKEY_KEY_EC) { /* ECDH keys agree; they do not decrypt */
-		EVP_PKEY_CTX_free(ctx);
-		return UKEY_E_OK;
-	}
 	if (ctx == NULL || RAND_bytes(chal, sizeof(chal)) != 1 || EVP_PKEY_encrypt_init(ctx) <= 0 ||
 	    (x->kind == UKEY_KEY_RSA && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0) ||
 	    EVP_PKEY_encrypt(ctx, ct, &ctl, chal, sizeof(chal)) <= 0) {
@@ -154,13 +174,16 @@ int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 	if (ret == UKEY_E_OK && id_len == 0)
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key has no CKA_ID"));
 	if (ret == UKEY_E_OK)
-		ret = prove(p, s, h, x, e);
+		ret = x->kind == UKEY_KEY_EC ? prove_ec(p, s, id, id_len, x, e) : prove(p, s, h, x, e);
 	if (ret == UKEY_E_OK && (hex = ukey_hex(id, id_len)) == NULL)
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 	if (ret == UKEY_E_OK) {
 		ukey_journal_set_str(jn, "enc_key_id", hex);
 		ukey_journal_note(jn, found ? "new encryption key found on the token (imported before): not imported again"
 					    : "new encryption key imported (CKM_UKEY_ENVELOPED_KEY_PAIR)");
+		if (x->kind == UKEY_KEY_EC)
+			ukey_journal_note(jn, "EC encryption key: checked by its public key only (the module checked "
+					      "the pair by ECDH at import; it offers no C_DeriveKey for a proof here)");
 		snprintf(detail + strlen(detail), dlen - strlen(detail), " (CKA_ID %s)", hex);
 	}
 	ukey_renew_key_free(&have);

@@ -95,6 +95,9 @@ static void retrying(void *arg, const char *method, const char *path, int attemp
 	ev(r, r->cur, "retry", why);
 }
 
+/* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */
+static const unsigned char p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+
 static int refuse(struct ukey_err *e, const char *code, const char *msg)
 {
 	int ret = ukey_err_set(e, UKEY_E_WAIT, "%s", msg);
@@ -431,14 +434,16 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 		ret = preconditions(c, &with_seals, &enc, e);
 		if (ret == UKEY_E_SERVICE)
 			stopped(&r, 0, _("nothing was changed; run 'ukey renew' again later"), e);
-		/* The service has no envelope format for EC keys (yet): asked
-		 * here, before a key is made, as the service would refuse it. */
+		/* The service has envelope formats for RSA, SM2 and EC P-256
+		 * keys only (ecdh-aes-v1): another curve is refused here, before
+		 * a key is made, as the service would refuse it. */
 		if (ret == UKEY_E_OK && enc &&
 		    ukey_renew_key_params(old->der, old->der_len, o->key_type, &kind, &bits, ec, &ec_len, e) == UKEY_E_OK &&
-		    kind == UKEY_KEY_EC)
+		    kind == UKEY_KEY_EC && !(ec_len == sizeof(p256_oid) && memcmp(ec, p256_oid, ec_len) == 0))
 			ret = refuse(e, "encryption_unsupported",
-				     _("the order includes an encryption certificate, which the CA cannot deliver for an EC "
-				       "key: renew with --key-type rsa or sm2, or order without the encryption certificate"));
+				     _("the order includes an encryption certificate, which the CA cannot deliver for this EC "
+				       "curve: renew with --key-type rsa, ec (P-256) or sm2, or order without the encryption "
+				       "certificate"));
 		if (ret == UKEY_E_OK)
 			ret = begin(&r, tok->serial, old, with_seals, e);
 		if (ret == UKEY_E_OK)

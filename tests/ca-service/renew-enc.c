@@ -20,28 +20,47 @@
 #include "envelope.h"
 #include "seal/ses-asn1.h"
 
+/* The type of the new encryption pair, when `to` has an envelope format:
+ * SM2, RSA, or EC on P-256 (ecdh-aes-v1); NULL otherwise. */
+static const char *pair_type(EVP_PKEY *to)
+{
+	char group[32];
+
+	if (EVP_PKEY_is_a(to, "SM2"))
+		return "SM2";
+	if (EVP_PKEY_is_a(to, "RSA"))
+		return "RSA";
+	if (EVP_PKEY_is_a(to, "EC") &&
+	    EVP_PKEY_get_utf8_string_param(to, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+	    strcmp(group, "prime256v1") == 0)
+		return "EC";
+	return NULL;
+}
+
 int svc_enc_prepare(EVP_PKEY *to, struct svc_enc *e, struct resp *o)
 {
 	char err[256] = "";
-	int sm2 = EVP_PKEY_is_a(to, "SM2"), rsa = EVP_PKEY_is_a(to, "RSA");
+	const char *type = pair_type(to);
 
 	memset(e, 0, sizeof(*e));
-	e->pair = svc_key_gen(sm2 ? "SM2" : rsa ? "RSA" : "EC");
+	/* Nothing is issued for a key type without an envelope format: a
+	 * renewal is whole or not at all. */
+	if (type == NULL) {
+		svc_resp_error(o, 409, "encryption_unsupported",
+			       "the order covers an encryption certificate, but no envelope format exists"
+			       " for this key type (%s %d bits): renew with an RSA, EC P-256 or SM2 key, or order"
+			       " without the encryption certificate",
+			       EVP_PKEY_get0_type_name(to), EVP_PKEY_get_bits(to));
+		return -1;
+	}
+	e->pair = svc_key_gen(type);
 	if (e->pair == NULL) {
 		svc_resp_error(o, 500, "internal", "cannot generate the encryption key pair");
 		return -1;
 	}
 	if (ukey_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err)) == 0)
 		return 0;
-	/* Nothing is issued for a key type without an envelope format: a
-	 * renewal is whole or not at all. */
-	if (!sm2 && !rsa)
-		svc_resp_error(o, 409, "encryption_unsupported",
-			       "the order covers an encryption certificate, but no envelope format exists"
-			       " for this key type (%s): renew with an RSA or SM2 key, or order without"
-			       " the encryption certificate", err);
-	else
-		svc_resp_error(o, 500, "internal", "cannot envelope the encryption key: %s", err);
+	svc_resp_error(o, 500, "internal", "cannot envelope the encryption key: %s", err);
 	return -1;
 }
 

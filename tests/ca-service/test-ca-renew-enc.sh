@@ -5,8 +5,10 @@
 # certificate and the pair enveloped to the CSR's key. The envelopes are
 # opened here with the openssl command alone (not with the builder that
 # made them): rsa-oaep-aes-v1 by RSA-OAEP and AES key wrap with padding,
-# sm2-envelope-v1 by SM2 decryption and SM4-ECB. A replay gives the same
-# bytes; an EC key (no envelope format) is refused before anything is issued.
+# sm2-envelope-v1 by SM2 decryption and SM4-ECB, ecdh-aes-v1 (EC P-256) by
+# ECDH with the ephemeral point and AES key wrap with padding. A replay
+# gives the same bytes; a key type without an envelope format (EC P-384) is
+# refused before anything is issued.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -19,7 +21,7 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-renew-enc.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR
-tap_plan 19
+tap_plan 30
 
 ca_start "$W/st" || { echo "Bail out! the service did not start"; cat "$W/st.log" >&2; exit 1; }
 ST=$W/st
@@ -27,6 +29,7 @@ genkey() { # TYPE FILE
 	case $1 in
 	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" 2>/dev/null ;;
 	ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
+	ec384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$2" ;;
 	sm2) openssl genpkey -algorithm SM2 -out "$2" ;;
 	esac
 }
@@ -51,8 +54,9 @@ certhash() { openssl x509 -noout -pubkey -in "$1" | pubhash; }
 # The Nth OCTET STRING of a DER file, as hex.
 octets() { openssl asn1parse -inform DER -in "$1" | awk -v n="$2" '/prim: OCTET STRING/ { if (++i == n) { sub(/.*\[HEX DUMP\]:/, ""); print } }'; }
 bytes() { dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | xxd -p -c 256; }
-M1=0071120230421100 M2=0071120230421200 M3=0071120230421300
-mkuser rsa1 rsa $M1 && mkuser sm21 sm2 $M3 && mkuser ec1 ec $M2 || { echo "Bail out! cannot make users"; exit 1; }
+M1=0071120230421100 M2=0071120230421200 M3=0071120230421300 M4=0071120230421400
+mkuser rsa1 rsa $M1 && mkuser sm21 sm2 $M3 && mkuser ec1 ec $M2 && mkuser ec2 ec384 $M4 ||
+	{ echo "Bail out! cannot make users"; exit 1; }
 
 # --- RSA: rsa-oaep-aes-v1
 call rsa1 POST /api/v1/renewals "$(renew_body r1 "$W/rsa1.csr")"
@@ -122,13 +126,57 @@ t_is "04$(bytes "$W/sm21.env" 112 32)$(bytes "$W/sm21.env" 176 32)" \
 	"$(openssl x509 -noout -pubkey -in "$W/sm21-enc.pem" | openssl pkey -pubin -outform DER | tail -c 65 | xxd -p -c 65)" \
 	"sm2: the blob's PubKey is the certificate's (the SPKI's point)"
 
-# --- EC: no envelope format: refused whole
+# --- EC P-256: ecdh-aes-v1
 call ec1 POST /api/v1/renewals "$(renew_body r2 "$W/ec1.csr")"
-t_is "$HTTP $(ca_err)" "409 encryption_unsupported" "ec: an order with the encryption certificate: 409 encryption_unsupported"
-call ec1 GET /api/v1/order
-t_is "$(jq -r .state <<<"$BODY")" paid "ec: ... nothing issued: the order is still paid, not used"
-o=$(ca_cli create-order $M2 --covers cert --price 20000 | jq -r .id)
+t_is "$HTTP $(jq -r .encryption.envelope_format <<<"$BODY")" "201 ecdh-aes-v1" \
+	"ec: an order with the encryption certificate: 201 with an ecdh-aes-v1 envelope"
+first=$(jq -cS .encryption <<<"$BODY")
+jq -r .certificate <<<"$BODY" >"$W/ec1-sign.pem"
+jq -r .encryption.certificate <<<"$BODY" >"$W/ec1-enc.pem"
+jq -r .encryption.envelope <<<"$BODY" | base64 -d >"$W/ec1.env"
+t_check "ec: the encryption certificate chains to the CA" q openssl verify -CAfile "$CA_USER_CA" "$W/ec1-enc.pem"
+t_is "$(openssl x509 -noout -subject -nameopt utf8 -in "$W/ec1-enc.pem")" \
+	"$(openssl x509 -noout -subject -nameopt utf8 -in "$W/ec1.pem")" "ec: ... keeps the old subject"
+t_is "$(openssl x509 -noout -ext keyUsage -in "$W/ec1-enc.pem" | tail -n 1 | tr -d ' ')" \
+	"KeyAgreement" "ec: ... keyUsage keyAgreement only"
+t_is "$(openssl x509 -noout -dates -in "$W/ec1-enc.pem")" "$(openssl x509 -noout -dates -in "$W/ec1-sign.pem")" \
+	"ec: ... the same validity as the new signing certificate"
+eph=$(octets "$W/ec1.env" 1)
+t_is "${#eph} ${eph:0:2}" "130 04" "ec: ephemeralPublicKey is an uncompressed point (65 bytes, 04)"
+# The point as a P-256 SubjectPublicKeyInfo (the fixed DER prefix of one);
+# the ECDH secret (the x-coordinate, no KDF: CKD_NULL) is the AES key.
+echo "3059301306072a8648ce3d020106082a8648ce3d030107034200$eph" | xxd -r -p >"$W/ec1-eph.der"
+octets "$W/ec1.env" 2 | xxd -r -p >"$W/ec1.wk"
+openssl pkeyutl -derive -inkey "$W/ec1-new.key" -peerkey "$W/ec1-eph.der" -peerform DER -out "$W/ec1.z" 2>/dev/null
+openssl enc -d -id-aes256-wrap-pad -K "$(xxd -p -c 64 "$W/ec1.z" 2>/dev/null)" -iv A65959A6 -in "$W/ec1.wk" \
+	-out "$W/ec1.p8" 2>/dev/null
+t_is "$(stat -c %s "$W/ec1.z" 2>/dev/null) $(openssl pkey -inform DER -in "$W/ec1.p8" -pubout 2>/dev/null | pubhash)" \
+	"32 $(certhash "$W/ec1-enc.pem")" \
+	"ec: the envelope opens with the CSR's private key (ECDH, AES key wrap) to the certificate's private key"
+spki=$(openssl asn1parse -inform DER -in "$W/ec1.env" | awk '/d=1 .*cons: SEQUENCE/ { sub(/:.*/, ""); print $1 }')
+openssl asn1parse -inform DER -in "$W/ec1.env" -strparse "$spki" -out "$W/ec1.spki" >/dev/null 2>&1
+t_is "$(openssl pkey -pubin -inform DER -in "$W/ec1.spki" -outform DER 2>/dev/null | sha256sum | cut -c1-64)" \
+	"$(certhash "$W/ec1-enc.pem")" "ec: the envelope's publicKey is the certificate's"
+openssl pkeyutl -derive -inkey "$W/ec1.key" -peerkey "$W/ec1-eph.der" -peerform DER -out "$W/ec1.z2" 2>/dev/null
+t_check "ec: another key cannot open it (its ECDH secret fails the key wrap's check)" bash -c "! openssl enc -d \
+	-id-aes256-wrap-pad -K \$(xxd -p -c 64 '$W/ec1.z2') -iv A65959A6 -in '$W/ec1.wk' >/dev/null 2>&1"
+call ec1 POST /api/v1/renewals "$(renew_body r2 "$W/ec1.csr")"
+t_is "$HTTP $(jq -cS .encryption <<<"$BODY")" "201 $first" "ec: a replay of the request id answers the same envelope and certificate"
+if command -v sqlite3 >/dev/null; then
+	t_is "$(sqlite3 "$ST/ca.db" "SELECT count(*), envelope_format FROM escrow WHERE medium = '$M2'")" \
+		"1|ecdh-aes-v1" "ec: the key-management store keeps the one encryption pair"
+else
+	t_ok "# SKIP sqlite3 not installed"
+fi
+
+# --- EC P-384: no envelope format: refused whole
+call ec2 POST /api/v1/renewals "$(renew_body r4 "$W/ec2.csr")"
+t_is "$HTTP $(ca_err)" "409 encryption_unsupported" \
+	"ec P-384: an order with the encryption certificate: 409 encryption_unsupported"
+call ec2 GET /api/v1/order
+t_is "$(jq -r .state <<<"$BODY")" paid "ec P-384: ... nothing issued: the order is still paid, not used"
+o=$(ca_cli create-order $M4 --covers cert --price 20000 | jq -r .id)
 ca_cli pay "$o" wechat >/dev/null
-call ec1 POST /api/v1/renewals "$(renew_body r2 "$W/ec1.csr")"
-t_is "$HTTP $(jq -c .encryption <<<"$BODY")" "201 null" "ec: an order without it renews with \"encryption\": null"
+call ec2 POST /api/v1/renewals "$(renew_body r4 "$W/ec2.csr")"
+t_is "$HTTP $(jq -c .encryption <<<"$BODY")" "201 null" "ec P-384: an order without it renews with \"encryption\": null"
 tap_done

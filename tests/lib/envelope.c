@@ -244,29 +244,22 @@ static int push_bytes(STACK_OF(ASN1_TYPE) *seq, int type, const unsigned char *p
 	return 1;
 }
 
-/* UkeyEnvelopedKeyPair ::= SEQUENCE { version INTEGER (1), encryptedKey
- * OCTET STRING, wrappedPrivateKey OCTET STRING, publicKey
- * SubjectPublicKeyInfo }. A V_ASN1_SEQUENCE element is written as its
- * complete DER, so the SPKI goes in unchanged. */
-static int build_rsa(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len, char *err,
-		     size_t errlen)
+/* UkeyEnvelopedKeyPair ::= SEQUENCE { version INTEGER (1), keyMaterial
+ * OCTET STRING (rsa: encryptedKey; ecdh: ephemeralPublicKey),
+ * wrappedPrivateKey OCTET STRING, publicKey SubjectPublicKeyInfo }, with
+ * the PKCS#8 of pair wrapped under key. A V_ASN1_SEQUENCE element is
+ * written as its complete DER, so the SPKI goes in unchanged. */
+static int encode_der(const unsigned char *km, size_t kmlen, EVP_PKEY *pair, const uint8_t key[AES_KEY_LEN],
+		      unsigned char **out, size_t *out_len, char *err, size_t errlen)
 {
 	STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
 	ASN1_INTEGER *version = ASN1_INTEGER_new();
-	unsigned char key[AES_KEY_LEN], *ek = NULL, *wk = NULL, *spki = NULL, *der = NULL;
-	size_t eklen = 0, wklen = 0;
+	unsigned char *wk = NULL, *spki = NULL, *der = NULL;
+	size_t wklen = 0;
 	int spkilen = -1, n, rc = -1;
 
 	if (!seq || !version || !ASN1_INTEGER_set(version, 1)) {
 		rc = fail(err, errlen, "out of memory");
-		goto out;
-	}
-	if (RAND_bytes(key, sizeof(key)) != 1) {
-		rc = fail(err, errlen, "RAND_bytes failed");
-		goto out;
-	}
-	if (oaep_encrypt(to, key, sizeof(key), &ek, &eklen) != 0) {
-		rc = fail(err, errlen, "RSA-OAEP encryption to the signing key failed");
 		goto out;
 	}
 	if (wrap_pkcs8(pair, key, &wk, &wklen) != 0) {
@@ -283,7 +276,7 @@ static int build_rsa(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *
 		goto out;
 	}
 	version = NULL;
-	if (!push_bytes(seq, V_ASN1_OCTET_STRING, ek, eklen) || !push_bytes(seq, V_ASN1_OCTET_STRING, wk, wklen) ||
+	if (!push_bytes(seq, V_ASN1_OCTET_STRING, km, kmlen) || !push_bytes(seq, V_ASN1_OCTET_STRING, wk, wklen) ||
 	    !push_bytes(seq, V_ASN1_SEQUENCE, spki, (size_t)spkilen)) {
 		rc = fail(err, errlen, "out of memory");
 		goto out;
@@ -297,12 +290,89 @@ static int build_rsa(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *
 	*out_len = (size_t)n;
 	rc = 0;
 out:
-	OPENSSL_cleanse(key, sizeof(key));
 	ASN1_INTEGER_free(version);
 	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	OPENSSL_free(ek);
 	OPENSSL_free(wk);
 	OPENSSL_free(spki);
+	return rc;
+}
+
+/* rsa-oaep-aes-v1: a random AES-256 key, RSAES-OAEP to `to`. */
+static int build_rsa(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len, char *err,
+		     size_t errlen)
+{
+	unsigned char key[AES_KEY_LEN], *ek = NULL;
+	size_t eklen = 0;
+	int rc = -1;
+
+	if (RAND_bytes(key, sizeof(key)) != 1) {
+		rc = fail(err, errlen, "RAND_bytes failed");
+		goto out;
+	}
+	if (oaep_encrypt(to, key, sizeof(key), &ek, &eklen) != 0) {
+		rc = fail(err, errlen, "RSA-OAEP encryption to the signing key failed");
+		goto out;
+	}
+	rc = encode_der(ek, eklen, pair, key, out, out_len, err, errlen);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_free(ek);
+	return rc;
+}
+
+static int is_p256(EVP_PKEY *k)
+{
+	char group[32];
+
+	return EVP_PKEY_is_a(k, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+	       strcmp(group, "prime256v1") == 0;
+}
+
+/* The ECDH shared secret of eph and to: the x-coordinate, 32 bytes. It is
+ * the AES key as is: ecdh-aes-v1 uses no KDF (CKD_NULL), because SoftHSM
+ * 2.6 derives with CKD_NULL only (docs/mechanisms.md says why that is
+ * acceptable here). */
+static int ecdh_x(EVP_PKEY *eph, EVP_PKEY *to, uint8_t z[AES_KEY_LEN])
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, eph, NULL);
+	size_t zl = AES_KEY_LEN;
+	int rc = -1;
+
+	if (ctx && EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, to) > 0 &&
+	    EVP_PKEY_derive(ctx, z, &zl) > 0 && zl == AES_KEY_LEN)
+		rc = 0;
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+/* ecdh-aes-v1: an ephemeral P-256 key agrees with `to` on the AES key. */
+static int build_ecdh(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len, char *err,
+		      size_t errlen)
+{
+	EVP_PKEY *eph = NULL;
+	unsigned char key[AES_KEY_LEN], point[65];
+	size_t plen = 0;
+	int rc = -1;
+
+	if (!is_p256(to) || !is_p256(pair)) {
+		rc = fail(err, errlen, "ecdh-aes-v1 needs a P-256 signing key and a P-256 key pair");
+		goto out;
+	}
+	eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (!eph || !EVP_PKEY_get_octet_string_param(eph, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &plen) ||
+	    plen != sizeof(point) || point[0] != 0x04) {
+		rc = fail(err, errlen, "cannot make the ephemeral P-256 key");
+		goto out;
+	}
+	if (ecdh_x(eph, to, key) != 0) {
+		rc = fail(err, errlen, "ECDH with the signing key failed");
+		goto out;
+	}
+	rc = encode_der(point, plen, pair, key, out, out_len, err, errlen);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	EVP_PKEY_free(eph);
 	return rc;
 }
 
@@ -320,6 +390,10 @@ int ukey_envelope_build(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_
 	if (EVP_PKEY_is_a(to, "RSA")) {
 		*format = UKEY_ENVELOPE_NAME_RSA_OAEP_AES_V1;
 		return build_rsa(to, pair, out, out_len, err, errlen);
+	}
+	if (is_p256(to)) {
+		*format = UKEY_ENVELOPE_NAME_ECDH_AES_V1;
+		return build_ecdh(to, pair, out, out_len, err, errlen);
 	}
 	return fail(err, errlen, "no envelope format for a %s signing key", EVP_PKEY_get0_type_name(to));
 }

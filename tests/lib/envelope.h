@@ -12,12 +12,15 @@
 /* Format names, as in the service's JSON `encryption.envelope_format`. */
 #define UKEY_ENVELOPE_NAME_SM2_V1 "sm2-envelope-v1"
 #define UKEY_ENVELOPE_NAME_RSA_OAEP_AES_V1 "rsa-oaep-aes-v1"
+#define UKEY_ENVELOPE_NAME_ECDH_AES_V1 "ecdh-aes-v1"
 
 /* Envelope of the key pair `pair` to the public key `to` in the format for
- * to's type (SM2 → sm2-envelope-v1, RSA → rsa-oaep-aes-v1). 0 ok, -1 with a
- * message in err. *out is OPENSSL_malloc'd; *format is the format name
- * string (static). sm2-envelope-v1 needs an SM2 `pair`; rsa-oaep-aes-v1
- * takes any `pair` OpenSSL can write as PKCS#8 (the service uses RSA). */
+ * to's type (SM2 → sm2-envelope-v1, RSA → rsa-oaep-aes-v1, EC P-256 →
+ * ecdh-aes-v1; other types: -1). 0 ok, -1 with a message in err. *out is
+ * OPENSSL_malloc'd; *format is the format name string (static).
+ * sm2-envelope-v1 needs an SM2 `pair`, ecdh-aes-v1 a P-256 one;
+ * rsa-oaep-aes-v1 takes any `pair` OpenSSL can write as PKCS#8 (the
+ * service uses RSA). */
 int ukey_envelope_build(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len,
 			const char **format, char *err, size_t errlen);
 
