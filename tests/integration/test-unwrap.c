@@ -531,7 +531,7 @@ static void test_envelope_with_another_public_key_is_refused_and_adds_nothing(vo
 	CK_OBJECT_HANDLE spub, spriv, h = CK_INVALID_HANDLE;
 	CK_ATTRIBUTE t[TMPL_N];
 	CK_ULONG before;
-	EVP_PKEY *to, *pair = new_pair(), *other = new_pair();
+	EVP_PKEY *to, *pair, *other;
 	unsigned char *env, *env2, *spki;
 	size_t len, len2, slen;
 	int n;
@@ -539,6 +539,8 @@ static void test_envelope_with_another_public_key_is_refused_and_adds_nothing(vo
 
 	if (kind == K_SM2)
 		skip(); /* the SKF blob's PubKey: SKF_ImportECCKeyPair's own business */
+	pair = new_pair();
+	other = new_pair();
 	keygen("unwrap-other-pub", true, &spub, &spriv);
 	to = ukc_pubkey_from_object(p11, s, spub);
 	assert_non_null(to);

@@ -239,10 +239,13 @@ if setup ec softhsm; then
 	# proved the pair by ECDH in the backend at import), and it derives
 	# but does not sign.
 	eid=$(jq -r .enc_key_id "$J")
-	p11 --read-object --type pubkey --id "$eid" -o "$W/enc-pub.der"
-	t_is "$(openssl pkey -pubin -inform DER -in "$W/enc-pub.der" -outform DER 2>/dev/null | sha256sum | cut -c1-64)" \
-		"$(openssl x509 -noout -pubkey -in "$W/enc-new.pem" | openssl pkey -pubin -outform DER | sha256sum |
-			grep -v "^$(sha256sum </dev/null | cut -c1-64)" | cut -c1-64)" \
+	# (the point as listed: pkcs11-tool 0.23's --read-object of an EC public
+	# key uses freed memory, which ASan stops in pass 2)
+	tok_point=$(p11 --list-objects --type pubkey |
+		awk '/EC_POINT:/ { p = $2 } /ID:/ && $2 == "'"$eid"'" { print p }')
+	t_is "$tok_point" \
+		"0441$(openssl x509 -noout -pubkey -in "$W/enc-new.pem" | openssl pkey -pubin -outform DER | tail -c 65 |
+			od -An -tx1 | tr -d ' \n')" \
 		"ec: the new encryption public key on the token is the new certificate's"
 	usage=$(p11 --list-objects --type privkey |
 		awk '/label:/ { l = $0 } /Usage:/ && l ~ /label: *ukey encryption key$/ { sub(/.*Usage: */, ""); print }')
