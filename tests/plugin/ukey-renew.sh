@@ -31,7 +31,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 64
+tap_plan 66
 export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
 export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME
@@ -274,6 +274,19 @@ if setup sm2 skf; then
 	bind_and_check
 	oid=$(order cert --encryption)
 	ca_cli pay "$oid" wechat >/dev/null
+	# The guide's "only one key at a time": a second U-KEY inserted makes
+	# renew refuse until one is named with --serial (or taken out).
+	if "$top/tools/ukey-vkey" create "$W/sm2-skf-2" --backend skf --share-with "$D" >"$W/sm2-skf-2.log" 2>&1; then
+		eval "$("$top/tools/ukey-vkey" env "$D")"
+		u renew
+		t_grep "sm2/skf: two U-KEYs inserted: renew refuses and asks for --serial, listing both (exit 4)" \
+			"^4 ukey renew: 2 U-KEYs are inserted; choose one with --serial" "$RC $ERR"
+		t_check "sm2/skf: ... before anything is journaled" test ! -e "$J"
+		mv "$W/sm2-skf-2/device" "$W/sm2-skf-2/device.out"
+	else
+		t_fail "sm2/skf: a second SKF virtual U-KEY made"
+		t_fail "sm2/skf: ... before anything is journaled"
+	fi
 	u show --json
 	old_serial=$(signing | jq -r '.[0].serial')
 	u renew --json
@@ -301,6 +314,6 @@ if setup sm2 skf; then
 	t_is "$RC" 0 "sm2/skf: the new SM2 key (SM3 with Z) signs a request the service accepts"
 	ca_stop_all
 else
-	for i in $(seq 9); do t_fail "sm2/skf: virtual U-KEY made"; done
+	for i in $(seq 11); do t_fail "sm2/skf: virtual U-KEY made"; done
 fi
 tap_done
