@@ -183,6 +183,25 @@ static struct ukey_slot *rw_slot(CK_SESSION_HANDLE h, CK_USER_TYPE *login, CK_RV
 	return slot;
 }
 
+/* A PIN the device would refuse anyway is refused here, before it costs a
+ * try: a missing one (no protected path for PIN changes: the dialog serves
+ * logins only) and an empty or over-long one. A new PIN is also held to the
+ * token's minimum. */
+static CK_RV pin_arg_check(const struct ukey_slot *slot, const CK_UTF8CHAR *pin, CK_ULONG len, bool is_new)
+{
+	CK_ULONG min, max;
+
+	ukey_lock();
+	min = slot->info.min_pin_len;
+	max = slot->info.max_pin_len;
+	ukey_unlock();
+	if (!pin)
+		return CKR_ARGUMENTS_BAD;
+	if (len == 0 || (max && len > max) || (is_new && min && len < min))
+		return CKR_PIN_LEN_RANGE;
+	return CKR_OK;
+}
+
 CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	CK_RV rv;
@@ -192,6 +211,9 @@ CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 		return rv;
 	if (login != CKU_SO)
 		return CKR_USER_NOT_LOGGED_IN;
+	rv = pin_arg_check(slot, pin, len, true);
+	if (rv != CKR_OK)
+		return rv;
 	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->init_pin(slot->backend->drv, slot->dev, pin, len);
 	ukey_slot_device_unlock(slot);
@@ -207,6 +229,11 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 	CK_USER_TYPE login = UKEY_NO_USER;
 	struct ukey_slot *slot = rw_slot(h, &login, &rv);
 	if (!slot)
+		return rv;
+	rv = pin_arg_check(slot, old_pin, old_len, false);
+	if (rv == CKR_OK)
+		rv = pin_arg_check(slot, new_pin, new_len, true);
+	if (rv != CKR_OK)
 		return rv;
 	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->set_pin(slot->backend->drv, slot->dev, login == CKU_SO ? CKU_SO : CKU_USER,

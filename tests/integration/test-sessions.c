@@ -396,6 +396,35 @@ static void test_null_pointers_are_arguments_bad(void **state)
 	assert_int_equal(login(rw, CKU_USER, pin), CKR_OK);
 }
 
+/* A missing, empty or too short PIN in a PIN change is refused by the
+ * module: on a real token it would cost a try (SKF_ChangePIN("") does). */
+static void test_empty_or_missing_pins_never_reach_the_device(void **state)
+{
+	CK_SESSION_HANDLE rw = open_session(true);
+	CK_TOKEN_INFO ti;
+	const char *pin = cur->user_pin;
+	CK_ULONG plen = strlen(pin);
+
+	(void)state;
+	assert_int_equal(p11->C_GetTokenInfo(slot, &ti), CKR_OK);
+	assert_int_equal(login(rw, CKU_USER, pin), CKR_OK);
+	assert_int_equal(p11->C_SetPIN(rw, NULL, 0, NULL, 0), CKR_ARGUMENTS_BAD);
+	assert_int_equal(p11->C_SetPIN(rw, (CK_UTF8CHAR_PTR)"", 0, (CK_UTF8CHAR_PTR)pin, plen), CKR_PIN_LEN_RANGE);
+	assert_int_equal(p11->C_SetPIN(rw, (CK_UTF8CHAR_PTR)pin, plen, (CK_UTF8CHAR_PTR)"", 0), CKR_PIN_LEN_RANGE);
+	if (ti.ulMinPinLen > 1)
+		assert_int_equal(p11->C_SetPIN(rw, (CK_UTF8CHAR_PTR)pin, plen, (CK_UTF8CHAR_PTR)"1", 1),
+				 CKR_PIN_LEN_RANGE);
+	assert_int_equal(p11->C_Logout(rw), CKR_OK);
+	assert_int_equal(login(rw, CKU_SO, cur->so_pin), CKR_OK);
+	assert_int_equal(p11->C_InitPIN(rw, NULL, 0), CKR_ARGUMENTS_BAD);
+	assert_int_equal(p11->C_InitPIN(rw, (CK_UTF8CHAR_PTR)"", 0), CKR_PIN_LEN_RANGE);
+	assert_int_equal(p11->C_Logout(rw), CKR_OK);
+	/* no try was used: a counting token (the SKF emulator) would say so */
+	assert_int_equal(p11->C_GetTokenInfo(slot, &ti), CKR_OK);
+	assert_int_equal(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED), 0);
+	assert_int_equal(login(rw, CKU_USER, pin), CKR_OK);
+}
+
 #define SHARED(f) cmocka_unit_test_setup_teardown(f, shared_setup, shared_teardown)
 #define OWN(f) cmocka_unit_test_setup_teardown(f, own_setup, own_teardown)
 
@@ -418,6 +447,7 @@ int main(void)
 		SHARED(test_invalid_or_closed_session_handle_is_handle_invalid),
 		OWN(test_init_pin_as_so_sets_a_new_user_pin),
 		SHARED(test_init_pin_when_not_so_is_user_not_logged_in),
+		OWN(test_empty_or_missing_pins_never_reach_the_device),
 		OWN(test_set_pin_user_changes_own_pin),
 		OWN(test_set_pin_wrong_old_pin_is_pin_incorrect),
 		SHARED(test_set_pin_in_ro_session_is_session_read_only),
