@@ -114,7 +114,13 @@ struct ukey_driver_ops {
 	CK_RV (*unwrap_key_pair)(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 				 const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 				 ukey_ref *pub_out, ukey_ref *priv_out);
+	/* The envelope formats unwrap_key_pair implements, as bits
+	 * UKEY_ENVELOPE_BIT(format); whether a device can use one also depends
+	 * on its mechanisms (token/unwrap.c). */
+	CK_ULONG unwrap_formats;
 };
+
+#define UKEY_ENVELOPE_BIT(format) (1UL << (format))
 
 /* The registry of built-in drivers ("p11", later "skf"). */
 const struct ukey_driver_ops *ukey_driver_find(const char *name);

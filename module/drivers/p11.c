@@ -9,6 +9,7 @@
 
 #define UKEY_P11_INTERNAL
 #include "drivers/p11.h"
+#include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -505,4 +506,5 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.decrypt = p11_decrypt,
 	.random = p11_random,
 	.unwrap_key_pair = ukey_p11_unwrap_key_pair,
+	.unwrap_formats = UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_RSA_OAEP_AES_V1) | UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_ECDH_AES_V1),
 };

@@ -10,6 +10,7 @@
 
 #define UKEY_SKF_INTERNAL
 #include "drivers/skf.h"
+#include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -255,4 +256,5 @@ const struct ukey_driver_ops ukey_driver_skf = {
 	.decrypt = ukey_skf_decrypt,
 	.random = ukey_skf_random,
 	.unwrap_key_pair = ukey_skf_unwrap_key_pair,
+	.unwrap_formats = UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_SM2_V1) | UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_SKF_RSA_V1),
 };

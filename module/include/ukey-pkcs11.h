@@ -49,6 +49,10 @@
 /* "ecdh-aes-v1": EC P-256 keys; DER UkeyEnvelopedKeyPair with an ephemeral
  * point, the AES key from CKM_ECDH1_DERIVE (docs/mechanisms.md). */
 #define UKEY_ENVELOPE_ECDH_AES_V1 3UL
+/* "skf-rsa-envelope-v1": an RSA pair for an RSA container of an SKF token:
+ * DER SEQUENCE { version 1, symAlgId SGD_SM4_ECB, wrappedKey, encryptedData,
+ * publicKey }, the arguments of GM/T 0016 SKF_ImportRSAKeyPair. */
+#define UKEY_ENVELOPE_SKF_RSA_V1 4UL
 
 /* The default SM2 signer ID (GM/T 0009). */
 #define UKEY_SM2_DEFAULT_ID "1234567812345678"

@@ -245,6 +245,11 @@ CK_RV ukey_standins_refresh_inlock(struct ukey_slot *slot);
 /* After login: stand-ins hand their handles to the real private keys. */
 void ukey_standins_adopt_inlock(struct ukey_slot *slot);
 
+/* ---- unwrap.c ---- */
+/* Whether the slot's driver implements envelope format and the device has
+ * the mechanisms it needs (CKM_UKEY_ENVELOPED_KEY_PAIR, mech.c). */
+bool ukey_unwrap_format_offered(const struct ukey_slot *slot, CK_ULONG format);
+
 /* ---- generation.c: cross-process inventory changes ---- */
 /* The generation file's identity now; valid false when it is absent. */
 void ukey_generation_read(const char *serial, struct ukey_gen_stamp *g);

@@ -80,16 +80,18 @@ const struct ukey_mech *ukey_mech_lookup(CK_MECHANISM_TYPE type)
 }
 
 /* CKM_UKEY_ENVELOPED_KEY_PAIR: the driver imports envelopes, and the backend
- * has what opening one takes: RSA-OAEP or ECDH, with AES key wrap with
- * padding (p11, rsa-oaep-aes-v1 and ecdh-aes-v1), or SM2 decryption (skf,
- * sm2-envelope-v1). */
+ * has what opening one of the formats takes: RSA-OAEP or ECDH, with AES key
+ * wrap with padding (p11: rsa-oaep-aes-v1, ecdh-aes-v1); SM2 decryption
+ * (skf: sm2-envelope-v1); RSA on an SKF device (skf-rsa-envelope-v1). The
+ * same rules per format are token/unwrap.c's ukey_unwrap_format_offered(). */
 static bool unwrap_offered(const struct ukey_slot *slot)
 {
 	if (!slot->backend || !slot->backend->ops || !slot->backend->ops->unwrap_key_pair)
 		return false;
-	return (ukey_slot_backend_has(slot, CKM_AES_KEY_WRAP_PAD) &&
-		(ukey_slot_backend_has(slot, CKM_RSA_PKCS_OAEP) || ukey_slot_backend_has(slot, CKM_ECDH1_DERIVE))) ||
-	       ukey_slot_backend_has(slot, CKM_SM2_ENCRYPT);
+	for (CK_ULONG f = UKEY_ENVELOPE_SM2_V1; f <= UKEY_ENVELOPE_SKF_RSA_V1; f++)
+		if (ukey_unwrap_format_offered(slot, f))
+			return true;
+	return false;
 }
 
 bool ukey_mech_offered(const struct ukey_slot *slot, const struct ukey_mech *m)

@@ -24,6 +24,10 @@
  * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
 #define ECDH_ENV_MIN 128
 #define ECDH_ENV_MAX 2048
+/* skf-rsa-envelope-v1: a 1024-bit pair takes about 900 bytes, a 2048-bit
+ * one about 1.7 KiB (SKF devices hold RSA keys up to 2048 bits). */
+#define SKF_RSA_ENV_MIN 256
+#define SKF_RSA_ENV_MAX 8192
 
 static const CK_ATTRIBUTE *find_attr(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
@@ -65,15 +69,36 @@ static CK_RV mech_format(const CK_MECHANISM *mech, CK_ULONG *format)
 		return CKR_MECHANISM_PARAM_INVALID;
 	memcpy(format, mech->pParameter, sizeof(*format));
 	if (*format != UKEY_ENVELOPE_SM2_V1 && *format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 &&
-	    *format != UKEY_ENVELOPE_ECDH_AES_V1)
+	    *format != UKEY_ENVELOPE_ECDH_AES_V1 && *format != UKEY_ENVELOPE_SKF_RSA_V1)
 		return CKR_MECHANISM_PARAM_INVALID;
 	return CKR_OK;
 }
 
-/* The key type a format seals to (its signing key) and imports. */
+/* The key type a format seals to (its signing key) and imports: an RSA key
+ * takes rsa-oaep-aes-v1 on a PKCS#11 backend, skf-rsa-envelope-v1 on SKF. */
 static CK_KEY_TYPE format_key_type(CK_ULONG format)
 {
 	return format == UKEY_ENVELOPE_SM2_V1 ? CKK_SM2 : format == UKEY_ENVELOPE_ECDH_AES_V1 ? CKK_EC : CKK_RSA;
+}
+
+/* Whether the slot's backend imports format (mech.c's unwrap_offered() is
+ * the union of these): a format it does not gives CKR_MECHANISM_PARAM_INVALID
+ * before the envelope is looked at, so a caller can ask which format a key
+ * takes with an empty envelope (CKR_WRAPPED_KEY_LEN_RANGE: this one). */
+bool ukey_unwrap_format_offered(const struct ukey_slot *slot, CK_ULONG format)
+{
+	if (!(slot->backend->ops->unwrap_formats & UKEY_ENVELOPE_BIT(format)))
+		return false;
+	switch (format) {
+	case UKEY_ENVELOPE_SM2_V1:
+		return ukey_slot_backend_has(slot, CKM_SM2_ENCRYPT);
+	case UKEY_ENVELOPE_RSA_OAEP_AES_V1:
+		return ukey_slot_backend_has(slot, CKM_AES_KEY_WRAP_PAD) && ukey_slot_backend_has(slot, CKM_RSA_PKCS_OAEP);
+	case UKEY_ENVELOPE_ECDH_AES_V1:
+		return ukey_slot_backend_has(slot, CKM_AES_KEY_WRAP_PAD) && ukey_slot_backend_has(slot, CKM_ECDH1_DERIVE);
+	default: /* skf-rsa-envelope-v1: the device's RSA capability (docs/skf.md) */
+		return ukey_slot_backend_has(slot, CKM_RSA_PKCS);
+	}
 }
 
 /* The private-key template: a token private key of the format's type that
@@ -111,6 +136,8 @@ static CK_RV length_check(CK_ULONG format, CK_ULONG len)
 		return len == SM2_ENV_LEN ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
 	if (format == UKEY_ENVELOPE_ECDH_AES_V1)
 		return len >= ECDH_ENV_MIN && len <= ECDH_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
+	if (format == UKEY_ENVELOPE_SKF_RSA_V1)
+		return len >= SKF_RSA_ENV_MIN && len <= SKF_RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
 	return len >= RSA_ENV_MIN && len <= RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
 }
 
@@ -142,6 +169,8 @@ static CK_RV unwrapping_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE kh, CK_ULO
 		return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
 	if (!key->slot->backend->ops->unwrap_key_pair)
 		return CKR_MECHANISM_INVALID;
+	if (!ukey_unwrap_format_offered(key->slot, format))
+		return CKR_MECHANISM_PARAM_INVALID;
 	return CKR_OK;
 }
 

@@ -199,23 +199,26 @@ static int same_pub(EVP_PKEY *a, EVP_PKEY *b)
 /* rsa-oaep-aes-v1 and ecdh-aes-v1: SEQUENCE { INTEGER 1, OCTET STRING,
  * OCTET STRING, SubjectPublicKeyInfo } -> the SPKI's key, of the format's
  * type (ecdh-aes-v1: EC P-256, and the first OCTET STRING is an
- * uncompressed point, 65 bytes). */
+ * uncompressed point, 65 bytes). skf-rsa-envelope-v1: SEQUENCE { INTEGER 1,
+ * INTEGER symAlgId, OCTET STRING, OCTET STRING, SubjectPublicKeyInfo }, RSA. */
 static EVP_PKEY *der_env_pub(const unsigned char *env, size_t len, CK_ULONG format)
 {
 	const unsigned char *q = env;
 	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
-	ASN1_TYPE *v = seq && sk_ASN1_TYPE_num(seq) == 4 ? sk_ASN1_TYPE_value(seq, 0) : NULL;
-	ASN1_TYPE *spki = v ? sk_ASN1_TYPE_value(seq, 3) : NULL;
+	int skf = format == UKEY_ENVELOPE_SKF_RSA_V1, o = skf; /* o: symAlgId shifts the rest by one */
+	ASN1_TYPE *v = seq && sk_ASN1_TYPE_num(seq) == 4 + skf ? sk_ASN1_TYPE_value(seq, 0) : NULL;
+	ASN1_TYPE *spki = v ? sk_ASN1_TYPE_value(seq, 3 + o) : NULL;
 	EVP_PKEY *k = NULL;
 
 	if (q == env + len && v != NULL && v->type == V_ASN1_INTEGER && ASN1_INTEGER_get(v->value.integer) == 1 &&
-	    sk_ASN1_TYPE_value(seq, 1)->type == V_ASN1_OCTET_STRING &&
-	    sk_ASN1_TYPE_value(seq, 2)->type == V_ASN1_OCTET_STRING && spki->type == V_ASN1_SEQUENCE) {
+	    (!skf || sk_ASN1_TYPE_value(seq, 1)->type == V_ASN1_INTEGER) &&
+	    sk_ASN1_TYPE_value(seq, 1 + o)->type == V_ASN1_OCTET_STRING &&
+	    sk_ASN1_TYPE_value(seq, 2 + o)->type == V_ASN1_OCTET_STRING && spki->type == V_ASN1_SEQUENCE) {
 		const unsigned char *s = spki->value.sequence->data;
-		const ASN1_OCTET_STRING *km = sk_ASN1_TYPE_value(seq, 1)->value.octet_string;
+		const ASN1_OCTET_STRING *km = sk_ASN1_TYPE_value(seq, 1 + o)->value.octet_string;
 		char group[32] = "";
 		k = d2i_PUBKEY(NULL, &s, spki->value.sequence->length);
-		if (k != NULL && !(format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? EVP_PKEY_is_a(k, "RSA")
+		if (k != NULL && !(format != UKEY_ENVELOPE_ECDH_AES_V1 ? EVP_PKEY_is_a(k, "RSA")
 				   : EVP_PKEY_is_a(k, "EC") && ASN1_STRING_length(km) == 65 &&
 				     ASN1_STRING_get0_data(km)[0] == 0x04 &&
 				     EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
@@ -275,10 +278,7 @@ int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const str
 
 	memset(out, 0, sizeof(*out));
 	out->kind = k->kind;
-	out->format = strcmp(fmt, "sm2-envelope-v1") == 0   ? UKEY_ENVELOPE_SM2_V1
-		      : strcmp(fmt, "rsa-oaep-aes-v1") == 0 ? UKEY_ENVELOPE_RSA_OAEP_AES_V1
-		      : strcmp(fmt, "ecdh-aes-v1") == 0     ? UKEY_ENVELOPE_ECDH_AES_V1
-							    : 0;
+	out->format = ukey_renew_enc_format(fmt);
 	if (old == NULL || x == NULL || blen == 0 || (out->env = malloc(blen / 4 * 3 + 3)) == NULL) {
 		ret = enc_refuse(e, _("it cannot be read"));
 		goto out;
@@ -287,8 +287,12 @@ int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const str
 	while (len > 0 && blen > 0 && b64[--blen] == '=')
 		len--;
 	out->env_len = len > 0 ? (size_t)len : 0;
+	/* The module refuses at step 5 a format the token does not import (asked
+	 * before step 1); here only the key type decides. */
 	if (out->format != (k->kind == UKEY_KEY_SM2 ? UKEY_ENVELOPE_SM2_V1
-			    : k->kind == UKEY_KEY_RSA ? UKEY_ENVELOPE_RSA_OAEP_AES_V1 : UKEY_ENVELOPE_ECDH_AES_V1)) {
+			    : k->kind == UKEY_KEY_RSA ? (out->format == UKEY_ENVELOPE_SKF_RSA_V1 ? UKEY_ENVELOPE_SKF_RSA_V1
+										 : UKEY_ENVELOPE_RSA_OAEP_AES_V1)
+						      : UKEY_ENVELOPE_ECDH_AES_V1)) {
 		ret = enc_refuse(e, _("an envelope format that does not fit the new key"));
 		goto out;
 	}

@@ -12,7 +12,13 @@
  * offers no C_DeriveKey, so no challenge can be run from here: the module
  * checked the pair with one ECDH inside the backend when it imported it
  * (docs/mechanisms.md), and here the token's public key under the new
- * CKA_ID must be the certificate's; the journal says so. */
+ * CKA_ID must be the certificate's; the journal says so. RSA on an SKF
+ * token (skf-rsa-envelope-v1): SKF cannot decrypt with a container's RSA
+ * key through the module (docs/skf.md), so the same public-key check.
+ *
+ * Before step 1, ukey_renew_enc_formats asks the module which envelope
+ * formats the token imports for the new key's type; the request names
+ * them (docs/protocol.md "Renewal", `envelope_formats`). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +116,13 @@ static int prove_ec(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char
 	return ret;
 }
 
+/* No decryption challenge can run: EC keys only agree, and SKF cannot
+ * decrypt with a container's RSA key. */
+static int pub_only(const struct ukey_renew_enc *x)
+{
+	return x->kind == UKEY_KEY_EC || x->format == UKEY_ENVELOPE_SKF_RSA_V1;
+}
+
 /* The challenge encrypted here to pub (RSA-OAEP SHA-1, or DER SM2Cipher),
  * decrypted on the token by priv. */
 static int prove(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukey_renew_enc *x,
@@ -174,7 +187,7 @@ int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 	if (ret == UKEY_E_OK && id_len == 0)
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key has no CKA_ID"));
 	if (ret == UKEY_E_OK)
-		ret = x->kind == UKEY_KEY_EC ? prove_ec(p, s, id, id_len, x, e) : prove(p, s, h, x, e);
+		ret = pub_only(x) ? prove_ec(p, s, id, id_len, x, e) : prove(p, s, h, x, e);
 	if (ret == UKEY_E_OK && (hex = ukey_hex(id, id_len)) == NULL)
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 	if (ret == UKEY_E_OK) {
@@ -184,10 +197,79 @@ int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 		if (x->kind == UKEY_KEY_EC)
 			ukey_journal_note(jn, "EC encryption key: checked by its public key only (the module checked "
 					      "the pair by ECDH at import; it offers no C_DeriveKey for a proof here)");
+		else if (x->format == UKEY_ENVELOPE_SKF_RSA_V1)
+			ukey_journal_note(jn, "RSA encryption key on an SKF U-KEY: checked by its public key only (SKF "
+					      "cannot decrypt with a container's RSA key through the module)");
 		snprintf(detail + strlen(detail), dlen - strlen(detail), " (CKA_ID %s)", hex);
 	}
 	ukey_renew_key_free(&have);
 	free(id);
 	free(hex);
+	return ret;
+}
+
+/* ---- before step 1: the formats the token imports ---- */
+
+static const struct {
+	enum ukey_renew_kind kind;
+	CK_ULONG format;
+	const char *name;
+} formats[] = {
+	{ UKEY_KEY_RSA, UKEY_ENVELOPE_RSA_OAEP_AES_V1, "rsa-oaep-aes-v1" },
+	{ UKEY_KEY_RSA, UKEY_ENVELOPE_SKF_RSA_V1, "skf-rsa-envelope-v1" },
+	{ UKEY_KEY_SM2, UKEY_ENVELOPE_SM2_V1, "sm2-envelope-v1" },
+	{ UKEY_KEY_EC, UKEY_ENVELOPE_ECDH_AES_V1, "ecdh-aes-v1" },
+};
+
+CK_ULONG ukey_renew_enc_format(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return formats[i].format;
+	return 0;
+}
+
+/* The module answers a format it does not import for this key with
+ * CKR_MECHANISM_PARAM_INVALID (or CKR_MECHANISM_INVALID: none at all)
+ * before it looks at the envelope, and an empty envelope of a format it
+ * imports with CKR_WRAPPED_KEY_LEN_RANGE (docs/mechanisms.md); nothing is
+ * written either way. The old signing key unwraps: the new one does not
+ * exist yet, and it is of the same type. */
+int ukey_renew_enc_formats(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
+			   const unsigned char *old_id, size_t old_id_len, char *out, size_t outlen, int *known,
+			   struct ukey_err *e)
+{
+	struct ukey_renew_key old;
+	int found = 0, ret;
+
+	memset(&old, 0, sizeof(old));
+	out[0] = '\0';
+	*known = 0;
+	ret = ukey_renew_key_find(p, s, old_id, old_id_len, NULL, &old, &found, e);
+	/* Another type (--key-type) or no old key: nothing to ask with; the
+	 * service then chooses by the key's type. */
+	if (ret != UKEY_E_OK || !found || old.kind != kind)
+		goto out;
+	*known = 1;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		CK_ULONG f = formats[i].format;
+		CK_MECHANISM m = { CKM_UKEY_ENVELOPED_KEY_PAIR, &f, sizeof(f) };
+		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+		CK_BBOOL yes = CK_TRUE;
+		CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_TOKEN, &yes, 1 } };
+		CK_OBJECT_HANDLE h = 0;
+		unsigned char none = 0;
+		CK_RV rv;
+
+		if (formats[i].kind != kind)
+			continue;
+		rv = p->f->C_UnwrapKey(s, &m, old.priv, &none, 0, t, 2, &h);
+		if (rv == CKR_WRAPPED_KEY_LEN_RANGE)
+			snprintf(out + strlen(out), outlen - strlen(out), "%s%s", out[0] ? "," : "", formats[i].name);
+		else if (rv != CKR_MECHANISM_PARAM_INVALID && rv != CKR_MECHANISM_INVALID)
+			*known = 0; /* a module that does not answer the question */
+	}
+out:
+	ukey_renew_key_free(&old);
 	return ret;
 }

@@ -105,6 +105,15 @@ void ukey_renew_enc_free(struct ukey_renew_enc *x);
 int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		       const struct ukey_renew_key *k, const struct ukey_renew_enc *x, char *detail, size_t dlen,
 		       struct ukey_err *e);
+/* Before step 1: the envelope formats (names, comma-separated in out, ""
+ * for none) the token imports for a new key of kind, asked of the module
+ * with the old signing key (CKA_ID old_id) when it is of that kind;
+ * *known 0 when that cannot be asked (then out means nothing). */
+int ukey_renew_enc_formats(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
+			   const unsigned char *old_id, size_t old_id_len, char *out, size_t outlen, int *known,
+			   struct ukey_err *e);
+/* UKEY_ENVELOPE_* of a format name, 0 for an unknown one. */
+CK_ULONG ukey_renew_enc_format(const char *name);
 
 /* install.c: step 6 (write and read back) and step 7 (retire the old). */
 /* enc_id/enc_der: the new encryption key's CKA_ID and certificate (NULL,

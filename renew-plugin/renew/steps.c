@@ -215,6 +215,15 @@ static int step_request(struct run *r, struct ukey_err *e)
 	json_object_object_add(body, "request_id", json_object_new_string(ukey_journal_str(&r->jn, "request_id")));
 	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
 	json_object_object_add(body, "with_seals", json_object_new_boolean(ukey_journal_int(&r->jn, "with_seals") != 0));
+	/* The envelope formats the token imports, as asked before step 1. */
+	if (jget(r, "envelope_formats") != NULL) {
+		json_object *a = json_object_new_array();
+		char list[128], *save = NULL;
+		snprintf(list, sizeof(list), "%s", ukey_journal_str(&r->jn, "envelope_formats"));
+		for (char *f = strtok_r(list, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save))
+			json_object_array_add(a, json_object_new_string(f));
+		json_object_object_add(body, "envelope_formats", a);
+	}
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* The request is idempotent by request_id: api.c retries it. */
 	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
@@ -401,8 +410,9 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 	unsigned char ec[32];
 	size_t ec_len = 0;
 	CK_ULONG bits = 0;
-	char other[64];
+	char other[64], fmts[128];
 	const char *b64;
+	int known = 0;
 	CK_RV rv;
 
 	(void)s;
@@ -444,8 +454,19 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 				     _("the order includes an encryption certificate, which the CA cannot deliver for this EC "
 				       "curve: renew with --key-type rsa, ec (P-256) or sm2, or order without the encryption "
 				       "certificate"));
+		/* Which envelope the token opens (an RSA key: rsa-oaep-aes-v1 on a
+		 * PKCS#11 backend, skf-rsa-envelope-v1 on SKF): none is refused
+		 * here, never at step 5 after the certificate was issued. */
+		if (ret == UKEY_E_OK && enc)
+			ret = ukey_renew_enc_formats(p, r.rw, kind, old->id, old->id_len, fmts, sizeof(fmts), &known, e);
+		if (ret == UKEY_E_OK && enc && known && fmts[0] == '\0')
+			ret = refuse(e, "encryption_unsupported",
+				     _("the order includes an encryption certificate, which this U-KEY cannot import for its "
+				       "key type: order without the encryption certificate"));
 		if (ret == UKEY_E_OK)
 			ret = begin(&r, tok->serial, old, with_seals, e);
+		if (ret == UKEY_E_OK && enc && known)
+			ukey_journal_set_str(&r.jn, "envelope_formats", fmts);
 		if (ret == UKEY_E_OK)
 			ret = ukey_journal_save(&r.jn, e);
 		if (ret != UKEY_E_OK)

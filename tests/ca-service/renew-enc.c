@@ -37,10 +37,34 @@ static const char *pair_type(EVP_PKEY *to)
 	return NULL;
 }
 
-int svc_enc_prepare(EVP_PKEY *to, struct svc_enc *e, struct resp *o)
+/* The first of the request's `envelope_formats` that the builder makes for
+ * `to`: an RSA key on an SKF token asks for skf-rsa-envelope-v1. NULL when
+ * none fits (svc_enc_prepare refuses). */
+static const char *pick_format(EVP_PKEY *to, json_object *formats)
+{
+	static const char *const known[] = { UKEY_ENVELOPE_NAME_SM2_V1, UKEY_ENVELOPE_NAME_RSA_OAEP_AES_V1,
+					     UKEY_ENVELOPE_NAME_ECDH_AES_V1, UKEY_ENVELOPE_NAME_SKF_RSA_V1 };
+	const char *type = pair_type(to);
+	size_t n = json_object_array_length(formats);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(formats, i));
+		for (size_t k = 0; f != NULL && k < sizeof(known) / sizeof(known[0]); k++) {
+			if (strcmp(f, known[k]) != 0)
+				continue;
+			if ((strcmp(type, "SM2") == 0 && k == 0) || (strcmp(type, "RSA") == 0 && (k == 1 || k == 3)) ||
+			    (strcmp(type, "EC") == 0 && k == 2))
+				return known[k];
+		}
+	}
+	return NULL;
+}
+
+int svc_enc_prepare(EVP_PKEY *to, json_object *formats, struct svc_enc *e, struct resp *o)
 {
 	char err[256] = "";
 	const char *type = pair_type(to);
+	int rc;
 
 	memset(e, 0, sizeof(*e));
 	/* Nothing is issued for a key type without an envelope format: a
@@ -53,12 +77,24 @@ int svc_enc_prepare(EVP_PKEY *to, struct svc_enc *e, struct resp *o)
 			       EVP_PKEY_get0_type_name(to), EVP_PKEY_get_bits(to));
 		return -1;
 	}
+	/* The token named the formats it imports: one of them, or nothing. */
+	if (formats != NULL && (!json_object_is_type(formats, json_type_array) ||
+				(e->format = pick_format(to, formats)) == NULL)) {
+		svc_resp_error(o, 409, "encryption_unsupported",
+			       "the order covers an encryption certificate, but none of the U-KEY's envelope formats"
+			       " (%s) fits its %s key: order without the encryption certificate",
+			       json_object_to_json_string_ext(formats, JSON_C_TO_STRING_PLAIN), type);
+		return -1;
+	}
 	e->pair = svc_key_gen(type);
 	if (e->pair == NULL) {
 		svc_resp_error(o, 500, "internal", "cannot generate the encryption key pair");
 		return -1;
 	}
-	if (ukey_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err)) == 0)
+	rc = e->format != NULL
+		     ? ukey_envelope_build_format(to, e->pair, e->format, &e->env, &e->env_len, err, sizeof(err))
+		     : ukey_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err));
+	if (rc == 0)
 		return 0;
 	svc_resp_error(o, 500, "internal", "cannot envelope the encryption key: %s", err);
 	return -1;

@@ -16,10 +16,11 @@ struct svc_enc {
 	const char *format;
 };
 
-/* Before anything is issued: the pair and its envelope to `to`. 0 ok; -1
- * answered in o (409 encryption_unsupported when the key type has no
- * envelope format). */
-int svc_enc_prepare(EVP_PKEY *to, struct svc_enc *e, struct resp *o);
+/* Before anything is issued: the pair and its envelope to `to`, in the
+ * first of `formats` (the request's `envelope_formats`, NULL when absent:
+ * the format of to's type) that fits to's type. 0 ok; -1 answered in o (409
+ * encryption_unsupported when no format fits). */
+int svc_enc_prepare(EVP_PKEY *to, json_object *formats, struct svc_enc *e, struct resp *o);
 /* Issues the encryption certificate (subject and validity of `sign`),
  * keeps the pair in the key-management store under rid and answers the
  * protocol's `encryption` object; NULL on failure (answered in o). */

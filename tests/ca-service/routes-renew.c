@@ -219,7 +219,7 @@ static void stored(struct resp *o, const char *text, int status)
 
 static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o)
 {
-	json_object *b = svc_req_json(r, o), *out = NULL, *seals = NULL, *chain;
+	json_object *b = svc_req_json(r, o), *out = NULL, *seals = NULL, *chain, *fmts = NULL;
 	const char *rid, *csr;
 	char *hash = NULL, *order = NULL, *prev = NULL, *pem = NULL, *capem = NULL, *serial = NULL;
 	int with_seals = 0, enc = 0;
@@ -258,7 +258,8 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 		goto out;
 	/* The envelope first: a key type without a format is refused before
 	 * anything is issued. */
-	if (enc && svc_enc_prepare(key, &ek, o) != 0)
+	if (enc && svc_enc_prepare(key, json_object_object_get_ex(b, "envelope_formats", &fmts) ? fmts : NULL, &ek,
+				   o) != 0)
 		goto out;
 	x = issue(s, c, key);
 	pem = x ? svc_pem_cert(x) : NULL;

@@ -21,7 +21,7 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-renew-enc.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR
-tap_plan 30
+tap_plan 33
 
 ca_start "$W/st" || { echo "Bail out! the service did not start"; cat "$W/st.log" >&2; exit 1; }
 ST=$W/st
@@ -54,8 +54,8 @@ certhash() { openssl x509 -noout -pubkey -in "$1" | pubhash; }
 # The Nth OCTET STRING of a DER file, as hex.
 octets() { openssl asn1parse -inform DER -in "$1" | awk -v n="$2" '/prim: OCTET STRING/ { if (++i == n) { sub(/.*\[HEX DUMP\]:/, ""); print } }'; }
 bytes() { dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | xxd -p -c 256; }
-M1=0071120230421100 M2=0071120230421200 M3=0071120230421300 M4=0071120230421400
-mkuser rsa1 rsa $M1 && mkuser sm21 sm2 $M3 && mkuser ec1 ec $M2 && mkuser ec2 ec384 $M4 ||
+M1=0071120230421100 M2=0071120230421200 M3=0071120230421300 M4=0071120230421400 M5=0071120230421500
+mkuser rsa1 rsa $M1 && mkuser sm21 sm2 $M3 && mkuser ec1 ec $M2 && mkuser ec2 ec384 $M4 && mkuser rsa2 rsa $M5 ||
 	{ echo "Bail out! cannot make users"; exit 1; }
 
 # --- RSA: rsa-oaep-aes-v1
@@ -168,6 +168,23 @@ if command -v sqlite3 >/dev/null; then
 else
 	t_ok "# SKIP sqlite3 not installed"
 fi
+
+# --- RSA on an SKF token: the request names skf-rsa-envelope-v1 (SKF_ImportRSAKeyPair's arguments)
+call rsa2 POST /api/v1/renewals "$(renew_body r5 "$W/rsa2.csr" | jq -c '.envelope_formats = ["skf-rsa-envelope-v1"]')"
+t_is "$HTTP $(jq -r .encryption.envelope_format <<<"$BODY")" "201 skf-rsa-envelope-v1" \
+	"rsa/skf: envelope_formats [skf-rsa-envelope-v1]: 201 with that format"
+jq -r .encryption.certificate <<<"$BODY" >"$W/rsa2-enc.pem"
+jq -r .encryption.envelope <<<"$BODY" | base64 -d >"$W/rsa2.env"
+spki=$(openssl asn1parse -inform DER -in "$W/rsa2.env" | awk '/d=1 .*cons: SEQUENCE/ { sub(/:.*/, ""); print $1 }')
+openssl asn1parse -inform DER -in "$W/rsa2.env" -strparse "$spki" -out "$W/rsa2.spki" >/dev/null 2>&1
+t_is "$(openssl asn1parse -inform DER -in "$W/rsa2.env" | awk '/d=1 .*prim: INTEGER/ { sub(/.*INTEGER *:/, ""); printf "%s ", $0 }')$(openssl pkey -pubin -inform DER -in "$W/rsa2.spki" -outform DER 2>/dev/null | sha256sum | cut -c1-64)" \
+	"01 0401 $(certhash "$W/rsa2-enc.pem")" "rsa/skf: version 1, symAlgId SGD_SM4_ECB (0x401), publicKey the certificate's"
+octets "$W/rsa2.env" 1 | xxd -r -p >"$W/rsa2.wk"
+octets "$W/rsa2.env" 2 | xxd -r -p >"$W/rsa2.data"
+openssl pkeyutl -decrypt -inkey "$W/rsa2-new.key" -in "$W/rsa2.wk" -out "$W/rsa2.sm4" 2>/dev/null
+openssl enc -d -sm4-ecb -K "$(xxd -p -c 64 "$W/rsa2.sm4" 2>/dev/null)" -in "$W/rsa2.data" -out "$W/rsa2.rsakey" 2>/dev/null
+t_is "$(openssl rsa -inform DER -in "$W/rsa2.rsakey" -pubout 2>/dev/null | pubhash)" "$(certhash "$W/rsa2-enc.pem")" \
+	"rsa/skf: the envelope opens with openssl alone (PKCS#1 v1.5 with the CSR's key, SM4-ECB) to an RSAPrivateKey of the certificate"
 
 # --- EC P-384: no envelope format: refused whole
 call ec2 POST /api/v1/renewals "$(renew_body r4 "$W/ec2.csr")"

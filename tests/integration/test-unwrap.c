@@ -376,13 +376,20 @@ static void test_refusals_give_their_error_and_add_nothing(void **state)
 	m.ulParameterLen = 4;
 	RV(p11->C_UnwrapKey(s, &m, spriv, env, (CK_ULONG)len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
 	RV(unwrap(s, 99, spriv, env, len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
-	RV(unwrap(s, 4, spriv, env, len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
+	RV(unwrap(s, UKEY_ENVELOPE_SKF_RSA_V1 + 1, spriv, env, len, t, TMPL_N, &h), CKR_MECHANISM_PARAM_INVALID);
 	m = (CK_MECHANISM){ CKM_RSA_PKCS, NULL, 0 };
 	RV(p11->C_UnwrapKey(s, &m, spriv, env, (CK_ULONG)len, t, TMPL_N, &h), CKR_MECHANISM_INVALID);
 	/* the unwrapping key */
 	for (CK_ULONG f = UKEY_ENVELOPE_SM2_V1; f <= UKEY_ENVELOPE_ECDH_AES_V1; f++)
 		if (f != format())
 			RV(unwrap(s, f, spriv, env, len, t, TMPL_N, &h), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+	/* skf-rsa-envelope-v1: an RSA key's format on SKF only, so on this
+	 * group's backend (p11 RSA) a format the token does not import */
+	RV(unwrap(s, UKEY_ENVELOPE_SKF_RSA_V1, spriv, env, len, t, TMPL_N, &h),
+	   kind == K_RSA ? CKR_MECHANISM_PARAM_INVALID : CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+	/* an empty envelope of the token's format: the question "does this
+	 * token import it" (docs/mechanisms.md), answered without a change */
+	RV(unwrap(s, format(), spriv, env, 0, t, TMPL_N, &h), CKR_WRAPPED_KEY_LEN_RANGE);
 	RV(unwrap(s, format(), spub, env, len, t, TMPL_N, &h), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
 	RV(unwrap(s, format(), (CK_OBJECT_HANDLE)0x7ffffff0, env, len, t, TMPL_N, &h),
 	   CKR_UNWRAPPING_KEY_HANDLE_INVALID);

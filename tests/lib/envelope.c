@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/encoder.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -374,6 +375,149 @@ out:
 	OPENSSL_cleanse(key, sizeof(key));
 	EVP_PKEY_free(eph);
 	return rc;
+}
+
+/* RSAES-PKCS1-v1_5 (what SKF_ImportRSAKeyPair opens, GM/T 0016). */
+static int pkcs1_encrypt(EVP_PKEY *to, const uint8_t *in, size_t inlen, unsigned char **out, size_t *outlen)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, to, NULL);
+	int rc = -1;
+
+	*out = NULL;
+	if (!ctx || EVP_PKEY_encrypt_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_encrypt(ctx, NULL, outlen, in, inlen) <= 0)
+		goto out;
+	*out = OPENSSL_malloc(*outlen);
+	if (!*out || EVP_PKEY_encrypt(ctx, *out, outlen, in, inlen) <= 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		OPENSSL_free(*out);
+		*out = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+/* SM4-ECB with PKCS#7 padding of pair's PKCS#1 RSAPrivateKey DER (what
+ * `openssl enc -d -sm4-ecb` opens; SKF parses the DER and ignores the pad). */
+static int sm4_rsa_priv(EVP_PKEY *pair, const uint8_t key[16], unsigned char **out, size_t *outlen)
+{
+	EVP_CIPHER *sm4 = EVP_CIPHER_fetch(NULL, "SM4-ECB", NULL);
+	EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+	OSSL_ENCODER_CTX *enc = OSSL_ENCODER_CTX_new_for_pkey(pair, EVP_PKEY_KEYPAIR, "DER", "type-specific", NULL);
+	unsigned char *der = NULL;
+	size_t dl = 0;
+	int n = 0, m = 0, rc = -1;
+
+	*out = NULL;
+	if (!sm4 || !cc || !enc || OSSL_ENCODER_CTX_get_num_encoders(enc) == 0 ||
+	    !OSSL_ENCODER_to_data(enc, &der, &dl) || dl == 0 || dl > 4000)
+		goto out;
+	*out = OPENSSL_malloc(dl + 16);
+	if (!*out || !EVP_EncryptInit_ex2(cc, sm4, key, NULL, NULL) || !EVP_EncryptUpdate(cc, *out, &n, der, (int)dl) ||
+	    !EVP_EncryptFinal_ex(cc, *out + n, &m))
+		goto out;
+	*outlen = (size_t)(n + m);
+	rc = 0;
+out:
+	if (rc != 0) {
+		OPENSSL_free(*out);
+		*out = NULL;
+	}
+	if (der)
+		OPENSSL_clear_free(der, dl);
+	OSSL_ENCODER_CTX_free(enc);
+	EVP_CIPHER_CTX_free(cc);
+	EVP_CIPHER_free(sm4);
+	return rc;
+}
+
+/* skf-rsa-envelope-v1: SEQUENCE { version INTEGER (1), symAlgId INTEGER
+ * (SGD_SM4_ECB), wrappedKey OCTET STRING (the SM4 key, RSAES-PKCS1-v1_5 to
+ * `to`), encryptedData OCTET STRING (SM4-ECB of the RSAPrivateKey DER,
+ * PKCS#7-padded), publicKey SubjectPublicKeyInfo }: the arguments of
+ * SKF_ImportRSAKeyPair, framed. */
+static int build_skf_rsa(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len, char *err,
+			 size_t errlen)
+{
+	STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
+	ASN1_INTEGER *version = ASN1_INTEGER_new(), *alg = ASN1_INTEGER_new();
+	unsigned char key[16], *wk = NULL, *data = NULL, *spki = NULL, *der = NULL;
+	size_t wklen = 0, dlen = 0;
+	int spkilen = -1, n, rc = -1;
+
+	if (!EVP_PKEY_is_a(pair, "RSA")) {
+		rc = fail(err, errlen, "skf-rsa-envelope-v1 carries an RSA key pair only");
+		goto out;
+	}
+	if (!seq || !version || !alg || !ASN1_INTEGER_set(version, 1) || !ASN1_INTEGER_set(alg, SGD_SM4_ECB) ||
+	    RAND_bytes(key, sizeof(key)) != 1) {
+		rc = fail(err, errlen, "out of memory or no randomness");
+		goto out;
+	}
+	if (pkcs1_encrypt(to, key, sizeof(key), &wk, &wklen) != 0) {
+		rc = fail(err, errlen, "RSA PKCS#1 v1.5 encryption to the signing key failed");
+		goto out;
+	}
+	if (sm4_rsa_priv(pair, key, &data, &dlen) != 0) {
+		rc = fail(err, errlen, "cannot SM4-encrypt the RSAPrivateKey");
+		goto out;
+	}
+	spkilen = i2d_PUBKEY(pair, &spki);
+	if (spkilen <= 0 || !push(seq, V_ASN1_INTEGER, version)) {
+		rc = fail(err, errlen, "cannot encode the public key");
+		goto out;
+	}
+	version = NULL;
+	if (!push(seq, V_ASN1_INTEGER, alg)) {
+		rc = fail(err, errlen, "out of memory");
+		goto out;
+	}
+	alg = NULL;
+	if (!push_bytes(seq, V_ASN1_OCTET_STRING, wk, wklen) || !push_bytes(seq, V_ASN1_OCTET_STRING, data, dlen) ||
+	    !push_bytes(seq, V_ASN1_SEQUENCE, spki, (size_t)spkilen) || (n = i2d_ASN1_SEQUENCE_ANY(seq, &der)) <= 0) {
+		rc = fail(err, errlen, "cannot encode the envelope");
+		goto out;
+	}
+	*out = der;
+	*out_len = (size_t)n;
+	rc = 0;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	ASN1_INTEGER_free(version);
+	ASN1_INTEGER_free(alg);
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	OPENSSL_free(wk);
+	OPENSSL_free(data);
+	OPENSSL_free(spki);
+	return rc;
+}
+
+int ukey_envelope_build_format(EVP_PKEY *to, EVP_PKEY *pair, const char *format, unsigned char **out,
+			       size_t *out_len, char *err, size_t errlen)
+{
+	const char *dflt = NULL;
+	int rc;
+
+	if (!format || !to || !pair || !out || !out_len)
+		return fail(err, errlen, "ukey_envelope_build_format: NULL argument");
+	if (strcmp(format, UKEY_ENVELOPE_NAME_SKF_RSA_V1) != 0) {
+		rc = ukey_envelope_build(to, pair, out, out_len, &dflt, err, errlen);
+		if (rc == 0 && strcmp(dflt, format) != 0) {
+			OPENSSL_free(*out);
+			*out = NULL;
+			return fail(err, errlen, "format %s does not fit a %s signing key", format,
+				    EVP_PKEY_get0_type_name(to));
+		}
+		return rc;
+	}
+	*out = NULL;
+	*out_len = 0;
+	if (!EVP_PKEY_is_a(to, "RSA"))
+		return fail(err, errlen, "skf-rsa-envelope-v1 seals to an RSA signing key only");
+	return build_skf_rsa(to, pair, out, out_len, err, errlen);
 }
 
 int ukey_envelope_build(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len,

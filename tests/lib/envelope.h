@@ -13,6 +13,7 @@
 #define UKEY_ENVELOPE_NAME_SM2_V1 "sm2-envelope-v1"
 #define UKEY_ENVELOPE_NAME_RSA_OAEP_AES_V1 "rsa-oaep-aes-v1"
 #define UKEY_ENVELOPE_NAME_ECDH_AES_V1 "ecdh-aes-v1"
+#define UKEY_ENVELOPE_NAME_SKF_RSA_V1 "skf-rsa-envelope-v1"
 
 /* Envelope of the key pair `pair` to the public key `to` in the format for
  * to's type (SM2 → sm2-envelope-v1, RSA → rsa-oaep-aes-v1, EC P-256 →
@@ -23,5 +24,13 @@
  * service uses RSA). */
 int ukey_envelope_build(EVP_PKEY *to, EVP_PKEY *pair, unsigned char **out, size_t *out_len,
 			const char **format, char *err, size_t errlen);
+
+/* The envelope in the named format: one of the four names above. An RSA
+ * signing key on an SKF token needs skf-rsa-envelope-v1 (GM/T 0016's
+ * SKF_ImportRSAKeyPair arguments, framed in DER; `pair` RSA); the other
+ * names give what ukey_envelope_build gives, and -1 when the name does not
+ * fit to's type. */
+int ukey_envelope_build_format(EVP_PKEY *to, EVP_PKEY *pair, const char *format, unsigned char **out,
+			       size_t *out_len, char *err, size_t errlen);
 
 #endif

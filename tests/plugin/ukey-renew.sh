@@ -31,7 +31,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 66
+tap_plan 72
 export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
 export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME
@@ -315,5 +315,32 @@ if setup sm2 skf; then
 	ca_stop_all
 else
 	for i in $(seq 11); do t_fail "sm2/skf: virtual U-KEY made"; done
+fi
+
+# ---- rsa/skf with --encryption: an older (GDCA-style) RSA dual-certificate
+# U-KEY; the token asks for skf-rsa-envelope-v1 (SKF_ImportRSAKeyPair)
+if setup rsa skf; then
+	bind_and_check
+	oid=$(order cert --encryption)
+	ca_cli pay "$oid" wechat >/dev/null
+	u renew --json
+	t_is "$RC $(js 'select(.result) | .result') $(jq -r .encryption.envelope_format "$J")" \
+		"0 done skf-rsa-envelope-v1" "rsa/skf: renew with --encryption: exit 0, the service sent skf-rsa-envelope-v1"
+	u status --json
+	t_is "$(signing | jq -r 'length')" 1 "rsa/skf: exactly one signing certificate (the old pair retired by the SKF driver)"
+	u show --json
+	t_is "$(js '[.certificates[] | select(.encrypt and (.sign | not))] | length')" 2 \
+		"rsa/skf: two encryption certificates: the new one, and the old one with its container, kept"
+	jq -r .encryption.certificate "$J" >"$W/enc-new.pem"
+	openssl x509 -in "$W/enc-new.pem" -noout -pubkey | openssl pkey -pubin -outform DER -out "$W/enc-new.spki" 2>/dev/null
+	p11 --read-object --type pubkey --id "$(jq -r .enc_key_id "$J")" -o "$W/enc-tok.spki" >/dev/null
+	t_check "rsa/skf: the new encryption public key on the token is the new certificate's" \
+		cmp -s "$W/enc-new.spki" "$W/enc-tok.spki"
+	t_is "$(jq -r .state "$J")" done "rsa/skf: journal done"
+	t_grep "rsa/skf: the journal says the key was checked by its public key only (SKF cannot decrypt with RSA)" \
+		"SKF U-KEY: checked by its public key only" "$(cat "$J")"
+	ca_stop_all
+else
+	for i in $(seq 6); do t_fail "rsa/skf: virtual U-KEY made"; done
 fi
 tap_done
