@@ -28,6 +28,7 @@ done
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
+. "$top/tests/plugin/renew-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-kill.XXXXXX")
 cleanup() {
 	ca_stop_all
@@ -41,44 +42,13 @@ RSA_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journa
 SKF_POINTS="keygen-made journal-3-before write-cert-done journal-7-before"
 PER_POINT=7
 tap_plan $((4 + PER_POINT * ($(wc -w <<<"$RSA_POINTS") + $(wc -w <<<"$SKF_POINTS"))))
-export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
-export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+renew_env
 # The virtual U-KEY's test PIN, for pkcs11-tool (--pin env:, never argv).
 export UKEY_TEST_PIN=123456
-unset LANGUAGE XDG_STATE_HOME UKEY_FAILPOINT
-echo 123456 >"$W/pin"
+unset UKEY_FAILPOINT
 echo "renewal kill test data" >"$W/data"
 
-u() {
-	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
-	RC=$?
-	ERR=$(cat "$W/err")
-}
-js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
-# pkcs11-tool through the module (the ASan runtime preloaded in pass 2).
-p11() {
-	${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
-}
-setup() {
-	KT=$1
-	D=$W/$1-$2
-	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
-		eval "$("$top/tools/ukey-vkey" env "$D")" &&
-		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
-		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
-			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
-		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
-	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
-	DB=$W/st-$1/ca.db
-	J=$W/.local/state/ukey/renew-$M.json
-	u bind --json
-	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
-}
-order() {
-	OID=$(ca_cli create-order "$M" --covers "$1" --price 30000 | jq -r .id) &&
-		ca_cli pay "$OID" wechat >/dev/null
-}
+setup() { enroll "$@" && bind_and_check; }
 # The newest signing certificate's CKA_ID (hex), from `ukey show`.
 newest_id() {
 	u show --json
@@ -93,7 +63,7 @@ signs() {
 	if [ "$KT" = sm2 ]; then
 		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the
 		# default signer ID.
-		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
 			return 1
 		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
 		[ ${#h} -eq 128 ] || return 1
@@ -102,7 +72,7 @@ signs() {
 			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
 				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
 	else
-		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
 			>/dev/null &&
 			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
 	fi
@@ -112,7 +82,7 @@ inventory() {
 	local certs keys
 	u show --json
 	certs=$(js '[.certificates[] | select(.sign)] | length')
-	keys=$(p11 --login --pin env:UKEY_TEST_PIN -O --type privkey | grep -c '^Private Key Object')
+	keys=$(p11tool --login --pin env:UKEY_TEST_PIN -O --type privkey | grep -c '^Private Key Object')
 	echo "$certs $keys"
 }
 # after BEFORE: what an uninterrupted renewal makes of the inventory BEFORE
@@ -138,9 +108,9 @@ journal_cert() { jq -r .certificate "$J" | openssl x509 -outform DER -out "$1" 2
 # kill_at NAME MODE COVERS: order, renew killed at NAME, checks, rerun.
 kill_at() {
 	local name=$1 mode=$2 covers=$3 tag="$KT: $1" old_id retired=0 nissued want_rc=0 before want
-	order "$covers"
+	paid_order "$covers"
 	old_id=$(newest_id)
-	p11 --read-object --type cert --id "$old_id" -o "$W/old.der" >/dev/null
+	p11tool --read-object --type cert --id "$old_id" -o "$W/old.der" >/dev/null
 	nissued=$(sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE medium = '$M'")
 	before=$(inventory)
 	want=$(after "$before")
@@ -180,7 +150,7 @@ if setup rsa softhsm; then
 	mkdir -p "$W/seals"
 	ca_cli add-seals "$M" "$W/seals" >/dev/null && "$top/tools/ukey-vkey" add-seals "$D" "$W/seals" >/dev/null 2>&1
 	u seals clean --auto --yes
-	order cert+seals
+	paid_order cert+seals
 	warm_up --with-seals
 	t_is "$WARM_RC $(inventory) $DELTA" "0 1 2 0 0" \
 		"rsa: an uninterrupted renewal leaves one signing certificate and two private keys (sign, encryption)"
@@ -197,14 +167,14 @@ fi
 
 # ---- SKF SM2 (emulator): a subset, certificate only
 if setup sm2 skf; then
-	order cert
+	paid_order cert
 	u renew --cert-only
 	t_is "$RC $(inventory)" "0 1 2" \
 		"sm2/skf: an uninterrupted renewal: one signing certificate; private keys: the new signing key and the old encryption key (its signing pair retired)"
 	# The first renewal retires the signing pair of the original container
 	# (which keeps the encryption pair); the later ones delete the previous
 	# renewal's container (signing pair only).
-	order cert
+	paid_order cert
 	warm_up --cert-only
 	t_is "$WARM_RC $(inventory) $DELTA" "0 1 2 0 0" \
 		"sm2/skf: a second uninterrupted renewal: still one signing certificate and two private keys"

@@ -26,6 +26,7 @@ done
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 [ -x "$OBSERVER" ] || tap_skip_all "tests/plugin/observer not built (needs cmocka's test build)"
 . "$top/tests/ca-service/ca-lib.sh"
+. "$top/tests/plugin/renew-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-observer.XXXXXX")
 OBSPID=
 stop_observer() {
@@ -45,34 +46,12 @@ cleanup() {
 }
 trap cleanup EXIT
 tap_plan 22
-export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
-export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+renew_env
 # Both processes must share the generation directory (generation.c).
 export XDG_RUNTIME_DIR=$W/run
 mkdir -m 0700 "$XDG_RUNTIME_DIR"
-unset LANGUAGE XDG_STATE_HOME
-echo 123456 >"$W/pin"
 
-u() {
-	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
-	RC=$?
-	ERR=$(cat "$W/err")
-}
-js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
-setup() {
-	D=$W/$1-$2
-	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
-		eval "$("$top/tools/ukey-vkey" env "$D")" &&
-		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
-		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
-			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
-		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
-	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
-	u bind --json
-	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null &&
-		oid=$(ca_cli create-order "$M" --covers cert --price 30000 | jq -r .id) &&
-		ca_cli pay "$oid" wechat >/dev/null
-}
+setup() { enroll "$@" && bind_and_check && paid_order cert; }
 start_observer() {
 	coproc OBS { UKEY_OBSERVER_SERIAL=$M exec "$OBSERVER" "$UKEY_MODULE" 2>"$W/observer.err"; }
 	OBSPID=$!

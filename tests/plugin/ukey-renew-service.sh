@@ -21,6 +21,7 @@ done
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
+. "$top/tests/plugin/renew-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-svc.XXXXXX")
 cleanup() {
 	ca_stop_all
@@ -28,45 +29,15 @@ cleanup() {
 }
 trap cleanup EXIT
 tap_plan 49
-export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
-export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+renew_env
 # The retry pauses, shortened for the test (documented in renew-plugin/api.h).
 export UKEY_RETRY_BASE_MS=50
 export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
-unset LANGUAGE XDG_STATE_HOME UKEY_FAILPOINT UKEY_HTTP_TIMEOUT
-echo 123456 >"$W/pin"
+unset UKEY_FAILPOINT UKEY_HTTP_TIMEOUT
 echo "renewal service-fault test data" >"$W/data"
 
-u() {
-	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
-	RC=$?
-	ERR=$(cat "$W/err")
-}
-js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 msg() { js 'select(.error) | .error.message'; }
-p11() {
-	${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
-}
-setup() {
-	KT=$1
-	D=$W/$1-$2
-	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
-		eval "$("$top/tools/ukey-vkey" env "$D")" &&
-		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
-		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
-			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
-		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
-	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
-	ST=$W/st-$1
-	J=$W/.local/state/ukey/renew-$M.json
-	u bind --json
-	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
-}
-order() {
-	OID=$(ca_cli create-order "$M" --covers cert --price 30000 | jq -r .id) &&
-		ca_cli pay "$OID" wechat >/dev/null
-}
+setup() { enroll "$@" && bind_and_check; }
 # Certificates issued for the current order (the service's database).
 issued() { sqlite3 "$ST/ca.db" "SELECT count(*) FROM renewals WHERE order_id = '$OID'"; }
 retries() { js 'select(.state == "retry") | .step' | tr '\n' ' '; }
@@ -80,11 +51,11 @@ signing() {
 signs() {
 	local id=$1 h
 	rm -f "$W/sig" "$W/sig.der" "$W/cert.der"
-	p11 --read-object --type cert --id "$id" -o "$W/cert.der" >/dev/null &&
+	p11tool --read-object --type cert --id "$id" -o "$W/cert.der" >/dev/null &&
 		openssl x509 -inform DER -in "$W/cert.der" -pubkey -noout >"$W/pub.pem" 2>/dev/null || return 1
 	if [ "$KT" = sm2 ]; then
 		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the default ID.
-		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
 			return 1
 		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
 		[ ${#h} -eq 128 ] || return 1
@@ -93,7 +64,7 @@ signs() {
 			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
 				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
 	else
-		p11 --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
 			>/dev/null &&
 			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
 	fi
@@ -102,7 +73,7 @@ signs() {
 # seals), private keys.
 objects() {
 	local o
-	o=$(p11 --login --pin env:UKEY_TEST_PIN -O)
+	o=$(p11tool --login --pin env:UKEY_TEST_PIN -O)
 	echo "$(grep -c '^Certificate Object' <<<"$o") certs $(grep -c '^Data object' <<<"$o") data" \
 		"$(grep -c '^Private Key Object' <<<"$o") keys"
 }
@@ -118,7 +89,7 @@ old_works() {
 transient() {
 	local name=$1 step=$2
 	shift 2
-	order && ca_cli misbehave "$@" >/dev/null
+	paid_order cert && ca_cli misbehave "$@" >/dev/null
 	u renew --cert-only --json
 	t_is "$RC $(js 'select(.result) | .result')" "0 done" "$KT: $name once: the renewal completes"
 	t_is "$(retries)/$(issued)" "$step /1" "$KT: $name once: exactly one retry event (step $step), one certificate issued"
@@ -126,7 +97,7 @@ transient() {
 # refused MODE WHAT: the service issues a bad certificate; nothing is written.
 refused() {
 	local mode=$1 what=$2 before rid c0 d0 k0 c1 d1 k1
-	order && ca_cli misbehave "$mode" 1 >/dev/null
+	paid_order cert && ca_cli misbehave "$mode" 1 >/dev/null
 	S0=$(signing)
 	before=$(objects)
 	u renew --cert-only --json
@@ -160,7 +131,7 @@ transient "installed: HTTP 500" 8 fail-500 1 --on /api/v1/renewals/
 transient "installed: dropped connection (twice)" 8 drop-connection 2 --on /api/v1/renewals/
 
 # Persistent failure before step 1: nothing begins.
-order && ca_cli misbehave fail-500 --on /api/v1/nonce >/dev/null
+paid_order cert && ca_cli misbehave fail-500 --on /api/v1/nonce >/dev/null
 S0=$(signing)
 before=$(objects)
 u renew --cert-only --json
@@ -189,7 +160,7 @@ t_is "$(issued) $(signing | wc -l)" "1 1" "rsa: ... one certificate issued, one 
 
 # Persistent failure at step 8 (dropped, then the service stopped): the new
 # certificate is installed and works; the rerun tells the CA.
-order && ca_cli misbehave drop-connection --on /api/v1/renewals/ >/dev/null
+paid_order cert && ca_cli misbehave drop-connection --on /api/v1/renewals/ >/dev/null
 u renew --cert-only --json
 rid=$(jq -r .request_id "$J" 2>/dev/null)
 t_grep "rsa: installed dropped every time: exit 5, step 8, installed and works, CA not told" \

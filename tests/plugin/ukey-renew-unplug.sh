@@ -9,7 +9,7 @@
 # completes with one certificate issued.
 #   SKF emulator: removal = renaming the device directory (SAR_DEVICE_REMOVED
 #   on every later call, tests/skf-emu/README.md).
-#   p11 (SoftHSM): removal = moving the token's directory out of SoftHSM's
+#   p11tool (SoftHSM): removal = moving the token's directory out of SoftHSM's
 #   token directory: SoftHSM rescans it on C_GetSlotList and no longer lists
 #   the token, and writes to it fail (checked below through the module).
 # Needs a build configured with --enable-failpoints (skips otherwise).
@@ -28,6 +28,7 @@ done
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
+. "$top/tests/plugin/renew-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-unplug.XXXXXX")
 PID=
 cleanup() {
@@ -37,37 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 tap_plan 17
-export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
-export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
-unset LANGUAGE XDG_STATE_HOME UKEY_FAILPOINT
-echo 123456 >"$W/pin"
+renew_env
+unset UKEY_FAILPOINT
 
-u() {
-	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
-	RC=$?
-	ERR=$(cat "$W/err")
-}
-js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
-p11() {
-	${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
-}
-setup() {
-	D=$W/$1-$2
-	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
-		eval "$("$top/tools/ukey-vkey" env "$D")" &&
-		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
-		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
-			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
-		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
-	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
-	DB=$W/st-$1/ca.db
-	J=$W/.local/state/ukey/renew-$M.json
-	u bind --json
-	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null &&
-		OID=$(ca_cli create-order "$M" --covers cert --price 30000 | jq -r .id) &&
-		ca_cli pay "$OID" wechat >/dev/null
-}
+setup() { enroll "$@" && bind_and_check && paid_order cert; }
 # stopped_renew POINT: `ukey renew --cert-only` in the background, stopped
 # at POINT; PID set. 1 when it did not stop within 30 s.
 stopped_renew() {
@@ -146,7 +120,7 @@ else
 	exit 1
 fi
 
-# ---- p11 (SoftHSM): the token's directory moved out of SoftHSM's tokens dir
+# ---- p11tool (SoftHSM): the token's directory moved out of SoftHSM's tokens dir
 if setup rsa softhsm && "$top/tools/ukey-vkey" create "$W/rsa-2" >"$W/rsa-2.log" 2>&1; then
 	T1=$(ls -d "$D"/tokens/*/) T2=$(ls -d "$W"/rsa-2/tokens/*/)
 	T1=${T1%/} T2=${T2%/}
@@ -155,7 +129,7 @@ if setup rsa softhsm && "$top/tools/ukey-vkey" create "$W/rsa-2" >"$W/rsa-2.log"
 	p11_remove() {
 		mv "$T1" "$W/out/"
 		# Through the module, as any consumer sees it: the token is gone.
-		p11 -L | grep -q "serial num *: $M" && t_fail "p11: SoftHSM still lists the moved token" ||
+		p11tool -L | grep -q "serial num *: $M" && t_fail "p11: SoftHSM still lists the moved token" ||
 			t_ok "p11: with its directory moved away SoftHSM (through the module) lists no token $M"
 	}
 	p11_insert2() { mv "$T2" "$D/tokens/"; SECOND=$D/tokens/${T2##*/}; }

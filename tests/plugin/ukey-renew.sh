@@ -25,6 +25,7 @@ done
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
+. "$top/tests/plugin/renew-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew.XXXXXX")
 cleanup() {
 	ca_stop_all
@@ -32,50 +33,19 @@ cleanup() {
 }
 trap cleanup EXIT
 tap_plan 72
-export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
-export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
-unset LANGUAGE XDG_STATE_HOME
-echo 123456 >"$W/pin"
+renew_env
 echo 999999 >"$W/badpin"
 
-u() {
-	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
-	RC=$?
-	ERR=$(cat "$W/err")
-}
-js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
-# setup TYPE BACKEND: a virtual U-KEY enrolled at a fresh service; M, D, J
-setup() {
-	D=$W/$1-$2
-	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
-		eval "$("$top/tools/ukey-vkey" env "$D")" &&
-		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
-		"$CA_SERVICE_DIR/ca-service" init --state "$W/st-$1" --ca-cert "$D/ca/ca.pem" \
-			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$W/st-$1" &&
-		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
-	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
-	J=$W/.local/state/ukey/renew-$M.json
-}
-bind_and_check() {
-	local code
-	u bind --json
-	code=$(js .code)
-	ca_cli confirm-binding "$code" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
-}
 order() { ca_cli create-order "$M" --covers "$1" --price 30000 "${@:2}" | jq -r .id; }
 fp() { grep -q '^#define UKEY_FAILPOINTS 1' "$build/config.h" 2>/dev/null; }
-# (pass 2: an uninstrumented pkcs11-tool loads the ASan module with the preload)
-p11() {
-	UKEY_TEST_PIN=123456 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-		pkcs11-tool --module "$UKEY_MODULE" --login --pin env:UKEY_TEST_PIN "$@" 2>/dev/null
-}
+p11() { UKEY_TEST_PIN=123456 p11tool --login --pin env:UKEY_TEST_PIN "$@"; }
 # The labels of the token's private keys, one a line, sorted.
 privlabels() { p11 --list-objects --type privkey | sed -n 's/^[[:space:]]*label:[[:space:]]*//p' | sort; }
 signing() { jq -c '[.certificates[] | select(.sign)]' <<<"$OUT"; }
 issued() { sqlite3 "$W/st-$1/ca.db" "SELECT count(*) FROM renewals WHERE medium = '$M'" 2>/dev/null; }
 
 # ---- SoftHSM RSA: refusals, interruption, full renewal with seals
-if ! setup rsa softhsm; then
+if ! enroll rsa softhsm; then
 	echo "Bail out! rsa/softhsm virtual U-KEY or service failed: $(tail -n 3 "$W/rsa-softhsm.log")"
 	exit 1
 fi
@@ -192,7 +162,7 @@ t_grep "rsa: the refusal in Chinese under LANGUAGE=zh_CN (无需操作)" "无需
 ca_stop_all
 
 # ---- SoftHSM EC: certificate only
-if setup ec softhsm; then
+if enroll ec softhsm; then
 	bind_and_check
 	oid=$(order cert)
 	ca_cli pay "$oid" wechat >/dev/null
@@ -270,7 +240,7 @@ sm2dec() { # CERT ID: data encrypted by openssl to CERT, decrypted on the token 
 	openssl pkeyutl -encrypt -pubin -inkey "$W/pub.pem" -in "$W/plain" -out "$W/ct" &&
 		"$DEC" "$UKEY_MODULE" "$W/pin" "$2" 80008200 <"$W/ct" >"$W/out" && cmp -s "$W/plain" "$W/out"
 }
-if setup sm2 skf; then
+if enroll sm2 skf; then
 	bind_and_check
 	oid=$(order cert --encryption)
 	ca_cli pay "$oid" wechat >/dev/null
@@ -319,7 +289,7 @@ fi
 
 # ---- rsa/skf with --encryption: an older (GDCA-style) RSA dual-certificate
 # U-KEY; the token asks for skf-rsa-envelope-v1 (SKF_ImportRSAKeyPair)
-if setup rsa skf; then
+if enroll rsa skf; then
 	bind_and_check
 	oid=$(order cert --encryption)
 	ca_cli pay "$oid" wechat >/dev/null

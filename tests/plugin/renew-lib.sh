@@ -1,0 +1,53 @@
+# renew-lib.sh: what the `ukey renew` tests share. Sourced by
+# tests/plugin/ukey-renew*.sh after tests/lib/tap.sh and ca-lib.sh, with top,
+# build, W (the test's directory) and UKEY (the ukey binary) set.
+
+# The environment: HOME in W (so the journal is W/.local/state/ukey/), no
+# configuration file, the test PIN read by ukey from a file, never argv.
+renew_env() {
+	export UKEY_TOP_BUILDDIR=$build HOME=$W UKEY_CONFIG=$W/none.conf UKEY_PIN_FILE=$W/pin LC_ALL=C.UTF-8
+	export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
+	unset LANGUAGE XDG_STATE_HOME
+	echo 123456 >"$W/pin"
+}
+
+# u ARGS: runs ukey (with the ASan runtime in pass 2); OUT, RC, ERR.
+u() {
+	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")
+	RC=$?
+	ERR=$(cat "$W/err")
+}
+js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
+
+# enroll TYPE BACKEND: a virtual U-KEY in W/TYPE-BACKEND, enrolled at a fresh
+# reference service (state in W/st-TYPE). Sets KT, D, M (medium number), ST,
+# DB (the service's database), J (the journal); points ukey at the service.
+enroll() {
+	KT=$1 D=$W/$1-$2 ST=$W/st-$1 DB=$W/st-$1/ca.db
+	"$top/tools/ukey-vkey" create "$D" --key-type "$1" --backend "$2" >"$D.log" 2>&1 &&
+		eval "$("$top/tools/ukey-vkey" env "$D")" &&
+		M=$(sed -n 's/^serial=//p' "$D/vkey.info") &&
+		"$CA_SERVICE_DIR/ca-service" init --state "$ST" --ca-cert "$D/ca/ca.pem" \
+			--ca-key "$D/ca/ca.key" >/dev/null && ca_start "$ST" &&
+		ca_cli enroll "$M" "$D/keys/sign.pem" >/dev/null || return 1
+	export UKEY_SERVICE_URL=$CA_URL UKEY_SERVICE_CA=$CA_TLS
+	J=$W/.local/state/ukey/renew-$M.json
+}
+# The binding confirmed (the phone's side played by the operator CLI) and
+# the identity checked at the CA.
+bind_and_check() {
+	u bind --json
+	ca_cli confirm-binding "$(js .code)" "${M: -4}" >/dev/null && ca_cli check-identity "$M" >/dev/null
+}
+# paid_order COVERS [create-order options]: a new order, paid; its id in OID.
+paid_order() {
+	OID=$(ca_cli create-order "$M" --covers "$1" --price 30000 "${@:2}" | jq -r .id) &&
+		ca_cli pay "$OID" wechat >/dev/null
+}
+
+# p11tool ARGS: pkcs11-tool through the module (pass 2: the uninstrumented
+# program loads the ASan module with the runtime preloaded).
+p11tool() {
+	${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
+		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
+}
