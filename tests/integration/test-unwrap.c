@@ -30,6 +30,7 @@
 #include "envelope.h"
 #include "testlib.h"
 #include "unwrap-ecdh.h"
+#include "unwrap-tamper.h"
 #include "ukey-pkcs11.h"
 
 static CK_FUNCTION_LIST *p11;
@@ -447,49 +448,6 @@ static void test_refusals_give_their_error_and_add_nothing(void **state)
 	EVP_PKEY_free(stranger);
 }
 
-/* DER walk for the tamper offsets: header length of the TLV at p. */
-static size_t der_hdr(const unsigned char *p, size_t *vlen)
-{
-	if (p[1] < 0x80) {
-		*vlen = p[1];
-		return 2;
-	}
-	*vlen = 0;
-	for (int i = 0; i < (p[1] & 0x7f); i++)
-		*vlen = (*vlen << 8) | p[2 + i];
-	return 2 + (size_t)(p[1] & 0x7f);
-}
-
-/* Bytes to flip, one per part of the envelope (and a few structural ones). */
-static size_t tamper_offsets(const unsigned char *env, size_t len, size_t off[16])
-{
-	size_t n = 0, v, h, pos;
-	if (ukt_is_skf()) {
-		/* Version, SymmAlgID, Bits, EncryptedPriKey, PubKey X and Y,
-		 * cipher X, Y, HASH, CipherLen, Cipher */
-		static const size_t o[] = { 0, 4, 9, 12 + 40, 76 + 4 + 50, 76 + 68 + 60, 208 + 40, 208 + 64 + 63,
-					    208 + 128 + 7, 208 + 160, 208 + 164 + 9 };
-		memcpy(off, o, sizeof(o));
-		return sizeof(o) / sizeof(o[0]);
-	}
-	h = der_hdr(env, &v);
-	off[n++] = 0;       /* outer tag */
-	pos = h;
-	off[n++] = pos + 2; /* version value */
-	pos += 3;
-	h = der_hdr(env + pos, &v);
-	off[n++] = pos + h + v / 2; /* encryptedKey */
-	pos += h + v;
-	h = der_hdr(env + pos, &v);
-	off[n++] = pos + h + 3;     /* wrappedPrivateKey: start, middle, end */
-	off[n++] = pos + h + v / 2;
-	off[n++] = pos + h + v - 1;
-	pos += h + v;
-	off[n++] = pos + 1;         /* publicKey: its length */
-	off[n++] = len - 20;        /* publicKey: the modulus */
-	return n;
-}
-
 static void test_tampered_envelopes_are_refused_and_add_nothing(void **state)
 {
 	CK_OBJECT_HANDLE spub, spriv, h = CK_INVALID_HANDLE;
@@ -506,7 +464,7 @@ static void test_tampered_envelopes_are_refused_and_add_nothing(void **state)
 	env = build(to, pair, &len);
 	template(t);
 	before = count_objects(s);
-	n = tamper_offsets(env, len, off);
+	n = ukt_tamper_offsets(env, len, off);
 	for (size_t i = 0; i < n; i++) {
 		CK_RV rv;
 		assert_true(off[i] < len);
