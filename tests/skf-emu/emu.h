@@ -14,6 +14,12 @@
 
 #include "drivers/skf-api.h"
 
+/* The library's own sources implement the SKF functions as emu_SKF_*; the
+ * exported SKF_* are the cost model's wrappers (emu-cost.c). */
+#ifdef UKEY_SKF_EMU_IMPL
+#include "emu-rename.h"
+#endif
+
 #define EMU_EXPORT __attribute__((visibility("default")))
 
 /* The exported functions get their prototypes from the shared list. */

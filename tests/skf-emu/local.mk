@@ -4,6 +4,8 @@
 noinst_LTLIBRARIES += skf-emu/libukey-skf-emu.la
 skf_emu_libukey_skf_emu_la_SOURCES = \
 	skf-emu/emu.h \
+	skf-emu/emu-rename.h \
+	skf-emu/emu-cost.c \
 	skf-emu/emu-handle.c \
 	skf-emu/emu-util.c \
 	skf-emu/emu-dev.c \
@@ -13,6 +15,9 @@ skf_emu_libukey_skf_emu_la_SOURCES = \
 	skf-emu/emu-cont.c \
 	skf-emu/emu-key.c \
 	skf-emu/emu-crypto.c
+# UKEY_SKF_EMU_IMPL: the implementations are named emu_SKF_*; emu-cost.c
+# exports the metered SKF_* wrappers (the cost model, README.md).
+skf_emu_libukey_skf_emu_la_CPPFLAGS = $(AM_CPPFLAGS) -DUKEY_SKF_EMU_IMPL
 skf_emu_libukey_skf_emu_la_LDFLAGS = -module -avoid-version -shared \
 	-rpath $(abs_builddir)/skf-emu -export-symbols-regex '^SKF_' -no-undefined
 skf_emu_libukey_skf_emu_la_LIBADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS)

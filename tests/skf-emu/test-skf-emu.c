@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/core_names.h>
@@ -374,6 +376,56 @@ static void test_bad_and_closed_handles_are_rejected(void **state)
 	assert_int_equal(F.SKF_DisConnectDev(d2), SAR_OK);
 }
 
+/* The cost model (emu-cost.c): a forked child (its counts start at zero)
+ * makes known calls with UKEY_SKF_EMU_COST set and exits; its report gives
+ * each call's bytes and APDUs (255 payload bytes each, at least one). */
+static void test_cost_model_counts_calls_bytes_and_apdus(void **state)
+{
+	char dir[] = "/tmp/skf-emu-cost.XXXXXX", path[64], line[128], *text;
+	static uint8_t data[600];
+	uint8_t back[600];
+	FILE *f;
+	int st = -1;
+	size_t n = 0;
+	pid_t pid;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cost", dir);
+	pid = fork();
+	if (pid == 0) {
+		SKF_HANDLE d = NULL, app = NULL;
+		SKF_ULONG retry, len = sizeof(back);
+		setenv("UKEY_SKF_EMU_COST", path, 1);
+		memset(data, 'c', sizeof(data));
+		if (F.SKF_ConnectDev(name_a, &d) != SAR_OK || F.SKF_OpenApplication(d, "UKEY", &app) != SAR_OK ||
+		    F.SKF_VerifyPIN(app, SKF_USER_TYPE, "123456", &retry) != SAR_OK ||
+		    F.SKF_CreateFile(app, "costfile", sizeof(data), 0xFF, 0x10) != SAR_OK ||
+		    F.SKF_WriteFile(app, "costfile", 0, data, sizeof(data)) != SAR_OK ||
+		    F.SKF_ReadFile(app, "costfile", 0, sizeof(back), back, &len) != SAR_OK || len != sizeof(data) ||
+		    F.SKF_DeleteFile(app, "costfile") != SAR_OK || F.SKF_DisConnectDev(d) != SAR_OK)
+			_exit(1);
+		exit(0); /* the report is written at exit */
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(f = fopen(path, "r"));
+	text = calloc(1, 4096);
+	while (text && fgets(line, sizeof(line), f) && n + strlen(line) < 4096)
+		n += (size_t)sprintf(text + n, "%s", line);
+	fclose(f);
+	assert_non_null(strstr(text, "# ukey-skf-emu cost: pid "));
+	/* name (8 bytes) + 600 data bytes: ceil(608 / 255) = 3 APDUs */
+	assert_non_null(strstr(text, "\nSKF_WriteFile 1 608 0 3\n"));
+	assert_non_null(strstr(text, "\nSKF_ReadFile 1 8 600 3\n"));
+	assert_non_null(strstr(text, "\nSKF_VerifyPIN 1 6 0 1\n"));   /* only the child's own login */
+	assert_non_null(strstr(text, "\nSKF_DeleteFile 1 8 0 1\n"));
+	assert_non_null(strstr(text, "\ntotal 8 "));
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+
 struct waiter {
 	char name[80];
 	SKF_ULONG len, event, rv;
@@ -446,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_rsa_key_import_becomes_encryption_pair),
 		cmocka_unit_test(test_files_respect_rights_and_sizes),
 		cmocka_unit_test(test_bad_and_closed_handles_are_rejected),
+		cmocka_unit_test(test_cost_model_counts_calls_bytes_and_apdus),
 		cmocka_unit_test(test_unplug_gives_device_removed_and_events),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
