@@ -84,7 +84,15 @@ struct ukey_driver_ops {
 	/* Token objects visible in the current login state (public ones, plus
 	 * private ones when the user is logged in). Two-call sizing. */
 	CK_RV (*objects)(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
-	/* Full C_GetAttributeValue semantics on the template. */
+	/* The device may have changed behind the driver (another process wrote
+	 * to it, or it is read for the first time in this slot): the next
+	 * objects() must read it afresh rather than list what the driver read
+	 * before. NULL when objects() always asks the backend (p11). */
+	void (*reread)(void *drv, ukey_dev_id dev);
+	/* Full C_GetAttributeValue semantics on the template. A driver may read
+	 * an expensive value (a file's content) only when the template holds
+	 * it, so token/ asks for those (ukey_attr_is_lazy) one object at a
+	 * time, when a caller needs them. */
 	CK_RV (*get_attrs)(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 	CK_RV (*set_attrs)(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 	/* Creates a token object (certificate, data) from the template. */

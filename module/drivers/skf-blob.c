@@ -128,8 +128,10 @@ struct der {
 	const uint8_t *end;
 };
 
-/* Reads one element with the expected tag; val and vlen give its content. */
-static int der_next(struct der *d, uint8_t tag, const uint8_t **val, size_t *vlen)
+/* Reads one element with the expected tag; val and vlen give its content.
+ * cut: the content may run past the buffer (we hold only a file's first
+ * bytes): vlen is then what of it the buffer holds. */
+static int der_elem(struct der *d, uint8_t tag, const uint8_t **val, size_t *vlen, bool cut)
 {
 	size_t left = (size_t)(d->end - d->p), len, nlen;
 	const uint8_t *q = d->p;
@@ -150,12 +152,19 @@ static int der_next(struct der *d, uint8_t tag, const uint8_t **val, size_t *vle
 		q += nlen;
 		left -= nlen;
 	}
-	if (len > left)
+	if (len > left && !cut)
 		return -1;
+	if (len > left)
+		len = left;
 	*val = q;
 	*vlen = len;
 	d->p = q + len;
 	return 0;
+}
+
+static int der_next(struct der *d, uint8_t tag, const uint8_t **val, size_t *vlen)
+{
+	return der_elem(d, tag, val, vlen, false);
 }
 
 /* A non-negative INTEGER of at most 32 significant bytes → right-aligned
@@ -334,24 +343,37 @@ int ukey_skf_blob_rsa_pub_decode(const uint8_t *blob, size_t blen, uint8_t modul
 	return 0;
 }
 
-bool ukey_skf_is_seal(const uint8_t *der, size_t len)
+/* prefix: der is a file's first bytes; the seal and its seal info may run
+ * past them, the header must not. */
+static bool seal_walk(const uint8_t *der, size_t len, bool prefix)
 {
-	struct der d = { der, der + len }, s;
+	struct der d = { der, der + len };
 	const uint8_t *v;
 	size_t n;
-	if (!der || der_next(&d, DER_SEQUENCE, &v, &n) != 0)
+	if (!der)
 		return false;
-	s = (struct der){ v, v + n };
-	if (der_next(&s, DER_SEQUENCE, &v, &n) != 0)   /* seal info */
+	for (int i = 0; i < 2; i++) {   /* the seal, then its seal info */
+		if (der_elem(&d, DER_SEQUENCE, &v, &n, prefix) != 0)
+			return false;
+		d = (struct der){ v, v + n };
+	}
+	if (der_next(&d, DER_SEQUENCE, &v, &n) != 0)   /* header */
 		return false;
-	s = (struct der){ v, v + n };
-	if (der_next(&s, DER_SEQUENCE, &v, &n) != 0)   /* header */
+	d = (struct der){ v, v + n };
+	if (der_next(&d, DER_IA5STRING, &v, &n) != 0 || n != 2 || memcmp(v, "ES", 2) != 0)
 		return false;
-	s = (struct der){ v, v + n };
-	if (der_next(&s, DER_IA5STRING, &v, &n) != 0 || n != 2 || memcmp(v, "ES", 2) != 0)
-		return false;
-	return der_next(&s, DER_INTEGER, &v, &n) == 0 && n > 0 &&
-	       der_next(&s, DER_IA5STRING, &v, &n) == 0;
+	return der_next(&d, DER_INTEGER, &v, &n) == 0 && n > 0 &&
+	       der_next(&d, DER_IA5STRING, &v, &n) == 0;
+}
+
+bool ukey_skf_is_seal(const uint8_t *der, size_t len)
+{
+	return seal_walk(der, len, false);
+}
+
+bool ukey_skf_is_seal_prefix(const uint8_t *head, size_t len)
+{
+	return seal_walk(head, len, true);
 }
 
 size_t ukey_skf_der_trim(const uint8_t *buf, size_t len)

@@ -53,6 +53,12 @@ int ukey_skf_blob_rsa_pub_decode(const uint8_t *blob, size_t blen, uint8_t modul
  * SEQUENCE starting with the header SEQUENCE { IA5String "ES", INTEGER,
  * IA5String }. Bounded walk; false for anything else. */
 bool ukey_skf_is_seal(const uint8_t *der, size_t len);
+/* The same test on the first len bytes of a file, without the rest: the
+ * header sits at the start, within UKEY_SKF_SEAL_HEAD bytes for any vendor
+ * id up to 40 characters (outer headers 4-5 bytes each, "ES", version,
+ * the id's header). */
+#define UKEY_SKF_SEAL_HEAD 64
+bool ukey_skf_is_seal_prefix(const uint8_t *head, size_t len);
 
 /* Files are often created larger than what is written into them. When buf
  * starts with one complete DER element followed only by zero bytes, gives

@@ -41,15 +41,15 @@ CK_RV ukey_skf_enum_inlock(struct ukey_skf *s, struct skf_dev *d, int what, char
 {
 	static const char *const fn[] = { "SKF_EnumDev", "SKF_EnumApplication", "SKF_EnumContainer",
 					  "SKF_EnumFiles" };
-	SKF_ULONG want = 0, cap;
-	SKF_ULONG raw = enum_call(s, d, what, NULL, &want);
+	/* One call with room for any usual list rather than a sizing call
+	 * first: on a real key each call is a round trip (and some libraries
+	 * refuse the sizing call, or answer 0 for "nothing"). A longer list
+	 * gives SAR_BUFFER_TOO_SMALL, or a size larger than the buffer: grown. */
+	SKF_ULONG want = 1024, cap, raw = SAR_FAIL;
 	char *buf = NULL;
 	*list = NULL;
 	*size = 0;
-	/* Some libraries refuse the sizing call, or answer 0 for "nothing". */
-	if (raw != SAR_OK)
-		want = 4096;
-	for (int tries = 0; tries < 4; tries++) {
+	for (int tries = 0; tries < 5; tries++) {
 		free(buf);
 		/* Two spare NULs: a list whose final NUL pair is missing, or whose
 		 * size counts one byte short, still ends. */
@@ -57,8 +57,8 @@ CK_RV ukey_skf_enum_inlock(struct ukey_skf *s, struct skf_dev *d, int what, char
 		if (!buf)
 			return CKR_HOST_MEMORY;
 		cap = want;
-		raw = enum_call(s, d, what, want ? buf : NULL, &cap);
-		if (raw == SAR_BUFFER_TOO_SMALL || (raw == SAR_OK && want && cap > want)) {
+		raw = enum_call(s, d, what, buf, &cap);
+		if (raw == SAR_BUFFER_TOO_SMALL || (raw == SAR_OK && cap > want)) {
 			want = cap > want ? cap : want * 2;
 			continue;
 		}
@@ -248,6 +248,7 @@ static CK_RV connect_inlock(struct ukey_skf *s, struct skf_dev *d)
 		rv = ukey_skf_devinfo_inlock(s, d, &info);
 		if (rv != CKR_OK)
 			goto fail;
+		d->devinfo = info;
 		d->asym_cap = info.AlgAsymCap;
 	}
 	if (!d->happ) {

@@ -66,9 +66,9 @@ CK_RV ukey_skf_dev_info(void *drv, ukey_dev_id dev, struct ukey_dev_info *info)
 	CK_RV rv = ukey_skf_dev_lock(s, dev, &d);
 	if (rv != CKR_OK)
 		return rv;
-	rv = ukey_skf_devinfo_inlock(s, d, &di);
-	if (rv != CKR_OK)
-		goto out;
+	/* DEVINFO as read at connect (it does not change while connected);
+	 * the PIN counters below are asked every time. */
+	di = d->devinfo;
 	memset(info, 0, sizeof(*info));
 	SKF_TEXT(info->label, di.Label, false);
 	SKF_TEXT(info->manufacturer, di.Manufacturer, false);
@@ -94,8 +94,6 @@ CK_RV ukey_skf_dev_info(void *drv, ukey_dev_id dev, struct ukey_dev_info *info)
 	/* GM/T 0016 gives no PIN length limits; vendor headers say 6-16. */
 	info->min_pin_len = 6;
 	info->max_pin_len = 16;
-	d->asym_cap = di.AlgAsymCap;
-out:
 	ukey_skf_dev_unlock(d);
 	return rv;
 }

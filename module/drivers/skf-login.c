@@ -53,11 +53,8 @@ void ukey_skf_forget_secrets_inlock(struct skf_dev *d)
 	/* Private files are readable only with the user PIN: do not keep
 	 * their contents past the login that read them. */
 	for (size_t i = 0; i < d->nfiles; i++)
-		if (d->files[i].priv && d->files[i].value) {
-			OPENSSL_clear_free(d->files[i].value, d->files[i].len);
-			d->files[i].value = NULL;
-			d->files[i].len = 0;
-		}
+		if (d->files[i].priv)
+			ukey_skf_file_forget(&d->files[i]);
 }
 
 static CK_RV pin_type(CK_USER_TYPE user, SKF_ULONG *type)

@@ -1,7 +1,8 @@
 /* The skf driver's objects as PKCS#11 sees them: each container gives a
  * signing and an encryption pair (public key, private key after login,
  * certificate), each file a data object. Attributes are synthesised from
- * the inventory (skf-scan.c) with full C_GetAttributeValue semantics. */
+ * the inventory (skf-scan.c) with full C_GetAttributeValue semantics; a
+ * file's content is read when a template first asks for it (skf-file.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -146,20 +147,41 @@ static void cert_attrs(struct skf_attrs *A, const struct skf_container *c, int u
 	put_ulong(A, CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);
 }
 
-static void data_attrs(struct skf_attrs *A, const struct skf_file *f)
+static bool wanted(const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
-	snprintf(A->label, sizeof(A->label), "%s", f->name);
-	common(A, CKO_DATA, f->priv, true);
-	if (f->seal)
-		put(A, CKA_APPLICATION, UKEY_SEAL_APPLICATION, strlen(UKEY_SEAL_APPLICATION));
-	else
-		put(A, CKA_APPLICATION, A->label, strlen(A->label));
-	put(A, CKA_OBJECT_ID, NULL, 0);
-	put(A, CKA_VALUE, f->value, f->len);
+	for (CK_ULONG i = 0; i < n; i++)
+		if (tmpl[i].type == type)
+			return true;
+	return false;
 }
 
-/* Builds the attributes of ref as the current login state shows it. */
-static CK_RV build(struct ukey_skf *s, struct skf_dev *d, ukey_ref ref, struct skf_attrs *A)
+/* A file's content is read only for a template that asks for it: its
+ * first bytes for CKA_APPLICATION, all of it for CKA_VALUE (skf-file.c). */
+static CK_RV data_attrs(struct ukey_skf *s, struct skf_dev *d, struct skf_attrs *A, struct skf_file *f,
+			const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	bool value = wanted(tmpl, n, CKA_VALUE), app = wanted(tmpl, n, CKA_APPLICATION);
+	CK_RV rv = value ? ukey_skf_file_load_inlock(s, d, f) : CKR_OK;
+	if (rv == CKR_OK && app)
+		rv = ukey_skf_file_sniff_inlock(s, d, f);
+	if (rv != CKR_OK)
+		return rv;
+	snprintf(A->label, sizeof(A->label), "%s", f->name);
+	common(A, CKO_DATA, f->priv, true);
+	if (app && f->seal)
+		put(A, CKA_APPLICATION, UKEY_SEAL_APPLICATION, strlen(UKEY_SEAL_APPLICATION));
+	else if (app)
+		put(A, CKA_APPLICATION, A->label, strlen(A->label));
+	put(A, CKA_OBJECT_ID, NULL, 0);
+	if (value)
+		put(A, CKA_VALUE, f->value, f->len);
+	return CKR_OK;
+}
+
+/* Builds the attributes of ref as the current login state shows it; for a
+ * file, what tmpl asks for. */
+static CK_RV build(struct ukey_skf *s, struct skf_dev *d, ukey_ref ref, struct skf_attrs *A,
+		   const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	enum skf_kind kind;
 	int usage;
@@ -167,11 +189,10 @@ static CK_RV build(struct ukey_skf *s, struct skf_dev *d, ukey_ref ref, struct s
 	memset(A, 0, sizeof(*A));
 	ukey_skf_ref_split(ref, &kind, &usage);
 	if (kind == SKF_K_DATA) {
-		const struct skf_file *f = ukey_skf_file(d, SKF_REF_ID(ref));
-		if (!f || !f->value || (f->priv && !user))
+		struct skf_file *f = ukey_skf_file(d, SKF_REF_ID(ref));
+		if (!f || (f->priv && !user))
 			return CKR_OBJECT_HANDLE_INVALID;
-		data_attrs(A, f);
-		return CKR_OK;
+		return data_attrs(s, d, A, f, tmpl, n);
 	}
 	const struct skf_container *c = kind ? ukey_skf_container(d, SKF_REF_ID(ref)) : NULL;
 	if (!c)
@@ -224,7 +245,7 @@ CK_RV ukey_skf_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE 
 	CK_RV rv = ukey_skf_dev_lock(s, dev, &d);
 	if (rv != CKR_OK)
 		return rv;
-	rv = build(s, d, ref, &A);
+	rv = build(s, d, ref, &A, tmpl, n);
 	if (rv == CKR_OK)
 		rv = apply(&A, tmpl, n);
 	ukey_skf_dev_unlock(d);
@@ -247,9 +268,10 @@ CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *cou
 	CK_RV rv = ukey_skf_dev_lock(s, dev, &d);
 	if (rv != CKR_OK)
 		return rv;
-	/* The sizing call (or the first call) reads the device afresh; the
-	 * call that fills refs lists that same reading. */
-	if (!refs || !d->scanned)
+	/* The device is read once, and again when token/ says it may have
+	 * changed (ukey_skf_reread): logging in lists the private objects of
+	 * that same reading, without reading the device again. */
+	if (!d->scanned)
 		rv = ukey_skf_scan_inlock(s, d);
 	if (rv != CKR_OK)
 		goto out;
@@ -266,7 +288,7 @@ CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *cou
 		}
 	}
 	for (size_t i = 0; i < d->nfiles; i++)
-		if (d->files[i].value && (!d->files[i].priv || user))
+		if (!d->files[i].priv || user)
 			add_ref(refs, *count, &n, SKF_REF(SKF_K_DATA, 0, d->files[i].id));
 	if (refs && n > *count)
 		rv = CKR_BUFFER_TOO_SMALL;
@@ -274,4 +296,14 @@ CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *cou
 out:
 	ukey_skf_dev_unlock(d);
 	return rv;
+}
+
+void ukey_skf_reread(void *drv, ukey_dev_id dev)
+{
+	struct ukey_skf *s = drv;
+	struct skf_dev *d;
+	if (ukey_skf_dev_lock(s, dev, &d) != CKR_OK)
+		return;   /* gone or not connectable: the next call says so */
+	d->scanned = false;
+	ukey_skf_dev_unlock(d);
 }

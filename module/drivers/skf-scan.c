@@ -1,7 +1,8 @@
 /* The skf driver's inventory: each container's two pairs (public key,
- * certificate) and each file, read from the device into memory so that
- * get_attrs never calls the library. A container or file keeps its id, and
- * so its refs, for as long as its name stays on the device. */
+ * certificate) read from the device into memory, and each file's name, size
+ * and rights (its content is read only when asked for: skf-file.c). A
+ * container or file keeps its id, and so its refs, for as long as its name
+ * stays on the device. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -15,9 +16,9 @@
 #include "drivers/skf.h"
 #include "util/log.h"
 
-#define SKF_FILE_CHUNK 2048
 #define SKF_FILE_MAX (1u << 20)
 #define SKF_CERT_MAX (64u * 1024)
+#define SKF_CERT_FIRST 4096u
 #define SKF_PUBBLOB_MAX 512
 
 void ukey_skf_pair_id(const char *container, int usage, uint8_t id[8])
@@ -45,13 +46,6 @@ static void pair_free(struct skf_pair *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void file_free(struct skf_file *f)
-{
-	if (f->value)
-		OPENSSL_clear_free(f->value, f->len);
-	f->value = NULL;
-}
-
 void ukey_skf_inventory_free(struct skf_dev *d)
 {
 	for (size_t i = 0; i < d->nconts; i++) {
@@ -59,7 +53,7 @@ void ukey_skf_inventory_free(struct skf_dev *d)
 		pair_free(&d->conts[i].pair[SKF_ENC]);
 	}
 	for (size_t i = 0; i < d->nfiles; i++)
-		file_free(&d->files[i]);
+		ukey_skf_file_forget(&d->files[i]);
 	free(d->conts);
 	free(d->files);
 	d->conts = NULL;
@@ -150,19 +144,26 @@ static CK_RV read_pair(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, stru
 		else
 			p->has_key = ukey_skf_blob_ecc_pub_decode(blob, len, p->point) == 0;
 	}
-	len = 0;
-	rv = ukey_skf_note_inlock(d, "SKF_ExportCertificate",
-				  SKF_RAW(s, SKF_ExportCertificate, h, flag, NULL, &len));
-	if (rv == CKR_DEVICE_REMOVED)
-		return rv;
-	if (rv != CKR_OK || len == 0 || len > SKF_CERT_MAX)
-		return CKR_OK;
-	p->cert = calloc(1, len);
+	/* One call with room for a usual certificate, not a sizing call
+	 * first (each is a round trip on a real key); a larger one gives
+	 * SAR_BUFFER_TOO_SMALL and its size. */
+	SKF_ULONG cap = SKF_CERT_FIRST;
+	len = cap;
+	p->cert = calloc(1, cap);
 	if (!p->cert)
 		return CKR_HOST_MEMORY;
 	rv = ukey_skf_note_inlock(d, "SKF_ExportCertificate",
 				  SKF_RAW(s, SKF_ExportCertificate, h, flag, p->cert, &len));
-	if (rv != CKR_OK || len == 0) {
+	if (rv == CKR_BUFFER_TOO_SMALL && len > cap && len <= SKF_CERT_MAX) {
+		uint8_t *grown = realloc(p->cert, len);
+		if (!grown)
+			return CKR_HOST_MEMORY;
+		p->cert = grown;
+		cap = len;
+		rv = ukey_skf_note_inlock(d, "SKF_ExportCertificate",
+					  SKF_RAW(s, SKF_ExportCertificate, h, flag, p->cert, &len));
+	}
+	if (rv != CKR_OK || len == 0 || len > cap) {
 		free(p->cert);
 		p->cert = NULL;
 		return rv == CKR_DEVICE_REMOVED ? rv : CKR_OK;
@@ -189,7 +190,8 @@ static CK_RV read_container(struct ukey_skf *s, struct skf_dev *d, struct skf_co
 	return rv;
 }
 
-static CK_RV read_file(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f, bool *skip)
+/* What SKF_GetFileInfo says; *skip when the file is not a data object. */
+static CK_RV file_info(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f, bool *skip)
 {
 	SKF_FILEATTRIBUTE fa;
 	CK_RV rv;
@@ -198,32 +200,14 @@ static CK_RV read_file(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f
 	rv = ukey_skf_note_inlock(d, "SKF_GetFileInfo", SKF_RAW(s, SKF_GetFileInfo, d->happ, f->name, &fa));
 	if (rv != CKR_OK)
 		return rv == CKR_DEVICE_REMOVED ? rv : CKR_OK;
-	f->priv = fa.ReadRights != SKF_SECURE_ANYONE_ACCOUNT;
-	/* A private file is listed (and read) only while the user is in. */
-	if ((f->priv && d->login != CKU_USER) || fa.FileSize > SKF_FILE_MAX)
+	if (fa.FileSize > SKF_FILE_MAX) {
+		ukey_info("SKF device %s: file %s of %u bytes is not offered (limit %u)", d->name, f->name,
+			  (unsigned)fa.FileSize, SKF_FILE_MAX);
 		return CKR_OK;
-	f->value = calloc(1, fa.FileSize ? fa.FileSize : 1);
-	if (!f->value)
-		return CKR_HOST_MEMORY;
-	while (f->len < fa.FileSize) {
-		SKF_ULONG want = fa.FileSize - (SKF_ULONG)f->len, got;
-		if (want > SKF_FILE_CHUNK)
-			want = SKF_FILE_CHUNK;
-		got = want;
-		rv = ukey_skf_note_inlock(d, "SKF_ReadFile",
-					  SKF_RAW(s, SKF_ReadFile, d->happ, f->name, (SKF_ULONG)f->len, want,
-						  f->value + f->len, &got));
-		if (rv != CKR_OK) {
-			file_free(f);
-			f->len = 0;
-			return rv == CKR_DEVICE_REMOVED ? rv : CKR_OK;
-		}
-		if (got == 0 || got > want)
-			break;
-		f->len += got;
 	}
-	f->len = ukey_skf_der_trim(f->value, f->len);
-	f->seal = ukey_skf_is_seal(f->value, f->len);
+	/* A private file is listed only while the user is in (skf-objects.c). */
+	f->priv = fa.ReadRights != SKF_SECURE_ANYONE_ACCOUNT;
+	f->size = (uint32_t)fa.FileSize;
 	*skip = false;
 	return CKR_OK;
 }
@@ -251,7 +235,59 @@ struct scan {
 	size_t n;
 	CK_RV rv;
 	const char *retired;              /* ukey-retired's names, or NULL */
+	bool reuse;                       /* what the last scan read stands */
 };
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n, bool *bad)
+{
+	uint8_t *q = p && n ? malloc(n) : NULL;
+	if (q)
+		memcpy(q, p, n);
+	else if (p && n)
+		*bad = true;
+	return q;
+}
+
+/* c = a copy of what the last scan read of the container (the driver has
+ * not changed it since; a change behind its back is seen when token/ asks
+ * for a new reading: ukey_skf_reread). */
+static CK_RV container_copy(struct skf_container *c, const struct skf_container *old)
+{
+	bool bad = false;
+	*c = *old;
+	for (int u = SKF_SIGN; u <= SKF_ENC; u++) {
+		struct skf_pair *p = &c->pair[u];
+		const struct skf_pair *o = &old->pair[u];
+		p->cert = dup_bytes(o->cert, o->certlen, &bad);
+		p->subject = dup_bytes(o->subject, o->subjectlen, &bad);
+		p->issuer = dup_bytes(o->issuer, o->issuerlen, &bad);
+		p->serial = dup_bytes(o->serial, o->seriallen, &bad);
+	}
+	return bad ? CKR_HOST_MEMORY : CKR_OK;
+}
+
+static const struct skf_container *last_container(const struct skf_dev *d, const char *name)
+{
+	for (size_t i = 0; i < d->nconts; i++)
+		if (strcmp(d->conts[i].name, name) == 0)
+			return &d->conts[i];
+	return NULL;
+}
+
+static const struct skf_file *last_file(const struct skf_dev *d, const char *name)
+{
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (strcmp(d->files[i].name, name) == 0)
+			return &d->files[i];
+	return NULL;
+}
+
+void ukey_skf_container_touched(struct skf_dev *d, const char *name)
+{
+	for (size_t i = 0; i < d->nconts; i++)
+		if (strcmp(d->conts[i].name, name) == 0)
+			d->conts[i].touched = true;
+}
 
 static void scan_container(const char *name, void *arg)
 {
@@ -259,10 +295,15 @@ static void scan_container(const char *name, void *arg)
 	struct skf_container *c = &w->conts[w->n];
 	if (w->rv != CKR_OK || strlen(name) > SKF_NAME_MAX)
 		return;
+	const struct skf_container *old = w->reuse ? last_container(w->d, name) : NULL;
 	memset(c, 0, sizeof(*c));
-	strcpy(c->name, name);
-	c->id = id_for(w->d, name, false);
-	w->rv = read_container(w->s, w->d, c);
+	if (old && !old->touched) {
+		w->rv = container_copy(c, old);
+	} else {
+		strcpy(c->name, name);
+		c->id = id_for(w->d, name, false);
+		w->rv = read_container(w->s, w->d, c);
+	}
 	/* A retired signing pair is no longer listed; only a container that
 	 * keeps an encryption pair is ever retired (skf-retire.c). */
 	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, name)) {
@@ -288,14 +329,21 @@ static void scan_file(const char *name, void *arg)
 	/* The driver's own bookkeeping is not a data object. */
 	if (w->rv != CKR_OK || strlen(name) > 32 || ukey_skf_retired_file(name))
 		return;
+	const struct skf_file *old = w->reuse ? last_file(w->d, name) : NULL;
 	memset(f, 0, sizeof(*f));
 	strcpy(f->name, name);
 	f->id = id_for(w->d, name, true);
-	w->rv = read_file(w->s, w->d, f, &skip);
+	if (old) {
+		/* Name, size and rights as the last scan read them; the content
+		 * is read again when asked for. */
+		f->priv = old->priv;
+		f->size = old->size;
+		w->n++;
+		return;
+	}
+	w->rv = file_info(w->s, w->d, f, &skip);
 	if (w->rv == CKR_OK && !skip)
 		w->n++;
-	else
-		file_free(f);
 }
 
 static void find_retired_file(const char *name, void *arg)
@@ -307,7 +355,7 @@ static void find_retired_file(const char *name, void *arg)
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 {
 	bool listed = false;
-	struct scan wc = { s, d, NULL, NULL, 0, CKR_OK, NULL }, wf = { s, d, NULL, NULL, 0, CKR_OK, NULL };
+	struct scan wc = { s, d, NULL, NULL, 0, CKR_OK, NULL, false }, wf = { s, d, NULL, NULL, 0, CKR_OK, NULL, false };
 	char *clist = NULL, *flist = NULL, *retired = NULL;
 	size_t csize = 0, fsize = 0;
 	CK_RV rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_CONTAINER, &clist, &csize);
@@ -323,6 +371,7 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 	if (rv != CKR_OK)
 		goto out;
 	wc.retired = retired;
+	wc.reuse = wf.reuse = d->scanned;
 	wc.conts = calloc(csize / 2 + 2, sizeof(*wc.conts));
 	wf.files = calloc(fsize / 2 + 2, sizeof(*wf.files));
 	if (!wc.conts || !wf.files) {
@@ -349,8 +398,6 @@ out:
 		pair_free(&wc.conts[i].pair[SKF_SIGN]);
 		pair_free(&wc.conts[i].pair[SKF_ENC]);
 	}
-	for (size_t i = 0; wf.files && i < wf.n; i++)
-		file_free(&wf.files[i]);
 	free(wc.conts);
 	free(wf.files);
 	free(clist);

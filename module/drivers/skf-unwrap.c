@@ -108,6 +108,7 @@ static CK_RV import_inlock(struct ukey_skf *s, struct skf_dev *d, ukey_ref key, 
 		return rv;
 	rv = import_rv(d, "SKF_ImportECCKeyPair", SKF_RAW(s, SKF_ImportECCKeyPair, h, env));
 	ukey_skf_container_close(s, h);
+	ukey_skf_container_touched(d, name);
 	if (rv != CKR_OK)
 		return rv;
 	ukey_info("SKF device %s: encryption key pair imported into container %s", d->name, name);
@@ -232,6 +233,7 @@ static CK_RV rsa_import_inlock(struct ukey_skf *s, struct skf_dev *d, ukey_ref k
 		       SKF_RAW(s, SKF_ImportRSAKeyPair, h, SGD_SM4_ECB, r->wk, (SKF_ULONG)r->wklen, r->data,
 			       (SKF_ULONG)r->dlen));
 	ukey_skf_container_close(s, h);
+	ukey_skf_container_touched(d, name);
 	if (rv != CKR_OK)
 		return rv;
 	rv = ukey_skf_scan_inlock(s, d);

@@ -107,6 +107,7 @@ static CK_RV create_cert(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 				  SKF_RAW(s, SKF_ImportCertificate, h, usage == SKF_SIGN ? SKF_TRUE : SKF_FALSE,
 					  value->pValue, (SKF_ULONG)value->ulValueLen));
 	ukey_skf_container_close(s, h);
+	ukey_skf_container_touched(d, name);
 	if (rv == CKR_OK)
 		rv = ukey_skf_scan_inlock(s, d);
 	*out = SKF_REF(SKF_K_CERT, usage, cid);
@@ -317,6 +318,7 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	rv = ukey_skf_note_inlock(d, "SKF_CreateContainer", SKF_RAW(s, SKF_CreateContainer, d->happ, name, &h));
 	if (rv != CKR_OK)
 		goto out;
+	ukey_skf_container_touched(d, name);
 	rv = keygen_in(s, d, h, mech->mechanism, bits);
 	ukey_skf_container_close(s, h);
 	if (rv != CKR_OK) {

@@ -247,6 +247,7 @@ const struct ukey_driver_ops ukey_driver_skf = {
 	.init_pin = ukey_skf_init_pin,
 	.set_pin = ukey_skf_set_pin,
 	.objects = ukey_skf_objects,
+	.reread = ukey_skf_reread,
 	.get_attrs = ukey_skf_get_attrs,
 	.set_attrs = ukey_skf_set_attrs,
 	.create = ukey_skf_create,

@@ -73,14 +73,22 @@ struct skf_container {
 	bool rsa;                         /* else SM2 */
 	struct skf_pair pair[2];          /* SKF_SIGN, SKF_ENC */
 	bool sign_retired;                /* listed in ukey-retired: pair[SKF_SIGN] hidden */
+	bool touched;                     /* changed by us: the next scan reads it again */
 };
 
+/* A file is known by SKF_GetFileInfo alone; its content is read when a
+ * caller first asks for it (skf-file.c): a seal is 5-200 KB, and a real
+ * U-KEY moves 255 bytes per APDU. */
 struct skf_file {
 	char name[33];
 	uint32_t id;
 	bool priv;                        /* read rights need the user PIN */
+	uint32_t size;                    /* FileSize, as created */
+	bool sniffed;                     /* head read: seal is known */
 	bool seal;
-	uint8_t *value;
+	uint8_t head[UKEY_SKF_SEAL_HEAD]; /* the first bytes, for CKA_APPLICATION */
+	size_t headlen;
+	uint8_t *value;                   /* the content, NULL until read */
 	size_t len;
 };
 
@@ -92,6 +100,9 @@ struct skf_dev {
 	pthread_mutex_t lock;             /* guards everything below */
 	SKF_HANDLE hdev, happ;
 	char app[SKF_NAME_MAX + 1];
+	/* DEVINFO as read at connect: what the device is does not change
+	 * while it stays connected (its PIN counters are asked each time). */
+	SKF_DEVINFO devinfo;
 	SKF_ULONG asym_cap;
 	CK_USER_TYPE login;               /* UKEY_SKF_NOBODY, CKU_USER, CKU_SO */
 	/* The SO PIN, kept only while the SO is logged in: SKF_UnblockPIN
@@ -148,14 +159,29 @@ void ukey_skf_pin_free(char *pin);
 void ukey_skf_forget_secrets_inlock(struct skf_dev *d);
 
 /* skf-scan.c: the device's containers and files, read into d (d->lock
- * held). Private files are read only while the user is logged in. */
+ * held): containers with their public keys and certificates, files by name,
+ * size and rights only. After a first reading (d->scanned), a scan lists
+ * the names again and reads only the containers and files it has not
+ * read, or that the driver changed (ukey_skf_container_touched); token/
+ * makes it read everything again (ukey_skf_reread) when another process
+ * may have changed the device. */
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d);
+/* The driver changed the container of that name (a certificate or a key
+ * imported, the container made): the next scan reads it again. */
+void ukey_skf_container_touched(struct skf_dev *d, const char *name);
 void ukey_skf_inventory_free(struct skf_dev *d);
 /* CKA_ID of a pair: the first 8 bytes of SHA-256("ukey-skf:" name ":"
  * "sign"|"enc"). */
 void ukey_skf_pair_id(const char *container, int usage, uint8_t id[8]);
 struct skf_container *ukey_skf_container(struct skf_dev *d, uint32_t id);
 struct skf_file *ukey_skf_file(struct skf_dev *d, uint32_t id);
+/* skf-file.c, d->lock held: f->head and f->seal read (at most
+ * UKEY_SKF_SEAL_HEAD bytes), or f->value (the whole content; the head
+ * already read is not read again). Errors: the library's, mapped. */
+CK_RV ukey_skf_file_sniff_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
+CK_RV ukey_skf_file_load_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
+/* Forgets what was read of the file (a private one at logout). */
+void ukey_skf_file_forget(struct skf_file *f);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);
@@ -178,6 +204,7 @@ CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 
 /* Object operations (skf-objects.c, skf-write.c) and crypto (skf-crypto.c). */
 CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
+void ukey_skf_reread(void *drv, ukey_dev_id dev);
 CK_RV ukey_skf_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_skf_set_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_skf_create(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);

@@ -105,6 +105,7 @@ struct ukey_slot {
 	bool present;
 	bool event_pending;          /* presence changed, not yet reported */
 	pthread_mutex_t dev_lock;
+	bool probed;                 /* info and backend_mechs read (ukey_slot_probe_unlocked) */
 	struct ukey_dev_info info;   /* refreshed on C_GetTokenInfo and login */
 	CK_MECHANISM_TYPE *backend_mechs;
 	CK_ULONG nbackend_mechs;
@@ -152,8 +153,11 @@ void ukey_pad_string(CK_UTF8CHAR *dst, size_t size, const char *src);
 /* ---- slot.c ---- */
 struct ukey_slot *ukey_slot_find_inlock(CK_SLOT_ID id);
 /* Asks every backend for its devices: new ones get slots, missing ones are
- * marked absent (their sessions closed). */
+ * marked absent (their sessions closed). Nothing else is asked. */
 void ukey_slots_refresh_unlocked(void);
+/* What the slot's device is (dev_info, mechanisms), read once at the first
+ * call that needs it. CKR_OK when known. */
+CK_RV ukey_slot_probe_unlocked(struct ukey_slot *slot);
 /* The per-device lock, taken around every driver call for a device whose
  * driver is not thread safe (a no-op otherwise). Never held with the table
  * lock, never across anything but the one driver call. */
@@ -202,6 +206,11 @@ void ukey_op_free(enum ukey_op_kind kind, struct ukey_op *op);
 /* ---- object.c ---- */
 /* Looks up an object visible to the session (private ones need login). */
 CK_RV ukey_object_find_inlock(struct ukey_session *s, CK_OBJECT_HANDLE h, struct ukey_object **out);
+/* Asks the driver for one attribute the cache has not seen (t->type), fills
+ * t as C_GetAttributeValue does (t->pValue NULL: the length only), and
+ * caches the answer in the object oh unless it is key material. */
+CK_RV ukey_object_fetch_attr_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_CLASS cls,
+				      CK_OBJECT_HANDLE oh, CK_ATTRIBUTE *t);
 void ukey_object_free(struct ukey_object *obj);
 
 /* ---- attr.c: the cached attributes of one object ---- */
@@ -261,9 +270,12 @@ void ukey_generation_note_write_unlocked(struct ukey_slot *slot);
 bool ukey_generation_changed(struct ukey_slot *slot);
 
 /* ---- inventory.c ---- */
-/* Re-reads the token's objects from the driver (without the table lock held)
- * and swaps them in, keeping handles of objects that are still there. */
-CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot);
+/* Lists the token's objects from the driver (without the table lock held)
+ * and swaps them in, keeping handles of objects that are still there.
+ * reread: the device may have changed (first use, re-insertion, another
+ * process's write): read every object afresh. Otherwise (login, our own
+ * destroy) only objects not cached yet are read. */
+CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread);
 /* Reads one token object's cacheable attributes from the driver. */
 CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct ukey_object **out);
 /* Adds an object to the slot's inventory and gives it a handle. */
@@ -272,5 +284,8 @@ CK_RV ukey_inventory_add_inlock(struct ukey_slot *slot, struct ukey_object *obj)
 void ukey_inventory_remove_inlock(struct ukey_slot *slot, struct ukey_object *obj);
 /* True for attributes that hold key material on a private/secret key. */
 bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type);
+/* True for attributes not read when the inventory loads, only when a caller
+ * asks (a data object's content and what is told from it). */
+bool ukey_attr_is_lazy(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type);
 
 #endif

@@ -1,14 +1,20 @@
 /* The inventory cache (design.md §2). Each object's attributes are read from
- * the backend once, in two calls (sizes, then values) over the union of the
- * attributes consumers ask for, and served from memory afterwards: a browser
- * reads hundreds of attributes at start-up and a backend read costs tens of
- * microseconds. Secret key material is never cached (nor asked for).
+ * the backend once, in three calls (its class, then sizes, then values over
+ * the union of the attributes consumers ask for), and served from memory
+ * afterwards: a browser reads hundreds of attributes at start-up and a
+ * backend read costs tens of microseconds -- or, on a USB key, milliseconds
+ * per 255 bytes. Secret key material is never cached (nor asked for). What
+ * is large or read from content (a data object's CKA_VALUE and
+ * CKA_APPLICATION: a seal is 5-200 KB) is read only when a caller asks for
+ * it, then cached (ukey_attr_is_lazy).
  *
  * The rule: writes made through this module update the cache and bump the
- * token's generation file; C_OpenSession and C_FindObjectsInit reload when
- * the generation moved (another process wrote through the module); login
- * and re-insertion always reload. Changes made behind the module's back are
- * seen at the next login or re-insertion. */
+ * token's generation file. The first use of a slot, re-insertion, and a
+ * moved generation (another process wrote through the module; checked at
+ * C_OpenSession and C_FindObjectsInit) re-read everything. Login lists the
+ * objects again and reads only the new ones (the private objects): public
+ * objects that did not change are not read again. Changes made behind the
+ * module's back are seen at re-insertion. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -51,6 +57,11 @@ bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type)
 	}
 }
 
+bool ukey_attr_is_lazy(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type)
+{
+	return cls == CKO_DATA && (type == CKA_VALUE || type == CKA_APPLICATION);
+}
+
 void ukey_object_free(struct ukey_object *obj)
 {
 	if (!obj)
@@ -66,7 +77,7 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 {
 	struct ukey_backend *b = slot->backend;
 	CK_ATTRIBUTE t[NCACHED];
-	CK_ULONG n = 0;
+	CK_ULONG n = 0, k = 0;
 	CK_RV rv;
 	struct ukey_object *obj = calloc(1, sizeof(*obj));
 	if (!obj)
@@ -74,23 +85,24 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 	obj->slot = slot;
 	obj->ref = ref;
 	obj->on_token = true;
-	for (size_t i = 0; i < NCACHED; i++)
-		t[i] = (CK_ATTRIBUTE){ cached_types[i], NULL, 0 };
+	obj->cls = (CK_OBJECT_CLASS)-1;
 	ukey_slot_device_lock(slot);
-	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, NCACHED);
+	/* The class first: it decides what is never asked (secrets) and what is
+	 * asked only later (lazy values). */
+	CK_ATTRIBUTE c = { CKA_CLASS, &obj->cls, sizeof(obj->cls) };
+	rv = b->ops->get_attrs(b->drv, slot->dev, ref, &c, 1);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+		rv = CKR_OK;
+	if (rv != CKR_OK)
+		goto out;
+	for (size_t i = 0; i < NCACHED; i++)
+		if (!ukey_attr_is_secret(obj->cls, cached_types[i]) && !ukey_attr_is_lazy(obj->cls, cached_types[i]))
+			t[k++] = (CK_ATTRIBUTE){ cached_types[i], NULL, 0 };
+	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, k);
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID)
 		goto out;
-	obj->cls = (CK_OBJECT_CLASS)-1;
-	/* CKA_CLASS is first: read it now so secret values are never asked. */
-	if (t[0].ulValueLen == sizeof(CK_OBJECT_CLASS)) {
-		CK_ATTRIBUTE c = { CKA_CLASS, &obj->cls, sizeof(obj->cls) };
-		rv = b->ops->get_attrs(b->drv, slot->dev, ref, &c, 1);
-		if (rv != CKR_OK)
-			goto out;
-	}
-	for (size_t i = 0; i < NCACHED; i++) {
-		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION ||
-		    ukey_attr_is_secret(obj->cls, t[i].type))
+	for (CK_ULONG i = 0; i < k; i++) {
+		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
 			continue;
 		t[n].type = t[i].type;
 		t[n].ulValueLen = t[i].ulValueLen;
@@ -189,16 +201,25 @@ static CK_RV add_profile_inlock(struct ukey_slot *slot)
 	return rv;
 }
 
-/* Swaps a freshly read set of token objects in. Objects still there keep
- * their handles; session objects are untouched. */
-static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, CK_ULONG n, bool priv)
+/* Swaps the listed token objects in: fresh[i] read now, or NULL when the
+ * cached object of refs[i] stays as it is. Objects still there keep their
+ * handles; those no longer listed lose theirs; session objects, stand-ins
+ * and the profile are untouched. */
+static CK_RV swap_in_inlock(struct ukey_slot *slot, const ukey_ref *refs, struct ukey_object **fresh, CK_ULONG n,
+			    bool priv)
 {
 	struct ukey_object **next = calloc(n + slot->nobjects + 1, sizeof(*next));
-	CK_ULONG m = 0;
+	CK_ULONG m = 0, ntoken;
 	if (!next)
 		return CKR_HOST_MEMORY;
 	for (CK_ULONG i = 0; i < n; i++) {
-		struct ukey_object *old = by_ref_inlock(slot, fresh[i]->ref);
+		struct ukey_object *old = by_ref_inlock(slot, refs[i]);
+		if (!fresh[i]) {
+			/* Kept as cached; gone meanwhile (destroyed) is just gone. */
+			if (old)
+				next[m++] = old;
+			continue;
+		}
 		if (old) {
 			fresh[i]->handle = old->handle;
 			ukey_handle_rebind_inlock(old->handle, fresh[i]);
@@ -206,18 +227,24 @@ static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, 
 			fresh[i]->handle = ukey_handle_new_inlock(UKEY_HANDLE_OBJECT, fresh[i]);
 		}
 		next[m++] = fresh[i];
+		fresh[i] = NULL;
 	}
+	ntoken = m;
 	for (CK_ULONG i = 0; i < slot->nobjects; i++) {
 		struct ukey_object *old = slot->objects[i];
-		bool kept = false;
+		bool kept = false, handed = false;
 		if (!old->on_token) {
 			/* Session objects, stand-ins (ondemand.c) and the profile. */
 			next[m++] = old;
 			continue;
 		}
-		for (CK_ULONG k = 0; k < n && !kept; k++)
-			kept = fresh[k]->handle == old->handle;
-		if (!kept)
+		for (CK_ULONG k = 0; k < ntoken && !kept; k++) {
+			kept = next[k] == old;
+			handed |= next[k]->handle == old->handle;
+		}
+		if (kept)
+			continue;
+		if (!handed)
 			ukey_handle_drop_inlock(old->handle);
 		ukey_object_free(old);
 	}
@@ -232,12 +259,12 @@ static CK_RV swap_in_inlock(struct ukey_slot *slot, struct ukey_object **fresh, 
 	return rv == CKR_OK ? add_profile_inlock(slot) : rv;
 }
 
-CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
+CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 {
 	struct ukey_backend *b = slot->backend;
 	ukey_ref *refs = NULL;
 	struct ukey_object **fresh = NULL;
-	CK_ULONG n = 0, got = 0;
+	CK_ULONG n = 0, nread = 0;
 	struct ukey_gen_stamp stamp;
 	char serial[sizeof(slot->info.serial)];
 	bool priv;
@@ -251,6 +278,8 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	 * it, so the next check reloads instead of taking it as seen. */
 	ukey_generation_read(serial, &stamp);
 	ukey_slot_device_lock(slot);
+	if (reread && b->ops->reread)
+		b->ops->reread(b->drv, slot->dev);
 	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
 	if (rv == CKR_OK) {
 		refs = calloc(n + 1, sizeof(*refs));
@@ -259,26 +288,35 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	}
 	ukey_slot_device_unlock(slot);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
-		rv = ukey_object_fetch_unlocked(slot, refs[i], &fresh[got]);
+		bool cached = false;
+		if (!reread) {
+			ukey_lock();
+			cached = by_ref_inlock(slot, refs[i]) != NULL;
+			ukey_unlock();
+		}
+		if (cached)
+			continue;
+		rv = ukey_object_fetch_unlocked(slot, refs[i], &fresh[i]);
 		/* An object deleted between listing and reading is just gone. */
-		if (rv == CKR_OBJECT_HANDLE_INVALID)
+		if (rv == CKR_OBJECT_HANDLE_INVALID) {
 			rv = CKR_OK;
-		else if (rv == CKR_OK)
-			got++;
+			refs[i] = refs[--n];
+			fresh[i--] = NULL;
+		} else if (rv == CKR_OK) {
+			nread++;
+		}
 	}
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv == CKR_OK) {
 		ukey_lock();
-		rv = swap_in_inlock(slot, fresh, got, priv);
-		if (rv == CKR_OK) {
-			got = 0;
+		rv = swap_in_inlock(slot, refs, fresh, n, priv);
+		if (rv == CKR_OK && reread)
 			slot->gen_stamp = stamp;
-		}
 		ukey_unlock();
-		ukey_debug("slot %lu: inventory loaded, %lu token objects", (unsigned long)slot->id,
-			   (unsigned long)n);
+		ukey_debug("slot %lu: %lu token objects listed, %lu read", (unsigned long)slot->id, (unsigned long)n,
+			   (unsigned long)nread);
 	}
-	for (CK_ULONG i = 0; i < got; i++)
+	for (CK_ULONG i = 0; fresh && i < n; i++)
 		ukey_object_free(fresh[i]);
 	free(fresh);
 	free(refs);

@@ -141,8 +141,12 @@ out_locked:
 	ukey_lock();
 	slot->login = user;
 	ukey_unlock();
-	/* Login refreshes the inventory and brings the private objects in. */
-	rv = ukey_inventory_reload_unlocked(slot);
+	/* Login brings the private objects in; the public ones are not read
+	 * again. Not read yet: the first search reads it all. */
+	ukey_lock();
+	bool loaded = slot->inventory_loaded;
+	ukey_unlock();
+	rv = loaded ? ukey_inventory_reload_unlocked(slot, false) : CKR_OK;
 	if (rv != CKR_OK)
 		ukey_warn("slot %lu: reading objects after login failed: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)rv);

@@ -56,9 +56,7 @@ static CK_RV serve(const struct ukey_attr *a, CK_ATTRIBUTE *t)
 	return CKR_OK;
 }
 
-/* Asks the driver for one attribute the cache has not seen, and caches the
- * answer unless it is key material. */
-static CK_RV fetch_missing_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_CLASS cls,
+CK_RV ukey_object_fetch_attr_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_CLASS cls,
 				    CK_OBJECT_HANDLE oh, CK_ATTRIBUTE *t)
 {
 	struct ukey_backend *b = slot->backend;
@@ -135,7 +133,7 @@ CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBU
 out_locked:
 	ukey_unlock();
 	for (CK_ULONG k = 0; rv == CKR_OK && k < nmiss; k++) {
-		CK_RV arv = fetch_missing_unlocked(slot, ref, cls, oh, &tmpl[miss[k]]);
+		CK_RV arv = ukey_object_fetch_attr_unlocked(slot, ref, cls, oh, &tmpl[miss[k]]);
 		if (arv == CKR_ATTRIBUTE_SENSITIVE || arv == CKR_ATTRIBUTE_TYPE_INVALID || arv == CKR_BUFFER_TOO_SMALL)
 			result = arv;
 		else if (arv != CKR_OK)

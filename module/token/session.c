@@ -82,13 +82,23 @@ CK_RV ukey_session_open(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	rv = !slot ? CKR_SLOT_ID_INVALID : !slot->present ? CKR_TOKEN_NOT_PRESENT : CKR_OK;
 	if (rv == CKR_OK && slot->login == CKU_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
-	reload = rv == CKR_OK && (!slot->inventory_loaded || ukey_generation_changed(slot));
+	if (rv == CKR_OK && !slot->probed) {
+		/* The first session on a device that was never asked what it is. */
+		ukey_unlock();
+		rv = ukey_slot_probe_unlocked(slot);
+		ukey_lock();
+		if (rv == CKR_OK && !slot->present)
+			rv = CKR_TOKEN_NOT_PRESENT;
+	}
+	/* The inventory is read at the first search, not here: opening a
+	 * session costs the device nothing. Once read, another process may
+	 * have changed the token (design.md §2). */
+	reload = rv == CKR_OK && slot->inventory_loaded && ukey_generation_changed(slot);
 	ukey_unlock();
 	if (rv != CKR_OK)
 		return rv;
-	/* Another process may have changed the token (design.md §2). */
 	if (reload) {
-		rv = ukey_inventory_reload_unlocked(slot);
+		rv = ukey_inventory_reload_unlocked(slot, true);
 		if (rv != CKR_OK)
 			return rv;
 	}

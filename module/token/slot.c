@@ -41,7 +41,7 @@ void ukey_slot_device_unlock(struct ukey_slot *slot)
 }
 
 /* Reads a device's description and mechanisms, without the table lock. */
-static CK_RV probe_device(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info,
+static CK_RV read_device(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info,
 			  CK_MECHANISM_TYPE **mechs, CK_ULONG *nmechs)
 {
 	CK_ULONG n = 0;
@@ -88,6 +88,10 @@ static struct ukey_slot *add_slot_inlock(struct ukey_backend *b, ukey_dev_id dev
 	return slot;
 }
 
+/* New devices get slots without a word to the device: what a device is
+ * (ukey_slot_probe_unlocked) and what it holds (its inventory) are read at
+ * the first call that needs them, so C_Initialize and C_GetSlotList cost one
+ * device listing however many keys are inserted. */
 static void refresh_backend(struct ukey_backend *b)
 {
 	ukey_dev_id ids[UKEY_MAX_DEVICES];
@@ -97,8 +101,8 @@ static void refresh_backend(struct ukey_backend *b)
 		ukey_warn("[backend %s]: listing devices failed: 0x%08lx", b->name, (unsigned long)rv);
 		return;
 	}
-	/* Devices that are gone: mark absent, close sessions, forget objects. */
 	ukey_lock();
+	/* Devices that are gone: mark absent, close sessions, forget objects. */
 	for (size_t i = 0; i < ukey_M.nslots; i++) {
 		struct ukey_slot *slot = ukey_M.slots[i];
 		bool found = false;
@@ -113,38 +117,58 @@ static void refresh_backend(struct ukey_backend *b)
 			ukey_session_close_slot_inlock(slot);
 		}
 	}
-	ukey_unlock();
 	for (CK_ULONG k = 0; k < n; k++) {
-		ukey_lock();
 		struct ukey_slot *slot = slot_for_device_inlock(b, ids[k]);
-		bool known = slot && slot->present;
-		ukey_unlock();
-		if (known)
+		if (slot && slot->present)
 			continue;
-		struct ukey_dev_info info;
-		CK_MECHANISM_TYPE *mechs;
-		CK_ULONG nmechs;
-		if (probe_device(b, ids[k], &info, &mechs, &nmechs) != CKR_OK)
-			continue;
-		ukey_lock();
-		slot = slot_for_device_inlock(b, ids[k]);
 		if (!slot)
 			slot = add_slot_inlock(b, ids[k]);
-		if (slot) {
-			free(slot->backend_mechs);
-			slot->backend_mechs = mechs;
-			slot->nbackend_mechs = nmechs;
-			slot->info = info;
-			slot->present = true;
-			slot->event_pending = true;
-			slot->inventory_loaded = false;
-			slot->gen_stamp.valid = false;
-			ukey_debug("slot %lu: token '%s' serial %s", (unsigned long)slot->id, info.label, info.serial);
-		} else {
-			free(mechs);
-		}
-		ukey_unlock();
+		if (!slot)
+			continue;
+		slot->present = true;
+		slot->probed = false;
+		slot->event_pending = true;
+		slot->inventory_loaded = false;
+		slot->gen_stamp.valid = false;
+		ukey_debug("slot %lu: device inserted", (unsigned long)slot->id);
 	}
+	ukey_unlock();
+}
+
+CK_RV ukey_slot_probe_unlocked(struct ukey_slot *slot)
+{
+	struct ukey_dev_info info;
+	CK_MECHANISM_TYPE *mechs = NULL;
+	CK_ULONG nmechs = 0;
+	bool done;
+	CK_RV rv;
+	ukey_lock();
+	done = slot->probed;
+	ukey_unlock();
+	if (done)
+		return CKR_OK;
+	ukey_slot_device_lock(slot);
+	rv = read_device(slot->backend, slot->dev, &info, &mechs, &nmechs);
+	ukey_slot_device_unlock(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK) {
+		ukey_info("slot %lu: the device does not say what it is: 0x%08lx", (unsigned long)slot->id,
+			  (unsigned long)rv);
+		return rv;
+	}
+	ukey_lock();
+	if (!slot->probed && slot->present) {
+		free(slot->backend_mechs);
+		slot->backend_mechs = mechs;
+		slot->nbackend_mechs = nmechs;
+		slot->info = info;
+		slot->probed = true;
+		mechs = NULL;
+		ukey_debug("slot %lu: token '%s' serial %s", (unsigned long)slot->id, info.label, info.serial);
+	}
+	ukey_unlock();
+	free(mechs);
+	return CKR_OK;
 }
 
 void ukey_slots_refresh_unlocked(void)
@@ -181,6 +205,13 @@ CK_RV ukey_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *info)
 	CK_RV rv = CKR_OK;
 	ukey_lock();
 	struct ukey_slot *slot = ukey_slot_find_inlock(id);
+	bool probe = slot && slot->present;
+	ukey_unlock();
+	/* A device that cannot say what it is still shows as a present token
+	 * of a plain slot; C_GetTokenInfo then gives the reason. */
+	if (probe)
+		(void)ukey_slot_probe_unlocked(slot);
+	ukey_lock();
 	if (!slot) {
 		rv = CKR_SLOT_ID_INVALID;
 		goto out;
@@ -216,15 +247,25 @@ CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 	ukey_unlock();
 	if (!slot)
 		return rv;
-	/* PIN counters change with every login attempt: ask the device. */
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	/* PIN counters change with every login attempt: ask the device (the
+	 * first probe just did). */
+	ukey_lock();
+	bool probed = slot->probed;
+	ukey_unlock();
+	rv = ukey_slot_probe_unlocked(slot);
+	if (rv == CKR_OK && probed) {
+		ukey_slot_device_lock(slot);
+		rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
+		ukey_slot_device_unlock(slot);
+		ukey_slot_note_rv_unlocked(slot, rv);
+	}
 	if (rv != CKR_OK)
 		return rv;
 	ukey_lock();
-	slot->info = fresh;
+	if (probed)
+		slot->info = fresh;
+	else
+		fresh = slot->info;
 	memset(info, 0, sizeof(*info));
 	ukey_pad_string(info->label, sizeof(info->label), fresh.label);
 	ukey_pad_string(info->manufacturerID, sizeof(info->manufacturerID), fresh.manufacturer);
@@ -262,6 +303,13 @@ CK_RV ukey_slot_mechanisms(CK_SLOT_ID id, CK_MECHANISM_TYPE *list, CK_ULONG *cou
 	CK_RV rv;
 	ukey_lock();
 	struct ukey_slot *slot = present_slot_inlock(id, &rv);
+	ukey_unlock();
+	if (slot)
+		rv = ukey_slot_probe_unlocked(slot);
+	if (rv != CKR_OK)
+		return rv;
+	ukey_lock();
+	slot = present_slot_inlock(id, &rv);
 	if (slot)
 		rv = ukey_mech_list_inlock(slot, list, count);
 	ukey_unlock();
@@ -274,7 +322,9 @@ CK_RV ukey_slot_mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANI
 	ukey_lock();
 	struct ukey_slot *slot = present_slot_inlock(id, &rv);
 	ukey_unlock();
-	if (!slot)
+	if (slot)
+		rv = ukey_slot_probe_unlocked(slot);
+	if (rv != CKR_OK)
 		return rv;
 	return ukey_mech_info_unlocked(slot, type, info);
 }

@@ -188,8 +188,9 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	ukey_generation_note_write_unlocked(slot);
 	/* A device may take more with it than the one object (SKF: the
 	 * signing private key's container, with its certificates and public
-	 * keys): read the token again rather than guess. */
-	rv = ukey_inventory_reload_unlocked(slot);
+	 * keys): list the token again rather than guess (what is still there
+	 * is not read again). */
+	rv = ukey_inventory_reload_unlocked(slot, false);
 	if (rv != CKR_OK)
 		ukey_warn("slot %lu: re-reading objects after a destroy: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)rv);

@@ -120,6 +120,7 @@ static void fuzz_misc(const uint8_t *d, size_t n)
 	size_t total = 0, trimmed;
 
 	(void)ukey_skf_is_seal(d, n);
+	(void)ukey_skf_is_seal_prefix(d, n);
 	trimmed = ukey_skf_der_trim(d, n);
 	check(trimmed <= n);
 	if (buf == NULL)

@@ -243,6 +243,29 @@ static void seal_header_is_recognised_and_lookalikes_are_not(void **state)
 	assert_false(ukey_skf_is_seal((const uint8_t *)"hello", 5));
 }
 
+/* The first bytes of a 200 KB seal (the skf driver reads no more to set
+ * CKA_APPLICATION): the outer SEQUENCEs run past them, the header is whole. */
+static void seal_prefix_is_recognised_from_the_header_alone(void **state)
+{
+	static const uint8_t head[] = { 0x30, 0x83, 0x03, 0x0d, 0x40, 0x30, 0x83, 0x03, 0x0c, 0x00, 0x30, 0x0b,
+					0x16, 0x02, 'E', 'S', 0x02, 0x01, 0x04, 0x16, 0x02, 'V', '1', 0x16, 0x0e };
+	uint8_t bad[sizeof(head)];
+	(void)state;
+	assert_true(ukey_skf_is_seal_prefix(head, sizeof(head)));
+	assert_false(ukey_skf_is_seal(head, sizeof(head)));   /* the whole-file test wants it all */
+	assert_true(ukey_skf_is_seal_prefix(head, 23));          /* the header's last byte */
+	for (size_t n = 0; n < 23; n++)
+		assert_false(ukey_skf_is_seal_prefix(head, n));
+	memcpy(bad, head, sizeof(bad));
+	bad[15] = 'X';   /* "EX" */
+	assert_false(ukey_skf_is_seal_prefix(bad, sizeof(bad)));
+	memcpy(bad, head, sizeof(bad));
+	bad[1] = 0x82;   /* not the minimal length form: no DER */
+	bad[2] = 0x00;
+	assert_false(ukey_skf_is_seal_prefix(bad, sizeof(bad)));
+	assert_false(ukey_skf_is_seal_prefix((const uint8_t *)"BM6\x00\x03", 5));
+}
+
 static void der_trim_drops_zero_padding_only(void **state)
 {
 	uint8_t buf[16] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
@@ -288,6 +311,7 @@ int main(void)
 		cmocka_unit_test(malformed_sm2_ciphertexts_are_rejected),
 		cmocka_unit_test(rsa_blob_gives_modulus_and_exponent),
 		cmocka_unit_test(seal_header_is_recognised_and_lookalikes_are_not),
+		cmocka_unit_test(seal_prefix_is_recognised_from_the_header_alone),
 		cmocka_unit_test(der_trim_drops_zero_padding_only),
 		cmocka_unit_test(name_lists_tolerate_a_missing_final_nul),
 	};
