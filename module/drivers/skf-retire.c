@@ -168,6 +168,7 @@ bool ukey_skf_retired_has(const char *names, const char *name)
 static CK_RV write_at(struct ukey_skf *s, struct skf_dev *d, SKF_ULONG off, const char *data, size_t len)
 {
 	CK_RV rv = CKR_OK;
+	d->retired_known = false;   /* the next scan reads the list again */
 	for (size_t done = 0; rv == CKR_OK && done < len; done += SKF_RETIRED_CHUNK) {
 		size_t chunk = len - done < SKF_RETIRED_CHUNK ? len - done : SKF_RETIRED_CHUNK;
 		rv = ukey_skf_note_inlock(d, "SKF_WriteFile",
@@ -185,6 +186,7 @@ static CK_RV recreate(struct ukey_skf *s, struct skf_dev *d, bool exists, const 
 	size_t len = strlen(text);
 	SKF_ULONG size = (SKF_ULONG)(len * 2 > SKF_RETIRED_MIN ? len * 2 : SKF_RETIRED_MIN);
 	CK_RV rv = CKR_OK;
+	d->retired_known = false;
 	if (size > SKF_RETIRED_MAX)
 		size = SKF_RETIRED_MAX;
 	if (exists)

@@ -56,10 +56,45 @@ void ukey_skf_inventory_free(struct skf_dev *d)
 		ukey_skf_file_forget(&d->files[i]);
 	free(d->conts);
 	free(d->files);
+	free(d->retired_names);
 	d->conts = NULL;
 	d->files = NULL;
+	d->retired_names = NULL;
+	d->retired_known = false;
 	d->nconts = d->nfiles = 0;
 	d->scanned = false;
+}
+
+CK_RV ukey_skf_file_added_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, uint32_t size,
+				 bool priv)
+{
+	struct skf_file *grown, *f;
+	if (!d->scanned)
+		return ukey_skf_scan_inlock(s, d);
+	grown = realloc(d->files, (d->nfiles + 1) * sizeof(*grown));
+	if (!grown)
+		return CKR_HOST_MEMORY;
+	d->files = grown;
+	f = &d->files[d->nfiles++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->id = ++d->next_obj_id;
+	f->priv = priv;
+	f->size = size;
+	return CKR_OK;
+}
+
+CK_RV ukey_skf_file_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id)
+{
+	if (!d->scanned)
+		return ukey_skf_scan_inlock(s, d);
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (d->files[i].id == id) {
+			ukey_skf_file_forget(&d->files[i]);
+			d->files[i] = d->files[--d->nfiles];
+			break;
+		}
+	return CKR_OK;
 }
 
 struct skf_container *ukey_skf_container(struct skf_dev *d, uint32_t id)
@@ -354,7 +389,7 @@ static void find_retired_file(const char *name, void *arg)
 
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 {
-	bool listed = false;
+	bool listed = false, want;
 	struct scan wc = { s, d, NULL, NULL, 0, CKR_OK, NULL, false }, wf = { s, d, NULL, NULL, 0, CKR_OK, NULL, false };
 	char *clist = NULL, *flist = NULL, *retired = NULL;
 	size_t csize = 0, fsize = 0;
@@ -364,7 +399,11 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 	/* Without SKF_EnumFiles the file is looked up by name. */
 	if (rv == CKR_OK && flist)
 		ukey_skf_names_walk(flist, fsize, find_retired_file, &listed);
-	if (rv == CKR_OK && (listed || !flist))
+	want = rv == CKR_OK && (listed || !flist);
+	/* The list as last read, unless the driver wrote it since. */
+	if (want && d->scanned && d->retired_known && d->retired_names)
+		rv = (retired = strdup(d->retired_names)) ? CKR_OK : CKR_HOST_MEMORY;
+	else if (want)
 		rv = ukey_skf_retired_load_inlock(s, d, &retired);
 	else if (rv == CKR_OK)
 		d->retired_warned = false;   /* gone: a new damaged one warns again */
@@ -385,6 +424,9 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 	if (rv != CKR_OK)
 		goto out;
 	ukey_skf_inventory_free(d);   /* ids live on in d->next_obj_id */
+	d->retired_names = retired;
+	d->retired_known = true;
+	retired = NULL;
 	d->conts = wc.conts;
 	d->nconts = wc.n;
 	d->files = wf.files;

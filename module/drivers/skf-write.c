@@ -146,7 +146,7 @@ static CK_RV create_data(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 			(void)SKF_RAW(s, SKF_DeleteFile, d->happ, name);   /* no half-written object */
 	}
 	if (rv == CKR_OK)
-		rv = ukey_skf_scan_inlock(s, d);
+		rv = ukey_skf_file_added_inlock(s, d, name, len, priv);
 	for (size_t i = 0; rv == CKR_OK && i < d->nfiles; i++)
 		if (strcmp(d->files[i].name, name) == 0) {
 			*out = SKF_REF(SKF_K_DATA, 0, d->files[i].id);
@@ -213,7 +213,9 @@ CK_RV ukey_skf_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 			 * encryption keys stay (old documents need them). */
 			rv = CKR_ACTION_PROHIBITED;
 	}
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && kind == SKF_K_DATA)
+		rv = ukey_skf_file_removed_inlock(s, d, SKF_REF_ID(ref));
+	else if (rv == CKR_OK)
 		rv = ukey_skf_scan_inlock(s, d);
 	ukey_skf_dev_unlock(d);
 	return rv;

@@ -115,6 +115,11 @@ struct skf_dev {
 	uint32_t next_obj_id;
 	bool scanned;
 	bool retired_warned;              /* the ukey-retired file's warning given */
+	/* ukey-retired's names as the last scan read them (NULL: none), valid
+	 * while retired_known: scans after the first read the file again only
+	 * when the driver wrote it (skf-retire.c clears retired_known). */
+	char *retired_names;
+	bool retired_known;
 };
 #define UKEY_SKF_NOBODY ((CK_USER_TYPE)-1)
 
@@ -182,6 +187,12 @@ CK_RV ukey_skf_file_sniff_inlock(struct ukey_skf *s, struct skf_dev *d, struct s
 CK_RV ukey_skf_file_load_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
 /* Forgets what was read of the file (a private one at logout). */
 void ukey_skf_file_forget(struct skf_file *f);
+/* skf-scan.c, d->lock held: the driver made or deleted a file; the reading
+ * in d follows without reading the device (a first reading is made when
+ * there is none). */
+CK_RV ukey_skf_file_added_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, uint32_t size,
+				 bool priv);
+CK_RV ukey_skf_file_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);

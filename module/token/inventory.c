@@ -37,6 +37,7 @@ static const CK_ATTRIBUTE_TYPE cached_types[] = {
 	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM,
 };
 #define NCACHED (sizeof(cached_types) / sizeof(cached_types[0]))
+#define UKEY_LIST_FIRST 64
 
 /* Attributes whose value is key material on a private or secret key. */
 bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type)
@@ -280,12 +281,22 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 	ukey_slot_device_lock(slot);
 	if (reread && b->ops->reread)
 		b->ops->reread(b->drv, slot->dev);
-	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
-	if (rv == CKR_OK) {
-		refs = calloc(n + 1, sizeof(*refs));
-		fresh = calloc(n + 1, sizeof(*fresh));
-		rv = refs && fresh ? b->ops->objects(b->drv, slot->dev, refs, &n) : CKR_HOST_MEMORY;
+	/* One listing with room for the usual token, not a sizing call first:
+	 * on a p11 backend each listing is a search of its own. */
+	for (CK_ULONG cap = UKEY_LIST_FIRST;; cap = n) {
+		ukey_ref *grown = realloc(refs, (cap + 1) * sizeof(*refs));
+		if (!grown) {
+			rv = CKR_HOST_MEMORY;
+			break;
+		}
+		refs = grown;
+		n = cap;
+		rv = b->ops->objects(b->drv, slot->dev, refs, &n);
+		if (rv != CKR_BUFFER_TOO_SMALL || n <= cap)
+			break;
 	}
+	if (rv == CKR_OK && !(fresh = calloc(n + 1, sizeof(*fresh))))
+		rv = CKR_HOST_MEMORY;
 	ukey_slot_device_unlock(slot);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
 		bool cached = false;
