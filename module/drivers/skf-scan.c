@@ -37,12 +37,20 @@ void ukey_skf_pair_id(const char *container, int usage, uint8_t id[8])
 	memcpy(id, md, 8);
 }
 
-static void pair_free(struct skf_pair *p)
+static void pair_free_cert(struct skf_pair *p)
 {
 	free(p->cert);
 	free(p->subject);
 	free(p->issuer);
 	free(p->serial);
+	p->cert = p->subject = p->issuer = p->serial = NULL;
+	p->certlen = p->subjectlen = p->issuerlen = p->seriallen = 0;
+	p->has_cert = false;
+}
+
+static void pair_free(struct skf_pair *p)
+{
+	pair_free_cert(p);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -63,38 +71,6 @@ void ukey_skf_inventory_free(struct skf_dev *d)
 	d->retired_known = false;
 	d->nconts = d->nfiles = 0;
 	d->scanned = false;
-}
-
-CK_RV ukey_skf_file_added_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, uint32_t size,
-				 bool priv)
-{
-	struct skf_file *grown, *f;
-	if (!d->scanned)
-		return ukey_skf_scan_inlock(s, d);
-	grown = realloc(d->files, (d->nfiles + 1) * sizeof(*grown));
-	if (!grown)
-		return CKR_HOST_MEMORY;
-	d->files = grown;
-	f = &d->files[d->nfiles++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->id = ++d->next_obj_id;
-	f->priv = priv;
-	f->size = size;
-	return CKR_OK;
-}
-
-CK_RV ukey_skf_file_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id)
-{
-	if (!d->scanned)
-		return ukey_skf_scan_inlock(s, d);
-	for (size_t i = 0; i < d->nfiles; i++)
-		if (d->files[i].id == id) {
-			ukey_skf_file_forget(&d->files[i]);
-			d->files[i] = d->files[--d->nfiles];
-			break;
-		}
-	return CKR_OK;
 }
 
 struct skf_container *ukey_skf_container(struct skf_dev *d, uint32_t id)
@@ -154,6 +130,32 @@ static void cert_parse(struct skf_pair *p)
 	X509_free(x);
 }
 
+void ukey_skf_pair_key(struct skf_container *c, int usage, SKF_ULONG type, const uint8_t *blob, size_t len)
+{
+	struct skf_pair *p = &c->pair[usage];
+	/* GetContainerType may be missing or say 0: the blob's size tells. */
+	c->rsa = type == SKF_CONTAINER_RSA || (type != SKF_CONTAINER_ECC && len >= sizeof(SKF_RSAPUBLICKEYBLOB));
+	if (c->rsa)
+		p->has_key = ukey_skf_blob_rsa_pub_decode(blob, len, p->modulus, &p->modlen, p->exponent,
+							  &p->explen) == 0;
+	else
+		p->has_key = ukey_skf_blob_ecc_pub_decode(blob, len, p->point) == 0;
+}
+
+CK_RV ukey_skf_pair_cert(struct skf_pair *p, const uint8_t *der, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		return CKR_HOST_MEMORY;
+	memcpy(copy, der, len);
+	pair_free_cert(p);
+	p->cert = copy;
+	p->certlen = ukey_skf_der_trim(copy, len);
+	p->has_cert = true;
+	cert_parse(p);
+	return CKR_OK;
+}
+
 /* One usage of an open container: its public key and its certificate. */
 static CK_RV read_pair(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, struct skf_container *c,
 		       int usage, SKF_ULONG type)
@@ -169,16 +171,8 @@ static CK_RV read_pair(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, stru
 	rv = ukey_skf_note_inlock(d, "SKF_ExportPublicKey", SKF_RAW(s, SKF_ExportPublicKey, h, flag, blob, &len));
 	if (rv == CKR_DEVICE_REMOVED)
 		return rv;
-	if (rv == CKR_OK && len <= sizeof(blob)) {
-		/* GetContainerType may be missing or say 0: the blob's size tells. */
-		c->rsa = type == SKF_CONTAINER_RSA ||
-			 (type != SKF_CONTAINER_ECC && len >= sizeof(SKF_RSAPUBLICKEYBLOB));
-		if (c->rsa)
-			p->has_key = ukey_skf_blob_rsa_pub_decode(blob, len, p->modulus, &p->modlen,
-								  p->exponent, &p->explen) == 0;
-		else
-			p->has_key = ukey_skf_blob_ecc_pub_decode(blob, len, p->point) == 0;
-	}
+	if (rv == CKR_OK && len <= sizeof(blob))
+		ukey_skf_pair_key(c, usage, type, blob, len);
 	/* One call with room for a usual certificate, not a sizing call
 	 * first (each is a round trip on a real key); a larger one gives
 	 * SAR_BUFFER_TOO_SMALL and its size. */
@@ -247,8 +241,7 @@ static CK_RV file_info(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f
 	return CKR_OK;
 }
 
-/* The id a name had in the previous scan, or a new one. */
-static uint32_t id_for(struct skf_dev *d, const char *name, bool file)
+uint32_t ukey_skf_id_for(struct skf_dev *d, const char *name, bool file)
 {
 	if (file) {
 		for (size_t i = 0; i < d->nfiles; i++)
@@ -301,7 +294,7 @@ static CK_RV container_copy(struct skf_container *c, const struct skf_container 
 	return bad ? CKR_HOST_MEMORY : CKR_OK;
 }
 
-static const struct skf_container *last_container(const struct skf_dev *d, const char *name)
+struct skf_container *ukey_skf_container_named(struct skf_dev *d, const char *name)
 {
 	for (size_t i = 0; i < d->nconts; i++)
 		if (strcmp(d->conts[i].name, name) == 0)
@@ -317,12 +310,6 @@ static const struct skf_file *last_file(const struct skf_dev *d, const char *nam
 	return NULL;
 }
 
-void ukey_skf_container_touched(struct skf_dev *d, const char *name)
-{
-	for (size_t i = 0; i < d->nconts; i++)
-		if (strcmp(d->conts[i].name, name) == 0)
-			d->conts[i].touched = true;
-}
 
 static void scan_container(const char *name, void *arg)
 {
@@ -330,13 +317,13 @@ static void scan_container(const char *name, void *arg)
 	struct skf_container *c = &w->conts[w->n];
 	if (w->rv != CKR_OK || strlen(name) > SKF_NAME_MAX)
 		return;
-	const struct skf_container *old = w->reuse ? last_container(w->d, name) : NULL;
+	const struct skf_container *old = w->reuse ? ukey_skf_container_named(w->d, name) : NULL;
 	memset(c, 0, sizeof(*c));
 	if (old && !old->touched) {
 		w->rv = container_copy(c, old);
 	} else {
 		strcpy(c->name, name);
-		c->id = id_for(w->d, name, false);
+		c->id = ukey_skf_id_for(w->d, name, false);
 		w->rv = read_container(w->s, w->d, c);
 	}
 	/* A retired signing pair is no longer listed; only a container that
@@ -367,7 +354,7 @@ static void scan_file(const char *name, void *arg)
 	const struct skf_file *old = w->reuse ? last_file(w->d, name) : NULL;
 	memset(f, 0, sizeof(*f));
 	strcpy(f->name, name);
-	f->id = id_for(w->d, name, true);
+	f->id = ukey_skf_id_for(w->d, name, true);
 	if (old) {
 		/* Name, size and rights as the last scan read them; the content
 		 * is read again when asked for. */

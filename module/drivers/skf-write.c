@@ -107,9 +107,8 @@ static CK_RV create_cert(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 				  SKF_RAW(s, SKF_ImportCertificate, h, usage == SKF_SIGN ? SKF_TRUE : SKF_FALSE,
 					  value->pValue, (SKF_ULONG)value->ulValueLen));
 	ukey_skf_container_close(s, h);
-	ukey_skf_container_touched(d, name);
 	if (rv == CKR_OK)
-		rv = ukey_skf_scan_inlock(s, d);
+		rv = ukey_skf_cert_stored_inlock(s, d, cid, usage, value->pValue, value->ulValueLen);
 	*out = SKF_REF(SKF_K_CERT, usage, cid);
 	return rv;
 }
@@ -273,21 +272,20 @@ static CK_RV keygen_check(CK_MECHANISM_TYPE mech, const CK_ATTRIBUTE *pub, CK_UL
 	return CKR_OK;
 }
 
+/* The new pair's public-key blob goes to rsa or ecc. */
 static CK_RV keygen_in(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, CK_MECHANISM_TYPE mech,
-		       SKF_ULONG bits)
+		       SKF_ULONG bits, SKF_RSAPUBLICKEYBLOB *rsa, SKF_ECCPUBLICKEYBLOB *ecc)
 {
-	SKF_ECCPUBLICKEYBLOB ecc;
-	SKF_RSAPUBLICKEYBLOB rsa;
 	SKF_ULONG raw;
 	if (mech == CKM_RSA_PKCS_KEY_PAIR_GEN)
-		return ukey_skf_note_inlock(d, "SKF_GenRSAKeyPair", SKF_RAW(s, SKF_GenRSAKeyPair, h, bits, &rsa));
-	raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SGD_SM2_1, &ecc);
+		return ukey_skf_note_inlock(d, "SKF_GenRSAKeyPair", SKF_RAW(s, SKF_GenRSAKeyPair, h, bits, rsa));
+	raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SGD_SM2_1, ecc);
 	/* Two conventions number SM2 signing; this is the other algorithm id,
 	 * not a second try of anything secret. */
 	if (raw != SAR_OK && raw != SAR_DEVICE_REMOVED && raw != SAR_USER_NOT_LOGGED_IN) {
 		ukey_debug("SKF_GenECCKeyPair(0x%08x): SAR 0x%08x; trying 0x%08x", (unsigned)SGD_SM2_1,
 			   (unsigned)raw, SKF_SM2_1_TABLE);
-		raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SKF_SM2_1_TABLE, &ecc);
+		raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SKF_SM2_1_TABLE, ecc);
 	}
 	return ukey_skf_note_inlock(d, "SKF_GenECCKeyPair", raw);
 }
@@ -300,6 +298,9 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	struct skf_dev *d;
 	SKF_HANDLE h = NULL;
 	SKF_ULONG bits = 0;
+	SKF_RSAPUBLICKEYBLOB rsa;
+	SKF_ECCPUBLICKEYBLOB ecc;
+	bool is_rsa = mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN;
 	char name[SKF_NAME_MAX + 1];
 	const struct skf_container *c;
 	CK_RV rv = keygen_check(mech->mechanism, pub, npub, &bits);
@@ -320,15 +321,18 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	rv = ukey_skf_note_inlock(d, "SKF_CreateContainer", SKF_RAW(s, SKF_CreateContainer, d->happ, name, &h));
 	if (rv != CKR_OK)
 		goto out;
-	ukey_skf_container_touched(d, name);
-	rv = keygen_in(s, d, h, mech->mechanism, bits);
+	memset(&rsa, 0, sizeof(rsa));
+	memset(&ecc, 0, sizeof(ecc));
+	rv = keygen_in(s, d, h, mech->mechanism, bits, &rsa, &ecc);
 	ukey_skf_container_close(s, h);
 	if (rv != CKR_OK) {
 		if (rv != CKR_DEVICE_REMOVED)
 			(void)SKF_RAW(s, SKF_DeleteContainer, d->happ, name);   /* no empty leftover */
 		goto out;
 	}
-	rv = ukey_skf_scan_inlock(s, d);
+	rv = ukey_skf_container_made_inlock(s, d, name, is_rsa ? SKF_CONTAINER_RSA : SKF_CONTAINER_ECC,
+					    is_rsa ? (const uint8_t *)&rsa : (const uint8_t *)&ecc,
+					    is_rsa ? sizeof(rsa) : sizeof(ecc));
 	c = rv == CKR_OK ? container_named(d, name) : NULL;
 	if (rv == CKR_OK && (!c || !c->pair[SKF_SIGN].has_key))
 		rv = CKR_FUNCTION_FAILED;

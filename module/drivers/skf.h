@@ -171,9 +171,16 @@ void ukey_skf_forget_secrets_inlock(struct skf_dev *d);
  * makes it read everything again (ukey_skf_reread) when another process
  * may have changed the device. */
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d);
-/* The driver changed the container of that name (a certificate or a key
- * imported, the container made): the next scan reads it again. */
+/* The driver changed the container of that name (a key pair imported):
+ * the next scan reads it again (skf-known.c). */
 void ukey_skf_container_touched(struct skf_dev *d, const char *name);
+/* The id a name had in the last reading, or a new one (skf-scan.c). */
+uint32_t ukey_skf_id_for(struct skf_dev *d, const char *name, bool file);
+struct skf_container *ukey_skf_container_named(struct skf_dev *d, const char *name);
+/* A pair's public key from its blob (type: GetContainerType's answer, or
+ * SKF_CONTAINER_EMPTY when not known), and its certificate from DER. */
+void ukey_skf_pair_key(struct skf_container *c, int usage, SKF_ULONG type, const uint8_t *blob, size_t len);
+CK_RV ukey_skf_pair_cert(struct skf_pair *p, const uint8_t *der, size_t len);
 void ukey_skf_inventory_free(struct skf_dev *d);
 /* CKA_ID of a pair: the first 8 bytes of SHA-256("ukey-skf:" name ":"
  * "sign"|"enc"). */
@@ -187,12 +194,18 @@ CK_RV ukey_skf_file_sniff_inlock(struct ukey_skf *s, struct skf_dev *d, struct s
 CK_RV ukey_skf_file_load_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
 /* Forgets what was read of the file (a private one at logout). */
 void ukey_skf_file_forget(struct skf_file *f);
-/* skf-scan.c, d->lock held: the driver made or deleted a file; the reading
- * in d follows without reading the device (a first reading is made when
- * there is none). */
+/* skf-known.c, d->lock held: what the driver wrote, entered into its
+ * reading without reading the device (a first reading is made when there
+ * is none): a file made or deleted, a container made with the signing
+ * pair's public-key blob the generation gave (type SKF_CONTAINER_*), a
+ * certificate imported into pair usage of container id. */
 CK_RV ukey_skf_file_added_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, uint32_t size,
 				 bool priv);
 CK_RV ukey_skf_file_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id);
+CK_RV ukey_skf_container_made_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_ULONG type,
+				     const uint8_t *blob, size_t len);
+CK_RV ukey_skf_cert_stored_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id, int usage,
+				  const uint8_t *der, size_t len);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);

@@ -157,10 +157,10 @@ static void test_create_certificate_found_read_back_then_destroyed(void **state)
 	X509_free(x);
 }
 
-static CK_RV create_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv, CK_OBJECT_HANDLE *h)
+static CK_RV create_data_value(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv, const void *value,
+				CK_ULONG len, CK_OBJECT_HANDLE *h)
 {
 	static const char app[] = "ukey-pkcs11 test";
-	static const unsigned char value[] = { 0x30, 0x03, 0x02, 0x01, 0x2a, 0x00, 0xff };
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_BBOOL yes = CK_TRUE;
 	CK_ATTRIBUTE t[] = {
@@ -168,11 +168,18 @@ static CK_RV create_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv, 
 		{ CKA_TOKEN, &yes, sizeof(yes) },
 		{ CKA_PRIVATE, &priv, sizeof(priv) },
 		{ CKA_APPLICATION, (void *)app, sizeof(app) - 1 },
-		{ CKA_VALUE, (void *)value, sizeof(value) },
+		{ CKA_VALUE, (void *)value, len },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 
 	return p11->C_CreateObject(s, t, 6, h);
+}
+
+static CK_RV create_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv, CK_OBJECT_HANDLE *h)
+{
+	static const unsigned char value[] = { 0x30, 0x03, 0x02, 0x01, 0x2a, 0x00, 0xff };
+
+	return create_data_value(s, label, priv, value, sizeof(value), h);
 }
 
 static CK_ULONG count_data(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *h)
@@ -208,6 +215,31 @@ static void test_create_data_object_found_read_back_then_destroyed(void **state)
 	assert_int_equal(count_data(s, "test data", NULL), 0);
 	assert_int_equal(p11->C_GetAttributeValue(s, f, &a, 1), CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(p11->C_DestroyObject(s, f), CKR_OBJECT_HANDLE_INVALID);
+}
+
+/* Objects written one after the other are each their own (the skf driver
+ * enters a file it wrote without reading the device: each gets its own
+ * reference); values read through the handles C_CreateObject gave. */
+static void test_data_objects_made_in_a_row_read_back_their_own_values(void **state)
+{
+	static const unsigned char one[] = { 0x30, 0x03, 0x02, 0x01, 0x01 }, two[] = { 0x30, 0x03, 0x02, 0x01, 0x02 };
+	CK_SESSION_HANDLE s = open_on(&own, true, true);
+	CK_OBJECT_HANDLE h1, h2, f;
+
+	(void)state;
+	/* Read first, as a consumer does: the writes then go into a reading. */
+	assert_int_equal(count_data(s, "row one", NULL) + count_data(s, "row two", NULL), 0);
+	assert_int_equal(create_data_value(s, "row one", CK_FALSE, one, sizeof(one), &h1), CKR_OK);
+	assert_int_equal(create_data_value(s, "row two", CK_FALSE, two, sizeof(two), &h2), CKR_OK);
+	assert_true(h1 != h2);
+	assert_attr_eq(s, h1, CKA_VALUE, one, sizeof(one));
+	assert_attr_eq(s, h2, CKA_VALUE, two, sizeof(two));
+	assert_int_equal(count_data(s, "row two", &f), 1);
+	assert_attr_eq(s, f, CKA_VALUE, two, sizeof(two));
+	assert_int_equal(p11->C_DestroyObject(s, h1), CKR_OK);
+	assert_attr_eq(s, h2, CKA_VALUE, two, sizeof(two));
+	assert_int_equal(p11->C_DestroyObject(s, h2), CKR_OK);
+	assert_int_equal(count_data(s, "row one", NULL) + count_data(s, "row two", NULL), 0);
 }
 
 static void test_create_in_ro_session_is_session_read_only(void **state)
@@ -312,6 +344,7 @@ int main(void)
 		SHARED(test_set_attribute_in_ro_session_is_session_read_only),
 		OWN(test_create_certificate_found_read_back_then_destroyed),
 		OWN(test_create_data_object_found_read_back_then_destroyed),
+		OWN(test_data_objects_made_in_a_row_read_back_their_own_values),
 		OWN(test_create_in_ro_session_is_session_read_only),
 		OWN(test_create_private_data_without_login_is_user_not_logged_in),
 		OWN(test_destroy_invalid_handle_is_object_handle_invalid),
