@@ -2,7 +2,8 @@
 /* What the skf driver wrote, entered into its reading of the device
  * without reading the device again: a file made or deleted, a container
  * made with its new key pair, a certificate imported. On a real key every
- * call is a round trip; the driver knows what it just wrote. A container
+ * call is a round trip; the driver knows what it just wrote. A pair
+ * destroyed (its container deleted, or retired) likewise. A container
  * changed otherwise (a key pair imported) is marked for the next scan to
  * read again (skf-scan.c). With no reading yet, a scan makes one. */
 #include "config.h"
@@ -81,6 +82,22 @@ CK_RV ukey_skf_cert_stored_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_
 	if (!c)
 		return ukey_skf_scan_inlock(s, d);
 	return ukey_skf_pair_cert(&c->pair[usage], der, len);
+}
+
+CK_RV ukey_skf_pair_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id, int usage)
+{
+	struct skf_container *c = d->scanned ? ukey_skf_container(d, id) : NULL;
+	if (!c)
+		return ukey_skf_scan_inlock(s, d);
+	if (usage == SKF_SIGN && c->pair[SKF_ENC].has_key) {
+		ukey_skf_pair_free(&c->pair[SKF_SIGN]);
+		c->sign_retired = true;
+		return CKR_OK;
+	}
+	ukey_skf_pair_free(&c->pair[SKF_SIGN]);
+	ukey_skf_pair_free(&c->pair[SKF_ENC]);
+	*c = d->conts[--d->nconts];
+	return CKR_OK;
 }
 
 void ukey_skf_container_touched(struct skf_dev *d, const char *name)

@@ -251,7 +251,11 @@ CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 	bool usable = false;
 	long at;
 	size_t used, nl = strlen(name), torn = 0;
-	CK_RV rv = load(s, d, &text, &size, &usable, &torn);
+	CK_RV rv;
+	/* Not in the list as the last scan read it (skf-scan.c): nothing to do. */
+	if (d->scanned && d->retired_known && !ukey_skf_retired_has(d->retired_names, name))
+		return CKR_OK;
+	rv = load(s, d, &text, &size, &usable, &torn);
 	if (rv != CKR_OK || !usable || (at = line_of(text, name)) < 0)
 		goto out;
 	/* The list without that line, NUL-padded over the old length. */

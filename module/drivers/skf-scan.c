@@ -48,7 +48,7 @@ static void pair_free_cert(struct skf_pair *p)
 	p->has_cert = false;
 }
 
-static void pair_free(struct skf_pair *p)
+void ukey_skf_pair_free(struct skf_pair *p)
 {
 	pair_free_cert(p);
 	memset(p, 0, sizeof(*p));
@@ -57,8 +57,8 @@ static void pair_free(struct skf_pair *p)
 void ukey_skf_inventory_free(struct skf_dev *d)
 {
 	for (size_t i = 0; i < d->nconts; i++) {
-		pair_free(&d->conts[i].pair[SKF_SIGN]);
-		pair_free(&d->conts[i].pair[SKF_ENC]);
+		ukey_skf_pair_free(&d->conts[i].pair[SKF_SIGN]);
+		ukey_skf_pair_free(&d->conts[i].pair[SKF_ENC]);
 	}
 	for (size_t i = 0; i < d->nfiles; i++)
 		ukey_skf_file_forget(&d->files[i]);
@@ -329,14 +329,14 @@ static void scan_container(const char *name, void *arg)
 	/* A retired signing pair is no longer listed; only a container that
 	 * keeps an encryption pair is ever retired (skf-retire.c). */
 	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, name)) {
-		pair_free(&c->pair[SKF_SIGN]);
+		ukey_skf_pair_free(&c->pair[SKF_SIGN]);
 		c->sign_retired = true;
 	}
 	if (w->rv == CKR_OK) {
 		w->n++;
 	} else {
-		pair_free(&c->pair[SKF_SIGN]);
-		pair_free(&c->pair[SKF_ENC]);
+		ukey_skf_pair_free(&c->pair[SKF_SIGN]);
+		ukey_skf_pair_free(&c->pair[SKF_ENC]);
 		/* One unreadable container does not hide the others. */
 		if (w->rv != CKR_DEVICE_REMOVED && w->rv != CKR_HOST_MEMORY)
 			w->rv = CKR_OK;
@@ -424,8 +424,8 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 	wc.n = wf.n = 0;
 out:
 	for (size_t i = 0; wc.conts && i < wc.n; i++) {
-		pair_free(&wc.conts[i].pair[SKF_SIGN]);
-		pair_free(&wc.conts[i].pair[SKF_ENC]);
+		ukey_skf_pair_free(&wc.conts[i].pair[SKF_SIGN]);
+		ukey_skf_pair_free(&wc.conts[i].pair[SKF_ENC]);
 	}
 	free(wc.conts);
 	free(wf.files);

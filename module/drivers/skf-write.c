@@ -80,9 +80,10 @@ static CK_RV create_cert(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (!id || !value || !value->pValue || value->ulValueLen == 0)
 		return CKR_TEMPLATE_INCOMPLETE;
-	/* CKA_IDs derive from container names, so a fresh reading finds the
-	 * container even when it was made by another process. */
-	rv = ukey_skf_scan_inlock(s, d);
+	/* CKA_IDs derive from container names. A container another process
+	 * made through the module is in the reading: token/ has it read again
+	 * when the token's generation moved (write.c). */
+	rv = d->scanned ? CKR_OK : ukey_skf_scan_inlock(s, d);
 	for (size_t i = 0; rv == CKR_OK && !c && i < d->nconts; i++)
 		for (int u = SKF_SIGN; u <= SKF_ENC && !c; u++)
 			/* (a retired pair has no key, and no id) */
@@ -215,7 +216,7 @@ CK_RV ukey_skf_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 	if (rv == CKR_OK && kind == SKF_K_DATA)
 		rv = ukey_skf_file_removed_inlock(s, d, SKF_REF_ID(ref));
 	else if (rv == CKR_OK)
-		rv = ukey_skf_scan_inlock(s, d);
+		rv = ukey_skf_pair_removed_inlock(s, d, SKF_REF_ID(ref), usage);
 	ukey_skf_dev_unlock(d);
 	return rv;
 }
@@ -309,7 +310,7 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	rv = ukey_skf_dev_lock(s, dev, &d);
 	if (rv != CKR_OK)
 		return rv;
-	rv = ukey_skf_scan_inlock(s, d);
+	rv = d->scanned ? CKR_OK : ukey_skf_scan_inlock(s, d);
 	if (rv == CKR_OK)
 		rv = keygen_name(d, priv, npriv, name);
 	/* A container of that name deleted behind the driver's back may

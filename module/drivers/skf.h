@@ -181,6 +181,7 @@ struct skf_container *ukey_skf_container_named(struct skf_dev *d, const char *na
  * SKF_CONTAINER_EMPTY when not known), and its certificate from DER. */
 void ukey_skf_pair_key(struct skf_container *c, int usage, SKF_ULONG type, const uint8_t *blob, size_t len);
 CK_RV ukey_skf_pair_cert(struct skf_pair *p, const uint8_t *der, size_t len);
+void ukey_skf_pair_free(struct skf_pair *p);
 void ukey_skf_inventory_free(struct skf_dev *d);
 /* CKA_ID of a pair: the first 8 bytes of SHA-256("ukey-skf:" name ":"
  * "sign"|"enc"). */
@@ -206,6 +207,10 @@ CK_RV ukey_skf_container_made_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 				     const uint8_t *blob, size_t len);
 CK_RV ukey_skf_cert_stored_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id, int usage,
 				  const uint8_t *der, size_t len);
+/* The driver destroyed pair usage of container id: retired when it was the
+ * signing pair of a container keeping its encryption pair, else the
+ * container is gone (skf-write.c, Destroy). */
+CK_RV ukey_skf_pair_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id, int usage);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);

@@ -122,25 +122,20 @@ CK_RV ukey_find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 	struct ukey_find *find = NULL;
 	struct pending *ask = NULL;
 	CK_ULONG nask = 0;
-	bool reload = false;
 	CK_RV rv;
 
 	ukey_lock();
 	rv = ukey_session_find_inlock(h, &s);
 	if (rv == CKR_OK && s->find)
 		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK) {
+	if (rv == CKR_OK)
 		slot = s->slot;
-		reload = !slot->inventory_loaded || ukey_generation_changed(slot);
-	}
 	ukey_unlock();
 	if (rv != CKR_OK)
 		return rv;
-	if (reload) {
-		rv = ukey_inventory_reload_unlocked(slot, true);
-		if (rv != CKR_OK)
-			return rv;
-	}
+	rv = ukey_inventory_current_unlocked(slot, true);
+	if (rv != CKR_OK)
+		return rv;
 
 	find = calloc(1, sizeof(*find));
 	if (!find)

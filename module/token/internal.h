@@ -276,6 +276,10 @@ bool ukey_generation_changed(struct ukey_slot *slot);
  * process's write): read every object afresh. Otherwise (login, our own
  * destroy) only objects not cached yet are read. */
 CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread);
+/* Reads everything again when another process changed the token since the
+ * inventory was read (its generation moved); load: also when it was never
+ * read. */
+CK_RV ukey_inventory_current_unlocked(struct ukey_slot *slot, bool load);
 /* Reads one token object's cacheable attributes from the driver. */
 CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct ukey_object **out);
 /* Adds an object to the slot's inventory and gives it a handle. */

@@ -260,6 +260,15 @@ static CK_RV swap_in_inlock(struct ukey_slot *slot, const ukey_ref *refs, struct
 	return rv == CKR_OK ? add_profile_inlock(slot) : rv;
 }
 
+CK_RV ukey_inventory_current_unlocked(struct ukey_slot *slot, bool load)
+{
+	bool reload;
+	ukey_lock();
+	reload = slot->inventory_loaded ? ukey_generation_changed(slot) : load;
+	ukey_unlock();
+	return reload ? ukey_inventory_reload_unlocked(slot, true) : CKR_OK;
+}
+
 CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 {
 	struct ukey_backend *b = slot->backend;

@@ -75,7 +75,6 @@ CK_RV ukey_session_open(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	CK_RV rv = CKR_OK;
 	struct ukey_session *s = NULL;
 	struct ukey_slot *slot;
-	bool reload;
 
 	ukey_lock();
 	slot = ukey_slot_find_inlock(id);
@@ -90,18 +89,15 @@ CK_RV ukey_session_open(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 		if (rv == CKR_OK && !slot->present)
 			rv = CKR_TOKEN_NOT_PRESENT;
 	}
-	/* The inventory is read at the first search, not here: opening a
-	 * session costs the device nothing. Once read, another process may
-	 * have changed the token (design.md §2). */
-	reload = rv == CKR_OK && slot->inventory_loaded && ukey_generation_changed(slot);
 	ukey_unlock();
 	if (rv != CKR_OK)
 		return rv;
-	if (reload) {
-		rv = ukey_inventory_reload_unlocked(slot, true);
-		if (rv != CKR_OK)
-			return rv;
-	}
+	/* The inventory is read at the first search, not here: opening a
+	 * session costs the device nothing. Once read, another process may
+	 * have changed the token (design.md §2). */
+	rv = ukey_inventory_current_unlocked(slot, false);
+	if (rv != CKR_OK)
+		return rv;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)

@@ -126,6 +126,11 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 		return rv;
 	if (!on_token)
 		return create_session_object(h, slot, tmpl, n, cls, priv, out);
+	/* The driver places the object by what the token holds (skf: the
+	 * container of a certificate's CKA_ID): as another process left it. */
+	rv = ukey_inventory_current_unlocked(slot, false);
+	if (rv != CKR_OK)
+		return rv;
 	ukey_slot_device_lock(slot);
 	rv = slot->backend->ops->create(slot->backend->drv, slot->dev, tmpl, n, &ref);
 	ukey_slot_device_unlock(slot);
@@ -268,6 +273,9 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 	if (!ukey_slot_backend_has(slot, m->backend))
 		return CKR_MECHANISM_INVALID;
 	CK_ATTRIBUTE *pub_copy, *priv_copy;
+	rv = ukey_inventory_current_unlocked(slot, false);
+	if (rv != CKR_OK)
+		return rv;
 	pub = on_token_template(pub, &npub, &pub_copy);
 	priv = on_token_template(priv, &npriv, &priv_copy);
 	ukey_slot_device_lock(slot);
