@@ -181,15 +181,65 @@ cell_cmd() { # CELL SIGN-NICK ENC-NICK: CMD = the consumer command of a cell
 }
 CELLS="init listing login+sign status seals renew"
 
-# Hand-computed minimums (docs/benchmarks.md, "Device cost"): SKF calls,
-# file bytes; p11 backend calls, data-object value bytes. "-" = not set.
-declare -A MIN_SKF=([init]=1 [listing]=17 [login+sign]=20 [status]=21 [seals]=24 [renew]=60)
-declare -A MIN_READ=([init]=0 [listing]=0 [login+sign]=0 [status]=$SEAL_BYTES [seals]=$SEAL_BYTES
-	[renew]=$SEAL_BYTES)
-declare -A MIN_P11=([init]=- [listing]=- [login+sign]=- [status]=- [seals]=- [renew]=-)
-declare -A MIN_DATA=([init]=0 [listing]=0 [login+sign]=0 [status]=$SEAL_BYTES [seals]=$SEAL_BYTES
-	[renew]=$SEAL_BYTES)
-SLACK=12 # "within a small constant": calls over the minimum a cell may take
+# The minimums, computed by hand (docs/benchmarks.md, "Device cost"). SKF
+# calls: opening the key (EnumDev, ConnectDev, GetDevInfo, EnumApplication,
+# OpenApplication) 5, its token info (GetPINInfo user and SO) 2, closing it
+# at C_Finalize (CloseApplication, DisConnectDev) 2; the certificates
+# (EnumContainer, OpenContainer, 2 ExportCertificate, 2 ExportPublicKey for
+# the keys of their CKA_IDs, CloseContainer) 7; a signature (OpenContainer,
+# RSASignData, CloseContainer) 3; the seals (EnumFiles, 3 GetFileInfo, and a
+# ReadFile per 2 KiB read: the driver's chunk) 4 + chunks; a login 1, a
+# logout 1.
+chunks() { # FILE...: ReadFile/WriteFile calls of 2 KiB for these files
+	local f n=0
+	for f in "$@"; do n=$((n + ($(wc -c <"$f") + 2047) / 2048)); done
+	echo $n
+}
+SEAL_CHUNKS=$(chunks "$W"/seals/*.der)
+declare -A MIN_SKF=(
+	[init]=4                                 # EnumDev; C_GetSlotInfo: ConnectDev, GetDevInfo, DisConnectDev
+	[listing]=$((5 + 2 + 7 + 1 + 2))         # + GenRandom (NSS seeds its generator)
+	[login+sign]=$((5 + 2 + 7 + 1 + 1 + 3 + 1 + 2))
+	[status]=$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))   # logs in to sign the status request
+	[seals]=$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))
+	[renew]=-                                # after the run: depends on the new seals' sizes
+)
+declare -A MIN_READ=([init]=0 [listing]=0 [login+sign]=0 [status]=$SEAL_BYTES [seals]=$SEAL_BYTES [renew]=-)
+# p11 backend calls: C_GetFunctionList, C_Initialize, C_GetSlotList,
+# C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList, C_OpenSession 7;
+# C_CloseSession, C_Finalize 2; a search (Init, FindObjects, Final) 3; an
+# object's attributes (sizes, values) 2; a signature (SignInit, Sign) 2.
+declare -A MIN_P11=(
+	[init]=5                                 # GetFunctionList, Initialize, GetSlotList, GetSlotInfo, Finalize
+	[listing]=$((7 + 3 + 2 * 2 + 3 + 1 + 2)) # certificates, their public keys, GenerateRandom
+	[login+sign]=$((7 + 3 + 2 * 2 + 3 + 1 + 1 + 3 + 2 + 2 + 1 + 2))
+	[status]=$((7 + 3 + 2 * 2 + 3 + 1 + 3 + 2 + 2 + 3 + 3 * 2 + 1 + 2))
+	[seals]=$((7 + 3 + 2 * 2 + 3 + 1 + 3 + 2 + 2 + 3 + 3 * 2 + 1 + 2))
+	[renew]=70                               # docs/benchmarks.md
+)
+declare -A MIN_DATA=([init]=0 [listing]=0 [login+sign]=0 [status]=$SEAL_BYTES [seals]=$SEAL_BYTES [renew]=-)
+SLACK=12 # "within a small constant": SKF calls over the minimum a cell may take
+
+# renew_min STATE-DIR: the renewal's minimums once its new seals are known
+# (their DER is in the journal): SKF calls, bytes read (the old seals for
+# the journal, the new ones read back).
+renew_min() {
+	local j new=0 chunks=0 n=0 len
+	j=$(ls "$1"/ukey/renew-*.json 2>/dev/null | head -n 1)
+	while read -r len; do
+		[ -n "$len" ] || continue
+		n=$((n + 1)) new=$((new + len)) chunks=$((chunks + (len + 2047) / 2048))
+	done < <(jq -r '.seals[]?.der' "$j" 2>/dev/null | while read -r b; do base64 -d <<<"$b" | wc -c; done)
+	# open, token info, certificates, login, status signature, the old
+	# seals (the journal's hashes), key generation (CreateContainer,
+	# GenRSAKeyPair, CloseContainer), CSR and request signatures, the
+	# certificate (OpenContainer, ImportCertificate, CloseContainer), each
+	# new seal written (CreateFile + chunks) and read back (chunks), the
+	# old signing pair retired (ukey-retired: CreateFile, WriteFile), the old
+	# seals deleted, the confirmation signature, logout, close.
+	echo "$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 3 + 3 + 3 + 3 + n + chunks + chunks + 2 + 3 + 3 + 1 + 2))" \
+		"$((SEAL_BYTES + new))"
+}
 
 declare -A R_CALLS R_APDUS R_READ R_WALL R_P11 R_DATA
 
@@ -233,6 +283,7 @@ if [ "$ONLY" != p11 ]; then
 		read -r R_CALLS[$cell] R_APDUS[$cell] R_READ[$cell] <<<"$(skf_sum "$W/cost.$cell")"
 		R_WALL[$cell]=$WALL
 	done
+	read -r MIN_SKF[renew] MIN_READ[renew] <<<"$(renew_min "$W/state-skf")"
 	ca_stop_all
 fi
 
@@ -245,32 +296,34 @@ if [ "$ONLY" != skf ]; then
 	export XDG_STATE_HOME=$W/state-p11
 	for cell in $CELLS; do
 		export UKEY_PKCS11_CONF=$W/spy.conf SOFTHSM2_CONF=$W/p11/softhsm2.conf PKCS11SPY=$SOFTHSM
-		export PKCS11SPY_OUTPUT=$W/spy.$cell
+		export PKCS11SPY_OUTPUT=$W/spy.setup
 		use_service p11
 		[ "$cell" = renew ] && bind_token p11
 		echo "p11: $cell" >&2
 		cell_cmd "$cell" "$(info p11 label):Signing certificate" "$(info p11 label):Encryption certificate"
-		run "p11-$cell" "${CMD[@]}"
+		PKCS11SPY_OUTPUT=$W/spy.$cell run "p11-$cell" "${CMD[@]}"
 		read -r R_P11[$cell] R_DATA[$cell] <<<"$(spy_sum "$W/spy.$cell")"
 	done
+	read -r _ MIN_DATA[renew] <<<"$(renew_min "$W/state-p11")"
 	unset PKCS11SPY PKCS11SPY_OUTPUT
 fi
 
 # ---- the table
-met() { # VALUE MIN SLACK: yes/no/-
-	if [ "$2" = - ] || [ -z "$1" ]; then echo -; elif [ "$1" -le $(($2 + $3)) ]; then echo yes; else echo NO; fi
+met() { # CALLS MIN: yes/NO/-
+	if [ "$2" = - ] || [ -z "$1" ]; then echo -; elif [ "$1" -le $(($2 + SLACK)) ]; then echo yes; else echo NO; fi
 }
 printf 'ukey-pkcs11 device cost: module %s\n' "$MOD"
 printf 'SKF U-KEY (emulator, RSA-2048, 2 certificates, 3 seals = %d bytes), %d us per APDU of 255 bytes\n' \
 	"$SEAL_BYTES" "$USB"
-printf '%-11s %12s %6s %16s %8s %5s | %13s %16s\n' cell "SKF calls" APDUs "file bytes read" "wall s" "bar" \
-	"p11 calls" "data bytes read"
+printf '%-11s %14s %6s %20s %8s %4s | %14s %20s\n' cell "SKF calls (min)" APDUs "file bytes (min)" "wall s" bar \
+	"p11 calls (min)" "data bytes (min)"
 for cell in $CELLS; do
-	bar=$(met "${R_CALLS[$cell]:-}" "${MIN_SKF[$cell]}" $SLACK)
-	[ "${R_READ[$cell]:-x}" = "${MIN_READ[$cell]}" ] || { [ "${MIN_READ[$cell]}" = 0 ] && bar=NO; }
-	printf '%-11s %5s (%4s) %6s %8s (%6s) %8s %5s | %13s %8s (%6s)\n' "$cell" "${R_CALLS[$cell]:--}" \
+	bar=$(met "${R_CALLS[$cell]:-}" "${MIN_SKF[$cell]}")
+	[ "${MIN_READ[$cell]}" = 0 ] && [ "${R_READ[$cell]:-0}" != 0 ] && bar=NO
+	printf '%-11s %6s (%5s) %6s %9s (%8s) %8s %4s | %6s (%5s) %9s (%8s)\n' "$cell" "${R_CALLS[$cell]:--}" \
 		"${MIN_SKF[$cell]}" "${R_APDUS[$cell]:--}" "${R_READ[$cell]:--}" "${MIN_READ[$cell]}" \
-		"${R_WALL[$cell]:--}" "$bar" "${R_P11[$cell]:--}" "${R_DATA[$cell]:--}" "${MIN_DATA[$cell]}"
+		"${R_WALL[$cell]:--}" "$bar" "${R_P11[$cell]:--}" "${MIN_P11[$cell]}" "${R_DATA[$cell]:--}" \
+		"${MIN_DATA[$cell]}"
 done
-echo "(minimum) in parentheses; bar: SKF calls <= minimum + $SLACK, and 0 file bytes where the minimum is 0"
+echo "bar: SKF calls <= minimum + $SLACK, and no file byte read where the minimum is 0"
 [ -z "$FAILED" ]
