@@ -334,6 +334,92 @@ static void test_object_created_by_another_process_is_seen_without_relogin(void 
 	assert_int_equal(count_data(s, "from B", NULL), 0);
 }
 
+/* Process C: makes a signing key pair (skf: in a new container named by its
+ * label) and writes its CKA_ID to fd. */
+static int process_c(int fd)
+{
+	static const CK_BYTE f4[] = { 0x01, 0x00, 0x01 };
+	CK_MECHANISM m = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_BBOOL yes = CK_TRUE;
+	CK_ULONG bits = 2048;
+	unsigned char id[64];
+	CK_ATTRIBUTE pubt[] = { { CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 }, { CKA_ID, "\x77", 1 },
+				{ CKA_LABEL, "key of C", 8 }, { CKA_MODULUS_BITS, &bits, sizeof(bits) },
+				{ CKA_PUBLIC_EXPONENT, (void *)f4, sizeof(f4) } };
+	CK_ATTRIBUTE privt[] = { { CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 },
+				 { CKA_ID, "\x77", 1 }, { CKA_LABEL, "key of C", 8 } };
+	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof(id) };
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	CK_OBJECT_HANDLE pub, priv;
+
+	if (p11->C_Initialize(NULL) != CKR_OK || ukt_open(p11, &own, true, true, &slot, &s) != CKR_OK)
+		return 2;
+	if (p11->C_GenerateKeyPair(s, &m, pubt, 6, privt, 5, &pub, &priv) != CKR_OK)
+		return 3;
+	if (p11->C_GetAttributeValue(s, pub, &ida, 1) != CKR_OK ||
+	    write(fd, id, ida.ulValueLen) != (ssize_t)ida.ulValueLen)
+		return 4;
+	return p11->C_Finalize(NULL) == CKR_OK ? 0 : 5;
+}
+
+/* A certificate for a key pair another process made while this one held
+ * its reading of the token: the write finds the key (skf: its container)
+ * because the other process's write moved the token's generation. */
+static void test_certificate_for_a_key_another_process_made(void **state)
+{
+	CK_SESSION_HANDLE s = open_on(&own, true, true);
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE ct = CKC_X_509;
+	CK_BBOOL yes = CK_TRUE;
+	unsigned char id[64], *der = NULL, *subj = NULL;
+	int fds[2], derlen, subjlen;
+	ssize_t idlen;
+	FILE *f = fopen(own.ca_cert, "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	CK_OBJECT_HANDLE h, key;
+	pid_t pid;
+
+	(void)state;
+	if (f)
+		fclose(f);
+	assert_non_null(x);
+	derlen = i2d_X509(x, &der);
+	subjlen = i2d_X509_NAME(X509_get_subject_name(x), &subj);
+	X509_free(x);
+	assert_true(derlen > 0 && subjlen > 0);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 2);   /* the reading is made */
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(process_c(fds[1]));
+	close(fds[1]);
+	assert_int_equal(wait_child(pid), 0);
+	idlen = read(fds[0], id, sizeof(id));
+	close(fds[0]);
+	assert_true(idlen > 0);
+	{
+		CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
+				     { CKA_TOKEN, &yes, sizeof(yes) }, { CKA_VALUE, der, (CK_ULONG)derlen },
+				     { CKA_ID, id, (CK_ULONG)idlen }, { CKA_SUBJECT, subj, (CK_ULONG)subjlen } };
+		assert_int_equal(p11->C_CreateObject(s, t, 6, &h), CKR_OK);
+	}
+	OPENSSL_free(der);
+	OPENSSL_free(subj);
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id, (size_t)idlen), 1);
+	/* skf: the private key takes its container, certificate included */
+	key = one(s, CKO_PRIVATE_KEY, id, (size_t)idlen);
+	assert_int_equal(p11->C_DestroyObject(s, key), CKR_OK);
+	if (!ukt_is_skf()) {
+		assert_int_equal(p11->C_DestroyObject(s, h), CKR_OK);
+		assert_int_equal(p11->C_DestroyObject(s, one(s, CKO_PUBLIC_KEY, id, (size_t)idlen)), CKR_OK);
+	}
+	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, id, (size_t)idlen), 0);
+}
+
 #define SHARED(f) cmocka_unit_test_setup_teardown(f, shared_setup, fin_teardown)
 #define OWN(f) cmocka_unit_test_setup_teardown(f, own_setup, own_teardown)
 
@@ -349,6 +435,7 @@ int main(void)
 		OWN(test_create_private_data_without_login_is_user_not_logged_in),
 		OWN(test_destroy_invalid_handle_is_object_handle_invalid),
 		OWN(test_object_created_by_another_process_is_seen_without_relogin),
+		OWN(test_certificate_for_a_key_another_process_made),
 	};
 	void *handle;
 	int rc;
