@@ -25,7 +25,7 @@
 # SoftHSM. Each figure is printed next to the minimum the operation needs
 # (computed by hand in docs/benchmarks.md, "Device cost").
 # Not a test: never run by `make check` or tests/run-all; the regression
-# bars are asserted by tests/integration/skf/skf-cost.sh.
+# bars are asserted by tests/integration/skf/test-skf-cost.
 set -uo pipefail
 
 usage() {

@@ -94,7 +94,7 @@ CK_RV ukey_session_open(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 		return rv;
 	/* The inventory is read at the first search, not here: opening a
 	 * session costs the device nothing. Once read, another process may
-	 * have changed the token (design.md §2). */
+	 * have changed the token (docs/architecture.md, "The inventory cache"). */
 	rv = ukey_inventory_current_unlocked(slot, false);
 	if (rv != CKR_OK)
 		return rv;
