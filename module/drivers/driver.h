@@ -90,6 +90,9 @@ struct ukey_driver_ops {
 	/* Creates a token object (certificate, data) from the template. */
 	CK_RV (*create)(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
 	CK_RV (*destroy)(void *drv, ukey_dev_id dev, ukey_ref ref);
+	/* A pair whose private template says CKA_TOKEN = FALSE is made as
+	 * session objects (only when session_keys is set), which live until
+	 * destroy() or the backend's logout; otherwise as token objects. */
 	CK_RV (*generate_key_pair)(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				   const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				   CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
@@ -118,6 +121,8 @@ struct ukey_driver_ops {
 	 * UKEY_ENVELOPE_BIT(format); whether a device can use one also depends
 	 * on its mechanisms (token/unwrap.c). */
 	CK_ULONG unwrap_formats;
+	/* generate_key_pair makes session key pairs (PKCS#11 backends). */
+	bool session_keys;
 };
 
 #define UKEY_ENVELOPE_BIT(format) (1UL << (format))

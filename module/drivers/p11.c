@@ -507,4 +507,5 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.random = p11_random,
 	.unwrap_key_pair = ukey_p11_unwrap_key_pair,
 	.unwrap_formats = UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_RSA_OAEP_AES_V1) | UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_ECDH_AES_V1),
+	.session_keys = true,
 };

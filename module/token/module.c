@@ -67,6 +67,7 @@ static void free_slot(struct ukey_slot *slot)
 	free(slot->objects);
 	free(slot->backend_mechs);
 	pthread_mutex_destroy(&slot->dev_lock);
+	pthread_mutex_destroy(&slot->login_lock);
 	free(slot);
 }
 

@@ -115,7 +115,7 @@ CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBU
 		CK_RV arv;
 		if (a) {
 			arv = serve(a, &tmpl[i]);
-		} else if (!obj->on_token) {
+		} else if (!obj->on_token && !obj->in_backend) {
 			tmpl[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
 			arv = CKR_ATTRIBUTE_TYPE_INVALID;
 		} else {

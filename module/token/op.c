@@ -81,6 +81,14 @@ static CK_RV op_parse_pss(struct ukey_op *op, const CK_MECHANISM *mech)
 	 * something other than what the mechanism promises. */
 	if (op->mech->hash && p->hashAlg != op->mech->hash)
 		return CKR_MECHANISM_PARAM_INVALID;
+	/* RFC 8017 9.1.1: the encoded message (modulus bits - 1) holds the
+	 * hash, the salt and two more bytes. A salt that does not fit is the
+	 * caller's parameter, refused here rather than by the device later. */
+	const EVP_MD *md = EVP_get_digestbyname(ukey_hash_name(p->hashAlg));
+	CK_ULONG bits = op->key.bits ? op->key.bits : 8 * ukey_op_key_bytes(op);
+	CK_ULONG em = bits ? (bits - 1 + 7) / 8 : 0;
+	if (!md || (em && p->sLen + (CK_ULONG)EVP_MD_get_size(md) + 2 > em))
+		return CKR_MECHANISM_PARAM_INVALID;
 	op->pss = *p;
 	op->has_pss = true;
 	return CKR_OK;

@@ -124,6 +124,10 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 	 * the same hash). */
 	if (rv == CKR_ARGUMENTS_BAD && op->has_pss)
 		rv = CKR_MECHANISM_PARAM_INVALID;
+	/* The key was found at init; the backend no longer knowing it means
+	 * the user logged out meanwhile (its handles died with the login). */
+	if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)
+		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv != CKR_OK)
 		goto out;
 	if (op->mech->key_type != CKK_RSA && outlen != size) {

@@ -36,7 +36,8 @@ static void try_create(struct cf_ctx *c, bool rw, bool login, CK_ATTRIBUTE *t, C
 
 static void create_null_value(struct cf_ctx *c)
 {
-	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), { CKA_LABEL, NULL, 5 } };
+	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), ATTR(CKA_PRIVATE, &no),
+			     { CKA_LABEL, NULL, 5 } };
 	try_create(c, false, false, t, N(t));
 	t[1].pValue = &yes;
 	try_create(c, true, true, t, N(t));
@@ -50,8 +51,17 @@ static void create_null_value(struct cf_ctx *c)
 
 static void create_null_value_zero_len(struct cf_ctx *c)
 {
-	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), { CKA_LABEL, NULL, 0 } };
+	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), ATTR(CKA_PRIVATE, &no),
+			     { CKA_LABEL, NULL, 0 } };
 	try_create(c, false, false, t, N(t));
+}
+
+/* No CKA_PRIVATE: the default is the token's to choose. */
+static void create_private_default(struct cf_ctx *c)
+{
+	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), STR(CKA_LABEL, "cf-default") };
+	try_create(c, false, false, t, N(t));
+	try_create(c, false, true, t, N(t));
 }
 
 static void create_shapes(struct cf_ctx *c)
@@ -80,11 +90,11 @@ static void create_shapes(struct cf_ctx *c)
  * decide nothing by their order. */
 static void create_duplicates(struct cf_ctx *c)
 {
-	CK_ATTRIBUTE same[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), STR(CKA_LABEL, "cf-dup"),
-				STR(CKA_LABEL, "cf-dup") };
+	CK_ATTRIBUTE same[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), ATTR(CKA_PRIVATE, &no),
+				STR(CKA_LABEL, "cf-dup"), STR(CKA_LABEL, "cf-dup") };
 	try_create(c, false, false, same, N(same));
-	CK_ATTRIBUTE label[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), STR(CKA_LABEL, "cf-dup-1"),
-				 STR(CKA_LABEL, "cf-dup-2") };
+	CK_ATTRIBUTE label[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), ATTR(CKA_PRIVATE, &no),
+				 STR(CKA_LABEL, "cf-dup-1"), STR(CKA_LABEL, "cf-dup-2") };
 	try_create(c, false, false, label, N(label));
 }
 
@@ -109,7 +119,7 @@ static void create_dup_token(struct cf_ctx *c)
 static void create_dup_class(struct cf_ctx *c)
 {
 	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_CLASS, &cls_cert), ATTR(CKA_TOKEN, &no),
-			     STR(CKA_LABEL, "cf-dup-class") };
+			     ATTR(CKA_PRIVATE, &no), STR(CKA_LABEL, "cf-dup-class") };
 	try_create(c, false, false, t, N(t));
 	t[0].pValue = &cls_cert;
 	t[1].pValue = &cls_data;
@@ -212,6 +222,7 @@ static void keypair_shapes(struct cf_ctx *c)
 const struct cf_case cf_cases_templates[] = {
 	{ "templates/create-null-value", create_null_value },
 	{ "templates/create-null-value-zero-length", create_null_value_zero_len },
+	{ "templates/create-private-default", create_private_default },
 	{ "templates/create-shapes", create_shapes },
 	{ "templates/create-duplicates", create_duplicates },
 	{ "templates/create-duplicate-private", create_dup_private },
