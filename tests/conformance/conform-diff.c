@@ -167,7 +167,7 @@ static void diff_key(const struct tr_case *m, const char *rd, const char *rm, ch
 }
 
 struct tally {
-	unsigned long compared, cases, documented, undocumented, rules, rules_documented;
+	unsigned long compared, cases, differing, documented, undocumented, rules, rules_documented;
 };
 
 /* A random sequence goes on past a documented difference where both
@@ -188,6 +188,7 @@ static int compare(const struct transcript *d, const struct transcript *m, struc
 		const struct tr_case *mc = &m->c[i], *dc = by_name(d, mc->name, i);
 		size_t nd = dc ? dc->nrec : 0, k = 0, common = nd < mc->nrec ? nd : mc->nrec;
 		bool random = strncmp(mc->name, "random/", 7) == 0;
+		unsigned counted = 0;
 		char key[300];
 		t->cases++;
 		t->compared += common;
@@ -196,6 +197,8 @@ static int compare(const struct transcript *d, const struct transcript *m, struc
 				k++;
 			if (k == common && nd == mc->nrec)
 				break;
+			if (!counted++)
+				t->differing++;
 			const char *rd = k < nd ? dc->rec[k] : NULL, *rm = k < mc->nrec ? mc->rec[k] : NULL;
 			diff_key(mc, rd, rm, key, sizeof(key));
 			if (allowed(al, nal, "diff", key)) {
@@ -323,9 +326,9 @@ int cf_report(const struct cf_opts *o, const char *direct, const char *module, c
 	printf("%s 5 - every documented difference still shows (%d stale, listed above; --strict fails on them)\n",
 	       bad && o->strict ? "not ok" : "ok", bad);
 	fails += bad && o->strict;
-	printf("# %s: %lu cases, %lu calls %s, %lu differences (%lu documented, %lu undocumented), "
+	printf("# %s: %lu cases (%lu differ), %lu calls %s, %lu differences (%lu documented, %lu undocumented), "
 	       "%lu rule breaks (%lu documented)\n",
-	       ukt_backend(), t.cases, t.compared, direct ? "compared" : "checked", t.documented + t.undocumented,
-	       t.documented, t.undocumented, t.rules, t.rules_documented);
+	       ukt_backend(), t.cases, t.differing, t.compared, direct ? "compared" : "checked",
+	       t.documented + t.undocumented, t.documented, t.undocumented, t.rules, t.rules_documented);
 	return fails;
 }
