@@ -41,14 +41,16 @@ static int tmpl_bool(const CK_ATTRIBUTE *a)
 
 CK_RV ukey_object_set_check_inlock(const struct ukey_object *obj, const CK_ATTRIBUTE *t, CK_ULONG n)
 {
+	/* A key the backend says nothing about (SKF) never leaves it. */
+	bool key = obj->cls == CKO_PRIVATE_KEY || obj->cls == CKO_SECRET_KEY;
 	if (!ukey_object_bool(obj, CKA_MODIFIABLE, true))
 		return CKR_ACTION_PROHIBITED;
 	for (CK_ULONG i = 0; i < n; i++) {
 		int b = tmpl_bool(&t[i]);
 		/* Latching, whoever keeps the object. */
-		if (t[i].type == CKA_SENSITIVE && b == 0 && ukey_object_bool(obj, CKA_SENSITIVE, false))
+		if (t[i].type == CKA_SENSITIVE && b == 0 && ukey_object_bool(obj, CKA_SENSITIVE, key))
 			return CKR_ATTRIBUTE_READ_ONLY;
-		if (t[i].type == CKA_EXTRACTABLE && b == 1 && !ukey_object_bool(obj, CKA_EXTRACTABLE, true))
+		if (t[i].type == CKA_EXTRACTABLE && b == 1 && !ukey_object_bool(obj, CKA_EXTRACTABLE, !key))
 			return CKR_ATTRIBUTE_READ_ONLY;
 		if (t[i].type == CKA_CLASS)
 			return CKR_ATTRIBUTE_READ_ONLY;
