@@ -68,7 +68,8 @@ static CK_OBJECT_HANDLE session_data(CK_SESSION_HANDLE s, CK_ATTRIBUTE *extra, C
 	CK_ATTRIBUTE t[8] = { ATTR(CKA_CLASS, &cls_data), ATTR(CKA_TOKEN, &no), ATTR(CKA_PRIVATE, &no),
 			      STR(CKA_LABEL, "hostile") };
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	memcpy(t + 4, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(t + 4, extra, nextra * sizeof(*extra));
 	assert_int_equal(p11->C_CreateObject(s, t, 4 + nextra, &h), CKR_OK);
 	return h;
 }
