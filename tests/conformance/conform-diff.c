@@ -79,13 +79,31 @@ static int tr_load(const char *path, struct transcript *t)
 	return 0;
 }
 
+static void tr_free(struct transcript *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t k = 0; k < t->c[i].nrec; k++)
+			free(t->c[i].rec[k]);
+		for (size_t k = 0; k < t->c[i].nviol; k++)
+			free(t->c[i].viol[k]);
+		free(t->c[i].rec);
+		free(t->c[i].viol);
+		free(t->c[i].name);
+	}
+	free(t->c);
+	memset(t, 0, sizeof(*t));
+}
+
 int cf_tr_last_case(const char *path, char *name, size_t cap)
 {
 	struct transcript t;
-	if (tr_load(path, &t) != 0 || t.n == 0)
-		return -1;
-	snprintf(name, cap, "%s", t.c[t.n - 1].name);
-	return 0;   /* the process exits soon: the transcript is not freed */
+	int rc = -1;
+	if (tr_load(path, &t) == 0 && t.n > 0) {
+		snprintf(name, cap, "%s", t.c[t.n - 1].name);
+		rc = 0;
+	}
+	tr_free(&t);
+	return rc;
 }
 
 void cf_crash_note(struct cf_crashes *cr, enum cf_target t, const char *name, int sig, int status)
@@ -294,6 +312,8 @@ int cf_report(const struct cf_opts *o, const char *direct, const char *module, c
 	int fails = 0, bad;
 	if (tr_load(module, &m) != 0 || (direct && tr_load(direct, &d) != 0)) {
 		printf("1..1\nnot ok 1 - transcripts readable\n");
+		tr_free(&m);
+		free(al);
 		return 1;
 	}
 	printf("1..5\n");
@@ -330,5 +350,8 @@ int cf_report(const struct cf_opts *o, const char *direct, const char *module, c
 	       "%lu rule breaks (%lu documented)\n",
 	       ukt_backend(), t.cases, t.differing, t.compared, direct ? "compared" : "checked",
 	       t.documented + t.undocumented, t.documented, t.undocumented, t.rules, t.rules_documented);
+	tr_free(&d);
+	tr_free(&m);
+	free(al);
 	return fails;
 }
