@@ -10,6 +10,7 @@
 #include "token/crypto.h"
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "util/log.h"
 
 static const CK_ATTRIBUTE *tmpl_find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
@@ -124,6 +125,9 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	rv = write_access(h, on_token, priv, &slot);
 	if (rv != CKR_OK)
 		return rv;
+	/* A secret key's value belongs in the backend, never in our memory. */
+	if (!on_token && cls == CKO_SECRET_KEY)
+		return ukey_pass_create_session(h, slot, tmpl, n, out);
 	if (!on_token)
 		return create_session_object(h, slot, tmpl, n, cls, priv, out);
 	ukey_slot_device_lock(slot);
@@ -139,9 +143,10 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	return rv;
 }
 
-/* Looks the object up and checks the session may change it. */
+/* Looks the object up and checks the session may change it. *backed: the
+ * change goes to the driver (a token object, or a held session object). */
 static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct ukey_slot **slot,
-			     ukey_ref *ref, bool *on_token)
+			     ukey_ref *ref, bool *on_token, bool *backed)
 {
 	struct ukey_session *s;
 	struct ukey_object *obj;
@@ -157,6 +162,7 @@ static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct uk
 		*slot = obj->slot;
 		*ref = obj->ref;
 		*on_token = obj->on_token;
+		*backed = obj->on_token || obj->held;
 	}
 	ukey_unlock();
 	return rv;
@@ -166,11 +172,11 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 {
 	struct ukey_slot *slot;
 	ukey_ref ref;
-	bool on_token;
-	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	bool on_token, backed;
+	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token, &backed);
 	if (rv != CKR_OK)
 		return rv;
-	if (on_token) {
+	if (backed) {
 		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, ref);
 		ukey_slot_device_unlock(slot);
@@ -200,11 +206,11 @@ CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 {
 	struct ukey_slot *slot;
 	ukey_ref ref;
-	bool on_token;
-	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	bool on_token, backed;
+	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token, &backed);
 	if (rv != CKR_OK)
 		return rv;
-	if (on_token) {
+	if (backed) {
 		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->set_attrs(slot->backend->drv, slot->dev, ref, tmpl, n);
 		ukey_slot_device_unlock(slot);
