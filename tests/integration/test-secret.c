@@ -199,10 +199,11 @@ static void test_generate_key_checks_arguments_then_makes_session_and_token_keys
 	RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &rw), CKR_OK);
 	RV(p11->C_GenerateKey(rw, &gen, t, 4, &tk), CKR_OK);
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-	CK_ATTRIBUTE f = { CKA_CLASS, &cls, sizeof(cls) };
+	/* Found by its length too: CKA_VALUE_LEN is cached, CKA_VALUE never. */
+	CK_ATTRIBUTE f[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_VALUE_LEN, &len32, sizeof(len32) } };
 	CK_OBJECT_HANDLE found[8];
 	CK_ULONG n = 0;
-	RV(p11->C_FindObjectsInit(s, &f, 1), CKR_OK);
+	RV(p11->C_FindObjectsInit(s, f, 2), CKR_OK);
 	RV(p11->C_FindObjects(s, found, 8, &n), CKR_OK);
 	RV(p11->C_FindObjectsFinal(s), CKR_OK);
 	assert_int_equal(n, 1);
