@@ -158,10 +158,9 @@ out:
 
 /* Legacy parallel mode (PKCS#11 2.40 §5.16): no session of ours runs a
  * function in parallel, so both say so, as SoftHSM does. */
-CK_RV ukey_C_GetFunctionStatus(CK_SESSION_HANDLE session)
+static CK_RV not_parallel(void)
 {
 	CK_RV rv;
-	(void)session;
 	UKEY_ENTER();
 	rv = CKR_FUNCTION_NOT_PARALLEL;
 out:
@@ -169,13 +168,14 @@ out:
 	return rv;
 }
 
+CK_RV ukey_C_GetFunctionStatus(CK_SESSION_HANDLE session)
+{
+	(void)session;
+	return not_parallel();
+}
+
 CK_RV ukey_C_CancelFunction(CK_SESSION_HANDLE session)
 {
-	CK_RV rv;
 	(void)session;
-	UKEY_ENTER();
-	rv = CKR_FUNCTION_NOT_PARALLEL;
-out:
-	UKEY_LEAVE(rv);
-	return rv;
+	return not_parallel();
 }

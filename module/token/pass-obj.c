@@ -154,6 +154,21 @@ static CK_RV target(CK_SESSION_HANDLE h, struct ukey_slot *slot, bool rw, bool o
 	return session_holder(h, slot, holder);
 }
 
+/* A new object's template checks, then where it goes: a token object when
+ * CKA_TOKEN says so (dflt when the template does not say), see target(). */
+static CK_RV destination(CK_SESSION_HANDLE h, struct ukey_slot *slot, bool rw, const CK_ATTRIBUTE *tmpl,
+			 CK_ULONG n, int dflt, int *tok, ukey_ref *holder)
+{
+	CK_RV rv = tmpl_sane(tmpl, n);
+
+	if (rv != CKR_OK)
+		return rv;
+	*tok = tmpl_flag(tmpl, n, CKA_TOKEN, dflt);
+	if (*tok < 0)
+		return flag_rv(*tok);
+	return target(h, slot, rw, *tok, holder);
+}
+
 /* Reads a new backend object into the cache and hands out its handle. */
 static CK_RV adopt(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_ref ref, bool on_token, CK_OBJECT_HANDLE *out)
 {
@@ -206,14 +221,8 @@ CK_RV ukey_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_
 		return rv;
 	if (!ukey_pass_offered(slot, mech->mechanism, CKF_GENERATE))
 		return CKR_MECHANISM_INVALID;
-	rv = tmpl_sane(tmpl, n);
-	if (rv != CKR_OK)
-		return rv;
 	/* PKCS#11's default is a session object. */
-	tok = tmpl_flag(tmpl, n, CKA_TOKEN, 0);
-	if (tok < 0)
-		return flag_rv(tok);
-	rv = target(h, slot, rw, tok, &holder);
+	rv = destination(h, slot, rw, tmpl, n, 0, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
 	struct ukey_backend *b = slot->backend;
@@ -333,20 +342,17 @@ CK_RV ukey_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIB
 		rv = ukey_pass_object(h, oh, &k);
 	if (rv == CKR_OK)
 		rv = tmpl_sane(tmpl, n);
+	if (rv == CKR_OK && (tok = tmpl_flag(tmpl, n, CKA_TOKEN, 0)) < 0)
+		rv = flag_rv(tok);
 	if (rv != CKR_OK)
 		return rv;
-	tok = tmpl_flag(tmpl, n, CKA_TOKEN, 2);
-	if (tok < 0)
-		return flag_rv(tok);
 	if (!k.backed)
 		return copy_in_memory(h, oh, tmpl, n, out);
 	struct ukey_backend *b = slot->backend;
 	if (!b->ops->copy)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	/* Without CKA_TOKEN in the template the copy is what the original is. */
-	if (tok == 2)
-		tok = k.on_token;
-	rv = target(h, slot, rw, tok, &holder);
+	rv = destination(h, slot, rw, tmpl, n, k.on_token, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
 	MAKE(slot, b->ops->copy(b->drv, slot->dev, holder, k.ref, tmpl, n, &ref));
@@ -357,25 +363,37 @@ CK_RV ukey_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIB
 	return rv;
 }
 
+/* What wrapping and unwrapping share: the session's slot, the mechanism
+ * offered for fn, and the backend key behind kh (invalid_rv when there is
+ * no such key, type_rv when the backend never saw it). */
+static CK_RV wrap_prelude(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE type, CK_FLAGS fn, CK_OBJECT_HANDLE kh,
+			  CK_RV invalid_rv, CK_RV type_rv, struct ukey_slot **slot, bool *rw, struct ukey_pass_key *k)
+{
+	CK_RV rv = session_slot(h, slot, rw);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!ukey_pass_offered(*slot, type, fn))
+		return CKR_MECHANISM_INVALID;
+	rv = ukey_pass_object(h, kh, k);
+	if (rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
+		return invalid_rv;
+	if (rv == CKR_OK && !k->backed)
+		return type_rv;
+	return rv;
+}
+
 CK_RV ukey_wrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE key,
 		    CK_BYTE *out, CK_ULONG *outlen)
 {
 	struct ukey_pass_key wk, kk;
 	struct ukey_slot *slot;
 	bool rw;
-	CK_RV rv = session_slot(h, &slot, &rw);
+	CK_RV rv = wrap_prelude(h, mech->mechanism, CKF_WRAP, wrapping, CKR_WRAPPING_KEY_HANDLE_INVALID,
+				CKR_WRAPPING_KEY_TYPE_INCONSISTENT, &slot, &rw, &wk);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!ukey_pass_offered(slot, mech->mechanism, CKF_WRAP))
-		return CKR_MECHANISM_INVALID;
-	rv = ukey_pass_object(h, wrapping, &wk);
-	if (rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
-		return CKR_WRAPPING_KEY_HANDLE_INVALID;
-	if (rv != CKR_OK)
-		return rv;
-	if (!wk.backed)
-		return CKR_WRAPPING_KEY_TYPE_INCONSISTENT;
 	rv = ukey_pass_object(h, key, &kk);
 	if (rv == CKR_OBJECT_HANDLE_INVALID)
 		return CKR_KEY_HANDLE_INVALID;
@@ -396,26 +414,11 @@ CK_RV ukey_pass_unwrap(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_
 	ukey_ref holder, ref = 0;
 	bool rw;
 	int tok;
-	CK_RV rv = session_slot(h, &slot, &rw);
+	CK_RV rv = wrap_prelude(h, mech->mechanism, CKF_UNWRAP, unwrapping_key, CKR_UNWRAPPING_KEY_HANDLE_INVALID,
+				CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT, &slot, &rw, &uk);
 
-	if (rv != CKR_OK)
-		return rv;
-	if (!ukey_pass_offered(slot, mech->mechanism, CKF_UNWRAP))
-		return CKR_MECHANISM_INVALID;
-	rv = ukey_pass_object(h, unwrapping_key, &uk);
-	if (rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
-		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
-	if (rv != CKR_OK)
-		return rv;
-	if (!uk.backed)
-		return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
-	rv = tmpl_sane(tmpl, n);
-	if (rv != CKR_OK)
-		return rv;
-	tok = tmpl_flag(tmpl, n, CKA_TOKEN, 0);
-	if (tok < 0)
-		return flag_rv(tok);
-	rv = target(h, slot, rw, tok, &holder);
+	if (rv == CKR_OK)
+		rv = destination(h, slot, rw, tmpl, n, 0, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
 	struct ukey_backend *b = slot->backend;

@@ -9,63 +9,12 @@
  * skf what GM/T 0016 allows. */
 
 #include <dlfcn.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "testlib.h"
+#include "pass-common.h"
 #include "ukey-pkcs11.h"
-
-static CK_FUNCTION_LIST *p11;
-static void *dl;
-static struct ukt_token tok;
-static CK_SLOT_ID slot;
-static CK_SESSION_HANDLE base, s;
-
-#define RV(call, want)                                                                              \
-	do {                                                                                        \
-		CK_RV rv_ = (call);                                                                 \
-		if (rv_ != (CK_RV)(want))                                                           \
-			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,         \
-				    (unsigned long)(want));                                         \
-		assert_int_equal(rv_, (want));                                                      \
-	} while (0)
-
-static int group_setup(void **state)
-{
-	(void)state;
-	if (ukt_vkey_create(ukt_is_skf() ? "sm2" : "rsa", &tok) != 0 || !(p11 = ukt_module_load(&dl)))
-		return -1;
-	return ukt_open(p11, &tok, false, true, &slot, &base) == CKR_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (p11)
-		p11->C_Finalize(NULL);
-	ukt_vkey_destroy(&tok);
-	return 0;
-}
-
-static int test_setup(void **state)
-{
-	(void)state;
-	return p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK ? 0 : -1;
-}
-
-static int test_teardown(void **state)
-{
-	(void)state;
-	p11->C_CloseSession(s);
-	return 0;
-}
 
 static void read_attr(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, void *buf, CK_ULONG size, CK_ULONG *len)
 {
@@ -256,8 +205,6 @@ static void test_function_status_and_cancel_are_not_parallel(void **state)
 	RV(p11->C_CancelFunction(s), CKR_FUNCTION_NOT_PARALLEL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,5 +215,5 @@ int main(void)
 		T(test_multi_part_on_a_single_part_operation),
 		T(test_function_status_and_cancel_are_not_parallel),
 	};
-	return cmocka_run_group_tests_name("passthrough", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("passthrough", tests, pass_group_setup, pass_group_teardown);
 }

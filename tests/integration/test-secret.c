@@ -11,35 +11,14 @@
  * CKR_MECHANISM_INVALID and no secret key can be made; the argument checks
  * come first on both. */
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include "testlib.h"
-
-static CK_FUNCTION_LIST *p11;
-static void *dl;
-static struct ukt_token tok;
-static CK_SLOT_ID slot;
-static CK_SESSION_HANDLE base, s;
-
-#define RV(call, want)                                                                              \
-	do {                                                                                        \
-		CK_RV rv_ = (call);                                                                 \
-		if (rv_ != (CK_RV)(want))                                                           \
-			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,         \
-				    (unsigned long)(want));                                         \
-		assert_int_equal(rv_, (want));                                                      \
-	} while (0)
-
+#include "pass-common.h"
 
 static const unsigned char key32[32] = { 0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae,
 					 0xf0, 0x85, 0x7d, 0x77, 0x81, 0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61,
@@ -49,34 +28,9 @@ static unsigned char msg[100];
 
 static int group_setup(void **state)
 {
-	(void)state;
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (unsigned char)(i * 7 + 3);
-	if (ukt_vkey_create(ukt_is_skf() ? "sm2" : "rsa", &tok) != 0 || !(p11 = ukt_module_load(&dl)))
-		return -1;
-	return ukt_open(p11, &tok, false, true, &slot, &base) == CKR_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (p11)
-		p11->C_Finalize(NULL);
-	ukt_vkey_destroy(&tok);
-	return 0;
-}
-
-static int test_setup(void **state)
-{
-	(void)state;
-	return p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK ? 0 : -1;
-}
-
-static int test_teardown(void **state)
-{
-	(void)state;
-	p11->C_CloseSession(s);
-	return 0;
+	return pass_group_setup(state);
 }
 
 /* A session secret key with a known value, usable for everything. */
@@ -502,8 +456,6 @@ static void test_logout_drops_private_session_keys(void **state)
 	RV(p11->C_GetAttributeValue(s, k, &a, 1), CKR_OBJECT_HANDLE_INVALID);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,5 +469,5 @@ int main(void)
 		T(test_wrap_and_unwrap_with_aes_and_rsa),
 		T(test_logout_drops_private_session_keys),
 	};
-	return cmocka_run_group_tests_name("secret", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("secret", tests, group_setup, pass_group_teardown);
 }
