@@ -66,6 +66,7 @@ struct ukey_object {
 	EVP_PKEY *pub;               /* public key built from cached attributes, lazily */
 	bool pub_tried;              /* pub was built (or found impossible) once */
 	bool standin;                /* ondemand.c: a private key's stand-in */
+	bool held;                   /* a session object in the backend, in its session's holder (pass.h) */
 	CK_ULONG key_bits;           /* modulus or curve field bits; 0 until known */
 };
 
@@ -88,6 +89,7 @@ struct ukey_session {
 	struct ukey_find *find;
 	struct ukey_op *ops[UKEY_OP_COUNT];
 	bool op_busy[UKEY_OP_COUNT]; /* taken out by a thread running it */
+	ukey_ref holder;             /* backend holder of its held objects, or UKEY_NO_HOLDER (pass.h) */
 };
 
 /* Identity of the generation file (generation.c). */

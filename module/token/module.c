@@ -124,6 +124,10 @@ static void load_backends(void)
 				   bc->name, bc->driver);
 			continue;
 		}
+		if (ukey_config_check_backend(&ukey_M.conf, i, err, sizeof(err)) != 0) {
+			ukey_error("%s", err);
+			continue;
+		}
 		CK_RV rv = ops->load(bc, &drv);
 		if (rv != CKR_OK) {
 			/* The driver logged the one error line, with the reason. */

@@ -54,7 +54,7 @@ CK_RV ukey_object_set_check_inlock(const struct ukey_object *obj, const CK_ATTRI
 			return CKR_ATTRIBUTE_READ_ONLY;
 		if (t[i].type == CKA_CLASS)
 			return CKR_ATTRIBUTE_READ_ONLY;
-		if (obj->on_token || obj->in_backend || settable(obj->cls, t[i].type))
+		if (obj->on_token || obj->in_backend || obj->held || settable(obj->cls, t[i].type))
 			continue;
 		return ukey_object_attr(obj, t[i].type) ? CKR_ATTRIBUTE_READ_ONLY : CKR_ATTRIBUTE_TYPE_INVALID;
 	}

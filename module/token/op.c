@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "token/crypto.h"
+#include "token/pass.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -55,6 +56,8 @@ void ukey_op_free(enum ukey_op_kind kind, struct ukey_op *op)
 	(void)kind;
 	if (!op)
 		return;
+	if (op->pass)
+		ukey_pass_op_free(op);
 	ukey_key_clear(&op->key);
 	EVP_MD_CTX_free(op->mdctx);
 	EVP_MD_free(op->md);
@@ -344,6 +347,9 @@ CK_RV ukey_op_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECHAN
 		    CK_OBJECT_HANDLE key)
 {
 	struct ukey_op *op;
+	/* A backend mechanism the table does not do for this kind (pass.h). */
+	if (ukey_pass_takes(h, kind, mech))
+		return ukey_pass_begin(h, kind, false, mech, key);
 	CK_RV rv = ukey_op_prepare(h, kind, mech, key, &op);
 	return rv != CKR_OK ? rv : ukey_op_start(h, kind, op);
 }

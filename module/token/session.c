@@ -7,6 +7,7 @@
 
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "util/log.h"
 
 CK_RV ukey_session_find_inlock(CK_SESSION_HANDLE h, struct ukey_session **out)
@@ -54,6 +55,7 @@ void ukey_session_free_inlock(struct ukey_session *s)
 			ukey_op_free((enum ukey_op_kind)k, s->ops[k]);
 	ukey_find_free(s->find);
 	drop_session_objects_inlock(s);
+	ukey_pass_session_end_inlock(s);
 	ukey_handle_drop_inlock(s->handle);
 	unlist_inlock(s);
 	slot->sessions--;

@@ -10,6 +10,7 @@
 #include "token/crypto.h"
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "util/log.h"
 
 static const CK_ATTRIBUTE *tmpl_find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
@@ -115,6 +116,9 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	rv = write_access(h, on_token, priv, &slot);
 	if (rv != CKR_OK)
 		return rv;
+	/* A secret key's value belongs in the backend, never in our memory. */
+	if (!on_token && cls == CKO_SECRET_KEY)
+		return ukey_pass_create_session(h, slot, tmpl, n, out);
 	if (!on_token)
 		return create_session_object(h, slot, tmpl, n, cls, priv, out);
 	ukey_slot_device_lock(slot);
@@ -152,7 +156,7 @@ static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_
 		*slot = obj->slot;
 		*ref = obj->ref;
 		*on_token = obj->on_token;
-		*backend = obj->on_token || obj->in_backend;
+		*backend = obj->on_token || obj->in_backend || obj->held;
 	}
 	ukey_unlock();
 	return rv;

@@ -406,11 +406,76 @@ static void test_login_logout_and_sessions_in_three_threads_keep_one_login_state
 	assert_true(rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN);
 }
 
+/* Secret keys passed through to the backend (module/token/pass-*.c): each
+ * round makes a session key in a fresh session, encrypts in two parts, and
+ * closes the session while another thread does the same, so holders and
+ * running operations are opened and given up concurrently. */
+#define SECRET_ROUNDS 40
+
+static void *secret_main(void *arg)
+{
+	static CK_ULONG len = 32;
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	struct worker *w = arg;
+	struct tokfx *t = &toks[0];
+	CK_ATTRIBUTE tmpl[] = { { CKA_VALUE_LEN, &len, sizeof(len) }, { CKA_ENCRYPT, &yes, 1 },
+				{ CKA_PRIVATE, &no, 1 } };
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 }, ecb = { CKM_AES_ECB, NULL, 0 };
+	unsigned char in[64] = { 0 }, out[64];
+
+	for (int r = 0; r < SECRET_ROUNDS; r++) {
+		CK_SESSION_HANDLE s;
+		CK_OBJECT_HANDLE k;
+		CK_ULONG a = sizeof(out), b;
+		CK_RV rv = p11->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+		if (rv != CKR_OK) {
+			note_error(w, "C_OpenSession", rv);
+			continue;
+		}
+		if ((rv = p11->C_GenerateKey(s, &gen, tmpl, 3, &k)) != CKR_OK)
+			note_error(w, "C_GenerateKey", rv);
+		else if ((rv = p11->C_EncryptInit(s, &ecb, k)) != CKR_OK ||
+			 (rv = p11->C_EncryptUpdate(s, in, 32, out, &a)) != CKR_OK ||
+			 (b = sizeof(out) - a, rv = p11->C_EncryptUpdate(s, in + 32, 32, out + a, &b)) != CKR_OK)
+			note_error(w, "encrypt", rv);
+		else
+			w->signs++;
+		/* Closed with the operation still running, half the time. */
+		if (r % 2 == 0 && (rv = p11->C_EncryptFinal(s, out, &a)) != CKR_OK)
+			note_error(w, "C_EncryptFinal", rv);
+		if ((rv = p11->C_CloseSession(s)) != CKR_OK)
+			note_error(w, "C_CloseSession", rv);
+	}
+	return NULL;
+}
+
+static void test_parallel_secret_keys_in_sessions_that_come_and_go(void **state)
+{
+	static struct worker w[4];
+	unsigned long errors = 0;
+
+	(void)state;
+	ukt_skip_if(ukt_is_skf(), "GM/T 0016 keeps no secret-key objects (docs/skf.md)");
+	for (int i = 0; i < 4; i++) {
+		w[i].idx = i;
+		assert_int_equal(pthread_create(&w[i].th, NULL, secret_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(w[i].th, NULL), 0);
+		if (w[i].errors)
+			print_message("# secret thread %d: %lu errors, first: %s\n", i, w[i].errors, w[i].first_error);
+		errors += w[i].errors;
+		assert_int_equal(w[i].signs, SECRET_ROUNDS);
+	}
+	assert_int_equal(errors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parallel_sign_find_attributes_and_sessions_give_no_errors),
 		cmocka_unit_test(test_login_logout_and_sessions_in_three_threads_keep_one_login_state),
+		cmocka_unit_test(test_parallel_secret_keys_in_sessions_that_come_and_go),
 	};
 
 	return cmocka_run_group_tests_name("threads", tests, group_setup, group_teardown);
