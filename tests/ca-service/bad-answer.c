@@ -6,7 +6,8 @@
  * request id (GET /api/v1/renewals/<id>) is answered honestly once the
  * countdown has run out. Only answers that are renewal answers (2xx JSON
  * objects with a "certificate", under the `on` prefix, by default
- * /api/v1/renewals) are hit and counted.
+ * /api/v1/renewals) are hit and counted; error-seals hits any answer under
+ * `on` instead, a success answered as a 409 refusal.
  */
 #include "config.h"
 
@@ -31,6 +32,7 @@ const char *const svc_bad_answer_kinds[] = {
 	"enc-array",      /* "encryption": [] */
 	"enc-wrong-key",  /* the encryption certificate is not the enveloped key's */
 	"not-json",       /* the body cut in half */
+	"error-seals",    /* a refusal whose "seals" holds a null, a number, an object, an escape */
 	NULL,
 };
 
@@ -132,25 +134,48 @@ static int corrupt(struct svc *s, const char *kind, json_object *j)
 	return 0;
 }
 
+/* An error body's "seals" (the seals a refusal names) with entries of
+ * every wrong type before the real ones. */
+static void error_seals(json_object *err)
+{
+	json_object *a = json_object_new_array(), *old;
+
+	json_object_array_add(a, NULL);
+	json_object_array_add(a, json_object_new_int(1));
+	json_object_array_add(a, json_object_new_object());
+	json_object_array_add(a, json_object_new_string("S\033]0;owned\007"));
+	if (json_object_object_get_ex(err, "seals", &old) && json_object_is_type(old, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(old); i++)
+			json_object_array_add(a, json_object_get(json_object_array_get_idx(old, i)));
+	json_object_object_add(err, "seals", a);
+}
+
 void svc_bad_answer(struct svc *s, struct req *r, struct resp *o, const char *path)
 {
 	const char *on = s->misbehave_on[0] ? s->misbehave_on : "/api/v1/renewals";
+	int errors = strcmp(s->misbehave_kind, "error-seals") == 0;
 	json_object *j, *v;
 	const char *t;
 
 	(void)r;
-	if (strcmp(s->misbehave, "bad-answer") != 0 || o->status < 200 || o->status > 299 || o->body == NULL ||
-	    strncmp(path, on, strlen(on)) != 0)
+	if (strcmp(s->misbehave, "bad-answer") != 0 || o->body == NULL || strncmp(path, on, strlen(on)) != 0 ||
+	    (!errors && (o->status < 200 || o->status > 299)))
 		return;
+	if (errors && o->status < 400) /* accepted, answered as refused */
+		svc_resp_error(o, 409, "rule_type_taken", "two kept seals share a type (misbehave bad-answer)");
 	j = json_tokener_parse(o->body);
-	if (j == NULL || !json_object_is_type(j, json_type_object) || !json_object_object_get_ex(j, "certificate", &v)) {
+	if (j == NULL || !json_object_is_type(j, json_type_object) ||
+	    !json_object_object_get_ex(j, errors ? "error" : "certificate", &v) ||
+	    (errors && !json_object_is_type(v, json_type_object))) {
 		json_object_put(j);
 		return;
 	}
+	if (errors)
+		error_seals(v);
 	if (strcmp(s->misbehave_kind, "not-json") == 0) {
 		o->len /= 2;
 		o->body[o->len] = '\0';
-	} else if (corrupt(s, s->misbehave_kind, j) == 0) {
+	} else if (errors || corrupt(s, s->misbehave_kind, j) == 0) {
 		t = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		free(o->body);
 		o->body = strdup(t);
