@@ -34,10 +34,16 @@ X509 *ukey_renew_pem_cert(const char *pem)
 	return x;
 }
 
+/* An SM2 signature is over the signer's Z, made with its ID (GM/T 0009's
+ * default): set on each SM2-signed certificate, whatever the other keys
+ * are (an SM2 user certificate may come from an ECDSA or RSA CA). */
 static int sm2_id(X509 *x)
 {
-	ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING *id;
 
+	if (X509_get_signature_nid(x) != NID_SM2_with_SM3)
+		return 0;
+	id = ASN1_OCTET_STRING_new();
 	if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)UKEY_SEAL_SM2_ID,
 						 (int)strlen(UKEY_SEAL_SM2_ID))) {
 		ASN1_OCTET_STRING_free(id);
@@ -50,13 +56,13 @@ static int sm2_id(X509 *x)
 /* The anchors: chain members named as the old certificate's issuer whose
  * key verifies the old certificate. The time is the check's, not the
  * clock's, so the same answer gives the same verdict. */
-static int chain_ok(X509 *old, X509 *cert, STACK_OF(X509) *chain, int sm2, time_t now, struct ukey_err *e)
+static int chain_ok(X509 *old, X509 *cert, STACK_OF(X509) *chain, time_t now, struct ukey_err *e)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int anchors = 0, ret = UKEY_E_ERROR;
 
-	if (st == NULL || ctx == NULL || (sm2 && (sm2_id(old) != 0 || sm2_id(cert) != 0)))
+	if (st == NULL || ctx == NULL || sm2_id(old) != 0 || sm2_id(cert) != 0)
 		goto out;
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		X509 *ca = sk_X509_value(chain, i);
@@ -148,7 +154,7 @@ int ukey_renew_check(const struct ukey_renew_expect *w, const char *cert_pem, ST
 							"installed"));
 		goto out;
 	}
-	ret = chain_ok(old, x, chain, w->k->kind == UKEY_KEY_SM2, w->now, e);
+	ret = chain_ok(old, x, chain, w->now, e);
 	if (ret != UKEY_E_OK)
 		goto out;
 	len = i2d_X509(x, der);
@@ -309,7 +315,7 @@ int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *pem, CK_
 		ret = enc_refuse(e, _("an unexpected validity"));
 		goto out;
 	}
-	ret = chain_ok(old, x, chain, k->kind == UKEY_KEY_SM2, w->now, e);
+	ret = chain_ok(old, x, chain, w->now, e);
 	if (ret != UKEY_E_OK)
 		goto out;
 	len = i2d_X509(x, &out->der);

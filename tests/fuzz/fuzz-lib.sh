@@ -5,7 +5,7 @@
 # which builds tests/fuzz/NAME.c with libFuzzer + ASan + UBSan (plus the
 # runner's FUZZ_CFLAGS / FUZZ_LIBS) and runs it for UKEY_FUZZ_SECONDS
 # (default 30) from a scratch copy of tests/fuzz/corpus/<NAME without
-# "fuzz-">/, printing two TAP lines.
+# "fuzz-">/ (and of $FUZZ_EXTRA_CORPUS/ when set), printing two TAP lines.
 # Environment: UKEY_FUZZ_SECONDS, UKEY_TOP_SRCDIR, UKEY_TOP_BUILDDIR
 # (config.h), CLANG.
 set -uo pipefail
@@ -49,7 +49,8 @@ fuzz() {
 		return
 	fi
 	mkdir -p "$probe/$name.corpus" "$probe/$name.artifacts"
-	cp "$src/tests/fuzz/corpus/${name#fuzz-}/"* "$probe/$name.corpus/" 2>/dev/null
+	cp "$src/tests/fuzz/corpus/${name#fuzz-}/"* ${FUZZ_EXTRA_CORPUS:+"$FUZZ_EXTRA_CORPUS"/*} "$probe/$name.corpus/" \
+		2>/dev/null
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		"$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$probe/$name.artifacts/" -print_final_stats=1 "$probe/$name.corpus" \
