@@ -34,7 +34,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 38
+tap_plan 40
 renew_env
 export UKEY_RETRY_BASE_MS=50
 export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
@@ -110,6 +110,28 @@ legacy() {
 	t_is "$(issued) $(nsigning)" "1 1" "$KT: ... one certificate issued, one signing certificate"
 }
 
+# later: a renewal stopped at step 8 (the CA not told) resumed ten days
+# later (libfaketime): the journaled answer is checked against when the
+# renewal began, so it still passes (against the clock, it failed for ever).
+later() {
+	local fake
+	fake=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+	if [ -z "$fake" ]; then
+		t_ok "# SKIP libfaketime not installed (apt-get install faketime)"
+		t_ok "# SKIP libfaketime not installed (apt-get install faketime)"
+		return
+	fi
+	paid_order "${COVERS[@]}" && ca_cli misbehave drop-connection --on /api/v1/renewals/ >/dev/null
+	u renew $MODE --json
+	t_is "$RC $(jq -r .step "$J")" "5 7" "$KT: the CA cannot be told (step 8): the journal keeps the checked answer at step 7"
+	ca_cli misbehave none >/dev/null
+	OUT=$(timeout 90 env FAKETIME=+10d FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		LD_PRELOAD="${UKEY_TEST_PRELOAD:+$UKEY_TEST_PRELOAD:}$fake" "$UKEY" renew $MODE --json 2>"$W/err")
+	RC=$?
+	t_is "$(result) $(issued) $(nsigning)" "0 done 1 1" \
+		"$KT: resumed ten days later: the journaled answer still passes, the renewal finishes (one certificate)"
+}
+
 # ---- SoftHSM RSA, an order with the encryption certificate, --cert-only
 if enroll rsa softhsm && bind_and_check; then
 	COVERS=(cert --encryption) MODE=--cert-only
@@ -120,6 +142,7 @@ if enroll rsa softhsm && bind_and_check; then
 	once request-id '"request_id" of the renewal answer is wrong: it names another request'
 	once not-json "not a JSON object"
 	legacy seals-object '"seals" of the renewal answer must be an array'
+	later
 	ca_stop_all
 	mv "$J" "$J.rsa" # done; moved away all the same, so the next U-KEY's case stands alone
 else
