@@ -34,6 +34,15 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (v
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 FUZZ_LIBS=${FUZZ_LIBS:-}
 
+# renew_plugin_flags: FUZZ_CFLAGS / FUZZ_LIBS for targets over renew-plugin/
+# sources (or TAP SKIP when their development files are missing).
+renew_plugin_flags() {
+	pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
+	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
+		-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
+	FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
+}
+
 # fuzz NAME WHAT SOURCES: builds and runs one target (two TAP lines).
 fuzz() {
 	local name=$1 what=$2 bin=$probe/$1 st a

@@ -7,11 +7,8 @@
 # capture-renew-answer.sh), plus two answers captured from a fresh reference
 # service at run time when the build tree has one. See fuzz-lib.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
-pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
+renew_plugin_flags
 r=$src/renew-plugin
-FUZZ_CFLAGS="-I$r -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
-	-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
-FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
 export UKEY_FUZZ_RENEW_CTX=$probe/renew-answer.ctx
 mkdir -p "$UKEY_FUZZ_RENEW_CTX" "$probe/fresh" && cp "$src/tests/fuzz/renew-answer-ctx/"*.ctx "$UKEY_FUZZ_RENEW_CTX/"
 tap_plan 3

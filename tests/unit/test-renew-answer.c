@@ -233,54 +233,61 @@ static void every_member_of_every_wrong_type_is_refused_by_name(void **state)
 
 static void type_faults_are_worded(void **state)
 {
-	struct fx *f = *state;
+	static const struct {
+		const char *path, *val, *want; /* val NULL: the member removed */
+	} cases[] = {
+		{ "seals", "{\"a\":1}", "\"seals\" of the renewal answer must be an array" },
+		{ "seals", NULL, "\"seals\" of the renewal answer is missing" },
+		{ "seals[0]", "1", "\"seals[0]\" of the renewal answer must be an object" },
+		{ "seals[0].der", "1", "\"seals[0].der\" of the renewal answer must be a string" },
+		{ "seals[0].der", "\"AAA\"", "\"seals[0].der\" of the renewal answer is wrong: it is not base64" },
+		{ "seals[0].der", "\"AA AA\"", "it is not base64" },
+		{ "seals[1].name", "\"\\u001b]0;owned\\u0007\"",
+		  "\"seals[1].name\" of the renewal answer is wrong: it contains control characters" },
+		{ "seals[0].name", "\"a\\u0000b\"", "it contains a NUL character" },
+		{ "seals[0].type", "\"1\"", "\"seals[0].type\" of the renewal answer must be an integer" },
+		{ "seals[0].type", "-1", "\"seals[0].type\" of the renewal answer is wrong: it is out of range" },
+		{ "chain", "\"x\"", "\"chain\" of the renewal answer must be an array" },
+		{ "chain", "[]", "\"chain\" of the renewal answer is wrong: it is empty" },
+		{ "chain[0]", "\"junk\"", "\"chain[0]\" of the renewal answer is wrong: it is not a PEM certificate" },
+		{ "certificate", "42", "\"certificate\" of the renewal answer must be a string" },
+		{ "certificate", NULL, "\"certificate\" of the renewal answer is missing" },
+		{ "certificate", "\"\"", "\"certificate\" of the renewal answer is wrong: it is empty" },
+		{ "request_id", "\"another\"", "\"request_id\" of the renewal answer is wrong: it names another request" },
+		{ "encryption", "[]", "\"encryption\" of the renewal answer must be an object or null" },
+		{ "encryption", "null", "\"encryption\" of the renewal answer is missing: the order includes" },
+		{ "encryption.envelope_format", "\"rot13\"", "is wrong: an unknown envelope format" },
+		{ "encryption.envelope", "7", "\"encryption.envelope\" of the renewal answer must be a string" },
+	};
 
-	refused(f, "seals", "{\"a\":1}", "\"seals\" of the renewal answer must be an array");
-	refused(f, "seals", NULL, "\"seals\" of the renewal answer is missing");
-	refused(f, "seals[0]", "1", "\"seals[0]\" of the renewal answer must be an object");
-	refused(f, "seals[0].der", "1", "\"seals[0].der\" of the renewal answer must be a string");
-	refused(f, "seals[0].der", "\"AAA\"", "\"seals[0].der\" of the renewal answer is wrong: it is not base64");
-	refused(f, "seals[0].der", "\"AA AA\"", "it is not base64");
-	refused(f, "seals[1].name", "\"\\u001b]0;owned\\u0007\"", "\"seals[1].name\" of the renewal answer is wrong: "
-								   "it contains control characters");
-	refused(f, "seals[0].name", "\"a\\u0000b\"", "it contains a NUL character");
-	refused(f, "seals[0].type", "\"1\"", "\"seals[0].type\" of the renewal answer must be an integer");
-	refused(f, "seals[0].type", "-1", "\"seals[0].type\" of the renewal answer is wrong: it is out of range");
-	refused(f, "chain", "\"x\"", "\"chain\" of the renewal answer must be an array");
-	refused(f, "chain", "[]", "\"chain\" of the renewal answer is wrong: it is empty");
-	refused(f, "chain[0]", "\"junk\"", "\"chain[0]\" of the renewal answer is wrong: it is not a PEM certificate");
-	refused(f, "certificate", "42", "\"certificate\" of the renewal answer must be a string");
-	refused(f, "certificate", NULL, "\"certificate\" of the renewal answer is missing");
-	refused(f, "certificate", "\"\"", "\"certificate\" of the renewal answer is wrong: it is empty");
-	refused(f, "request_id", "\"another\"", "\"request_id\" of the renewal answer is wrong: it names another request");
-	refused(f, "encryption", "[]", "\"encryption\" of the renewal answer must be an object or null");
-	refused(f, "encryption", "null", "\"encryption\" of the renewal answer is missing: the order includes");
-	refused(f, "encryption.envelope_format", "\"rot13\"", "is wrong: an unknown envelope format");
-	refused(f, "encryption.envelope", "7", "\"encryption.envelope\" of the renewal answer must be a string");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		refused(*state, cases[i].path, cases[i].val, cases[i].want);
+}
+
+/* s as JSON text (a string member's value) into buf. */
+static void json_text(const char *s, char *buf, size_t len)
+{
+	json_object *v = json_object_new_string(s);
+
+	snprintf(buf, len, "%s", json_object_to_json_string(v));
+	json_object_put(v);
 }
 
 static void meaning_faults_are_refused_for_what_they_are(void **state)
 {
 	struct fx *f = *state;
 	const char *cert = cstr(f->answer, "certificate");
-	char buf[4096];
-	json_object *v;
+	char half[4096], buf[4096];
 
 	/* The PEM cut in the middle of its base64. */
-	snprintf(buf, sizeof(buf), "%.*s\n-----END CERTIFICATE-----\n", (int)(strlen(cert) / 2), cert);
-	v = json_object_new_string(buf);
-	snprintf(buf, sizeof(buf), "%s", json_object_to_json_string(v));
-	json_object_put(v);
+	snprintf(half, sizeof(half), "%.*s\n-----END CERTIFICATE-----\n", (int)(strlen(cert) / 2), cert);
+	json_text(half, buf, sizeof(buf));
 	refused(f, "certificate", buf, "the service's certificate cannot be read");
 	/* The old certificate (another key). */
-	v = json_object_new_string(cstr(f->ctx, "old_certificate"));
-	snprintf(buf, sizeof(buf), "%s", json_object_to_json_string(v));
-	json_object_put(v);
+	json_text(cstr(f->ctx, "old_certificate"), buf, sizeof(buf));
 	refused(f, "certificate", buf, "not for the new key");
 	/* The encryption certificate: the signing one (not the enveloped key's). */
-	v = json_object_new_string(cert);
-	snprintf(buf, sizeof(buf), "%s", json_object_to_json_string(v));
-	json_object_put(v);
+	json_text(cert, buf, sizeof(buf));
 	refused(f, "encryption.certificate", buf, "the certificate is not for the enveloped key");
 	refused(f, "encryption.envelope", "\"AAAA\"", "the envelope cannot be decoded");
 	refused(f, "encryption.envelope_format",
