@@ -16,7 +16,6 @@
 
 #include "i18n.h"
 #include "renew/renew.h"
-#include "ukey-pkcs11.h"
 
 /* A seal's name becomes a label on the token. */
 #define SEAL_NAME_MAX 128
@@ -187,16 +186,13 @@ static int seals_ok(json_object *a, const struct ukey_renew_expect *w, const uns
 	return ret;
 }
 
-static const char *const formats[] = { "rsa-oaep-aes-v1", "sm2-envelope-v1", "ecdh-aes-v1", "skf-rsa-envelope-v1",
-				       NULL };
-
 /* `encryption`: {certificate, envelope, envelope_format}. */
 static int enc_ok(json_object *o, const struct ukey_renew_expect *w, STACK_OF(X509) *chain,
 		  struct ukey_renew_answer *a, struct ukey_err *e)
 {
 	const char *pem = NULL, *fmt = NULL;
 	unsigned char *env = NULL;
-	size_t env_len = 0, i;
+	size_t env_len = 0;
 	int ret;
 
 	if (o == NULL)
@@ -207,9 +203,7 @@ static int enc_ok(json_object *o, const struct ukey_renew_expect *w, STACK_OF(X5
 	if ((ret = str(o, "certificate", "encryption.certificate", &pem, e)) != UKEY_E_OK ||
 	    (ret = str(o, "envelope_format", "encryption.envelope_format", &fmt, e)) != UKEY_E_OK)
 		return ret;
-	for (i = 0; formats[i] != NULL && strcmp(formats[i], fmt) != 0; i++)
-		;
-	if (formats[i] == NULL)
+	if (ukey_renew_enc_format(fmt) == 0)
 		return wrong(e, "encryption.envelope_format", _("an unknown envelope format"));
 	ret = b64(o, "envelope", "encryption.envelope", &env, &env_len, e);
 	if (ret == UKEY_E_OK && chain != NULL) {
