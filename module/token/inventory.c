@@ -34,7 +34,7 @@ static const CK_ATTRIBUTE_TYPE cached_types[] = {
 	CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_EXTRACTABLE, CKA_LOCAL,
 	CKA_NEVER_EXTRACTABLE, CKA_ALWAYS_SENSITIVE, CKA_KEY_GEN_MECHANISM, CKA_MODIFIABLE,
 	CKA_COPYABLE, CKA_DESTROYABLE, CKA_EC_PARAMS, CKA_EC_POINT, CKA_ALWAYS_AUTHENTICATE,
-	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM,
+	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM, CKA_VALUE_LEN,
 };
 #define NCACHED (sizeof(cached_types) / sizeof(cached_types[0]))
 #define UKEY_LIST_FIRST 64
@@ -277,11 +277,13 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 	CK_ULONG n = 0, nread = 0;
 	struct ukey_gen_stamp stamp;
 	char serial[sizeof(slot->info.serial)];
+	unsigned long epoch;
 	bool priv;
 	CK_RV rv;
 
 	ukey_lock();
 	priv = slot->login == CKU_USER;
+	epoch = slot->login_epoch;
 	memcpy(serial, slot->info.serial, sizeof(serial));
 	ukey_unlock();
 	/* The stamp before listing: a change made while we list is newer than
@@ -291,8 +293,11 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 	if (reread && b->ops->reread)
 		b->ops->reread(b->drv, slot->dev);
 	/* One listing with room for the usual token, not a sizing call first:
-	 * on a p11 backend each listing is a search of its own. */
-	for (CK_ULONG cap = UKEY_LIST_FIRST;; cap = n) {
+	 * on a p11 backend each listing is a search of its own. Objects may
+	 * appear between two calls (a login elsewhere in the process shows the
+	 * private ones): grow and list again, a few times. */
+	rv = CKR_BUFFER_TOO_SMALL;
+	for (CK_ULONG tries = 0, cap = UKEY_LIST_FIRST; tries < 4; tries++, cap = n) {
 		ukey_ref *grown = realloc(refs, (cap + 1) * sizeof(*refs));
 		if (!grown) {
 			rv = CKR_HOST_MEMORY;
@@ -329,8 +334,11 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv == CKR_OK) {
 		ukey_lock();
-		rv = swap_in_inlock(slot, refs, fresh, n, priv);
-		if (rv == CKR_OK && reread)
+		/* A login or logout since the listing: what we read belongs to
+		 * the old state; the change made (or will make) its own. */
+		if (slot->login_epoch == epoch)
+			rv = swap_in_inlock(slot, refs, fresh, n, priv);
+		if (rv == CKR_OK && reread && slot->login_epoch == epoch)
 			slot->gen_stamp = stamp;
 		ukey_unlock();
 		ukey_debug("slot %lu: %lu token objects listed, %lu read", (unsigned long)slot->id, (unsigned long)n,

@@ -35,10 +35,11 @@ static unsigned times_asked(const ukey_ref *log, unsigned n, ukey_ref ref)
 	return k;
 }
 
-/* What another process's write does: replace the generation file. */
+/* What another process's write does: replace the generation file (in a
+ * directory made 0700, as the module makes it and requires). */
 static void foreign_bump(const char *serial)
 {
-	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; mkdir -p \"${f%%/*}\" && "
+	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; (umask 077 && mkdir -p \"${f%%/*}\") && "
 				    "echo other > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"", serial), 0);
 }
 
