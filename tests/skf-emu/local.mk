@@ -32,4 +32,6 @@ skf_emu_test_skf_emu_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(DL_LIBS) $(PTHREAD
 TESTS += skf-emu/test-skf-emu
 endif
 
-EXTRA_DIST += skf-emu/README.md
+# Every exported SKF_* is metered (README.md, cost model).
+TESTS += skf-emu/metered.sh
+EXTRA_DIST += skf-emu/README.md skf-emu/metered.sh
