@@ -5,7 +5,8 @@
 # service's status; `seals export` writes the picture; `seals clean` checks
 # the guide's four rules locally (every rule broken once), --dry-run sends
 # nothing, the terminal dialogue, --auto --yes cleans; a broken seal object;
-# Chinese messages; the skf emulator lists the seals too.
+# a seal whose certList holds no certificate; Chinese messages; the skf
+# emulator lists the seals too.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -26,7 +27,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 43
+tap_plan 45
 
 export UKEY_TOP_BUILDDIR=$build
 "$top/tools/ukey-vkey" create "$W/v1" >"$W/vkey.log" 2>&1 || { echo "Bail out! ukey-vkey failed"; exit 1; }
@@ -161,6 +162,20 @@ u seals export "$n" -o "$W/broken"
 t_is "$RC" 1 "exporting the broken seal: exit 1 with a message"
 u show
 t_is "$RC" 0 "ukey show still works with a broken seal on the token"
+
+# --- a seal as seen in the wild: 2014 shape, certList holding an IA5String placeholder
+mkdir -p "$W/wild"
+if "$build/tests/unit/seal-make" "$W/wild/wild.der" && "$top/tools/ukey-vkey" add-seals "$W/v1" "$W/wild" >"$W/wild.log" 2>&1; then
+	u seals --offline --json
+	t_is "$RC $(js '[.seals[] | select(.cert_list_odd | length > 0) | .decoded, .signature_ok, .cert_list_odd[0].index, .cert_list_odd[0].type, .cert_list_odd[0].text] | join(" ")')" \
+		"0 true true 1 IA5String no-cert-yet" \
+		"a seal whose certList holds an IA5String: decoded, the maker's signature verified, the odd entry reported (--json)"
+	u seals --offline
+	t_grep "... and in the listing" 'certList:  entry 1 is no certificate \(IA5String "no-cert-yet"\), ignored' "$OUT"
+else
+	t_fail "the wild seal was made and written: $(cat "$W/wild.log")"
+	t_fail "... and in the listing"
+fi
 
 # --- the skf emulator: add-seals writes files the skf driver lists as seals
 if [ -f "$build/tests/skf-emu/.libs/libukey-skf-emu.so" ]; then

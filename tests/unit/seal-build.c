@@ -134,7 +134,10 @@ static void seal_info(struct buf *b, const struct sb_opts *o, const unsigned cha
 	tlv(&p, 0x0c, name, name_len + (o->pad_name ? 6 : 0));
 	if (o->cert_list_type)
 		integer(&p, o->cert_list_type);
-	tlv(&l, 0x04, cert, cert_len);
+	if (!o->no_cert_in_list)
+		tlv(&l, 0x04, cert, cert_len);
+	if (o->cert_list_extra_len)
+		put(&l, o->cert_list_extra, o->cert_list_extra_len);
 	wrap(&p, 0x30, &l);
 	date(&p, o->created, o->times);
 	date(&p, o->from, o->times);
