@@ -128,7 +128,7 @@ static int unique_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *nam
 		snprintf(root, sizeof(root), "seal");
 	snprintf(out, LABEL_MAX + 1, "%s", root);
 	for (i = 1; i < 100 && label_taken(p, s, out); i++)
-		snprintf(out, LABEL_MAX + 1, "%.28s-%d", root, i);
+		snprintf(out, LABEL_MAX + 1, "%.*s-%d", LABEL_ROOT, root, i);
 	return i < 100 ? 0 : -1;
 }
 

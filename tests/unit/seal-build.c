@@ -117,6 +117,16 @@ void sb_defaults(struct sb_opts *o)
 	o->to = now + 30 * 86400;
 }
 
+void sb_wild_2014(struct sb_opts *o, const unsigned char *entry, size_t len)
+{
+	o->shape = 1;
+	o->version = 1;
+	o->times = SB_UTC;
+	o->no_cert_in_list = 1;
+	o->cert_list_extra = entry;
+	o->cert_list_extra_len = len;
+}
+
 static void seal_info(struct buf *b, const struct sb_opts *o, const unsigned char *cert,
 		      size_t cert_len)
 {

@@ -42,6 +42,10 @@ struct sb_opts {
 /* Defaults: shape 4, version 4, GeneralizedTime Z, type 1, a PNG picture,
  * valid from now - 1 day to now + 30 days; maker and maker_cert unset. */
 void sb_defaults(struct sb_opts *o);
+/* The 2014 shape seen in the wild: UTCTime, header version 1, and a
+ * certList holding only entry (DER, e.g. an IA5String placeholder) instead
+ * of the certificate. */
+void sb_wild_2014(struct sb_opts *o, const unsigned char *entry, size_t len);
 /* The seal DER (free()), NULL on failure. */
 unsigned char *sb_build(const struct sb_opts *o, size_t *len);
 /* "SM2", "EC" (P-256) or "RSA" (2048). */

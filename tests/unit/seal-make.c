@@ -27,12 +27,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sb_defaults(&o);
-	o.shape = 1;
-	o.version = 1;
-	o.times = SB_UTC;
-	o.no_cert_in_list = 1;
-	o.cert_list_extra = placeholder;
-	o.cert_list_extra_len = sizeof(placeholder) - 1;
+	sb_wild_2014(&o, placeholder, sizeof(placeholder) - 1);
 	o.maker = sb_key("SM2");
 	o.maker_cert = o.maker ? sb_cert(o.maker, now - 86400, now + 86400 * 365) : NULL;
 	if (o.maker_cert)

@@ -231,12 +231,7 @@ static void shape_2014_cert_list_with_an_ia5string_placeholder_is_shown(void **s
 
 	(void)state;
 	opts(&o);
-	o.shape = 1;
-	o.version = 1;
-	o.times = SB_UTC;
-	o.no_cert_in_list = 1;
-	o.cert_list_extra = placeholder;
-	o.cert_list_extra_len = sizeof(placeholder) - 1;
+	sb_wild_2014(&o, placeholder, sizeof(placeholder) - 1);
 	s = make(&o, &r);
 	assert_int_equal(s->shape, UKEY_SEAL_2014);
 	assert_string_equal(s->name, "业务章");
