@@ -64,7 +64,8 @@ static unsigned char *slurp(const char *path, size_t *len)
 }
 
 /* The seal's name as decoded from its DER, else the file's base name
- * without ".der". */
+ * without ".der"; control characters (a name comes from outside) become
+ * '?'. */
 static void seal_name(const unsigned char *der, size_t len, const char *path, char *out, size_t max)
 {
 	struct ukey_seal *s = NULL;
@@ -73,14 +74,17 @@ static void seal_name(const unsigned char *der, size_t len, const char *path, ch
 
 	if (ukey_seal_decode(der, len, &s, NULL) == 0 && s->name[0] != '\0') {
 		snprintf(out, max, "%s", s->name);
-		ukey_seal_free(s);
-		return;
+	} else {
+		base = base ? base + 1 : path;
+		n = strlen(base);
+		if (n > 4 && strcmp(base + n - 4, ".der") == 0)
+			n -= 4;
+		snprintf(out, max, "%.*s", (int)n, base);
 	}
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 4 && strcmp(base + n - 4, ".der") == 0)
-		n -= 4;
-	snprintf(out, max, "%.*s", (int)n, base);
+	ukey_seal_free(s);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 /* out = at most max bytes of in, cut at a UTF-8 character boundary (out
