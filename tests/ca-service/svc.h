@@ -35,6 +35,7 @@ struct svc {
 	char misbehave[32];
 	long misbehave_times; /* 0 = until reset */
 	char misbehave_on[128]; /* path prefix targeted; "" = POST /api/v1/renewals */
+	char misbehave_kind[32]; /* bad-answer: how the renewal answer is corrupted */
 };
 
 struct req {
@@ -127,6 +128,11 @@ int svc_seal_store(struct svc *s, const char *medium, const char *es_id, const c
  * organisation's seal: a BMP of about 200 KB, else a PNG of about 58 KB)
  * and its label ("BMP", "PNG"); NULL when out of memory. */
 unsigned char *svc_seal_picture(long type, const char **label, size_t *len);
+
+/* bad-answer.c: misbehave bad-answer, applied to the answer o of a
+ * request to path (after its handler ran and committed). */
+extern const char *const svc_bad_answer_kinds[];
+void svc_bad_answer(struct svc *s, struct req *r, struct resp *o, const char *path);
 
 /* routes-*.c, operator.c, pdf.c */
 void svc_route_status(struct svc *s, struct caller *c, struct resp *o);
