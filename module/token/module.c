@@ -15,6 +15,7 @@
 #include "token/crypto.h"
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/vendor.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -106,8 +107,10 @@ static void load_backends(void)
 	if (ukey_config_load(path, &ukey_M.conf, err, sizeof(err)) != 0) {
 		/* The one clear line: the host keeps running with no slots. */
 		ukey_error("configuration not usable, no tokens will be offered: %s", err);
+		ukey_vendor_note_config(path, err);
 		return;
 	}
+	ukey_vendor_note_config(path, NULL);
 	if (ukey_M.conf.log)
 		ukey_log_set_default(ukey_M.conf.log);
 	if (ukey_pin_prompt_on())
@@ -121,9 +124,12 @@ static void load_backends(void)
 		if (!ops) {
 			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
+			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, ukey_log_last_error());
 			continue;
 		}
+		ukey_log_clear_last_error();
 		CK_RV rv = ops->load(bc, &drv);
+		ukey_vendor_note_backend(bc, rv, ukey_log_last_error());
 		if (rv != CKR_OK) {
 			/* The driver logged the one error line, with the reason. */
 			ukey_debug("[backend %s] skipped: 0x%08lx", bc->name, (unsigned long)rv);
