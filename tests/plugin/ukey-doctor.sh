@@ -18,25 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool certutil modutil socat; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-doctor.XXXXXX")
-SPIDS=()
-cleanup() {
-	ca_stop_all
-	for p in "${SPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-doctor certutil modutil socat
 tap_plan 43
-renew_env
 unset UKEY_LOG
 
 # doc [ARGS]: ukey doctor --json; st CHECK: that check's status;
@@ -49,7 +33,6 @@ msg() { jq -r --arg c "$1" '.checks[] | select(.check == $c) | .message' <<<"$OU
 # --- the module's configuration, as `ukey list` and `show` meet it
 "$top/tools/ukey-vkey" create "$W/v" >"$W/v.log" 2>&1 || { echo "Bail out! ukey-vkey failed"; exit 1; }
 eval "$("$top/tools/ukey-vkey" env "$W/v")"
-GOOD=$UKEY_PKCS11_CONF
 UKEY_PKCS11_CONF=$W/nowhere.conf u list
 t_grep "no module configuration: list says the module found no backend and why (exit 1)" \
 	"^1 ukey list: the module found no backend: $W/nowhere.conf: cannot open: No such file or directory; see ukey-pkcs11.conf\(5\)" \

@@ -22,23 +22,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool zbarimg certutil modutil faketime; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-stumbles.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-stumbles zbarimg certutil modutil faketime
 tap_plan 50
-renew_env
 export UKEY_TEST_PIN=123456 UKEY_LOCALEDIR=$build/po/locale
 
 # qr_render light|dark OUT.pbm < text: the QR lines of the text drawn as a

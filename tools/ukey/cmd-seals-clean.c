@@ -339,8 +339,10 @@ int ukey_seals_clean(struct ukey_cli *c)
 		plan_print(&l, &p);
 	}
 	if (c->dry_run) {
-		if (!c->json)
-			printf("%s\n", body);
+		char *safe = c->json ? NULL : ukey_text_json_safe(body); /* the service's ids are in it */
+		if (safe != NULL)
+			printf("%s\n", safe);
+		free(safe);
 		json_object_object_add(out, "sent", json_object_new_boolean(0));
 		goto out;
 	}
