@@ -50,27 +50,42 @@ static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *
 	return UKEY_E_OK;
 }
 
+/* The reasons of the backends that did not load, "; "-separated, in why. */
+static size_t failed_backends(struct ukey_p11 *p, const UKEY_MODULE_STATUS *ms, char *why, size_t len)
+{
+	UKEY_BACKEND_STATUS bs;
+	size_t used = 0, n = 0;
+
+	why[0] = '\0';
+	for (CK_ULONG i = 0; i < ms->ulBackends && used < len; i++) {
+		if (p->v->UKEY_GetBackendStatus(i, &bs) != CKR_OK)
+			break;
+		if (bs.loadResult == CKR_OK)
+			continue;
+		int w = snprintf(why + used, len - used, "%s[backend %s] %s", n++ ? "; " : "", (const char *)bs.name,
+				 bs.reason[0] ? (const char *)bs.reason : ukey_p11_rv_name(bs.loadResult));
+		used = w < 0 ? len : used + (size_t)w;
+	}
+	return n;
+}
+
 int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e)
 {
 	UKEY_MODULE_STATUS ms;
-	UKEY_BACKEND_STATUS bs;
-	char why[sizeof(e->msg) - 128];
-	size_t used = 0;
+	char why[sizeof(e->msg) - 160];
 
 	if (p->v == NULL || p->v->UKEY_GetModuleStatus(&ms) != CKR_OK)
 		return UKEY_E_OK;
-	if (ms.configError[0] == '\0' && ms.ulBackendsLoaded > 0)
-		return UKEY_E_OK;
-	why[0] = '\0';
 	if (ms.configError[0] != '\0')
 		snprintf(why, sizeof(why), "%s", (const char *)ms.configError);
-	for (CK_ULONG i = 0; ms.configError[0] == '\0' && i < ms.ulBackends && used < sizeof(why); i++) {
-		if (p->v->UKEY_GetBackendStatus(i, &bs) != CKR_OK)
-			break;
-		int w = snprintf(why + used, sizeof(why) - used, "%s[backend %s] %s", i ? "; " : "",
-				 (const char *)bs.name, bs.reason[0] ? (const char *)bs.reason : ukey_p11_rv_name(bs.loadResult));
-		used = w < 0 ? sizeof(why) : used + (size_t)w;
-	}
+	else if (failed_backends(p, &ms, why, sizeof(why)) == 0)
+		return UKEY_E_OK;
+	/* Some backend works: no U-KEY is inserted, but the one the user has
+	 * may need the backend that did not load, so that is said too. */
+	if (ms.configError[0] == '\0' && ms.ulBackendsLoaded > 0)
+		return ukey_err_set(e, UKEY_E_TOKEN, _("No U-KEY is inserted, and the module could not load %s (see "
+						       "ukey-pkcs11.conf(5), or run 'ukey doctor'). Insert your U-KEY and "
+						       "try again."), ukey_tx(why));
 	return ukey_err_set(e, UKEY_E_ERROR, _("the module found no backend: %s; see ukey-pkcs11.conf(5), or run "
 					       "'ukey doctor'"), ukey_tx(why));
 }

@@ -46,10 +46,11 @@ int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_
 /* Appends "\n  <medium number>  <label>" to e->msg for each token of
  * list (those ending in last4 when it is not NULL); returns UKEY_E_TOKEN. */
 int ukey_token_list_into(const struct ukey_token_info *list, size_t n, const char *last4, struct ukey_err *e);
-/* When the module is ukey-pkcs11 and none of its backends is working (no
- * or a broken configuration, no backend library loads), UKEY_E_ERROR with
- * "the module found no backend: <reason>; see ukey-pkcs11.conf(5)";
- * otherwise UKEY_E_OK (then no token present means none is inserted). */
+/* For when no token is present. When the module is ukey-pkcs11 and none
+ * of its backends is working (no or a broken configuration, no backend
+ * library loads): UKEY_E_ERROR with "the module found no backend: <reason>;
+ * see ukey-pkcs11.conf(5)". When only some did not load: UKEY_E_TOKEN, no
+ * U-KEY inserted, naming those. Otherwise UKEY_E_OK: none is inserted. */
 int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e);
 /* Re-reads the token's flags and tries. */
 int ukey_token_refresh(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e);

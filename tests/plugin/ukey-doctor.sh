@@ -6,7 +6,7 @@
 # see ukey-pkcs11.conf(5)" (exit 1) and not "No U-KEY is inserted", without
 # the module's raw log line (it is there when UKEY_LOG asks for it); with a
 # good configuration and no token, "No U-KEY is inserted" (exit 4) as
-# before. `ukey doctor` checks the chain on both backends, one line per
+# before, naming a second backend that did not load. `ukey doctor` checks the chain on both backends, one line per
 # check with what to fix (--json too): ukey.conf, the module, its
 # configuration, each backend, the U-KEYs (SKF: tries left), p11-kit, the
 # browsers' databases, the service's CA file, the service (a protocol
@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-doctor certutil modutil socat
-tap_plan 43
+tap_plan 45
 unset UKEY_LOG
 
 # doc [ARGS]: ukey doctor --json; st CHECK: that check's status;
@@ -56,6 +56,14 @@ printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$W/empty/token
 SOFTHSM2_CONF=$W/empty/softhsm2.conf u show
 t_grep "a good configuration and no token: No U-KEY is inserted (exit 4), as before" \
 	"^4 ukey show: No U-KEY is inserted" "$RC $ERR"
+printf '[backend softhsm]\ndriver = p11\nlibrary = %s\n\n[backend gdca]\ndriver = skf\nlibrary = /nonexistent/libgdca_skf.so\n' \
+	"$UKEY_TEST_SOFTHSM" >"$W/half.conf"
+SOFTHSM2_CONF=$W/empty/softhsm2.conf UKEY_PKCS11_CONF=$W/half.conf u show
+t_grep "one backend works, another does not load, no token: exit 4, the one that did not load named" \
+	"^4 ukey show: No U-KEY is inserted, and the module could not load \[backend gdca\] cannot load SKF library" "$RC $ERR"
+SOFTHSM2_CONF=$W/empty/softhsm2.conf UKEY_PKCS11_CONF=$W/half.conf u list
+t_grep "... list says the same (exit 0: an empty list)" "^0 No U-KEY is inserted, and the module could not load \[backend gdca\]" \
+	"$RC $OUT"
 
 # --- doctor: the chain, without a service
 doc

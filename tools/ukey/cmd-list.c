@@ -40,10 +40,10 @@ int ukey_cmd_list(int argc, char **argv)
 	ret = ukey_cli_open_module(&c);
 	if (ret == UKEY_E_OK)
 		ret = ukey_token_list(&c.p11, &t, &n, &c.err);
-	/* No U-KEY because the module has no working backend is an error,
-	 * not an empty list. */
-	if (ret == UKEY_E_OK && n == 0)
-		ret = ukey_token_no_backend(&c.p11, &c.err);
+	/* No U-KEY because the module has no working backend is an error, not
+	 * an empty list; a backend that did not load is said with the list. */
+	if (ret == UKEY_E_OK && n == 0 && (ret = ukey_token_no_backend(&c.p11, &c.err)) == UKEY_E_TOKEN)
+		ret = UKEY_E_OK;
 	if (ret != UKEY_E_OK)
 		goto out;
 	if (c.json) {
@@ -62,7 +62,7 @@ int ukey_cmd_list(int argc, char **argv)
 		json_object_object_add(top, "tokens", arr);
 		ukey_cli_print_json(top);
 	} else if (n == 0) {
-		printf("%s\n", _("No U-KEY is inserted."));
+		printf("%s\n", c.err.msg[0] ? c.err.msg : _("No U-KEY is inserted."));
 	} else {
 		for (i = 0; i < n; i++)
 			printf(_("Medium number %s  label \"%s\"  PIN: %s\n"), ukey_tx(t[i].serial), ukey_tx(t[i].label),
