@@ -122,8 +122,18 @@ doc
 t_is "$RC $(st 'service CA') $(st service) $(st clock)" "0 ok ok ok" "doctor: the reference service: CA file, answer, clock ok"
 t_grep "... the clock compared with the service's" "of the service's clock" "$(msg clock)"
 libft=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1)
-if [ -n "$libft" ]; then
-	OUT=$(FAKETIME=+2d LD_PRELOAD="${UKEY_TEST_PRELOAD:+$UKEY_TEST_PRELOAD }$libft" timeout 90 "$UKEY" doctor --json 2>"$W/err")
+if [ -n "${UKEY_TEST_PRELOAD:-}" ]; then
+	# libfaketime and the ASan runtime both wrap the clock and thread
+	# calls: ukey doctor under both never finishes.
+	for d in "the clock 2 days ahead" "... saying by how much"; do
+		t_count=$((t_count + 1))
+		echo "ok $t_count # SKIP $d: libfaketime with the ASan runtime hangs; plain pass only"
+	done
+elif [ -n "$libft" ]; then
+	# timeout itself outside the preload: libfaketime with the ASan runtime
+	# preloaded into timeout(1) deadlocks it (pass 2).
+	OUT=$(timeout 90 env FAKETIME=+2d LD_PRELOAD="${UKEY_TEST_PRELOAD:+$UKEY_TEST_PRELOAD }$libft" "$UKEY" doctor --json \
+		2>"$W/err")
 	RC=$?
 	t_is "$RC $(st clock)" "1 fail" "doctor: a clock 2 days ahead (faketime): the clock check fails"
 	t_grep "... saying by how much" "^17[0-9]{4} s ahead of the service's clock" "$(msg clock)"

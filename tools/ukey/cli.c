@@ -104,7 +104,8 @@ int ukey_cli_open_module(struct ukey_cli *c)
 int ukey_cli_open_token(struct ukey_cli *c)
 {
 	CK_RV rv;
-	int ret = ukey_cli_open_module(c);
+	/* The module may be open already (renew counts the tokens first). */
+	int ret = c->p11.f != NULL ? UKEY_E_OK : ukey_cli_open_module(c);
 
 	if (ret == UKEY_E_OK)
 		ret = ukey_token_select(&c->p11, c->serial, &c->tok, &c->err);

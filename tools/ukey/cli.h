@@ -48,7 +48,8 @@ int ukey_cli_parse(struct ukey_cli *c, const char *name, int argc, char **argv, 
 		   void (*usage)(void));
 /* Loads the config and the module (no token chosen). */
 int ukey_cli_open_module(struct ukey_cli *c);
-/* ... plus exactly one token, a session and its certificates. */
+/* ... plus exactly one token, a session and its certificates (the module
+ * opened first unless it is open). */
 int ukey_cli_open_token(struct ukey_cli *c);
 /* ... plus the PIN login and the service client. */
 int ukey_cli_connect(struct ukey_cli *c);

@@ -124,7 +124,6 @@ static int one_token_only(struct ukey_cli *c)
 		ret = ukey_token_list_into(list, n, NULL, &c->err);
 	}
 	free(list);
-	ukey_p11_close(&c->p11);
 	return ret;
 }
 
