@@ -24,7 +24,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-stumbles zbarimg certutil modutil faketime
-tap_plan 50
+tap_plan 51
 export UKEY_TEST_PIN=123456 UKEY_LOCALEDIR=$build/po/locale
 
 # qr_render light|dark OUT.pbm < text: the QR lines of the text drawn as a
@@ -133,6 +133,10 @@ for kb in "rsa softhsm" "sm2 skf"; do
 	t_check "$tag: a name with another extension gets the picture's" test -s "$W/stamp-$1.v2.png"
 	u seals export 1 -o - --json
 	t_is "$RC" 2 "$tag: -o - with --json: a usage error"
+	if [ "$2" = skf ]; then
+		UKEY_MODULE=$W/nomodule.so u seals export 1 -o - --json
+		t_grep "... told before the module is loaded (exit 2)" "^2 .*cannot go with --json" "$RC $OUT$ERR"
+	fi
 
 	# --- serials, one spelling
 	u show --json

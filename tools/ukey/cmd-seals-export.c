@@ -147,9 +147,6 @@ int ukey_seals_export(struct ukey_cli *c, struct ukey_seal_row *rows, size_t n, 
 	long k = strtol(id, &end, 10);
 	size_t i;
 
-	if (c->json && c->output != NULL && strcmp(c->output, "-") == 0)
-		return ukey_err_set(&c->err, UKEY_E_USAGE, "%s",
-				    _("-o - writes the picture to standard output: it cannot go with --json"));
 	if (*id != '\0' && *end == '\0')
 		return k >= 1 && (size_t)k <= n ? export_one(c, &rows[k - 1], (size_t)k - 1)
 						: ukey_err_set(&c->err, UKEY_E_ERROR, _("no seal %s on the U-KEY (1 to %zu)"),

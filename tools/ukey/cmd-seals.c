@@ -203,6 +203,11 @@ int ukey_cmd_seals(int argc, char **argv)
 	}
 	if (strcmp(sub, "clean") == 0)
 		return ukey_cli_finish(&c, ukey_seals_clean(&c));
+	/* A usage error, told before the module is loaded or a PIN asked. */
+	if (c.json && c.output != NULL && strcmp(c.output, "-") == 0)
+		return ukey_cli_finish(&c, ukey_err_set(&c.err, UKEY_E_USAGE, "%s",
+							_("-o - writes the picture to standard output: it cannot go "
+							  "with --json")));
 	ret = ukey_cli_open_token(&c);
 	if (ret == UKEY_E_OK)
 		ret = ukey_seal_list_token(&c.p11, c.s, &t, &nt, &c.err);
