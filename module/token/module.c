@@ -68,6 +68,7 @@ static void free_slot(struct ukey_slot *slot)
 	free(slot->objects);
 	free(slot->backend_mechs);
 	pthread_mutex_destroy(&slot->dev_lock);
+	pthread_mutex_destroy(&slot->login_lock);
 	free(slot);
 }
 
@@ -100,6 +101,19 @@ static void teardown(bool in_child)
 		ukey_ossl_release();
 }
 
+/* A backend's reason for the vendor interface, without the "<file>:
+ * [backend <name>]: " the log line starts with: the status names both. */
+static const char *backend_reason(const char *line, const struct ukey_backend_conf *bc)
+{
+	const char *path = ukey_M.conf.path ? ukey_M.conf.path : "", *p = line;
+	size_t plen = strlen(path), nlen = strlen(bc->name);
+
+	if (strncmp(p, path, plen) != 0 || strncmp(p + plen, ": [backend ", 11) != 0)
+		return line;
+	p += plen + 11;
+	return strncmp(p, bc->name, nlen) == 0 && strncmp(p + nlen, "]: ", 3) == 0 ? p + nlen + 3 : line;
+}
+
 static void load_backends(void)
 {
 	char err[512];
@@ -124,7 +138,13 @@ static void load_backends(void)
 		if (!ops) {
 			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
-			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, ukey_log_last_error());
+			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, backend_reason(ukey_log_last_error(), bc));
+			continue;
+		}
+		if (ukey_config_check_backend(&ukey_M.conf, i, err, sizeof(err)) != 0) {
+			/* Refused before loading: the vendor interface says why. */
+			ukey_error("%s", err);
+			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, backend_reason(err, bc));
 			continue;
 		}
 		ukey_log_clear_last_error();

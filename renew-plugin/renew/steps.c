@@ -35,8 +35,8 @@ struct run {
 	struct ukey_renew_key key;
 	unsigned char *old_der;
 	size_t old_len;
-	struct ukey_renew_enc enc; /* the checked encryption part, when has_enc */
-	int has_enc, token_enc;    /* token_enc: the U-KEY held an encryption pair */
+	struct ukey_renew_answer ans; /* the checked answer (step 4) */
+	int token_enc;                /* the U-KEY held an encryption pair */
 	int cur; /* the step in course, for the retry events (0: preconditions) */
 };
 
@@ -206,11 +206,14 @@ static int step_keygen(struct run *r, struct ukey_err *e)
 	return ret;
 }
 
-static int step_request(struct run *r, struct ukey_err *e)
+/* Step 3: the request. The answer is journaled only once checked (step 4);
+ * the journal's step 3 says the service answered, so a rerun fetches the
+ * answer by its request id. raw: the answer's bytes. */
+static int step_request(struct run *r, struct ukey_http_resp *raw, struct ukey_err *e)
 {
-	json_object *body = json_object_new_object(), *out = NULL, *v;
+	json_object *body = json_object_new_object();
 	const char *text;
-	int ret = UKEY_E_ERROR;
+	int ret;
 
 	json_object_object_add(body, "request_id", json_object_new_string(ukey_journal_str(&r->jn, "request_id")));
 	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
@@ -226,26 +229,110 @@ static int step_request(struct run *r, struct ukey_err *e)
 	}
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* The request is idempotent by request_id: api.c retries it. */
-	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
+	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, NULL, raw, UKEY_HTTP_MAX_JSON, e);
 	if (ret == UKEY_E_SERVICE)
 		stopped(r, UKEY_RENEW_REQUEST,
 			_("nothing was issued yet, or the issued certificate is kept by the service; your old "
 			  "certificate still works; run 'ukey renew' again to resume"), e);
-	if (ret == UKEY_E_OK && (!json_object_object_get_ex(out, "certificate", &v) ||
-				 !json_object_is_type(v, json_type_string)))
-		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer has no certificate"));
-	if (ret == UKEY_E_OK) {
-		json_object_object_add(r->jn.j, "certificate", json_object_get(v));
-		json_object_object_add(r->jn.j, "chain",
-				       json_object_object_get_ex(out, "chain", &v) ? json_object_get(v) : NULL);
-		json_object_object_add(r->jn.j, "seals",
-				       json_object_object_get_ex(out, "seals", &v) ? json_object_get(v) : NULL);
-		json_object_object_add(r->jn.j, "encryption",
-				       json_object_object_get_ex(out, "encryption", &v) ? json_object_get(v) : NULL);
+	if (ret == UKEY_E_OK)
 		ret = done(r, UKEY_RENEW_REQUEST, ukey_journal_str(&r->jn, "request_id"), e);
-	}
-	json_object_put(out);
 	json_object_put(body);
+	return ret;
+}
+
+static void expect(struct run *r, struct ukey_renew_expect *w)
+{
+	int64_t started = ukey_journal_int(&r->jn, "started");
+
+	memset(w, 0, sizeof(*w));
+	w->old_der = r->old_der;
+	w->old_len = r->old_len;
+	w->k = &r->key;
+	w->request_id = ukey_journal_str(&r->jn, "request_id");
+	w->with_seals = ukey_journal_int(&r->jn, "with_seals") != 0;
+	w->encryption = jget(r, "encryption_ordered") ? ukey_journal_int(&r->jn, "encryption_ordered") != 0 : -1;
+	w->now = time(NULL);
+	w->started = started > 0 && started <= w->now ? (time_t)started : w->now;
+}
+
+/* GET /api/v1/renewals/<id>: the answer the service issued for the request,
+ * parsed and checked into j and r->ans. *got: an answer came (0: the
+ * request itself failed). */
+static int fetch(struct run *r, const struct ukey_renew_expect *w, json_object **j, int *got, struct ukey_err *e)
+{
+	struct ukey_http_resp raw;
+	char path[160];
+	int ret;
+
+	memset(&raw, 0, sizeof(raw));
+	snprintf(path, sizeof(path), "/api/v1/renewals/%s", w->request_id);
+	ret = ukey_api_call(r->c, "GET", path, NULL, NULL, &raw, UKEY_HTTP_MAX_JSON, e);
+	*got = ret == UKEY_E_OK;
+	if (ret == UKEY_E_OK)
+		ret = ukey_renew_answer_parse(raw.body, raw.len, w, j, &r->ans, e);
+	ukey_http_resp_free(&raw);
+	return ret;
+}
+
+/* Step 4: the answer (the one just posted, else the journal's, else fetched
+ * by request id) checked whole before it is journaled; one that fails is
+ * fetched again once. Runs on every resume: it gives what steps 5-8 use. */
+static int step_check(struct run *r, const struct ukey_http_resp *posted, int64_t step, struct ukey_err *e)
+{
+	struct ukey_renew_expect w;
+	json_object *j = NULL;
+	int fresh = posted->status != 0, got = 1, ret;
+	char detail[sizeof(e->msg) + 64];
+
+	expect(r, &w);
+	if (step < UKEY_RENEW_CHECK)
+		ev(r, UKEY_RENEW_CHECK, "start", NULL);
+	if (fresh)
+		ret = ukey_renew_answer_parse(posted->body, posted->len, &w, &j, &r->ans, e);
+	else if ((j = ukey_journal_answer(&r->jn)) != NULL)
+		ret = ukey_renew_answer_check(j, &w, &r->ans, e);
+	else {
+		ret = fetch(r, &w, &j, &got, e);
+		fresh = 1;
+	}
+	if (ret == UKEY_E_SERVICE && got) {
+		/* The service keeps what it issued: a fault on the way, or in
+		 * the journal, passes when it is fetched again. */
+		snprintf(detail, sizeof(detail), "the answer failed its check, fetched again by request id: %s", e->msg);
+		ukey_journal_note(&r->jn, detail);
+		snprintf(detail, sizeof(detail), _("%s; fetching the answer again by its request id"), e->msg);
+		ev(r, UKEY_RENEW_CHECK, "retry", detail);
+		json_object_put(j);
+		j = NULL;
+		ukey_journal_set_answer(&r->jn, NULL);
+		ret = fetch(r, &w, &j, &got, e);
+		fresh = 1;
+	}
+	if (ret == UKEY_E_OK && fresh)
+		ukey_journal_set_answer(&r->jn, j);
+	json_object_put(j);
+	if (ret == UKEY_E_OK)
+		return step < UKEY_RENEW_CHECK ? done(r, UKEY_RENEW_CHECK, NULL, e)
+		       : fresh ? ukey_journal_save(&r->jn, e) : UKEY_E_OK;
+	if (step >= UKEY_RENEW_CHECK && jget(r, "certificate") == NULL) {
+		struct ukey_err scratch; /* the bad answer out of the journal: best effort */
+		ukey_journal_save(&r->jn, &scratch);
+	}
+	if (!got)
+		stopped(r, UKEY_RENEW_CHECK,
+			step < UKEY_RENEW_CHECK ? _("nothing was written to your U-KEY and your old certificate stays in "
+						    "use; run 'ukey renew' again to resume")
+						: _("this run changed nothing on your U-KEY; run 'ukey renew' again to finish"),
+			e);
+	else if (ret == UKEY_E_SERVICE)
+		stopped(r, UKEY_RENEW_CHECK,
+			step < UKEY_RENEW_CHECK ? _("the CA's answer is wrong, also when fetched again; nothing was written "
+						    "to your U-KEY and your old certificate stays in use; contact the CA "
+						    "with the request id, then run 'ukey renew' again")
+						: _("the CA's answer is wrong, also when fetched again; this run changed "
+						    "nothing on your U-KEY; contact the CA with the request id, then run "
+						    "'ukey renew' again to finish"),
+			e);
 	return ret;
 }
 
@@ -256,11 +343,11 @@ static int step_encryption(struct run *r, struct ukey_err *e)
 	char detail[200] = "";
 	int ret;
 
-	if (!r->has_enc || !r->token_enc) {
-		const char *why = !r->has_enc ? _("the order does not include an encryption certificate")
+	if (!r->ans.has_enc || !r->token_enc) {
+		const char *why = !r->ans.has_enc ? _("the order does not include an encryption certificate")
 					      : _("the U-KEY holds no encryption key pair: the new encryption key is not "
 						  "installed");
-		ukey_journal_note(&r->jn, !r->has_enc ? "encryption: null (the order does not cover the encryption "
+		ukey_journal_note(&r->jn, !r->ans.has_enc ? "encryption: null (the order does not cover the encryption "
 							"certificate)"
 						      : "encryption key from the service not installed: the token held no "
 							"encryption key pair");
@@ -271,7 +358,7 @@ static int step_encryption(struct run *r, struct ukey_err *e)
 		return ret;
 	}
 	ev(r, UKEY_RENEW_ENCRYPTION, "start", NULL);
-	ret = ukey_renew_encrypt(r->p, r->rw, &r->jn, &r->key, &r->enc, detail, sizeof(detail), e);
+	ret = ukey_renew_encrypt(r->p, r->rw, &r->jn, &r->key, &r->ans.enc, detail, sizeof(detail), e);
 	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_ENCRYPTION, detail, e) : ret;
 }
 
@@ -309,11 +396,14 @@ static int step_installed(struct run *r, const unsigned char *der, size_t der_le
 static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *e)
 {
 	int64_t step = ukey_journal_int(&r->jn, "step");
-	unsigned char *der = NULL, id[64];
+	struct ukey_http_resp posted;
+	const unsigned char *der = NULL;
+	unsigned char id[64];
 	size_t der_len = 0, id_len = 0;
 	char *csr = NULL;
 	int found = 0, ret = UKEY_E_OK;
 
+	memset(&posted, 0, sizeof(posted));
 	for (int i = 1; i <= step; i++)
 		ev(r, i, "skipped", "done before");
 	if (step < UKEY_RENEW_KEYGEN) {
@@ -337,36 +427,21 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	}
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_REQUEST) {
 		ev(r, UKEY_RENEW_REQUEST, "start", ukey_journal_str(&r->jn, "request_id"));
-		ret = step_request(r, e);
+		ret = step_request(r, &posted, e);
 	}
-	/* The check runs on every resume too: it also gives the DER to write. */
-	if (ret == UKEY_E_OK) {
-		if (step < UKEY_RENEW_CHECK)
-			ev(r, UKEY_RENEW_CHECK, "start", NULL);
-		ret = ukey_renew_check(r->old_der, r->old_len, &r->key, ukey_journal_str(&r->jn, "certificate"),
-				       jget(r, "chain"), jget(r, "seals"), &der, &der_len, e);
-		/* The encryption part is checked with it, before anything is
-		 * written (and again on a resume: it gives what steps 5, 6 use). */
-		if (ret == UKEY_E_OK && jget(r, "encryption") != NULL) {
-			ret = ukey_renew_check_enc(r->old_der, r->old_len, &r->key, jget(r, "encryption"), jget(r, "chain"),
-						   &r->enc, e);
-			r->has_enc = ret == UKEY_E_OK;
-		}
-		if (ret == UKEY_E_SERVICE)
-			stopped(r, UKEY_RENEW_CHECK,
-				_("nothing was written to your U-KEY and your old certificate stays in use; contact "
-				  "the CA with the request id"), e);
-		if (ret == UKEY_E_OK && step < UKEY_RENEW_CHECK)
-			ret = done(r, UKEY_RENEW_CHECK, NULL, e);
-	}
+	if (ret == UKEY_E_OK)
+		ret = step_check(r, &posted, step, e);
+	ukey_http_resp_free(&posted);
+	der = r->ans.der;
+	der_len = r->ans.der_len;
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION)
 		ret = step_encryption(r, e);
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE) {
 		ev(r, UKEY_RENEW_WRITE, "start", NULL);
-		int enc = r->has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
+		int enc = r->ans.has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
 			  id_len > 0;
 		ret = ukey_renew_write(r->p, r->rw, &r->key, der, der_len, enc ? id : NULL, enc ? id_len : 0,
-				       enc ? r->enc.der : NULL, enc ? r->enc.der_len : 0, jget(r, "seals"),
+				       enc ? r->ans.enc.der : NULL, enc ? r->ans.enc.der_len : 0, jget(r, "seals"),
 				       ukey_journal_str(&r->jn, "request_id"), e);
 		if (ret == UKEY_E_OK && enc)
 			ukey_journal_set_int(&r->jn, "encryption_installed", 1);
@@ -395,7 +470,6 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 		X509_free(x);
 	}
 	free(csr);
-	OPENSSL_free(der);
 	return ret;
 }
 
@@ -467,6 +541,9 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 			ret = begin(&r, tok->serial, old, with_seals, e);
 		if (ret == UKEY_E_OK && enc && known)
 			ukey_journal_set_str(&r.jn, "envelope_formats", fmts);
+		/* What the answer must then carry (checked at step 4). */
+		if (ret == UKEY_E_OK)
+			ukey_journal_set_int(&r.jn, "encryption_ordered", enc);
 		if (ret == UKEY_E_OK)
 			ret = ukey_journal_save(&r.jn, e);
 		if (ret != UKEY_E_OK)
@@ -491,7 +568,7 @@ out:
 	if (r.rw)
 		p->f->C_CloseSession(r.rw);
 	ukey_renew_key_free(&r.key);
-	ukey_renew_enc_free(&r.enc);
+	ukey_renew_answer_free(&r.ans);
 	free(r.old_der);
 	ukey_journal_close(&r.jn);
 	return ret;

@@ -272,6 +272,8 @@ static void test_status_of_a_library_that_does_not_load(void **state)
 	assert_string_equal((const char *)bs.library, "/nonexistent/libvendor_skf.so");
 	assert_int_not_equal(bs.loadResult, CKR_OK);
 	assert_non_null(strstr((const char *)bs.reason, "/nonexistent/libvendor_skf.so"));
+	/* The reason alone: the status names the file and the section. */
+	assert_null(strstr((const char *)bs.reason, "[backend vendor]"));
 	assert_int_equal(bs.ulDevices, 0);
 }
 
@@ -286,6 +288,7 @@ static void test_status_of_an_unknown_driver(void **state)
 	assert_int_equal(ms.ulBackendsLoaded, 0);
 	assert_int_equal(v->UKEY_GetBackendStatus(0, &bs), CKR_OK);
 	assert_non_null(strstr((const char *)bs.reason, "unknown driver 'pkcs15'"));
+	assert_null(strstr((const char *)bs.reason, "[backend x]"));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
