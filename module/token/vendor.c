@@ -112,28 +112,13 @@ CK_RV ukey_vendor_backend_status(CK_ULONG index, UKEY_BACKEND_STATUS *status)
 CK_RV ukey_vendor_pin_tries(CK_SLOT_ID id, CK_USER_TYPE user, UKEY_PIN_TRIES *tries)
 {
 	struct ukey_dev_info fresh;
-	struct ukey_slot *slot;
 	bool so = user == CKU_SO;
 	CK_RV rv;
 
 	if (user != CKU_USER && user != CKU_SO)
 		return CKR_USER_TYPE_INVALID;
-	ukey_lock();
-	slot = ukey_slot_find_inlock(id);
-	rv = !slot ? CKR_SLOT_ID_INVALID : !slot->present ? CKR_TOKEN_NOT_PRESENT : CKR_OK;
-	ukey_unlock();
-	if (rv != CKR_OK)
+	if (ukey_slot_fresh_info_unlocked(id, &fresh, &rv) == NULL)
 		return rv;
-	/* Counters move with every login attempt, in any process: ask now. */
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	if (rv != CKR_OK)
-		return rv;
-	ukey_lock();
-	slot->info = fresh;
-	ukey_unlock();
 	long left = so ? fresh.so_retries_left : fresh.user_retries_left;
 	long max = so ? fresh.so_retries_max : fresh.user_retries_max;
 	memset(tries, 0, sizeof(*tries));
