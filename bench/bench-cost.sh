@@ -189,7 +189,10 @@ CELLS="init listing login+sign status seals renew"
 # the keys of their CKA_IDs, CloseContainer) 7; a signature (OpenContainer,
 # RSASignData, CloseContainer) 3; the seals (EnumFiles, 3 GetFileInfo, and a
 # ReadFile per 2 KiB read: the driver's chunk) 4 + chunks; a login 1, a
-# logout 1.
+# logout 1; and where ukey logs in, the PIN counters read again just before
+# the PIN is used (GetPINInfo user and SO) 2: ukey warns before a try it
+# cannot see and refuses to spend the last one unasked, and another process
+# may have spent tries since the token was listed.
 chunks() { # FILE...: ReadFile/WriteFile calls of 2 KiB for these files
 	local f n=0
 	for f in "$@"; do n=$((n + ($(wc -c <"$f") + 2047) / 2048)); done
@@ -200,8 +203,8 @@ declare -A MIN_SKF=(
 	[init]=4                                 # EnumDev; C_GetSlotInfo: ConnectDev, GetDevInfo, DisConnectDev
 	[listing]=$((5 + 2 + 7 + 1 + 2))         # + GenRandom (NSS seeds its generator)
 	[login+sign]=$((5 + 2 + 7 + 1 + 1 + 3 + 1 + 2))
-	[status]=$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))   # logs in to sign the status request
-	[seals]=$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))
+	[status]=$((5 + 2 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))   # logs in to sign the status request
+	[seals]=$((5 + 2 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 1 + 2))
 	[renew]=-                                # after the run: depends on the new seals' sizes
 )
 declare -A MIN_READ=([init]=0 [listing]=0 [login+sign]=0 [status]=$SEAL_BYTES [seals]=$SEAL_BYTES [renew]=-)
@@ -230,14 +233,15 @@ renew_min() {
 		[ -n "$len" ] || continue
 		n=$((n + 1)) new=$((new + len)) chunks=$((chunks + (len + 2047) / 2048))
 	done < <(jq -r '.seals[]?.der' "$j" 2>/dev/null | while read -r b; do base64 -d <<<"$b" | wc -c; done)
-	# open, token info, certificates, login, status signature, the old
+	# open, token info, its PIN counters again before the login,
+	# certificates, login, status signature, the old
 	# seals (the journal's hashes), key generation (CreateContainer,
 	# GenRSAKeyPair, CloseContainer), CSR and request signatures, the
 	# certificate (OpenContainer, ImportCertificate, CloseContainer), each
 	# new seal written (CreateFile + chunks) and read back (chunks), the
 	# old signing pair retired (ukey-retired: CreateFile, WriteFile), the old
 	# seals deleted, the confirmation signature, logout, close.
-	echo "$((5 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 3 + 3 + 3 + 3 + n + chunks + chunks + 2 + 3 + 3 + 1 + 2))" \
+	echo "$((5 + 2 + 2 + 7 + 1 + 3 + 4 + SEAL_CHUNKS + 3 + 3 + 3 + 3 + n + chunks + chunks + 2 + 3 + 3 + 1 + 2))" \
 		"$((SEAL_BYTES + new))"
 }
 

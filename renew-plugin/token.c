@@ -21,11 +21,25 @@ static void padded(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srcl
 	dst[srclen] = '\0';
 }
 
+/* The token's info and, where the module tells them, the user PIN's tries.
+ * With the vendor interface 1.1 both come from one reading of the device:
+ * each reading of the PIN counters costs a real U-KEY a round trip per PIN
+ * (docs/benchmarks.md). */
 static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e)
 {
 	CK_TOKEN_INFO ti;
-	CK_RV rv = p->f->C_GetTokenInfo(t->slot, &ti);
+	UKEY_PIN_TRIES tr;
+	int have_tries = 0;
+	CK_RV rv;
 
+	if (p->v != NULL && p->v->version.minor >= 1) {
+		rv = p->v->UKEY_GetTokenInfoTries(t->slot, &ti, &tr);
+		have_tries = rv == CKR_OK;
+	} else {
+		rv = p->f->C_GetTokenInfo(t->slot, &ti);
+		/* Best effort: the flags of C_GetTokenInfo still tell the state without it. */
+		have_tries = rv == CKR_OK && p->v != NULL && p->v->UKEY_GetPinTries(t->slot, CKU_USER, &tr) == CKR_OK;
+	}
 	if (rv != CKR_OK)
 		return ukey_err_set(e, UKEY_E_TOKEN, _("cannot read the U-KEY in slot %lu: %s"),
 				    (unsigned long)t->slot, ukey_p11_rv_name(rv));
@@ -35,17 +49,13 @@ static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *
 	padded(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
 	t->flags = ti.flags;
 	t->tries_left = t->tries_max = -1;
-	if (p->v != NULL) {
-		UKEY_PIN_TRIES tr;
-		/* Best effort: the flags above still tell the state without it. */
-		if (p->v->UKEY_GetPinTries(t->slot, CKU_USER, &tr) == CKR_OK) {
-			t->flags = (t->flags & ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
-							   CKF_USER_PIN_LOCKED)) | tr.flags;
-			if (tr.ulTriesLeft != CK_UNAVAILABLE_INFORMATION && tr.ulTriesLeft < 1000)
-				t->tries_left = (long)tr.ulTriesLeft;
-			if (tr.ulMaxTries != CK_UNAVAILABLE_INFORMATION && tr.ulMaxTries < 1000)
-				t->tries_max = (long)tr.ulMaxTries;
-		}
+	if (have_tries) {
+		t->flags = (t->flags & ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) |
+			   tr.flags;
+		if (tr.ulTriesLeft != CK_UNAVAILABLE_INFORMATION && tr.ulTriesLeft < 1000)
+			t->tries_left = (long)tr.ulTriesLeft;
+		if (tr.ulMaxTries != CK_UNAVAILABLE_INFORMATION && tr.ulMaxTries < 1000)
+			t->tries_max = (long)tr.ulMaxTries;
 	}
 	return UKEY_E_OK;
 }

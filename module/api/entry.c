@@ -84,8 +84,11 @@ UKEY_EXPORT CK_RV C_GetInterface(CK_CHAR *name, CK_VERSION *version, UKEY_CK_INT
 	} else if (name && strcmp((const char *)name, "PKCS 11") != 0) {
 		return CKR_ARGUMENTS_BAD;
 	}
-	/* Only the 2.40 table is offered: a caller asking for 3.x gets nothing. */
-	if (version && (version->major != have->major || version->minor != have->minor))
+	/* Only the 2.40 table is offered: a caller asking for 3.x gets nothing.
+	 * The vendor table only grows within a major version (members are
+	 * added at its end), so asking for 1.0 gets the 1.1 table. */
+	if (version && (version->major != have->major ||
+			(have == &function_list.version ? version->minor != have->minor : version->minor > have->minor)))
 		return CKR_ARGUMENTS_BAD;
 	if (flags & ~found->flags)
 		return CKR_ARGUMENTS_BAD;

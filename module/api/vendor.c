@@ -41,9 +41,21 @@ out:
 	return rv;
 }
 
+static CK_RV ukey_V_GetTokenInfoTries(CK_SLOT_ID slot, CK_TOKEN_INFO *info, UKEY_PIN_TRIES *user)
+{
+	CK_RV rv;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(info != NULL && user != NULL);
+	rv = ukey_vendor_token_info_tries(slot, info, user);
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}
+
 UKEY_VENDOR_FUNCTION_LIST ukey_vendor_function_list = {
 	.version = { UKEY_VENDOR_VERSION_MAJOR, UKEY_VENDOR_VERSION_MINOR },
 	.UKEY_GetModuleStatus = ukey_V_GetModuleStatus,
 	.UKEY_GetBackendStatus = ukey_V_GetBackendStatus,
 	.UKEY_GetPinTries = ukey_V_GetPinTries,
+	.UKEY_GetTokenInfoTries = ukey_V_GetTokenInfoTries,
 };

@@ -83,7 +83,7 @@
  * The types need a PKCS#11 header (e.g. <p11-kit/pkcs11.h>) included first. */
 #define UKEY_VENDOR_INTERFACE "Vendor ukey-pkcs11"
 #define UKEY_VENDOR_VERSION_MAJOR 1
-#define UKEY_VENDOR_VERSION_MINOR 0
+#define UKEY_VENDOR_VERSION_MINOR 1
 
 #ifdef CKR_OK
 /* PKCS#11 3.0's CK_INTERFACE, for 2.40 headers (p11-kit's) that lack it. */
@@ -135,6 +135,12 @@ typedef struct UKEY_VENDOR_FUNCTION_LIST {
 	 * CKR_USER_TYPE_INVALID) on the token in slot, asked of the device
 	 * now; CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT as C_GetTokenInfo. */
 	CK_RV (*UKEY_GetPinTries)(CK_SLOT_ID slot, CK_USER_TYPE user, UKEY_PIN_TRIES *tries);
+	/* Since 1.1: C_GetTokenInfo and the user PIN's counter (as
+	 * UKEY_GetPinTries(slot, CKU_USER)) from one reading of the device: on
+	 * a real U-KEY each reading of the counters is a round trip per PIN, so
+	 * a consumer that shows both asks once. Same return values as
+	 * C_GetTokenInfo. */
+	CK_RV (*UKEY_GetTokenInfoTries)(CK_SLOT_ID slot, CK_TOKEN_INFO *info, UKEY_PIN_TRIES *user);
 } UKEY_VENDOR_FUNCTION_LIST;
 #endif
 

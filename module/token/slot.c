@@ -269,11 +269,18 @@ struct ukey_slot *ukey_slot_fresh_info_unlocked(CK_SLOT_ID id, struct ukey_dev_i
 
 CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 {
+	return ukey_slot_token_info_tries(id, info, NULL);
+}
+
+CK_RV ukey_slot_token_info_tries(CK_SLOT_ID id, CK_TOKEN_INFO *info, struct ukey_dev_info *counters)
+{
 	CK_RV rv;
 	struct ukey_dev_info fresh;
 	struct ukey_slot *slot = ukey_slot_fresh_info_unlocked(id, &fresh, &rv);
 	if (!slot)
 		return rv;
+	if (counters)
+		*counters = fresh;
 	ukey_lock();
 	memset(info, 0, sizeof(*info));
 	ukey_pad_string(info->label, sizeof(info->label), fresh.label);

@@ -22,6 +22,10 @@ CK_RV ukey_module_info(CK_INFO *info);
 CK_RV ukey_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count);
 CK_RV ukey_slot_info(CK_SLOT_ID slot, CK_SLOT_INFO *info);
 CK_RV ukey_slot_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO *info);
+/* The same, and the device reading it came from (its PIN counters) into
+ * counters unless NULL: one reading of the device for both. */
+struct ukey_dev_info;
+CK_RV ukey_slot_token_info_tries(CK_SLOT_ID slot, CK_TOKEN_INFO *info, struct ukey_dev_info *counters);
 CK_RV ukey_slot_mechanisms(CK_SLOT_ID slot, CK_MECHANISM_TYPE *list, CK_ULONG *count);
 CK_RV ukey_slot_mechanism_info(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 CK_RV ukey_slot_wait_event(CK_FLAGS flags, CK_SLOT_ID *slot);

@@ -109,23 +109,38 @@ CK_RV ukey_vendor_backend_status(CK_ULONG index, UKEY_BACKEND_STATUS *status)
 	return CKR_OK;
 }
 
+/* tries from a device reading, for user (CKU_USER or CKU_SO). */
+static void tries_of(const struct ukey_dev_info *fresh, bool so, UKEY_PIN_TRIES *tries)
+{
+	long left = so ? fresh->so_retries_left : fresh->user_retries_left;
+	long max = so ? fresh->so_retries_max : fresh->user_retries_max;
+	memset(tries, 0, sizeof(*tries));
+	tries->ulTriesLeft = left >= 0 ? (CK_ULONG)left : CK_UNAVAILABLE_INFORMATION;
+	tries->ulMaxTries = max > 0 ? (CK_ULONG)max : CK_UNAVAILABLE_INFORMATION;
+	tries->flags = fresh->token_flags & (so ? (CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED)
+						: (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
+						   CKF_USER_PIN_LOCKED));
+}
+
 CK_RV ukey_vendor_pin_tries(CK_SLOT_ID id, CK_USER_TYPE user, UKEY_PIN_TRIES *tries)
 {
 	struct ukey_dev_info fresh;
-	bool so = user == CKU_SO;
 	CK_RV rv;
 
 	if (user != CKU_USER && user != CKU_SO)
 		return CKR_USER_TYPE_INVALID;
 	if (ukey_slot_fresh_info_unlocked(id, &fresh, &rv) == NULL)
 		return rv;
-	long left = so ? fresh.so_retries_left : fresh.user_retries_left;
-	long max = so ? fresh.so_retries_max : fresh.user_retries_max;
-	memset(tries, 0, sizeof(*tries));
-	tries->ulTriesLeft = left >= 0 ? (CK_ULONG)left : CK_UNAVAILABLE_INFORMATION;
-	tries->ulMaxTries = max > 0 ? (CK_ULONG)max : CK_UNAVAILABLE_INFORMATION;
-	tries->flags = fresh.token_flags & (so ? (CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED)
-					       : (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
-						  CKF_USER_PIN_LOCKED));
+	tries_of(&fresh, user == CKU_SO, tries);
 	return CKR_OK;
+}
+
+CK_RV ukey_vendor_token_info_tries(CK_SLOT_ID id, CK_TOKEN_INFO *info, UKEY_PIN_TRIES *user)
+{
+	struct ukey_dev_info fresh;
+	CK_RV rv = ukey_slot_token_info_tries(id, info, &fresh);
+
+	if (rv == CKR_OK)
+		tries_of(&fresh, false, user);
+	return rv;
 }

@@ -18,5 +18,6 @@ void ukey_vendor_note_backend(const struct ukey_backend_conf *bc, CK_RV rv, cons
 CK_RV ukey_vendor_module_status(UKEY_MODULE_STATUS *status);
 CK_RV ukey_vendor_backend_status(CK_ULONG index, UKEY_BACKEND_STATUS *status);
 CK_RV ukey_vendor_pin_tries(CK_SLOT_ID slot, CK_USER_TYPE user, UKEY_PIN_TRIES *tries);
+CK_RV ukey_vendor_token_info_tries(CK_SLOT_ID slot, CK_TOKEN_INFO *info, UKEY_PIN_TRIES *user);
 
 #endif

@@ -78,7 +78,7 @@ static void test_interface_is_listed_and_versioned(void **state)
 	get_interface_list_fn gl;
 	get_interface_fn gi;
 	UKEY_CK_INTERFACE list[4], *iface = NULL;
-	CK_VERSION one = { 1, 0 }, two = { 2, 0 };
+	CK_VERSION one = { 1, 0 }, two = { 2, 0 }, later = { 1, UKEY_VENDOR_VERSION_MINOR + 1 };
 	CK_ULONG n = 0, i;
 	int seen = 0;
 
@@ -102,6 +102,7 @@ static void test_interface_is_listed_and_versioned(void **state)
 	assert_int_equal(v->version.major, UKEY_VENDOR_VERSION_MAJOR);
 	assert_int_equal(v->version.minor, UKEY_VENDOR_VERSION_MINOR);
 	assert_int_equal(gi((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, &two, &iface, 0), CKR_ARGUMENTS_BAD);
+	assert_int_equal(gi((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, &later, &iface, 0), CKR_ARGUMENTS_BAD);
 	assert_int_equal(gi((CK_UTF8CHAR *)"Vendor nobody", NULL, &iface, 0), CKR_ARGUMENTS_BAD);
 	assert_int_equal(gi((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, NULL, NULL, 0), CKR_ARGUMENTS_BAD);
 	/* No name: the standard table, as before. */
@@ -203,6 +204,36 @@ static void test_pin_tries_exact_where_known(void **state)
 	assert_int_equal(t.ulTriesLeft, ukt_is_skf() ? 10 : CK_UNAVAILABLE_INFORMATION);
 }
 
+/* Since 1.1: the token info and the user PIN's tries in one call, agreeing
+ * with C_GetTokenInfo and UKEY_GetPinTries; the arguments checked first. */
+static void test_token_info_with_tries_agrees_with_the_two_calls(void **state)
+{
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s;
+	CK_TOKEN_INFO a, b;
+	UKEY_PIN_TRIES t, u;
+
+	(void)state;
+	assert_int_equal(ukt_open(p11, &tok, false, false, &slot, &s), CKR_OK);
+	assert_int_equal(v->UKEY_GetTokenInfoTries(slot, NULL, &t), CKR_ARGUMENTS_BAD);
+	assert_int_equal(v->UKEY_GetTokenInfoTries(slot, &a, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(v->UKEY_GetTokenInfoTries(slot + 4242, &a, &t), CKR_SLOT_ID_INVALID);
+	assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR *)"000000", 6), CKR_PIN_INCORRECT);
+	assert_int_equal(v->UKEY_GetTokenInfoTries(slot, &a, &t), CKR_OK);
+	assert_int_equal(p11->C_GetTokenInfo(slot, &b), CKR_OK);
+	tries(CKU_USER, &u);
+	assert_memory_equal(a.serialNumber, b.serialNumber, sizeof(a.serialNumber));
+	assert_memory_equal(a.label, b.label, sizeof(a.label));
+	assert_int_equal(a.flags, b.flags);
+	assert_true(a.flags & CKF_USER_PIN_COUNT_LOW);
+	assert_int_equal(t.flags, CKF_USER_PIN_COUNT_LOW);
+	assert_int_equal(t.flags, u.flags);
+	assert_int_equal(t.ulTriesLeft, u.ulTriesLeft);
+	assert_int_equal(t.ulTriesLeft, ukt_is_skf() ? 9 : CK_UNAVAILABLE_INFORMATION);
+	assert_int_equal(t.ulMaxTries, u.ulMaxTries);
+	assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR *)tok.user_pin, strlen(tok.user_pin)), CKR_OK);
+}
+
 static void conf_text(const char *name, const char *text)
 {
 	char path[700];
@@ -301,6 +332,7 @@ int main(void)
 		T(test_arguments_are_checked),
 		T(test_status_of_a_working_configuration),
 		T(test_pin_tries_exact_where_known),
+		T(test_token_info_with_tries_agrees_with_the_two_calls),
 		T(test_status_of_a_missing_file),
 		T(test_status_of_a_broken_file),
 		T(test_status_of_a_library_that_does_not_load),

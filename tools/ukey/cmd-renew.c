@@ -114,8 +114,13 @@ static int one_token_only(struct ukey_cli *c)
 {
 	struct ukey_token_info *list = NULL;
 	size_t n = 0;
+	CK_ULONG slots = 0;
 	int ret = ukey_cli_open_module(c);
 
+	/* Counted without reading the tokens (the selection that follows
+	 * reads the one to renew); listed only to say which they are. */
+	if (ret == UKEY_E_OK && c->p11.f->C_GetSlotList(CK_TRUE, NULL, &slots) == CKR_OK && slots < 2)
+		return UKEY_E_OK;
 	if (ret == UKEY_E_OK)
 		ret = ukey_token_list(&c->p11, &list, &n, &c->err);
 	if (ret == UKEY_E_OK && n > 1) {

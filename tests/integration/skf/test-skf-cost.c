@@ -45,6 +45,7 @@ struct cost {
 	unsigned long connects;     /* SKF_ConnectDev */
 	unsigned long reads;        /* SKF_ReadFile calls */
 	unsigned long read_bytes;   /* file bytes read */
+	unsigned long pin_info;     /* SKF_GetPINInfo calls */
 };
 
 /* Sums every block of the report and removes it. */
@@ -61,6 +62,8 @@ static void cost_take(struct cost *c)
 				c->calls += n;
 			else if (strcmp(name, "SKF_ConnectDev") == 0)
 				c->connects += n;
+			else if (strcmp(name, "SKF_GetPINInfo") == 0)
+				c->pin_info += n;
 			else if (strcmp(name, "SKF_ReadFile") == 0) {
 				c->reads += n;
 				c->read_bytes += out;
@@ -283,6 +286,42 @@ static void test_seals_are_found_by_their_first_bytes(void **state)
 	assert_int_equal(c.read_bytes, 3 * UKEY_SKF_SEAL_HEAD);
 }
 
+typedef CK_RV (*get_interface_fn)(CK_UTF8CHAR *, CK_VERSION *, UKEY_CK_INTERFACE **, CK_FLAGS);
+
+/* ukey shows a token's label, serial and PIN tries: the vendor interface
+ * gives them from one reading of the PIN counters (one SKF_GetPINInfo per
+ * PIN), where C_GetTokenInfo and UKEY_GetPinTries read them twice. */
+static void test_token_info_with_tries_reads_the_counters_once(void **state)
+{
+	get_interface_fn gi;
+	UKEY_CK_INTERFACE *iface = NULL;
+	const UKEY_VENDOR_FUNCTION_LIST *v;
+	CK_SLOT_ID slots[2];
+	CK_ULONG n = 2;
+	CK_TOKEN_INFO ti;
+	UKEY_PIN_TRIES t;
+	struct cost before, after;
+	(void)state;
+	*(void **)&gi = dlsym(dl, "C_GetInterface");
+	assert_non_null(gi);
+	assert_int_equal(gi((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, NULL, &iface, 0), CKR_OK);
+	v = iface->pFunctionList;
+	assert_int_equal(p11->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(p11->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	assert_int_equal(p11->C_GetTokenInfo(slots[0], &ti), CKR_OK); /* the first probe: connects */
+	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+	cost_take(&before);
+	assert_int_equal(p11->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(p11->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	assert_int_equal(p11->C_GetTokenInfo(slots[0], &ti), CKR_OK);
+	assert_int_equal(v->UKEY_GetTokenInfoTries(slots[0], &ti, &t), CKR_OK);
+	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+	cost_take(&after);
+	assert_int_equal(t.ulTriesLeft, 10);
+	/* user and SO, once: exactly what the second call added */
+	assert_int_equal(after.pin_info - before.pin_info, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_login_and_one_signature_read_no_file_byte, fresh, fin),
 		cmocka_unit_test_setup_teardown(test_seal_values_are_read_once_and_not_again_after_login, fresh, fin),
 		cmocka_unit_test_setup_teardown(test_seals_are_found_by_their_first_bytes, fresh, fin),
+		cmocka_unit_test_setup_teardown(test_token_info_with_tries_reads_the_counters_once, fresh, fin),
 	};
 	return cmocka_run_group_tests_name("SKF device cost", tests, group_setup, group_teardown);
 }
