@@ -17,6 +17,19 @@ out:
 	return rv;
 }
 
+CK_RV ukey_C_CopyObject(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+			CK_OBJECT_HANDLE_PTR new_object)
+{
+	CK_RV rv;
+	UKEY_ENTER();
+	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
+	UKEY_CHECK_ARG(new_object != NULL);
+	rv = ukey_object_copy(session, object, tmpl, count, new_object);
+out:
+	UKEY_LEAVE(rv);
+	return rv;
+}
+
 CK_RV ukey_C_DestroyObject(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object)
 {
 	CK_RV rv;

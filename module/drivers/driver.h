@@ -90,6 +90,10 @@ struct ukey_driver_ops {
 	/* Creates a token object (certificate, data) from the template. */
 	CK_RV (*create)(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
 	CK_RV (*destroy)(void *drv, ukey_dev_id dev, ukey_ref ref);
+	/* C_CopyObject on the backend: a new object with the template's
+	 * changes (the original untouched). NULL: the backend cannot copy. */
+	CK_RV (*copy)(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		      ukey_ref *out);
 	CK_RV (*generate_key_pair)(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				   const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				   CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);

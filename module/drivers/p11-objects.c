@@ -149,6 +149,23 @@ out:
 	return raw;
 }
 
+CK_RV ukey_p11_copy(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		    ukey_ref *out)
+{
+	struct ukey_p11 *p = drv;
+	struct ukey_p11_dev *d;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_RV raw = ukey_p11_borrow(p, dev, &d, &s);
+	if (raw != CKR_OK)
+		return raw;
+	raw = UKEY_P11_RAW(p, C_CopyObject, s, (CK_OBJECT_HANDLE)ref, (CK_ATTRIBUTE *)tmpl, n, &h);
+	ukey_p11_put(p, d, s, raw, false);
+	if (raw == CKR_OK)
+		*out = h;
+	return ukey_p11_map("C_CopyObject", raw);
+}
+
 CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 {
 	struct ukey_p11 *p = drv;

@@ -501,6 +501,7 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.set_attrs = ukey_p11_set_attrs,
 	.create = ukey_p11_create,
 	.destroy = ukey_p11_destroy,
+	.copy = ukey_p11_copy,
 	.generate_key_pair = ukey_p11_generate_key_pair,
 	.sign = p11_sign,
 	.decrypt = p11_decrypt,

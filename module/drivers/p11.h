@@ -83,6 +83,8 @@ CK_RV ukey_p11_set_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTR
 CK_RV ukey_p11_create(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		      ukey_ref *out);
 CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref);
+CK_RV ukey_p11_copy(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		    ukey_ref *out);
 CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);

@@ -42,6 +42,11 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 /* ---- objects: token/object.c, token/find.c ---- */
 CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out);
 CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj);
+/* A copy of a token object made by the backend (a new object; the
+ * original is not rewritten); CKR_ACTION_PROHIBITED for session objects
+ * and backends that cannot copy. */
+CK_RV ukey_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		       CK_OBJECT_HANDLE *out);
 CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG *size);

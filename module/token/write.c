@@ -1,4 +1,4 @@
-/* Changes to the token made through the module: create, destroy, set
+/* Changes to the token made through the module: create, copy, destroy, set
  * attributes, generate key pairs. Each goes to the driver first, then the
  * cache is updated and the token's generation bumped so that other
  * processes reload (inventory.c explains the rule). */
@@ -194,6 +194,32 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 		ukey_warn("slot %lu: re-reading objects after a destroy: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)rv);
 	return CKR_OK;
+}
+
+CK_RV ukey_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		       CK_OBJECT_HANDLE *out)
+{
+	struct ukey_slot *slot;
+	ukey_ref ref, copy;
+	bool on_token;
+	int tok = tmpl_bool(tmpl, n, CKA_TOKEN, 1);
+	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	if (rv != CKR_OK)
+		return rv;
+	if (tok < 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	/* Only token objects, copied on the device itself. */
+	if (!on_token || !tok || !slot->backend->ops->copy)
+		return CKR_ACTION_PROHIBITED;
+	ukey_slot_device_lock(slot);
+	rv = slot->backend->ops->copy(slot->backend->drv, slot->dev, ref, tmpl, n, &copy);
+	ukey_slot_device_unlock(slot);
+	ukey_slot_note_rv_unlocked(slot, rv);
+	if (rv != CKR_OK)
+		return rv;
+	rv = adopt_unlocked(slot, copy, out);
+	ukey_generation_note_write_unlocked(slot);
+	return rv;
 }
 
 CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
