@@ -1,9 +1,31 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # crash-lib.sh: what the renewal's interrupt and kill tests share (sourced
-# after renew-lib.sh). A prepared U-KEY (enrolled, bound, a paid order) and
+# after tests/lib/tap.sh, with top and build set; crash_setup does the rest). A prepared U-KEY (enrolled, bound, a paid order) and
 # the service's state are saved once and put back before each round, so
 # every round starts from the same state and an uninterrupted renewal is
 # the reference every round is compared with.
+
+# crash_setup NAME: the tools (skips without one, or when strace cannot
+# trace here), the service and renewal helpers, the scratch directory W
+# (removed at exit unless UKEY_TEST_KEEP), the renewal's environment.
+crash_setup() {
+	CA_SERVICE_DIR=$build/tests/ca-service
+	UKEY=$build/tools/ukey/ukey
+	for t in strace openssl jq softhsm2-util pkcs11-tool sqlite3 od base64; do
+		command -v $t >/dev/null || tap_skip_all "$t not installed"
+	done
+	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+	[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+	strace -f -qq -o /dev/null -e trace=none true 2>/dev/null ||
+		tap_skip_all "strace cannot trace here (ptrace not permitted)"
+	. "$top/tests/ca-service/ca-lib.sh"
+	. "$top/tests/plugin/renew-lib.sh"
+	W=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	trap 'ca_stop_all; [ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
+	renew_env
+	export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
+	unset UKEY_FAILPOINT
+}
 
 # The write-type system calls a kill point can be (ukey-renew-crash.sh).
 CRASH_SYSCALLS=write,pwrite64,ftruncate,unlink,unlinkat,rename,renameat,renameat2,mkdir,mkdirat,rmdir,fsync,fdatasync
@@ -65,7 +87,6 @@ crash_prepare() {
 	fi
 	NISSUED=$(sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE medium = '$M'")
 	u show --json
-	OLD_SERIAL=$(js '.certificates[] | select(.sign) | .serial')
 	OLD_ENC_ID=$(js '.certificates[] | select(.encrypt and (.sign | not)) | .id')
 	crash_snapshot
 }
@@ -77,7 +98,7 @@ crash_snapshot() {
 	local s=$W/${1:-snap}
 	ca_stop
 	rm -rf "$s" && mkdir -p "$s" && cp -a "$D" "$s/token" && cp -a "$ST" "$s/service" &&
-		{ [ ! -d "$W/.local/state/ukey" ] || cp -a "$W/.local/state/ukey" "$s/journal"; } && ca_restart "$ST"
+		{ [ ! -d "$W/.local/state/ukey" ] || cp -a "$W/.local/state/ukey" "$s/journal"; } && crash_service
 }
 crash_restore() {
 	local s=$W/${1:-snap}
@@ -85,12 +106,26 @@ crash_restore() {
 	rm -rf "$D" "$ST" "$W/.local/state/ukey"
 	cp -a "$s/token" "$D" && cp -a "$s/service" "$ST" &&
 		{ [ ! -d "$s/journal" ] || { mkdir -p "$W/.local/state" && cp -a "$s/journal" "$W/.local/state/ukey"; }; } &&
-		ca_restart "$ST"
+		crash_service
+}
+# The service started again on its port (which a loaded machine may free
+# late), or a bail-out: every later check would fail for the harness.
+crash_service() {
+	local i
+	for i in 1 2 3 4 5; do
+		ca_restart "$ST" && return 0
+		ca_stop
+		sleep 1
+	done
+	echo "Bail out! the reference service did not start again on ${CA_URL:-?}: $(tail -n 2 "$ST.log" 2>/dev/null)"
+	exit 1
 }
 
 # Every object through the module, one "class|label|id" a line, sorted;
-# the dates of archived labels and the CKA_IDs a renewal chooses at random
-# (from the journal) replaced by names, so two renewals compare equal.
+# what differs between two equal renewals named alike: the date of an
+# archived label, the CKA_IDs a renewal chooses at random (from the
+# journal), and a random id in a label (none is left by this version, see
+# ukey-renew-labels.sh; earlier ones put the request id in labels).
 crash_inventory() {
 	local sign enc
 	sign=$(jq -r '.key_id // ""' "$J" 2>/dev/null) enc=$(jq -r '.enc_key_id // ""' "$J" 2>/dev/null)
@@ -99,7 +134,10 @@ crash_inventory() {
 		/^(Certificate|Public Key|Private Key) Object|^Data object/ { flush(); cls = $1; next }
 		/^ *label:/ { sub(/^ *label: */, ""); gsub(/\x27/, ""); label = $0 }
 		/^ *ID:/ { id = $2; if (id == sign && sign != "") id = "NEW-SIGN"; else if (id == enc && enc != "") id = "NEW-ENC" }
-		END { flush() }' | sed -E 's/\(archived [0-9]{4}-[0-9]{2}-[0-9]{2}\)/(archived DATE)/' | LC_ALL=C sort
+		END { flush() }' |
+		sed -E 's/\(archived [0-9]{4}-[0-9]{2}-[0-9]{2}\)/(archived DATE)/; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/UUID/;
+			s/^(Data\|.*)-[0-9a-f]{8}\|/\1-ID|/' |
+		LC_ALL=C sort
 }
 
 # crash_decrypts CERT.pem ID: data encrypted by openssl to CERT is decrypted
@@ -116,17 +154,17 @@ crash_decrypts() {
 		cmp -s "$W/plain" "$W/out"
 }
 
-# crash_state: what a finished renewal must leave, as one line a check
-# ("ok ..." or "bad ..."), compared by the caller with the reference's:
-# the inventory, the old signing certificate gone, the new one signing and
-# verifying, the old and new encryption keys decrypting, one certificate
-# issued for the order, the journal done, the seals the service sent.
+# crash_state: what a finished renewal leaves, one line a fact, for the
+# caller to compare with the reference's: the inventory, the old signing
+# certificate (present or not), the new key signing and verifying, the old
+# and new encryption keys decrypting, the certificates issued for the order,
+# the journal, the seals the service sent.
 crash_state() {
-	local cert="$W/state-new.der" sent
-	echo "inventory: $(crash_inventory | tr '\n' ';')"
-	u show --json
-	echo "signing certificates: $(js '[.certificates[] | select(.sign)] | length')," \
-		"the old one: $(js '[.certificates[] | select(.serial == "'"$OLD_SERIAL"'")] | length')"
+	local cert="$W/state-new.der" sent inv old
+	inv=$(crash_inventory)
+	old=$(jq -r '.old_id // ""' "$J" 2>/dev/null)
+	echo "inventory: $(tr '\n' ';' <<<"$inv")"
+	echo "the old signing certificate: $(grep -c "^Certificate|.*|$old\$" <<<"$inv")"
 	jq -r .certificate "$J" 2>/dev/null | openssl x509 -outform DER -out "$cert" 2>/dev/null
 	renew_signs "$(jq -r .key_id "$J" 2>/dev/null)" "$cert" && echo "new key signs: yes" || echo "new key signs: no"
 	jq -r .encryption.certificate "$J" >"$W/state-enc.pem" 2>/dev/null
@@ -137,11 +175,12 @@ crash_state() {
 	echo "issued: $(sqlite3 "$DB" "SELECT (SELECT count(*) FROM renewals WHERE order_id = '$OID') || ' ' ||
 		((SELECT count(*) FROM certificates WHERE medium = '$M') - $NISSUED)")"
 	echo "journal: $(jq -r '.state + " " + (.step | tostring)' "$J" 2>/dev/null)"
-	# (the service signs the seals afresh for each issuance: the ones
-	# this renewal was sent, not the reference's)
-	u seals --json
+	# The seals this renewal was sent (the service signs them afresh for
+	# each issuance), exactly.
 	sent=$(jq -r '.seals[]?.der' "$J" 2>/dev/null | while read -r b; do
 		base64 -d <<<"$b" | sha256sum | cut -c1-64; done | LC_ALL=C sort | paste -sd,)
+	[ -z "$sent" ] && { echo "seals: none sent"; return; }
+	u seals --json
 	[ "$(js '[.seals[]?.sha256] | sort | join(",")')" = "$sent" ] && echo "seals: exactly the $(jq '.seals | length' "$J") sent" ||
 		echo "seals: not the ones sent"
 }

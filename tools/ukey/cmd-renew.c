@@ -59,6 +59,7 @@ static int64_t elapsed_ms(void)
 static volatile sig_atomic_t stopping;
 static char stop_msg[512];
 static size_t stop_len;
+static int warned;
 
 static void prepare_stop_msg(int step)
 {
@@ -109,6 +110,14 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 
 	if (strcmp(state, "start") == 0)
 		prepare_stop_msg(step);
+	/* The guide's warning, once, when the first step that changes the
+	 * U-KEY or the CA's records begins (not for a refusal). */
+	if (!warned && strcmp(state, "start") == 0 && step >= UKEY_RENEW_KEYGEN) {
+		warned = 1;
+		fprintf(c->json ? stderr : stdout, "%s\n",
+			_("Do not remove the U-KEY until the renewal finishes. If it is interrupted, nothing is lost: "
+			  "run 'ukey renew' again to finish."));
+	}
 
 	if (c->json) {
 		json_object *o = json_object_new_object();
@@ -196,11 +205,6 @@ int ukey_cmd_renew(int argc, char **argv)
 	 * wrong PIN stops before anything changes. */
 	ret = ukey_cli_connect(&c);
 	if (ret == UKEY_E_OK) {
-		/* The guide's warning, before anything changes on the U-KEY. */
-		fprintf(c.json ? stderr : stdout, "%s\n",
-			_("Do not remove the U-KEY until the renewal finishes. If it is interrupted, nothing is lost: "
-			  "run 'ukey renew' again to finish."));
-		fflush(stdout);
 		prepare_stop_msg(1);
 		catch_signals();
 		ret = ukey_renew_run(&c.p11, c.s, &c.tok, &c.client, c.certs, c.ncerts, &o, &r, &c.err);

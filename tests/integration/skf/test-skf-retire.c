@@ -227,18 +227,17 @@ static int is_record(const char *text, const char *name)
 	return 1;
 }
 
-/* Writes a list file as another program (or an earlier version) would:
- * content, NUL-padded to size bytes. */
-static void put_list(const char *name, const char *content, size_t size)
+/* Writes a list file as another program (or an earlier version), or a
+ * damaged device, would: len bytes of content, NUL-padded to size. */
+static void put_bytes(const char *name, const char *content, size_t len, size_t size)
 {
 	char path[900];
 	FILE *f;
 	char *buf = calloc(1, size);
 
 	assert_non_null(buf);
-	memcpy(buf, content, strlen(content));
-	snprintf(path, sizeof(path), "mkdir -p '%s/%s'", files, name);
-	assert_int_equal(system(path), 0);
+	memcpy(buf, content, len);
+	assert_int_equal(ukt_system("mkdir -p '%s/%s'", files, name), 0);
 	snprintf(path, sizeof(path), "%s/%s/data", files, name);
 	assert_non_null(f = fopen(path, "wb"));
 	assert_int_equal(fwrite(buf, 1, size, f), size);
@@ -250,12 +249,14 @@ static void put_list(const char *name, const char *content, size_t size)
 	free(buf);
 }
 
+static void put_list(const char *name, const char *content, size_t size)
+{
+	put_bytes(name, content, strlen(content), size);
+}
+
 static void remove_list(const char *name)
 {
-	char cmd[900];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", files, name);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ukt_system("rm -rf '%s/%s'", files, name), 0);
 }
 
 /* Destroys the signing certificate of the vkey's container "ukey". */
@@ -363,21 +364,9 @@ static void test_a_full_list_is_continued_in_a_new_file_never_rewritten(void **s
 	remove_list(UKEY_SKF_RETIRED_NAME ".1");
 }
 
-/* Overwrites the retired file's data (and its size in attr) as a damaged
- * device or another program might. */
 static void damage(const char *content, size_t len)
 {
-	char path[900];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s/data", files, UKEY_SKF_RETIRED_NAME);
-	assert_non_null(f = fopen(path, "wb"));
-	assert_int_equal(fwrite(content, 1, len, f), len);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/%s/attr", files, UKEY_SKF_RETIRED_NAME);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "size=%zu\nread=0xff\nwrite=0x10\n", len);
-	fclose(f);
+	put_bytes(UKEY_SKF_RETIRED_NAME, content, len, len);
 }
 
 static void test_a_damaged_or_oversized_retired_file_is_ignored_with_a_warning(void **state)
