@@ -66,9 +66,9 @@ int ukey_renew_pending_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_
 {
 	unsigned char id[64];
 	size_t id_len = 0;
-	const char *find = ukey_journal_str(jn, "find_key"), *v1 = ukey_journal_str(jn, "pending_label");
+	const char *find = ukey_journal_str(jn, "find_key");
 	int removed = 0, ret;
-	char note[160], v1sign[200];
+	char note[160];
 
 	*found = 0;
 	if (ukey_unhex(ukey_journal_str(jn, "pending_key_id"), id, sizeof(id), &id_len) != 0)
@@ -76,12 +76,6 @@ int ukey_renew_pending_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_
 	ret = ukey_renew_key_find(p, s, id, id_len, NULL, k, found, e);
 	if (ret == UKEY_E_OK && !*found && find[0] != '\0')
 		ret = ukey_renew_key_find(p, s, NULL, 0, find, k, found, e);
-	/* A journal of an earlier version knew its key by a pending label. */
-	if (ret == UKEY_E_OK && !*found && v1[0] != '\0')
-		ret = ukey_renew_key_find(p, s, NULL, 0, v1, k, found, e);
-	if (ret == UKEY_E_OK && !*found && v1[0] != '\0' && (size_t)snprintf(v1sign, sizeof(v1sign), "%s sign key", v1) <
-		sizeof(v1sign))
-		ret = ukey_renew_key_find(p, s, NULL, 0, v1sign, k, found, e);
 	if (ret != UKEY_E_OK || *found)
 		return ret;
 	ukey_renew_key_free(k);
