@@ -18,14 +18,12 @@
 
 #include <openssl/sha.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "failpoint.h"
 #include "i18n.h"
 #include "renew/renew.h"
 #include "seal/seal-token.h"
 #include "ukey-pkcs11.h"
-
 
 static unsigned char *b64_decode(const char *in, size_t *len)
 {
@@ -198,12 +196,16 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journa
 		json_object *v;
 		size_t sl = 0;
 		char hex[65];
+		const char *label;
 		unsigned char *sd = json_object_object_get_ex(json_object_array_get_idx(seals, i), "der", &v)
 					    ? b64_decode(json_object_get_string(v), &sl) : NULL;
 		if (sd == NULL)
 			return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu cannot be decoded"), i + 1);
 		sha256_hex(sd, sl, hex);
-		ret = put_seal(p, s, json_object_get_string(json_object_array_get_idx(labels, i)), sd, sl, hex, e);
+		label = json_object_get_string(json_object_array_get_idx(labels, i));
+		ret = label != NULL ? put_seal(p, s, label, sd, sl, hex, e)
+				    : ukey_err_set(e, UKEY_E_ERROR, _("the journal %s is damaged; move it away to start over"),
+						   jn->path);
 		free(sd);
 	}
 	/* Read back through a fresh find: what the next program will see. */

@@ -11,7 +11,6 @@
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "failpoint.h"
@@ -219,12 +218,12 @@ int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_k
 	CK_MECHANISM m = { kind == UKEY_KEY_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN
 			   : kind == UKEY_KEY_EC ? CKM_EC_KEY_PAIR_GEN : CKM_SM2_KEY_PAIR_GEN, NULL, 0 };
 	CK_ATTRIBUTE pub[8] = {
-		{ CKA_ID, (void *)id, id_len }, { CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 },
-		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 }, { CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_ID, (void *)id, id_len },
 	};
 	CK_ATTRIBUTE priv[8] = {
-		{ CKA_ID, (void *)id, id_len }, { CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 },
-		{ CKA_SENSITIVE, &yes, 1 }, { CKA_EXTRACTABLE, &no, 1 }, { CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 }, { CKA_SENSITIVE, &yes, 1 },
+		{ CKA_EXTRACTABLE, &no, 1 }, { CKA_LABEL, (void *)label, strlen(label) }, { CKA_ID, (void *)id, id_len },
 	};
 	CK_ULONG npub = 4, npriv = 7;
 	CK_RV rv;
