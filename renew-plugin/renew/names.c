@@ -101,8 +101,9 @@ static void strip_number(char *base)
 		*dash = '\0';
 }
 
-/* The first of base, base-2, base-3... (at most max bytes) for which
- * taken() is false; -1 when none up to 99 is free. */
+/* The first of base, base-2, base-3... (at most max bytes) that no object
+ * in list uses: as a container (no label "<it> sign ..." or "<it> enc
+ * ...") or as a label; -1 when none up to 99 is free. */
 static int first_free(const char *base_in, size_t max, const char *list, int container, char *out, size_t outlen)
 {
 	char base[160];
