@@ -6,12 +6,14 @@
 # caught: the renewal stops before its next step, says "interrupted at
 # step N; nothing is lost; run 'ukey renew' again to finish" (also in
 # Chinese) and exits 130; a second Ctrl-C ends it at once with the same
-# words. Killed (SIGKILL) three times inside the key generation, then run
-# to completion, the token holds exactly what one uninterrupted renewal
-# leaves: the objects of each key pair cut short are removed by the next
-# run (by the CKA_ID or container name the journal recorded before the
-# call), none is adopted twice. SoftHSM RSA (its key generation writes
-# each object many times) and SKF SM2 (a container created, its key not
+# words; a journal without the labels (as earlier versions wrote it) is
+# resumed with the labels taken from the old certificate. Killed (SIGKILL)
+# three times inside the key generation, then run to completion, the token
+# holds exactly what one uninterrupted renewal leaves: the objects of each
+# key pair cut short are removed by the next run (by the CKA_ID or
+# container name the journal recorded before the call), none is adopted
+# twice. SoftHSM RSA (its key generation writes each object many times)
+# and SKF SM2 (a container created, its key not
 # yet generated). References as in ukey-renew-crash.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
