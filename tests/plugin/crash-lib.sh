@@ -113,7 +113,7 @@ crash_restore() {
 crash_service() {
 	local i
 	for i in 1 2 3 4 5; do
-		ca_restart "$ST" && return 0
+		ca_restart "$ST" && kill -0 "$CA_PID" 2>/dev/null && return 0
 		ca_stop
 		sleep 1
 	done
