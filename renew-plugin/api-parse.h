@@ -22,5 +22,10 @@ int ukey_api_parse_nonce(const char *body, size_t len, char *nonce, size_t size,
  * reach the terminal), and they are cut to their buffers. */
 void ukey_api_parse_error(const char *body, size_t len, char *code, size_t code_len, char *msg,
 			  size_t msg_len);
+/* The "seals" of an error body (409 rule_*, 404 not_found: the seals
+ * concerned), tolerantly: its string entries only, at most max, each
+ * cleaned and cut like the code; the count. */
+#define UKEY_API_SEAL_ID 64
+size_t ukey_api_parse_error_seals(const char *body, size_t len, char (*ids)[UKEY_API_SEAL_ID], size_t max);
 
 #endif

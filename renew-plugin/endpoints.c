@@ -12,37 +12,6 @@
 #include "api-parse.h"
 #include "i18n.h"
 
-/* Strict UTF-8 (RFC 3629): json-c's own check lets overlong forms and
- * surrogates through. */
-static int utf8_ok(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t c;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		len = p[i] >= 0xf0 && p[i] <= 0xf4   ? 4
-		      : p[i] >= 0xe0 && p[i] <= 0xef ? 3
-		      : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
-						     : 0;
-		if (len == 0 || n - i < len)
-			return 0;
-		c = p[i] & (0xff >> (len + 1));
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 /* A string member copied into a fixed buffer: a value that does not fit is
  * an error (a cut id would name another order), and so are control
  * characters (they would reach the terminal). JSON null gives "". */
@@ -64,7 +33,7 @@ static int str_into(json_object *j, const char *name, int nullable, char *dst, s
 			return ukey_err_set(e, UKEY_E_SERVICE,
 					    _("the member \"%s\" of the service's answer contains control characters"),
 					    name);
-	if (!utf8_ok((const unsigned char *)v, n))
+	if (!ukey_utf8_ok((const unsigned char *)v, n))
 		return ukey_err_set(e, UKEY_E_SERVICE, _("the member \"%s\" of the service's answer is not valid UTF-8"),
 				    name);
 	memcpy(dst, v, n + 1);
@@ -266,6 +235,24 @@ void ukey_api_parse_error(const char *body, size_t len, char *code, size_t code_
 	clean_copy(code, code_len, c);
 	clean_copy(msg, msg_len, m);
 	json_object_put(j);
+}
+
+size_t ukey_api_parse_error_seals(const char *body, size_t len, char (*ids)[UKEY_API_SEAL_ID], size_t max)
+{
+	json_object *j = NULL, *err = NULL, *a = NULL;
+	struct ukey_err tmp;
+	size_t n = 0;
+
+	ukey_err_clear(&tmp);
+	if (ukey_json_parse(body, len, &j, &tmp) == UKEY_E_OK && ukey_json_obj(j, "error", 0, &err, &tmp) == UKEY_E_OK &&
+	    json_object_object_get_ex(err, "seals", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a) && n < max; i++) {
+			json_object *v = json_object_array_get_idx(a, i);
+			if (v != NULL && json_object_is_type(v, json_type_string))
+				clean_copy(ids[n++], UKEY_API_SEAL_ID, json_object_get_string(v));
+		}
+	json_object_put(j);
+	return n;
 }
 
 int ukey_api_status(struct ukey_client *c, struct ukey_svc_status *st, struct ukey_err *e)

@@ -42,6 +42,37 @@ int ukey_json_parse(const char *text, size_t len, json_object **out, struct ukey
 			    je == json_tokener_success ? _("another JSON type") : json_tokener_error_desc(je));
 }
 
+/* Strict UTF-8 (RFC 3629): json-c's own check lets overlong forms and
+ * surrogates through. */
+int ukey_utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k, len;
+	uint32_t c;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = p[i] >= 0xf0 && p[i] <= 0xf4   ? 4
+		      : p[i] >= 0xe0 && p[i] <= 0xef ? 3
+		      : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
+						     : 0;
+		if (len == 0 || n - i < len)
+			return 0;
+		c = p[i] & (0xff >> (len + 1));
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
 static int member(json_object *o, const char *name, json_type want, int nullable, json_object **v,
 		  struct ukey_err *e)
 {

@@ -22,4 +22,7 @@ int ukey_json_arr(json_object *o, const char *name, json_object **out, struct uk
 int ukey_json_enum(json_object *o, const char *name, const char *const *allowed, const char **out,
 		   struct ukey_err *e);
 
+/* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates): 1 when p[0..n) is. */
+int ukey_utf8_ok(const unsigned char *p, size_t n);
+
 #endif

@@ -11,9 +11,9 @@ CK_RV ukey_C_GenerateKeyPair(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech,
 	CK_RV rv;
 	UKEY_ENTER();
 	UKEY_CHECK_ARG(mech != NULL);
-	UKEY_CHECK_ARG(pub_tmpl != NULL || pub_count == 0);
-	UKEY_CHECK_ARG(priv_tmpl != NULL || priv_count == 0);
 	UKEY_CHECK_ARG(pub_key != NULL && priv_key != NULL);
+	UKEY_CHECK_TEMPLATE(pub_tmpl, pub_count, UKEY_TMPL_WRITE);
+	UKEY_CHECK_TEMPLATE(priv_tmpl, priv_count, UKEY_TMPL_WRITE);
 	rv = ukey_generate_key_pair(session, mech, pub_tmpl, pub_count, priv_tmpl, priv_count,
 				    pub_key, priv_key);
 out:
@@ -31,8 +31,8 @@ CK_RV ukey_C_UnwrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJE
 	UKEY_ENTER();
 	UKEY_CHECK_ARG(mech != NULL);
 	UKEY_CHECK_ARG(wrapped != NULL || wrapped_len == 0);
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
 	UKEY_CHECK_ARG(key != NULL);
+	UKEY_CHECK_TEMPLATE(tmpl, count, UKEY_TMPL_WRITE);
 	rv = ukey_unwrap_key(session, mech, unwrapping_key, wrapped, wrapped_len, tmpl, count, key);
 out:
 	UKEY_LEAVE(rv);

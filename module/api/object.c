@@ -1,5 +1,5 @@
-/* Object management and search. Templates are passed through unchanged;
- * attribute semantics (sensitive, invalid, buffer sizes) are token/'s. */
+/* Object management and search. Templates are checked (api/template.c)
+ * and passed through unchanged; attribute semantics (sensitive, invalid, buffer sizes) are token/'s. */
 #include "config.h"
 
 #include "api/shim.h"
@@ -9,22 +9,9 @@ CK_RV ukey_C_CreateObject(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR tmpl, CK_U
 {
 	CK_RV rv;
 	UKEY_ENTER();
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
 	UKEY_CHECK_ARG(object != NULL);
+	UKEY_CHECK_TEMPLATE(tmpl, count, UKEY_TMPL_NONNULL);
 	rv = ukey_object_create(session, tmpl, count, object);
-out:
-	UKEY_LEAVE(rv);
-	return rv;
-}
-
-CK_RV ukey_C_CopyObject(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
-			CK_OBJECT_HANDLE_PTR new_object)
-{
-	CK_RV rv;
-	UKEY_ENTER();
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
-	UKEY_CHECK_ARG(new_object != NULL);
-	rv = ukey_object_copy(session, object, tmpl, count, new_object);
 out:
 	UKEY_LEAVE(rv);
 	return rv;
@@ -56,7 +43,8 @@ CK_RV ukey_C_GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE objec
 {
 	CK_RV rv;
 	UKEY_ENTER();
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
+	/* Values may be NULL here: that asks for their lengths. */
+	UKEY_CHECK_ARG(tmpl != NULL);
 	rv = ukey_object_get_attrs(session, object, tmpl, count);
 out:
 	UKEY_LEAVE(rv);
@@ -68,7 +56,7 @@ CK_RV ukey_C_SetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE objec
 {
 	CK_RV rv;
 	UKEY_ENTER();
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
+	UKEY_CHECK_TEMPLATE(tmpl, count, UKEY_TMPL_NONNULL);
 	rv = ukey_object_set_attrs(session, object, tmpl, count);
 out:
 	UKEY_LEAVE(rv);
@@ -79,7 +67,7 @@ CK_RV ukey_C_FindObjectsInit(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR tmpl, C
 {
 	CK_RV rv;
 	UKEY_ENTER();
-	UKEY_CHECK_ARG(tmpl != NULL || count == 0);
+	UKEY_CHECK_TEMPLATE(tmpl, count, UKEY_TMPL_SEARCH);
 	rv = ukey_find_init(session, tmpl, count);
 out:
 	UKEY_LEAVE(rv);

@@ -42,6 +42,26 @@ UKEY_PKCS11_FUNCTIONS(UKEY_DECLARE_IMPL, UKEY_DECLARE_NONE)
 		}                                     \
 	} while (0)
 
+/* api/template.c: the check every caller's template goes through.
+ * UKEY_TMPL_SEARCH: a C_FindObjectsInit template (duplicates and sizes are
+ * the search's business); UKEY_TMPL_NONNULL: a NULL template is bad even
+ * when empty. NULL with a count, a NULL value with a length or an
+ * "unavailable" length: CKR_ARGUMENTS_BAD / CKR_ATTRIBUTE_VALUE_INVALID;
+ * in a write template also a wrong-sized CK_BBOOL or CK_ULONG value
+ * (CKR_ATTRIBUTE_VALUE_INVALID) and an attribute given twice with
+ * different values (CKR_TEMPLATE_INCONSISTENT). */
+#define UKEY_TMPL_WRITE 0u
+#define UKEY_TMPL_SEARCH 1u
+#define UKEY_TMPL_NONNULL 2u
+CK_RV ukey_api_template_check(const CK_ATTRIBUTE *t, CK_ULONG n, unsigned use);
+
+#define UKEY_CHECK_TEMPLATE(t, n, use)                        \
+	do {                                                  \
+		rv = ukey_api_template_check((t), (n), (use)); \
+		if (rv != CKR_OK)                             \
+			goto out;                             \
+	} while (0)
+
 #define UKEY_LEAVE(rv)                                                      \
 	do {                                                                \
 		ERR_pop_to_mark();                                          \

@@ -52,6 +52,22 @@ struct ukey_dev_info {
 	long so_retries_max;
 };
 
+/* Pass-through operations (the ops at the end of ukey_driver_ops). */
+enum ukey_pass_kind {
+	UKEY_PASS_ENCRYPT,
+	UKEY_PASS_DECRYPT,
+	UKEY_PASS_SIGN,
+	UKEY_PASS_VERIFY,
+	UKEY_PASS_SIGN_RECOVER,
+	UKEY_PASS_VERIFY_RECOVER,
+};
+enum ukey_pass_step {
+	UKEY_PASS_ONESHOT,
+	UKEY_PASS_UPDATE,
+	UKEY_PASS_FINAL,
+};
+#define UKEY_NO_HOLDER ((ukey_ref)0)
+
 struct ukey_driver_ops {
 	const char *name;
 
@@ -90,10 +106,9 @@ struct ukey_driver_ops {
 	/* Creates a token object (certificate, data) from the template. */
 	CK_RV (*create)(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
 	CK_RV (*destroy)(void *drv, ukey_dev_id dev, ukey_ref ref);
-	/* C_CopyObject on the backend: a new object with the template's
-	 * changes (the original untouched). NULL: the backend cannot copy. */
-	CK_RV (*copy)(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		      ukey_ref *out);
+	/* A pair whose private template says CKA_TOKEN = FALSE is made as
+	 * session objects (only when session_keys is set), which live until
+	 * destroy() or the backend's logout; otherwise as token objects. */
 	CK_RV (*generate_key_pair)(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				   const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				   CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
@@ -122,6 +137,51 @@ struct ukey_driver_ops {
 	 * UKEY_ENVELOPE_BIT(format); whether a device can use one also depends
 	 * on its mechanisms (token/unwrap.c). */
 	CK_ULONG unwrap_formats;
+	/* generate_key_pair makes session key pairs (PKCS#11 backends). */
+	bool session_keys;
+
+	/* ---- pass-through (token/pass-*.c) ----
+	 * What the backend does by itself and token/ only hands on: secret
+	 * keys and the symmetric mechanisms, C_CopyObject, sign/verify with
+	 * recovery, wrapping and unwrapping with the backend's mechanisms. The
+	 * caller's mechanism and template go to the backend as they are. A
+	 * driver that cannot leaves all of these NULL: token/ then lists none
+	 * of those mechanisms and refuses the functions (docs/mechanisms.md).
+	 * Secret key values never cross this interface (only C_WrapKey's
+	 * wrapped result does) and token/ never caches them. */
+
+	/* A holder keeps session objects (CKA_TOKEN false) until it is closed;
+	 * token/ opens one per session that makes such objects, and closes it
+	 * with the session. UKEY_NO_HOLDER in the calls below: a token object. */
+	CK_RV (*holder_open)(void *drv, ukey_dev_id dev, ukey_ref *holder);
+	/* Never waits for the backend (it may defer the work), so token/ may
+	 * call it with its table lock held. */
+	void (*holder_close)(void *drv, ukey_dev_id dev, ukey_ref holder);
+	CK_RV (*generate_key)(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_MECHANISM *mech,
+			      const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
+	CK_RV (*create_in)(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			   ukey_ref *out);
+	CK_RV (*copy)(void *drv, ukey_dev_id dev, ukey_ref holder, ukey_ref ref, const CK_ATTRIBUTE *tmpl,
+		      CK_ULONG n, ukey_ref *out);
+	/* PKCS#11 two-call sizing: out NULL asks the length. */
+	CK_RV (*wrap)(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech, ukey_ref wrapping, ukey_ref key,
+		      CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*unwrap)(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_MECHANISM *mech, ukey_ref unwrapping,
+			const CK_BYTE *in, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
+	/* A cryptographic operation run by the backend, from its C_*Init to its
+	 * end, with PKCS#11's rules for sizing and for what ends it. */
+	CK_RV (*op_begin)(void *drv, ukey_dev_id dev, enum ukey_pass_kind kind, const CK_MECHANISM *mech,
+			  ukey_ref key, void **op);
+	/* C_Encrypt/Decrypt/Sign/SignRecover/VerifyRecover (ONESHOT), their
+	 * Update (SignUpdate and VerifyUpdate: out NULL, outlen NULL) and Final. */
+	CK_RV (*op_step)(void *drv, void *op, enum ukey_pass_step step, const CK_BYTE *in, CK_ULONG inlen,
+			 CK_BYTE *out, CK_ULONG *outlen);
+	/* C_Verify (final false) or C_VerifyFinal (final true, in unused). */
+	CK_RV (*op_verify)(void *drv, void *op, bool final, const CK_BYTE *in, CK_ULONG inlen, const CK_BYTE *sig,
+			   CK_ULONG siglen);
+	/* Frees the operation, finished or not; never waits for the backend,
+	 * so token/ may call it with its table lock held. */
+	void (*op_end)(void *drv, void *op);
 };
 
 #define UKEY_ENVELOPE_BIT(format) (1UL << (format))

@@ -7,6 +7,7 @@
 
 #define UKEY_P11_INTERNAL
 #include "drivers/p11.h"
+#include "util/lock.h"
 #include "util/log.h"
 
 #define P11_FIND_CHUNK 64
@@ -149,23 +150,6 @@ out:
 	return raw;
 }
 
-CK_RV ukey_p11_copy(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		    ukey_ref *out)
-{
-	struct ukey_p11 *p = drv;
-	struct ukey_p11_dev *d;
-	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_RV raw = ukey_p11_borrow(p, dev, &d, &s);
-	if (raw != CKR_OK)
-		return raw;
-	raw = UKEY_P11_RAW(p, C_CopyObject, s, (CK_OBJECT_HANDLE)ref, (CK_ATTRIBUTE *)tmpl, n, &h);
-	ukey_p11_put(p, d, s, raw, false);
-	if (raw == CKR_OK)
-		*out = h;
-	return ukey_p11_map("C_CopyObject", raw);
-}
-
 CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 {
 	struct ukey_p11 *p = drv;
@@ -179,6 +163,18 @@ CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 	return ukey_p11_map("C_DestroyObject", raw);
 }
 
+/* Session objects die with the backend session that made them: a session
+ * key pair is made on the device's anchor session, which stays open (the
+ * pool may close its sessions at any time); token/ destroys it when the
+ * consumer's session closes. */
+static bool p11_session_pair(const CK_ATTRIBUTE *priv, CK_ULONG n)
+{
+	for (CK_ULONG i = 0; i < n; i++)
+		if (priv[i].type == CKA_TOKEN && priv[i].ulValueLen == sizeof(CK_BBOOL) && priv[i].pValue)
+			return *(const CK_BBOOL *)priv[i].pValue == CK_FALSE;
+	return false;
+}
+
 CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out)
@@ -188,18 +184,35 @@ CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
 	CK_ATTRIBUTE *tpub, *tpriv, *cpub = NULL, *cpriv = NULL;
+	bool session = p11_session_pair(priv, npriv);
 	CK_RV raw = p11_on_token(pub, npub, &tpub, &cpub);
 	if (raw != CKR_OK)
 		goto out;
 	raw = p11_on_token(priv, npriv, &tpriv, &cpriv);
 	if (raw != CKR_OK)
 		goto out;
-	raw = ukey_p11_borrow(p, dev, &d, &s);
-	if (raw != CKR_OK)
-		goto out;
-	raw = UKEY_P11_RAW(p, C_GenerateKeyPair, s, (CK_MECHANISM *)mech, tpub,
-			   cpub ? npub + 1 : npub, tpriv, cpriv ? npriv + 1 : npriv, &hpub, &hpriv);
-	ukey_p11_put(p, d, s, raw, false);
+	if (session) {
+		d = ukey_p11_dev(p, dev);
+		if (!d) {
+			raw = CKR_HOST_MEMORY;
+			goto out;
+		}
+		ukey_mutex_lock(&d->lock);
+		raw = ukey_p11_anchor_inlock(p, d);
+		if (raw == CKR_OK) {
+			raw = UKEY_P11_RAW(p, C_GenerateKeyPair, d->anchor, (CK_MECHANISM *)mech, tpub,
+					   cpub ? npub + 1 : npub, tpriv, cpriv ? npriv + 1 : npriv, &hpub, &hpriv);
+			ukey_p11_anchor_check_inlock(d, raw);
+		}
+		ukey_mutex_unlock(&d->lock);
+	} else {
+		raw = ukey_p11_borrow(p, dev, &d, &s);
+		if (raw != CKR_OK)
+			goto out;
+		raw = UKEY_P11_RAW(p, C_GenerateKeyPair, s, (CK_MECHANISM *)mech, tpub,
+				   cpub ? npub + 1 : npub, tpriv, cpriv ? npriv + 1 : npriv, &hpub, &hpriv);
+		ukey_p11_put(p, d, s, raw, false);
+	}
 	if (raw == CKR_OK) {
 		*pub_out = hpub;
 		*priv_out = hpriv;

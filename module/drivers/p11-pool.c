@@ -99,7 +99,61 @@ void ukey_p11_dev_forget(struct ukey_p11_dev *d)
 {
 	ukey_mutex_lock(&d->pool_lock);
 	d->nidle = 0;
+	d->nclosing = 0;
+	d->epoch++;
 	ukey_mutex_unlock(&d->pool_lock);
+}
+
+unsigned ukey_p11_epoch(struct ukey_p11_dev *d)
+{
+	ukey_mutex_lock(&d->pool_lock);
+	unsigned e = d->epoch;
+	ukey_mutex_unlock(&d->pool_lock);
+	return e;
+}
+
+void ukey_p11_release_later(struct ukey_p11_dev *d, CK_SESSION_HANDLE s, unsigned epoch, bool clean)
+{
+	ukey_mutex_lock(&d->pool_lock);
+	if (epoch != d->epoch) {
+		/* The device left: the backend dropped s, and may reuse its number. */
+	} else if (clean && d->nidle < UKEY_P11_POOL_MAX) {
+		d->idle[d->nidle++] = s;
+	} else {
+		if (d->nclosing == d->capclosing) {
+			unsigned cap = d->capclosing ? 2 * d->capclosing : 8;
+			CK_SESSION_HANDLE *grown = realloc(d->closing, cap * sizeof(*grown));
+			if (grown) {
+				d->closing = grown;
+				d->capclosing = cap;
+			}
+		}
+		if (d->nclosing < d->capclosing)
+			d->closing[d->nclosing++] = s;
+		else
+			ukey_warn("slot %lu: out of memory; a backend session stays open", (unsigned long)d->slot);
+	}
+	ukey_mutex_unlock(&d->pool_lock);
+}
+
+void ukey_p11_close_pending(struct ukey_p11 *p, struct ukey_p11_dev *d)
+{
+	CK_SESSION_HANDLE *list;
+	unsigned n;
+
+	ukey_mutex_lock(&d->pool_lock);
+	n = d->nclosing;
+	if (n == 0) {
+		ukey_mutex_unlock(&d->pool_lock);
+		return;
+	}
+	list = d->closing;
+	d->closing = NULL;
+	d->nclosing = d->capclosing = 0;
+	ukey_mutex_unlock(&d->pool_lock);
+	for (unsigned i = 0; i < n; i++)
+		(void)UKEY_P11_RAW(p, C_CloseSession, list[i]);
+	free(list);
 }
 
 CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev **d,
@@ -109,6 +163,7 @@ CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev *
 	*d = ukey_p11_dev(p, dev);
 	if (!*d)
 		return CKR_HOST_MEMORY;
+	ukey_p11_close_pending(p, *d);
 	ukey_mutex_lock(&(*d)->pool_lock);
 	if ((*d)->nidle > 0) {
 		*s = (*d)->idle[--(*d)->nidle];

@@ -99,6 +99,11 @@ static void p11_free(struct ukey_p11 *p, bool destroy_locks)
 	struct ukey_p11_dev *d = p->devs, *next;
 	for (; d; d = next) {
 		next = d->next;
+		for (struct ukey_p11_holder *h = d->holders, *hn; h; h = hn) {
+			hn = h->next;
+			free(h);
+		}
+		free(d->closing);
 		if (destroy_locks) {
 			pthread_mutex_destroy(&d->lock);
 			pthread_mutex_destroy(&d->pool_lock);
@@ -182,6 +187,7 @@ static void p11_unload(void *drv, bool in_child)
 		return;
 	}
 	for (struct ukey_p11_dev *d = p->devs; d; d = d->next) {
+		ukey_p11_close_pending(p, d);
 		for (unsigned i = 0; i < d->nidle; i++)
 			(void)UKEY_P11_RAW(p, C_CloseSession, d->idle[i]);
 		if (d->has_anchor)
@@ -501,11 +507,22 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.set_attrs = ukey_p11_set_attrs,
 	.create = ukey_p11_create,
 	.destroy = ukey_p11_destroy,
-	.copy = ukey_p11_copy,
 	.generate_key_pair = ukey_p11_generate_key_pair,
 	.sign = p11_sign,
 	.decrypt = p11_decrypt,
 	.random = p11_random,
 	.unwrap_key_pair = ukey_p11_unwrap_key_pair,
 	.unwrap_formats = UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_RSA_OAEP_AES_V1) | UKEY_ENVELOPE_BIT(UKEY_ENVELOPE_ECDH_AES_V1),
+	.session_keys = true,
+	.holder_open = ukey_p11_holder_open,
+	.holder_close = ukey_p11_holder_close,
+	.generate_key = ukey_p11_generate_key,
+	.create_in = ukey_p11_create_in,
+	.copy = ukey_p11_copy,
+	.wrap = ukey_p11_wrap,
+	.unwrap = ukey_p11_unwrap,
+	.op_begin = ukey_p11_op_begin,
+	.op_step = ukey_p11_op_step,
+	.op_verify = ukey_p11_op_verify,
+	.op_end = ukey_p11_op_end,
 };

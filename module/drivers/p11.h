@@ -22,15 +22,33 @@ extern const struct ukey_driver_ops ukey_driver_p11;
 
 #define UKEY_P11_POOL_MAX 8
 
+/* A holder (driver.h): a backend session keeping session objects. Records
+ * are recycled, never freed before unload, so a stale holder token/ still
+ * names is harmless memory. */
+struct ukey_p11_holder {
+	struct ukey_p11_holder *next;
+	CK_SESSION_HANDLE s;
+	unsigned epoch;
+	bool open;
+};
+
 struct ukey_p11_dev {
 	CK_SLOT_ID slot;
 	struct ukey_p11_dev *next;        /* list is append-only until unload */
 	pthread_mutex_t lock;             /* guards anchor; held across its calls */
 	CK_SESSION_HANDLE anchor;
 	bool has_anchor;
-	pthread_mutex_t pool_lock;        /* guards idle[]; never held across a call */
+	pthread_mutex_t pool_lock;        /* guards the fields below; never held across a call */
 	CK_SESSION_HANDLE idle[UKEY_P11_POOL_MAX];
 	unsigned nidle;
+	/* Sessions given up where the backend may not be called (p11-pass.c):
+	 * closed at the next borrow or at unload. */
+	CK_SESSION_HANDLE *closing;
+	unsigned nclosing, capclosing;
+	/* Bumped when the device leaves: a session opened before then is the
+	 * backend's to forget, and its number may be handed out again. */
+	unsigned epoch;
+	struct ukey_p11_holder *holders;
 };
 
 struct ukey_p11 {
@@ -67,6 +85,14 @@ void ukey_p11_anchor_check_inlock(struct ukey_p11_dev *d, CK_RV raw);
 /* Borrows a pooled RW session of device dev. */
 CK_RV ukey_p11_borrow(struct ukey_p11 *p, ukey_dev_id dev, struct ukey_p11_dev **d,
 		      CK_SESSION_HANDLE *s);
+/* The device's epoch now (see struct ukey_p11_dev). */
+unsigned ukey_p11_epoch(struct ukey_p11_dev *d);
+/* Gives up session s, opened in `epoch`, without calling the backend: it
+ * goes back to the pool when clean, else it is closed at the next borrow;
+ * forgotten when the device left since. */
+void ukey_p11_release_later(struct ukey_p11_dev *d, CK_SESSION_HANDLE s, unsigned epoch, bool clean);
+/* Closes the sessions given up so far (at unload: closing them all). */
+void ukey_p11_close_pending(struct ukey_p11 *p, struct ukey_p11_dev *d);
 /* Gives it back. raw is the result of the last call made on it; dirty says
  * a backend operation may still be active on it. A lost or dirty session is
  * closed instead of being pooled. */
@@ -83,11 +109,29 @@ CK_RV ukey_p11_set_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTR
 CK_RV ukey_p11_create(void *drv, ukey_dev_id dev, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		      ukey_ref *out);
 CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref);
-CK_RV ukey_p11_copy(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		    ukey_ref *out);
 CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
+/* Pass-through (p11-pass.c, driver.h's last group). */
+CK_RV ukey_p11_holder_open(void *drv, ukey_dev_id dev, ukey_ref *holder);
+void ukey_p11_holder_close(void *drv, ukey_dev_id dev, ukey_ref holder);
+CK_RV ukey_p11_generate_key(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_MECHANISM *mech,
+			    const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
+CK_RV ukey_p11_create_in(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			 ukey_ref *out);
+CK_RV ukey_p11_copy(void *drv, ukey_dev_id dev, ukey_ref holder, ukey_ref ref, const CK_ATTRIBUTE *tmpl,
+		    CK_ULONG n, ukey_ref *out);
+CK_RV ukey_p11_wrap(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech, ukey_ref wrapping, ukey_ref key,
+		    CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_p11_unwrap(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_MECHANISM *mech, ukey_ref unwrapping,
+		      const CK_BYTE *in, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *out);
+CK_RV ukey_p11_op_begin(void *drv, ukey_dev_id dev, enum ukey_pass_kind kind, const CK_MECHANISM *mech,
+			ukey_ref key, void **op);
+CK_RV ukey_p11_op_step(void *drv, void *op, enum ukey_pass_step step, const CK_BYTE *in, CK_ULONG inlen,
+		       CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_p11_op_verify(void *drv, void *op, bool final, const CK_BYTE *in, CK_ULONG inlen, const CK_BYTE *sig,
+			 CK_ULONG siglen);
+void ukey_p11_op_end(void *drv, void *op);
 /* CKM_UKEY_ENVELOPED_KEY_PAIR, rsa-oaep-aes-v1 (p11-unwrap.c). */
 CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,

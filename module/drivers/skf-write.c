@@ -126,6 +126,10 @@ static CK_RV create_data(struct ukey_skf *s, struct skf_dev *d, const CK_ATTRIBU
 		return CKR_TEMPLATE_INCOMPLETE;
 	if (priv < 0 || (value && value->ulValueLen > 0 && !data) || (value && value->ulValueLen > UINT32_MAX))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	/* An SKF file has a size above 0 (SKF_CreateFile refuses 0 with an
+	 * error that is no code C_CreateObject may return). */
+	if (len == 0)
+		return value ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_TEMPLATE_INCOMPLETE;
 	rv = text(label, name, 32);   /* SKF file names are at most 32 bytes */
 	if (rv != CKR_OK)
 		return rv;

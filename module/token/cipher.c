@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 
 #include "token/crypto.h"
+#include "token/pass.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -165,7 +166,10 @@ CK_RV ukey_encrypt(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = encrypt_run(op, in, len, out, outlen, &finished);
+	if (op->pass)
+		rv = ukey_pass_step(op, UKEY_PASS_ONESHOT, false, in, len, out, outlen, &finished);
+	else
+		rv = encrypt_run(op, in, len, out, outlen, &finished);
 	ukey_session_op_release(h, UKEY_OP_ENCRYPT, op, finished);
 	return rv;
 }
@@ -314,7 +318,10 @@ CK_RV ukey_decrypt(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = decrypt_run(op, in, len, out, outlen, &finished);
+	if (op->pass)
+		rv = ukey_pass_step(op, UKEY_PASS_ONESHOT, false, in, len, out, outlen, &finished);
+	else
+		rv = decrypt_run(op, in, len, out, outlen, &finished);
 	ukey_session_op_release(h, UKEY_OP_DECRYPT, op, finished);
 	return rv;
 }

@@ -94,6 +94,10 @@ struct ukey_op {
 	unsigned char *label;
 	unsigned char *out;          /* decrypt: plaintext kept after BUFFER_TOO_SMALL */
 	CK_ULONG outlen;
+	/* Pass-through (pass.h): the backend runs it; mech and key are unset. */
+	void *pass;                  /* the driver's op */
+	struct ukey_slot *pass_slot;
+	bool recover;                /* C_SignRecoverInit / C_VerifyRecoverInit */
 };
 
 /* Common *_init work: looks the key up (unless key == CK_INVALID_HANDLE for

@@ -97,12 +97,15 @@ CK_RV ukey_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULO
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	if (rv == CKR_OK) {
 		struct ukey_find *f = s->find;
-		CK_ULONG n = f->count - f->pos;
-		if (n > max)
-			n = max;
-		if (n)
-			memcpy(out, f->handles + f->pos, n * sizeof(*out));
-		f->pos += n;
+		CK_ULONG n = 0;
+		/* Only handles that still name a visible object: a search begun
+		 * before C_Logout must not hand out the (dead) private ones, nor
+		 * tell how many there are. */
+		for (; f->pos < f->count && n < max; f->pos++) {
+			struct ukey_object *obj;
+			if (ukey_object_find_inlock(s, f->handles[f->pos], &obj) == CKR_OK)
+				out[n++] = f->handles[f->pos];
+		}
 		*count = n;
 	}
 	ukey_unlock();

@@ -56,7 +56,8 @@ struct ukey_object {
 	CK_OBJECT_HANDLE handle;
 	struct ukey_slot *slot;
 	ukey_ref ref;                /* the driver's reference; token objects only */
-	bool on_token;               /* false: a session object, in memory only */
+	bool on_token;               /* false: a session object, in memory only... */
+	bool in_backend;             /* ...unless this: a session key the backend holds (ref valid) */
 	CK_SESSION_HANDLE session;   /* owner of a session object */
 	CK_OBJECT_CLASS cls;
 	bool is_private;
@@ -65,6 +66,7 @@ struct ukey_object {
 	EVP_PKEY *pub;               /* public key built from cached attributes, lazily */
 	bool pub_tried;              /* pub was built (or found impossible) once */
 	bool standin;                /* ondemand.c: a private key's stand-in */
+	bool held;                   /* a session object in the backend, in its session's holder (pass.h) */
 	CK_ULONG key_bits;           /* modulus or curve field bits; 0 until known */
 };
 
@@ -87,6 +89,7 @@ struct ukey_session {
 	struct ukey_find *find;
 	struct ukey_op *ops[UKEY_OP_COUNT];
 	bool op_busy[UKEY_OP_COUNT]; /* taken out by a thread running it */
+	ukey_ref holder;             /* backend holder of its held objects, or UKEY_NO_HOLDER (pass.h) */
 };
 
 /* Identity of the generation file (generation.c). */
@@ -110,6 +113,13 @@ struct ukey_slot {
 	CK_ULONG nbackend_mechs;
 	/* token state */
 	CK_USER_TYPE login;          /* UKEY_NO_USER, CKU_USER or CKU_SO */
+	/* Serialises C_Login and C_Logout (and the logout at the last
+	 * C_CloseSession) on this slot, across their device call and the
+	 * state change, so one device login at a time reaches the token and
+	 * `login` changes only with the device's answer. Taken before the
+	 * table lock, never while holding it. */
+	pthread_mutex_t login_lock;
+	unsigned long login_epoch;   /* bumped at every login state change */
 	CK_ULONG sessions;
 	CK_ULONG rw_sessions;
 	/* inventory cache */
@@ -190,8 +200,10 @@ void ukey_session_free_inlock(struct ukey_session *s);
 void ukey_session_close_slot_inlock(struct ukey_slot *slot);
 
 /* ---- login.c ---- */
-/* Logs the token out at the driver and drops private objects. */
-void ukey_token_logout_unlocked(struct ukey_slot *slot);
+/* Logs the token out at the driver and drops private objects; with
+ * if_idle only when no session is left. CKR_USER_NOT_LOGGED_IN when nobody
+ * was logged in. */
+CK_RV ukey_token_logout_unlocked(struct ukey_slot *slot, bool if_idle);
 
 /* ---- find.c ---- */
 void ukey_find_free(struct ukey_find *find);
@@ -214,6 +226,16 @@ CK_ULONG ukey_object_ulong(const struct ukey_object *obj, CK_ATTRIBUTE_TYPE type
 /* Stores (replaces) a value; len CK_UNAVAILABLE_INFORMATION stores a marker. */
 CK_RV ukey_object_attr_set(struct ukey_object *obj, CK_ATTRIBUTE_TYPE type, const void *value,
 			   CK_ULONG len, bool sensitive);
+
+/* ---- objrules.c: attribute rules after creation ---- */
+/* Whether C_SetAttributeValue may apply t to obj: CKR_ACTION_PROHIBITED
+ * for an object with CKA_MODIFIABLE = FALSE, CKR_ATTRIBUTE_READ_ONLY for
+ * CKA_CLASS, a latching attribute going back (CKA_SENSITIVE to FALSE,
+ * CKA_EXTRACTABLE to TRUE) and, on objects in our memory, any attribute
+ * PKCS#11 does not let change after creation. */
+CK_RV ukey_object_set_check_inlock(const struct ukey_object *obj, const CK_ATTRIBUTE *t, CK_ULONG n);
+/* Gives a session object held in our memory the defaults a token gives. */
+CK_RV ukey_session_object_defaults(struct ukey_object *obj);
 
 /* A key as an operation needs it, copied out under the table lock so the
  * operation runs without it. */

@@ -28,7 +28,7 @@ static const CK_ATTRIBUTE_TYPE cached_types[] = {
 	CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_EXTRACTABLE, CKA_LOCAL,
 	CKA_NEVER_EXTRACTABLE, CKA_ALWAYS_SENSITIVE, CKA_KEY_GEN_MECHANISM, CKA_MODIFIABLE,
 	CKA_COPYABLE, CKA_DESTROYABLE, CKA_EC_PARAMS, CKA_EC_POINT, CKA_ALWAYS_AUTHENTICATE,
-	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM,
+	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM, CKA_VALUE_LEN,
 };
 #define NCACHED (sizeof(cached_types) / sizeof(cached_types[0]))
 
@@ -240,22 +240,34 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	CK_ULONG n = 0, got = 0;
 	struct ukey_gen_stamp stamp;
 	char serial[sizeof(slot->info.serial)];
+	unsigned long epoch;
 	bool priv;
 	CK_RV rv;
 
 	ukey_lock();
 	priv = slot->login == CKU_USER;
+	epoch = slot->login_epoch;
 	memcpy(serial, slot->info.serial, sizeof(serial));
 	ukey_unlock();
 	/* The stamp before listing: a change made while we list is newer than
 	 * it, so the next check reloads instead of taking it as seen. */
 	ukey_generation_read(serial, &stamp);
 	ukey_slot_device_lock(slot);
-	rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
-	if (rv == CKR_OK) {
+	/* Objects may appear between the two calls (a login elsewhere in the
+	 * process shows the private ones): size again, a few times. */
+	for (int tries = 0; tries < 4; tries++) {
+		free(refs);
+		free(fresh);
+		refs = NULL;
+		fresh = NULL;
+		rv = b->ops->objects(b->drv, slot->dev, NULL, &n);
+		if (rv != CKR_OK)
+			break;
 		refs = calloc(n + 1, sizeof(*refs));
 		fresh = calloc(n + 1, sizeof(*fresh));
 		rv = refs && fresh ? b->ops->objects(b->drv, slot->dev, refs, &n) : CKR_HOST_MEMORY;
+		if (rv != CKR_BUFFER_TOO_SMALL)
+			break;
 	}
 	ukey_slot_device_unlock(slot);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
@@ -269,8 +281,11 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot)
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv == CKR_OK) {
 		ukey_lock();
-		rv = swap_in_inlock(slot, fresh, got, priv);
-		if (rv == CKR_OK) {
+		/* A login or logout since the listing: what we read belongs to
+		 * the old state; the change made (or will make) its own. */
+		if (slot->login_epoch == epoch)
+			rv = swap_in_inlock(slot, fresh, got, priv);
+		if (rv == CKR_OK && slot->login_epoch == epoch) {
 			got = 0;
 			slot->gen_stamp = stamp;
 		}

@@ -29,12 +29,14 @@ static void drop_private_objects_inlock(struct ukey_slot *slot)
 	slot->nobjects = kept;
 	slot->inventory_private = false;
 	slot->login = UKEY_NO_USER;
+	slot->login_epoch++;
 	/* Private keys are reached again through their stand-ins. */
 	if (ukey_standins_refresh_inlock(slot) != CKR_OK)
 		ukey_warn("slot %lu: cannot make stand-in keys", (unsigned long)slot->id);
 }
 
-void ukey_token_logout_unlocked(struct ukey_slot *slot)
+/* The device logout and the state change; login_lock held. */
+static void logout_locked(struct ukey_slot *slot)
 {
 	ukey_slot_device_lock(slot);
 	CK_RV rv = slot->backend->ops->logout(slot->backend->drv, slot->dev);
@@ -42,9 +44,24 @@ void ukey_token_logout_unlocked(struct ukey_slot *slot)
 	if (rv != CKR_OK)
 		ukey_debug("slot %lu: backend logout: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	ukey_lock();
-	slot->login = UKEY_NO_USER;
 	drop_private_objects_inlock(slot);
 	ukey_unlock();
+}
+
+CK_RV ukey_token_logout_unlocked(struct ukey_slot *slot, bool if_idle)
+{
+	CK_RV rv = CKR_OK;
+	pthread_mutex_lock(&slot->login_lock);
+	ukey_lock();
+	if (slot->login == UKEY_NO_USER)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else if (if_idle && (slot->sessions > 0 || !slot->present))
+		rv = CKR_SESSION_EXISTS;
+	ukey_unlock();
+	if (rv == CKR_OK)
+		logout_locked(slot);
+	pthread_mutex_unlock(&slot->login_lock);
+	return rv;
 }
 
 static bool has_ro_session_inlock(const struct ukey_slot *slot)
@@ -95,33 +112,35 @@ out:
 	return rv;
 }
 
-CK_RV ukey_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+/* Whether `user` may log in now; the PIN length limit into *max. */
+static CK_RV login_allowed_inlock(CK_SESSION_HANDLE h, struct ukey_slot *slot, CK_USER_TYPE user, CK_ULONG *max)
 {
 	struct ukey_session *s;
-	struct ukey_slot *slot = NULL;
-	CK_RV rv;
-
-	ukey_lock();
-	rv = ukey_session_find_inlock(h, &s);
+	CK_RV rv = ukey_session_find_inlock(h, &s);
 	if (rv != CKR_OK)
-		goto out_locked;
-	slot = s->slot;
-	if (user == CKU_CONTEXT_SPECIFIC) {
-		/* No key here asks for CKA_ALWAYS_AUTHENTICATE. */
-		rv = slot->login == CKU_USER ? CKR_OPERATION_NOT_INITIALIZED : CKR_USER_NOT_LOGGED_IN;
-		goto out_locked;
-	}
+		return rv;
+	*max = slot->info.max_pin_len;
 	if (slot->login == user)
-		rv = CKR_USER_ALREADY_LOGGED_IN;
-	else if (slot->login != UKEY_NO_USER)
-		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
-	else if (user == CKU_SO && has_ro_session_inlock(slot))
-		rv = CKR_SESSION_READ_ONLY_EXISTS;
-out_locked:
+		return CKR_USER_ALREADY_LOGGED_IN;
+	if (slot->login != UKEY_NO_USER)
+		return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	if (user == CKU_SO && has_ro_session_inlock(slot))
+		return CKR_SESSION_READ_ONLY_EXISTS;
+	return CKR_OK;
+}
+
+/* The login itself, login_lock held: the state says logged in only once
+ * the device said so, and a failed read of the private objects logs the
+ * device out again and fails the login. */
+static CK_RV login_locked(CK_SESSION_HANDLE h, struct ukey_slot *slot, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+			  CK_ULONG len)
+{
+	CK_ULONG max = 0;
+	ukey_lock();
+	CK_RV rv = login_allowed_inlock(h, slot, user, &max);
 	ukey_unlock();
 	if (rv != CKR_OK)
 		return rv;
-
 	ukey_debug("slot %lu: login as %s", (unsigned long)slot->id, user == CKU_SO ? "SO" : "user");
 	if (!pin && len == 0 && ukey_pin_prompt_on())
 		rv = login_with_dialog(slot, user);
@@ -129,7 +148,7 @@ out_locked:
 		/* No protected path here: a missing PIN never reaches the device,
 		 * where SKF_VerifyPIN("") would burn a try. */
 		rv = CKR_ARGUMENTS_BAD;
-	else if (len == 0 || (slot->info.max_pin_len && len > slot->info.max_pin_len))
+	else if (len == 0 || (max && len > max))
 		rv = CKR_PIN_LEN_RANGE;
 	else
 		rv = device_login(slot, user, pin, len);
@@ -140,13 +159,41 @@ out_locked:
 	}
 	ukey_lock();
 	slot->login = user;
+	slot->login_epoch++;
 	ukey_unlock();
 	/* Login refreshes the inventory and brings the private objects in. */
 	rv = ukey_inventory_reload_unlocked(slot);
+	if (rv != CKR_OK) {
+		ukey_warn("slot %lu: reading objects after login failed: 0x%08lx; logged out again",
+			  (unsigned long)slot->id, (unsigned long)rv);
+		logout_locked(slot);
+	}
+	return rv;
+}
+
+CK_RV ukey_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	struct ukey_session *s;
+	struct ukey_slot *slot = NULL;
+	CK_RV rv;
+
+	ukey_lock();
+	rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK) {
+		slot = s->slot;
+		/* No key here asks for CKA_ALWAYS_AUTHENTICATE, so no operation
+		 * waits for this login (CKR_USER_NOT_LOGGED_IN is not a code
+		 * C_Login may return). */
+		if (user == CKU_CONTEXT_SPECIFIC)
+			rv = CKR_OPERATION_NOT_INITIALIZED;
+	}
+	ukey_unlock();
 	if (rv != CKR_OK)
-		ukey_warn("slot %lu: reading objects after login failed: 0x%08lx", (unsigned long)slot->id,
-			  (unsigned long)rv);
-	return CKR_OK;
+		return rv;
+	pthread_mutex_lock(&slot->login_lock);
+	rv = login_locked(h, slot, user, pin, len);
+	pthread_mutex_unlock(&slot->login_lock);
+	return rv;
 }
 
 CK_RV ukey_logout(CK_SESSION_HANDLE h)
@@ -155,14 +202,11 @@ CK_RV ukey_logout(CK_SESSION_HANDLE h)
 	struct ukey_slot *slot = NULL;
 	ukey_lock();
 	CK_RV rv = ukey_session_find_inlock(h, &s);
-	if (rv == CKR_OK) {
+	if (rv == CKR_OK)
 		slot = s->slot;
-		if (slot->login == UKEY_NO_USER)
-			rv = CKR_USER_NOT_LOGGED_IN;
-	}
 	ukey_unlock();
 	if (rv == CKR_OK)
-		ukey_token_logout_unlocked(slot);
+		rv = ukey_token_logout_unlocked(slot, false);
 	return rv;
 }
 

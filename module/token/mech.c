@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "token/crypto.h"
+#include "token/pass.h"
 
 #define SV (CKF_SIGN | CKF_VERIFY)
 #define ED (CKF_ENCRYPT | CKF_DECRYPT)
@@ -117,6 +118,7 @@ CK_RV ukey_mech_list_inlock(const struct ukey_slot *slot, CK_MECHANISM_TYPE *lis
 			rv = CKR_BUFFER_TOO_SMALL;
 		n++;
 	}
+	n = ukey_pass_mech_list_inlock(slot, list, *count, n, &rv);
 	*count = n;
 	return rv;
 }
@@ -127,7 +129,9 @@ CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK
 	CK_MECHANISM_INFO binfo;
 	CK_RV rv;
 
-	if (!m || !ukey_mech_offered(slot, m))
+	if (!m)
+		return ukey_pass_mech_info_unlocked(slot, type, info);
+	if (!ukey_mech_offered(slot, m))
 		return CKR_MECHANISM_INVALID;
 	memset(info, 0, sizeof(*info));
 	info->flags = m->flags;
@@ -144,5 +148,7 @@ CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK
 		info->ulMinKeySize = info->ulMaxKeySize = 8 * UKEY_SM2_FIELD_BYTES;
 	/* Only the backend knows whether its keys live in hardware. */
 	info->flags |= binfo.flags & CKF_HW;
+	/* What the backend does with it beyond the table (CKM_RSA_PKCS: wrap). */
+	info->flags |= ukey_pass_extra_flags(slot, type, binfo.flags);
 	return CKR_OK;
 }

@@ -67,6 +67,7 @@ static void free_slot(struct ukey_slot *slot)
 	free(slot->objects);
 	free(slot->backend_mechs);
 	pthread_mutex_destroy(&slot->dev_lock);
+	pthread_mutex_destroy(&slot->login_lock);
 	free(slot);
 }
 
@@ -121,6 +122,10 @@ static void load_backends(void)
 		if (!ops) {
 			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
+			continue;
+		}
+		if (ukey_config_check_backend(&ukey_M.conf, i, err, sizeof(err)) != 0) {
+			ukey_error("%s", err);
 			continue;
 		}
 		CK_RV rv = ops->load(bc, &drv);

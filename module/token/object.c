@@ -115,7 +115,7 @@ CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBU
 		CK_RV arv;
 		if (a) {
 			arv = serve(a, &tmpl[i]);
-		} else if (!obj->on_token) {
+		} else if (!obj->on_token && !obj->in_backend && !obj->held) {
 			tmpl[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
 			arv = CKR_ATTRIBUTE_TYPE_INVALID;
 		} else {
@@ -184,7 +184,8 @@ static CK_RV key_get_once(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, struct ukey
 		goto out;
 	out->cls = obj->cls;
 	if (obj->cls != CKO_PUBLIC_KEY && obj->cls != CKO_PRIVATE_KEY) {
-		rv = CKR_KEY_HANDLE_INVALID;
+		/* A secret key is a key, just not one these mechanisms take. */
+		rv = obj->cls == CKO_SECRET_KEY ? CKR_KEY_TYPE_INCONSISTENT : CKR_KEY_HANDLE_INVALID;
 		goto out;
 	}
 	/* Built once per object: a sign init must not pay for OpenSSL key or

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "token/crypto.h"
+#include "token/pass.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -55,6 +56,8 @@ void ukey_op_free(enum ukey_op_kind kind, struct ukey_op *op)
 	(void)kind;
 	if (!op)
 		return;
+	if (op->pass)
+		ukey_pass_op_free(op);
 	ukey_key_clear(&op->key);
 	EVP_MD_CTX_free(op->mdctx);
 	EVP_MD_free(op->md);
@@ -80,6 +83,14 @@ static CK_RV op_parse_pss(struct ukey_op *op, const CK_MECHANISM *mech)
 	/* The hash-and-sign entries fix the hash; a different one would sign
 	 * something other than what the mechanism promises. */
 	if (op->mech->hash && p->hashAlg != op->mech->hash)
+		return CKR_MECHANISM_PARAM_INVALID;
+	/* RFC 8017 9.1.1: the encoded message (modulus bits - 1) holds the
+	 * hash, the salt and two more bytes. A salt that does not fit is the
+	 * caller's parameter, refused here rather than by the device later. */
+	const EVP_MD *md = EVP_get_digestbyname(ukey_hash_name(p->hashAlg));
+	CK_ULONG bits = op->key.bits ? op->key.bits : 8 * ukey_op_key_bytes(op);
+	CK_ULONG em = bits ? (bits - 1 + 7) / 8 : 0;
+	if (!md || (em && p->sLen + (CK_ULONG)EVP_MD_get_size(md) + 2 > em))
 		return CKR_MECHANISM_PARAM_INVALID;
 	op->pss = *p;
 	op->has_pss = true;
@@ -336,6 +347,9 @@ CK_RV ukey_op_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECHAN
 		    CK_OBJECT_HANDLE key)
 {
 	struct ukey_op *op;
+	/* A backend mechanism the table does not do for this kind (pass.h). */
+	if (ukey_pass_takes(h, kind, mech))
+		return ukey_pass_begin(h, kind, false, mech, key);
 	CK_RV rv = ukey_op_prepare(h, kind, mech, key, &op);
 	return rv != CKR_OK ? rv : ukey_op_start(h, kind, op);
 }

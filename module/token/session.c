@@ -7,6 +7,7 @@
 
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "util/log.h"
 
 CK_RV ukey_session_find_inlock(CK_SESSION_HANDLE h, struct ukey_session **out)
@@ -54,6 +55,7 @@ void ukey_session_free_inlock(struct ukey_session *s)
 			ukey_op_free((enum ukey_op_kind)k, s->ops[k]);
 	ukey_find_free(s->find);
 	drop_session_objects_inlock(s);
+	ukey_pass_session_end_inlock(s);
 	ukey_handle_drop_inlock(s->handle);
 	unlist_inlock(s);
 	slot->sessions--;
@@ -68,6 +70,7 @@ void ukey_session_close_slot_inlock(struct ukey_slot *slot)
 		if (i < ukey_M.nsessions && ukey_M.sessions[i]->slot == slot)
 			ukey_session_free_inlock(ukey_M.sessions[i]);
 	slot->login = UKEY_NO_USER;
+	slot->login_epoch++;
 }
 
 CK_RV ukey_session_open(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE *out)
@@ -126,6 +129,43 @@ out:
 	return rv;
 }
 
+/* Session keys the backend holds for the sessions being closed: their
+ * references, taken before the sessions are freed, so that they can be
+ * destroyed on the device without the table lock. */
+struct backend_refs {
+	ukey_ref *refs;
+	CK_ULONG n;
+};
+
+static void collect_backend_refs_inlock(struct ukey_slot *slot, CK_SESSION_HANDLE h, bool all,
+					struct backend_refs *out)
+{
+	for (CK_ULONG i = 0; i < slot->nobjects; i++) {
+		struct ukey_object *obj = slot->objects[i];
+		if (!obj->in_backend || (!all && obj->session != h))
+			continue;
+		ukey_ref *grown = realloc(out->refs, (out->n + 1) * sizeof(*grown));
+		if (!grown)
+			return;   /* the backend frees them at its logout or unload */
+		out->refs = grown;
+		out->refs[out->n++] = obj->ref;
+	}
+}
+
+static void destroy_backend_refs_unlocked(struct ukey_slot *slot, struct backend_refs *r)
+{
+	for (CK_ULONG i = 0; i < r->n; i++) {
+		ukey_slot_device_lock(slot);
+		CK_RV rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, r->refs[i]);
+		ukey_slot_device_unlock(slot);
+		/* Gone already: a private session key dies at the backend's logout. */
+		if (rv != CKR_OK && rv != CKR_OBJECT_HANDLE_INVALID)
+			ukey_debug("slot %lu: destroying a session key: 0x%08lx", (unsigned long)slot->id,
+				   (unsigned long)rv);
+	}
+	free(r->refs);
+}
+
 /* PKCS#11: closing the last session of a token logs it out. */
 static void logout_if_idle_unlocked(struct ukey_slot *slot)
 {
@@ -134,40 +174,48 @@ static void logout_if_idle_unlocked(struct ukey_slot *slot)
 	idle = slot->present && slot->sessions == 0 && slot->login != UKEY_NO_USER;
 	ukey_unlock();
 	if (idle)
-		ukey_token_logout_unlocked(slot);
+		(void)ukey_token_logout_unlocked(slot, true);
 }
 
 CK_RV ukey_session_close(CK_SESSION_HANDLE h)
 {
 	struct ukey_session *s;
 	struct ukey_slot *slot = NULL;
+	struct backend_refs keys = { 0 };
 	ukey_lock();
 	CK_RV rv = ukey_session_find_inlock(h, &s);
 	if (rv == CKR_OK) {
 		slot = s->slot;
+		collect_backend_refs_inlock(slot, h, false, &keys);
 		ukey_session_free_inlock(s);
 	}
 	ukey_unlock();
-	if (slot)
+	if (slot) {
+		destroy_backend_refs_unlocked(slot, &keys);
 		logout_if_idle_unlocked(slot);
+	}
 	return rv;
 }
 
 CK_RV ukey_session_close_all(CK_SLOT_ID id)
 {
 	CK_RV rv = CKR_OK;
+	struct backend_refs keys = { 0 };
 	ukey_lock();
 	struct ukey_slot *slot = ukey_slot_find_inlock(id);
 	if (!slot) {
 		rv = CKR_SLOT_ID_INVALID;
 	} else {
+		collect_backend_refs_inlock(slot, 0, true, &keys);
 		for (size_t i = ukey_M.nsessions; i-- > 0;)
 			if (i < ukey_M.nsessions && ukey_M.sessions[i]->slot == slot)
 				ukey_session_free_inlock(ukey_M.sessions[i]);
 	}
 	ukey_unlock();
-	if (slot)
+	if (slot) {
+		destroy_backend_refs_unlocked(slot, &keys);
 		logout_if_idle_unlocked(slot);
+	}
 	return rv;
 }
 

@@ -17,6 +17,7 @@
 #include <openssl/rsa.h>
 
 #include "token/crypto.h"
+#include "token/pass.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -124,6 +125,10 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 	 * the same hash). */
 	if (rv == CKR_ARGUMENTS_BAD && op->has_pss)
 		rv = CKR_MECHANISM_PARAM_INVALID;
+	/* The key was found at init; the backend no longer knowing it means
+	 * the user logged out meanwhile (its handles died with the login). */
+	if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)
+		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv != CKR_OK)
 		goto out;
 	if (op->mech->key_type != CKK_RSA && outlen != size) {
@@ -153,7 +158,9 @@ CK_RV ukey_sign(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, CK_BYTE 
 
 	if (rv != CKR_OK)
 		return rv;
-	if (op->updated)
+	if (op->pass)
+		rv = ukey_pass_step(op, UKEY_PASS_ONESHOT, false, data, len, sig, siglen, &finished);
+	else if (op->updated)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else
 		rv = sign_run(op, data, len, true, sig, siglen, &finished);
@@ -170,7 +177,9 @@ static CK_RV hash_update(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_B
 
 	if (rv != CKR_OK)
 		return rv;
-	if (is_raw(op)) {
+	if (op->pass) {
+		rv = ukey_pass_step(op, UKEY_PASS_UPDATE, false, part, len, NULL, NULL, &finished);
+	} else if (is_raw(op)) {
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
 	} else if (len > 0 && !EVP_DigestUpdate(op->mdctx, part, len)) {
 		rv = CKR_FUNCTION_FAILED;
@@ -195,7 +204,9 @@ CK_RV ukey_sign_final(CK_SESSION_HANDLE h, CK_BYTE *sig, CK_ULONG *siglen)
 
 	if (rv != CKR_OK)
 		return rv;
-	if (is_raw(op))
+	if (op->pass)
+		rv = ukey_pass_step(op, UKEY_PASS_FINAL, false, NULL, 0, sig, siglen, &finished);
+	else if (is_raw(op))
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
 	else
 		rv = sign_run(op, NULL, 0, false, sig, siglen, &finished);
@@ -320,7 +331,9 @@ CK_RV ukey_verify(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, const 
 
 	if (rv != CKR_OK)
 		return rv;
-	if (op->updated)
+	if (op->pass)
+		rv = ukey_pass_verify(op, false, data, len, sig, siglen);
+	else if (op->updated)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else
 		rv = verify_run(op, data, len, true, sig, siglen);
@@ -340,7 +353,9 @@ CK_RV ukey_verify_final(CK_SESSION_HANDLE h, const CK_BYTE *sig, CK_ULONG siglen
 
 	if (rv != CKR_OK)
 		return rv;
-	if (is_raw(op))
+	if (op->pass)
+		rv = ukey_pass_verify(op, true, NULL, 0, sig, siglen);
+	else if (is_raw(op))
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
 	else
 		rv = verify_run(op, NULL, 0, false, sig, siglen);

@@ -84,6 +84,7 @@ static struct ukey_slot *add_slot_inlock(struct ukey_backend *b, ukey_dev_id dev
 	slot->dev = dev;
 	slot->login = UKEY_NO_USER;
 	pthread_mutex_init(&slot->dev_lock, NULL);
+	pthread_mutex_init(&slot->login_lock, NULL);
 	ukey_M.slots[ukey_M.nslots++] = slot;
 	return slot;
 }

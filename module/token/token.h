@@ -42,11 +42,6 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 /* ---- objects: token/object.c, token/find.c ---- */
 CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out);
 CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj);
-/* A copy of a token object made by the backend (a new object; the
- * original is not rewritten); CKR_ACTION_PROHIBITED for session objects
- * and backends that cannot copy. */
-CK_RV ukey_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		       CK_OBJECT_HANDLE *out);
 CK_RV ukey_object_get_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG *size);
@@ -88,5 +83,25 @@ CK_RV ukey_digest_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech);
 CK_RV ukey_digest(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen);
 CK_RV ukey_digest_update(CK_SESSION_HANDLE h, const CK_BYTE *part, CK_ULONG len);
 CK_RV ukey_digest_final(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG *outlen);
+
+/* ---- pass-through to the backend: token/pass-op.c, token/pass-obj.c ----
+ * Secret keys, the backend's own mechanisms, copies, recovery, wrapping
+ * (token/pass.h). Argument checks are api/'s, as everywhere. */
+CK_RV ukey_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			CK_OBJECT_HANDLE *out);
+CK_RV ukey_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		       CK_OBJECT_HANDLE *out);
+CK_RV ukey_wrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE key,
+		    CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_encrypt_update(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_encrypt_final(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_decrypt_update(CK_SESSION_HANDLE h, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_decrypt_final(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG *outlen);
+CK_RV ukey_digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
+CK_RV ukey_sign_recover_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key);
+CK_RV ukey_sign_recover(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, CK_BYTE *sig, CK_ULONG *siglen);
+CK_RV ukey_verify_recover_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE key);
+CK_RV ukey_verify_recover(CK_SESSION_HANDLE h, const CK_BYTE *sig, CK_ULONG siglen, CK_BYTE *data,
+			  CK_ULONG *datalen);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "token/crypto.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
@@ -218,8 +219,12 @@ CK_RV ukey_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_H
 	CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
 	ukey_ref pub_ref = 0, priv_ref = 0;
 	CK_ULONG format = 0;
-	CK_RV rv = session_check(h);
+	CK_RV rv;
 
+	/* Every other mechanism is the backend's own (pass.h). */
+	if (mech->mechanism != CKM_UKEY_ENVELOPED_KEY_PAIR)
+		return ukey_pass_unwrap(h, mech, unwrapping_key, env, len, tmpl, n, out);
+	rv = session_check(h);
 	if (rv == CKR_OK)
 		rv = mech_format(mech, &format);
 	if (rv == CKR_OK)

@@ -1,4 +1,4 @@
-/* Changes to the token made through the module: create, copy, destroy, set
+/* Changes to the token made through the module: create, destroy, set
  * attributes, generate key pairs. Each goes to the driver first, then the
  * cache is updated and the token's generation bumped so that other
  * processes reload (inventory.c explains the rule). */
@@ -10,6 +10,7 @@
 #include "token/crypto.h"
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/pass.h"
 #include "util/log.h"
 
 static const CK_ATTRIBUTE *tmpl_find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
@@ -66,7 +67,6 @@ static CK_RV adopt_object_unlocked(struct ukey_slot *slot, struct ukey_object *o
 static CK_RV create_session_object(CK_SESSION_HANDLE h, struct ukey_slot *slot, const CK_ATTRIBUTE *tmpl,
 				   CK_ULONG n, CK_OBJECT_CLASS cls, bool priv, CK_OBJECT_HANDLE *out)
 {
-	static const CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
 	CK_RV rv = CKR_OK;
 	if (cls != CKO_CERTIFICATE && cls != CKO_DATA && cls != CKO_PUBLIC_KEY)
 		return CKR_TEMPLATE_INCONSISTENT;
@@ -79,16 +79,8 @@ static CK_RV create_session_object(CK_SESSION_HANDLE h, struct ukey_slot *slot, 
 	obj->is_private = priv;
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++)
 		rv = ukey_object_attr_set(obj, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen, false);
-	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_TOKEN))
-		rv = ukey_object_attr_set(obj, CKA_TOKEN, &no, sizeof(no), false);
-	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_PRIVATE))
-		rv = ukey_object_attr_set(obj, CKA_PRIVATE, &no, sizeof(no), false);
-	if (rv == CKR_OK && !tmpl_find(tmpl, n, CKA_MODIFIABLE))
-		rv = ukey_object_attr_set(obj, CKA_MODIFIABLE, &yes, sizeof(yes), false);
-	if (rv == CKR_OK && cls == CKO_PUBLIC_KEY && !tmpl_find(tmpl, n, CKA_VERIFY))
-		rv = ukey_object_attr_set(obj, CKA_VERIFY, &yes, sizeof(yes), false);
-	if (rv == CKR_OK && cls == CKO_PUBLIC_KEY && !tmpl_find(tmpl, n, CKA_ENCRYPT))
-		rv = ukey_object_attr_set(obj, CKA_ENCRYPT, &yes, sizeof(yes), false);
+	if (rv == CKR_OK)
+		rv = ukey_session_object_defaults(obj);
 	if (rv != CKR_OK) {
 		ukey_object_free(obj);
 		return rv;
@@ -124,6 +116,9 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	rv = write_access(h, on_token, priv, &slot);
 	if (rv != CKR_OK)
 		return rv;
+	/* A secret key's value belongs in the backend, never in our memory. */
+	if (!on_token && cls == CKO_SECRET_KEY)
+		return ukey_pass_create_session(h, slot, tmpl, n, out);
 	if (!on_token)
 		return create_session_object(h, slot, tmpl, n, cls, priv, out);
 	ukey_slot_device_lock(slot);
@@ -139,9 +134,11 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	return rv;
 }
 
-/* Looks the object up and checks the session may change it. */
-static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct ukey_slot **slot,
-			     ukey_ref *ref, bool *on_token)
+/* Looks the object up and checks the session may change it (with tmpl:
+ * set it so). *backend: the backend holds it (ref valid); *on_token: a
+ * token object. */
+static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+			     struct ukey_slot **slot, ukey_ref *ref, bool *backend, bool *on_token)
 {
 	struct ukey_session *s;
 	struct ukey_object *obj;
@@ -153,10 +150,13 @@ static CK_RV writable_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, struct uk
 		rv = CKR_ACTION_PROHIBITED;
 	if (rv == CKR_OK && obj->on_token && !(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
+	if (rv == CKR_OK && tmpl)
+		rv = ukey_object_set_check_inlock(obj, tmpl, n);
 	if (rv == CKR_OK) {
 		*slot = obj->slot;
 		*ref = obj->ref;
 		*on_token = obj->on_token;
+		*backend = obj->on_token || obj->in_backend || obj->held;
 	}
 	ukey_unlock();
 	return rv;
@@ -166,11 +166,11 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 {
 	struct ukey_slot *slot;
 	ukey_ref ref;
-	bool on_token;
-	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	bool on_token, backend;
+	CK_RV rv = writable_object(h, oh, NULL, 0, &slot, &ref, &backend, &on_token);
 	if (rv != CKR_OK)
 		return rv;
-	if (on_token) {
+	if (backend) {
 		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, ref);
 		ukey_slot_device_unlock(slot);
@@ -196,41 +196,15 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	return CKR_OK;
 }
 
-CK_RV ukey_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		       CK_OBJECT_HANDLE *out)
-{
-	struct ukey_slot *slot;
-	ukey_ref ref, copy;
-	bool on_token;
-	int tok = tmpl_bool(tmpl, n, CKA_TOKEN, 1);
-	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
-	if (rv != CKR_OK)
-		return rv;
-	if (tok < 0)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	/* Only token objects, copied on the device itself. */
-	if (!on_token || !tok || !slot->backend->ops->copy)
-		return CKR_ACTION_PROHIBITED;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->copy(slot->backend->drv, slot->dev, ref, tmpl, n, &copy);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	if (rv != CKR_OK)
-		return rv;
-	rv = adopt_unlocked(slot, copy, out);
-	ukey_generation_note_write_unlocked(slot);
-	return rv;
-}
-
 CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	struct ukey_slot *slot;
 	ukey_ref ref;
-	bool on_token;
-	CK_RV rv = writable_object(h, oh, &slot, &ref, &on_token);
+	bool on_token, backend;
+	CK_RV rv = writable_object(h, oh, tmpl, n, &slot, &ref, &backend, &on_token);
 	if (rv != CKR_OK)
 		return rv;
-	if (on_token) {
+	if (backend) {
 		ukey_slot_device_lock(slot);
 		rv = slot->backend->ops->set_attrs(slot->backend->drv, slot->dev, ref, tmpl, n);
 		ukey_slot_device_unlock(slot);
@@ -275,6 +249,21 @@ static const CK_ATTRIBUTE *on_token_template(const CK_ATTRIBUTE *t, CK_ULONG *n,
 	return *copy;
 }
 
+/* A new session key the backend holds: read back like a token object,
+ * owned by session h (session.c destroys it when h closes). */
+static CK_RV adopt_session_key_unlocked(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_ref ref,
+					CK_OBJECT_HANDLE *out)
+{
+	struct ukey_object *obj;
+	CK_RV rv = ukey_object_fetch_unlocked(slot, ref, &obj);
+	if (rv != CKR_OK)
+		return rv;
+	obj->on_token = false;
+	obj->in_backend = true;
+	obj->session = h;
+	return adopt_object_unlocked(slot, obj, out);
+}
+
 CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_ATTRIBUTE *pub,
 			     CK_ULONG npub, const CK_ATTRIBUTE *priv, CK_ULONG npriv,
 			     CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out)
@@ -284,14 +273,22 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 	const struct ukey_mech *m = ukey_mech_lookup(mech->mechanism);
 	if (!m || !(m->flags & CKF_GENERATE_KEY_PAIR))
 		return CKR_MECHANISM_INVALID;
-	/* Keys are generated on the device only, as token objects. */
-	if (tmpl_bool(pub, npub, CKA_TOKEN, 1) != 1 || tmpl_bool(priv, npriv, CKA_TOKEN, 1) != 1)
+	/* Without CKA_TOKEN a pair goes on the device (a U-KEY's keys live
+	 * there); CKA_TOKEN = FALSE on both makes a session pair, which a
+	 * read-only session may make too (PKCS#11 2.40 section 5.7). */
+	int pub_token = tmpl_bool(pub, npub, CKA_TOKEN, 1), on_token = tmpl_bool(priv, npriv, CKA_TOKEN, 1);
+	if (pub_token != on_token)
 		return CKR_TEMPLATE_INCONSISTENT;
-	CK_RV rv = write_access(h, true, true, &slot);
+	/* Login only for a private half (a private key is private unless its
+	 * template says otherwise, as on SoftHSM). */
+	bool private = tmpl_bool(priv, npriv, CKA_PRIVATE, 1) == 1 || tmpl_bool(pub, npub, CKA_PRIVATE, 0) == 1;
+	CK_RV rv = write_access(h, on_token, private, &slot);
 	if (rv != CKR_OK)
 		return rv;
 	if (!ukey_slot_backend_has(slot, m->backend))
 		return CKR_MECHANISM_INVALID;
+	if (!on_token && !slot->backend->ops->session_keys)
+		return CKR_TEMPLATE_INCONSISTENT;
 	CK_ATTRIBUTE *pub_copy, *priv_copy;
 	pub = on_token_template(pub, &npub, &pub_copy);
 	priv = on_token_template(priv, &npriv, &priv_copy);
@@ -305,6 +302,12 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK)
 		return rv;
+	if (!on_token) {
+		rv = adopt_session_key_unlocked(h, slot, pub_ref, pub_out);
+		if (rv == CKR_OK)
+			rv = adopt_session_key_unlocked(h, slot, priv_ref, priv_out);
+		return rv;
+	}
 	rv = adopt_unlocked(slot, pub_ref, pub_out);
 	if (rv == CKR_OK)
 		rv = adopt_unlocked(slot, priv_ref, priv_out);

@@ -174,13 +174,11 @@ int ukey_config_load(const char *path, struct ukey_conf *conf, char *err, size_t
 	memset(conf, 0, sizeof(*conf));
 	conf->pinentry_timeout = UKEY_PINENTRY_TIMEOUT_DEFAULT;
 	err[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	char *text = ukey_config_read(path, err, errlen);
+	if (!text)
 		return -1;
-	}
-	int rc = ini_parse_file(f, on_entry, &st);
-	fclose(f);
+	int rc = ini_parse_string(text, on_entry, &st);
+	free(text);
 	/* A handler refusal also stops the parse with rc > 0: its message
 	 * is the more precise one. */
 	if (rc > 0 && !st.failed) {

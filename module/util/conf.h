@@ -57,6 +57,20 @@ struct ukey_conf {
  * default; `deepbind = yes` for a vendor library that needs it. */
 int ukey_dlopen_flags(const struct ukey_backend_conf *conf);
 
+/* A configuration file is a few lines; anything bigger is not one. */
+#define UKEY_CONF_MAX_BYTES 65536
+
+/* conf-check.c: the file's text, NUL-terminated (free it), read only from a
+ * regular file of at most UKEY_CONF_MAX_BYTES owned by root or the running
+ * user and not writable by others; NULL with the reason in err otherwise
+ * (a FIFO or /dev/zero is refused at once, never read). */
+char *ukey_config_read(const char *path, char *err, size_t errlen);
+/* conf-check.c: whether backend i may be loaded: its library is an absolute
+ * path to a regular file that passes the same owner and mode test, and is
+ * not the file of an earlier section (compared by st_dev/st_ino, so a
+ * symlink or another spelling is caught). -1 with one line in err when not. */
+int ukey_config_check_backend(const struct ukey_conf *conf, size_t i, char *err, size_t errlen);
+
 /* Path from UKEY_PKCS11_CONF, else $sysconfdir/ukey/ukey-pkcs11.conf. */
 const char *ukey_config_default_path(void);
 /* Loads and checks the file. On error returns -1 with a one-line reason in

@@ -1,10 +1,12 @@
 #include "config.h"
 
-/* check.c: step 4, the issued certificate checked before anything is
- * written: it carries the new key, keeps the old subject, chains to the CA
+/* check.c: step 4, the meaning of the renewal answer's parts (answer.c
+ * parses them and calls these before the answer is journaled): the issued
+ * certificate carries the new key, keeps the old subject, chains to the CA
  * that issued the old certificate (a `chain` member is a trust anchor only
- * if it verifies the old certificate), starts about now and ends later than
- * the old one; with seals, each decodes, verifies and lists it. The
+ * if it verifies the old certificate), starts about when the renewal began
+ * and ends later than the old one; each new seal decodes, verifies and
+ * lists it. The
  * encryption certificate passes the same checks, is for encryption only,
  * and carries the public key of the envelope (parsed here, never opened:
  * only the token can). */
@@ -32,10 +34,16 @@ X509 *ukey_renew_pem_cert(const char *pem)
 	return x;
 }
 
+/* An SM2 signature is over the signer's Z, made with its ID (GM/T 0009's
+ * default): set on each SM2-signed certificate, whatever the other keys
+ * are (an SM2 user certificate may come from an ECDSA or RSA CA). */
 static int sm2_id(X509 *x)
 {
-	ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING *id;
 
+	if (X509_get_signature_nid(x) != NID_SM2_with_SM3)
+		return 0;
+	id = ASN1_OCTET_STRING_new();
 	if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)UKEY_SEAL_SM2_ID,
 						 (int)strlen(UKEY_SEAL_SM2_ID))) {
 		ASN1_OCTET_STRING_free(id);
@@ -46,22 +54,21 @@ static int sm2_id(X509 *x)
 }
 
 /* The anchors: chain members named as the old certificate's issuer whose
- * key verifies the old certificate. */
-static int chain_ok(X509 *old, X509 *cert, json_object *chain, int sm2, struct ukey_err *e)
+ * key verifies the old certificate. The time is the check's, not the
+ * clock's, so the same answer gives the same verdict. */
+static int chain_ok(X509 *old, X509 *cert, STACK_OF(X509) *chain, time_t now, struct ukey_err *e)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	size_t n = chain && json_object_is_type(chain, json_type_array) ? json_object_array_length(chain) : 0;
 	int anchors = 0, ret = UKEY_E_ERROR;
 
-	if (st == NULL || ctx == NULL || (sm2 && (sm2_id(old) != 0 || sm2_id(cert) != 0)))
+	if (st == NULL || ctx == NULL || sm2_id(old) != 0 || sm2_id(cert) != 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		X509 *ca = ukey_renew_pem_cert(json_object_get_string(json_object_array_get_idx(chain, i)));
-		if (ca != NULL && X509_NAME_cmp(X509_get_subject_name(ca), X509_get_issuer_name(old)) == 0 &&
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *ca = sk_X509_value(chain, i);
+		if (X509_NAME_cmp(X509_get_subject_name(ca), X509_get_issuer_name(old)) == 0 &&
 		    X509_verify(old, X509_get0_pubkey(ca)) == 1 && X509_STORE_add_cert(st, ca))
 			anchors++;
-		X509_free(ca);
 	}
 	if (anchors == 0) {
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's chain does not contain the CA that issued the old "
@@ -70,6 +77,7 @@ static int chain_ok(X509 *old, X509 *cert, json_object *chain, int sm2, struct u
 	}
 	if (!X509_STORE_CTX_init(ctx, st, cert, NULL))
 		goto out;
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
 	if (X509_verify_cert(ctx) != 1) {
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the new certificate does not chain to the CA of the old one (%s): "
 							"it is not installed"),
@@ -85,47 +93,45 @@ out:
 	return ret;
 }
 
-static int seals_ok(json_object *seals, const unsigned char *der, size_t der_len, struct ukey_err *e)
+int ukey_renew_check_seal(size_t i, const unsigned char *raw, size_t len, const unsigned char *der, size_t der_len,
+			  time_t now, struct ukey_err *e)
 {
-	size_t n = json_object_array_length(seals);
+	struct ukey_seal *seal = NULL;
+	struct ukey_seal_result r;
+	int listed = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(seals, i), *v;
-		const char *b64 = json_object_object_get_ex(o, "der", &v) ? json_object_get_string(v) : "";
-		size_t blen = strlen(b64 ? b64 : ""), listed = 0;
-		unsigned char *raw = malloc(blen / 4 * 3 + 3);
-		int len = raw ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)blen) : -1;
-		struct ukey_seal *seal = NULL;
-		struct ukey_seal_result r;
-
-		while (len > 0 && blen > 0 && b64[--blen] == '=')
-			len--;
-		if (len <= 0 || ukey_seal_decode(raw, (size_t)len, &seal, NULL) != 0) {
-			free(raw);
-			return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service cannot be decoded"), i + 1);
-		}
-		ukey_seal_verify(seal, time(NULL), &r);
-		for (size_t c = 0; c < seal->n_certs; c++)
-			listed |= seal->certs[c].len == der_len && memcmp(seal->certs[c].p, der, der_len) == 0;
-		ukey_seal_free(seal);
-		free(raw);
-		if (!r.valid)
-			return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service does not verify: %s"), i + 1,
-					    r.n_reasons ? r.reasons[0] : "?");
-		if (!listed)
-			return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service does not list the new "
-								 "certificate"), i + 1);
-	}
+	if (len == 0 || ukey_seal_decode(raw, len, &seal, NULL) != 0)
+		return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service cannot be decoded"), i + 1);
+	ukey_seal_verify(seal, now, &r);
+	for (size_t c = 0; c < seal->n_certs; c++)
+		listed |= seal->certs[c].len == der_len && memcmp(seal->certs[c].p, der, der_len) == 0;
+	ukey_seal_free(seal);
+	if (!r.valid)
+		return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service does not verify: %s"), i + 1,
+				    r.n_reasons ? r.reasons[0] : "?");
+	if (!listed)
+		return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu from the service does not list the new "
+							 "certificate"), i + 1);
 	return UKEY_E_OK;
 }
 
-int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
-		     const char *cert_pem, json_object *chain, json_object *seals, unsigned char **der,
-		     size_t *der_len, struct ukey_err *e)
+/* Starts about when the renewal began (not before its new key existed, a
+ * day's clock skew allowed), has begun by tomorrow, and ends later than the
+ * old certificate and than now. */
+static int validity_ok(X509 *x, X509 *old, const struct ukey_renew_expect *w)
 {
-	const unsigned char *q = old_der;
-	X509 *old = d2i_X509(NULL, &q, (long)old_len), *x = ukey_renew_pem_cert(cert_pem);
-	time_t now = time(NULL), lo = now - 86400, hi = now + 86400;
+	time_t lo = w->started - 86400, hi = w->now + 86400, now = w->now;
+
+	return X509_cmp_time(X509_get0_notBefore(x), &lo) > 0 && X509_cmp_time(X509_get0_notBefore(x), &hi) < 0 &&
+	       ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(old)) > 0 &&
+	       X509_cmp_time(X509_get0_notAfter(x), &now) > 0;
+}
+
+int ukey_renew_check(const struct ukey_renew_expect *w, const char *cert_pem, STACK_OF(X509) *chain,
+		     unsigned char **der, size_t *der_len, struct ukey_err *e)
+{
+	const unsigned char *q = w->old_der;
+	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukey_renew_pem_cert(cert_pem);
 	int ret, len;
 
 	*der = NULL;
@@ -133,7 +139,7 @@ int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct 
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's certificate cannot be read"));
 		goto out;
 	}
-	if (EVP_PKEY_eq(X509_get0_pubkey(x), k->pkey) != 1) {
+	if (EVP_PKEY_eq(X509_get0_pubkey(x), w->k->pkey) != 1) {
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's certificate is not for the new key: it is not "
 							"installed"));
 		goto out;
@@ -143,28 +149,22 @@ int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct 
 							"installed"));
 		goto out;
 	}
-	if (X509_cmp_time(X509_get0_notBefore(x), &lo) <= 0 || X509_cmp_time(X509_get0_notBefore(x), &hi) >= 0 ||
-	    ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(old)) <= 0) {
+	if (!validity_ok(x, old, w)) {
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's certificate has an unexpected validity: it is not "
 							"installed"));
 		goto out;
 	}
-	ret = chain_ok(old, x, chain, k->kind == UKEY_KEY_SM2, e);
+	ret = chain_ok(old, x, chain, w->now, e);
 	if (ret != UKEY_E_OK)
 		goto out;
 	len = i2d_X509(x, der);
 	if (len <= 0) {
+		*der = NULL;
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 		goto out;
 	}
 	*der_len = (size_t)len;
-	if (seals != NULL && json_object_is_type(seals, json_type_array))
-		ret = seals_ok(seals, *der, *der_len, e);
 out:
-	if (ret != UKEY_E_OK && *der != NULL) {
-		OPENSSL_free(*der);
-		*der = NULL;
-	}
 	X509_free(old);
 	X509_free(x);
 	return ret;
@@ -262,33 +262,25 @@ static int enc_refuse(struct ukey_err *e, const char *why)
 						 "nothing is installed"), why);
 }
 
-int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
-			 json_object *enc, json_object *chain, struct ukey_renew_enc *out, struct ukey_err *e)
+int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *pem, CK_ULONG format,
+			 const unsigned char *env, size_t env_len, STACK_OF(X509) *chain, struct ukey_renew_enc *out,
+			 struct ukey_err *e)
 {
-	json_object *v;
-	const char *pem = json_object_object_get_ex(enc, "certificate", &v) ? json_object_get_string(v) : NULL;
-	const char *b64 = json_object_object_get_ex(enc, "envelope", &v) ? json_object_get_string(v) : NULL;
-	const char *fmt = json_object_object_get_ex(enc, "envelope_format", &v) ? json_object_get_string(v) : "";
-	const unsigned char *q = old_der;
-	X509 *old = d2i_X509(NULL, &q, (long)old_len), *x = pem ? ukey_renew_pem_cert(pem) : NULL;
-	time_t now = time(NULL), lo = now - 86400, hi = now + 86400;
+	const struct ukey_renew_key *k = w->k;
+	const unsigned char *q = w->old_der;
+	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukey_renew_pem_cert(pem);
 	uint32_t ku = x ? X509_get_key_usage(x) : 0;
-	size_t blen = b64 ? strlen(b64) : 0;
 	int ret, len;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = k->kind;
-	out->format = ukey_renew_enc_format(fmt);
-	if (old == NULL || x == NULL || blen == 0 || (out->env = malloc(blen / 4 * 3 + 3)) == NULL) {
+	out->format = format;
+	if (old == NULL || x == NULL || env_len == 0 || (out->env = malloc(env_len)) == NULL) {
 		ret = enc_refuse(e, _("it cannot be read"));
 		goto out;
 	}
-	len = EVP_DecodeBlock(out->env, (const unsigned char *)b64, (int)blen);
-	while (len > 0 && blen > 0 && b64[--blen] == '=')
-		len--;
-	out->env_len = len > 0 ? (size_t)len : 0;
-	/* The module refuses at step 5 a format the token does not import (asked
-	 * before step 1); here only the key type decides. */
+	memcpy(out->env, env, env_len);
+	out->env_len = env_len;
 	if (out->format != (k->kind == UKEY_KEY_SM2 ? UKEY_ENVELOPE_SM2_V1
 			    : k->kind == UKEY_KEY_RSA ? (out->format == UKEY_ENVELOPE_SKF_RSA_V1 ? UKEY_ENVELOPE_SKF_RSA_V1
 										 : UKEY_ENVELOPE_RSA_OAEP_AES_V1)
@@ -319,12 +311,11 @@ int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const str
 		ret = enc_refuse(e, _("its key usage is not encryption only"));
 		goto out;
 	}
-	if (X509_cmp_time(X509_get0_notBefore(x), &lo) <= 0 || X509_cmp_time(X509_get0_notBefore(x), &hi) >= 0 ||
-	    ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(old)) <= 0) {
+	if (!validity_ok(x, old, w)) {
 		ret = enc_refuse(e, _("an unexpected validity"));
 		goto out;
 	}
-	ret = chain_ok(old, x, chain, k->kind == UKEY_KEY_SM2, e);
+	ret = chain_ok(old, x, chain, w->now, e);
 	if (ret != UKEY_E_OK)
 		goto out;
 	len = i2d_X509(x, &out->der);

@@ -66,8 +66,18 @@ static int check_members(const struct ukey_journal *jn, struct ukey_err *e)
 							       "start over"), jn->path, strs[i]);
 	if (!json_object_object_get_ex(jn->j, "step", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int64(v) < 0 || json_object_get_int64(v) > UKEY_RENEW_STEPS)
-		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has no valid \"step\"; move it away to "
-						       "start over"), jn->path);
+		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has no valid \"%s\"; move it away "
+						       "to start over"), jn->path, "step");
+	/* Step 7 reads it as a list of strings. */
+	if (json_object_object_get_ex(jn->j, "old_seals", &v)) {
+		size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+		for (size_t i = 0; i < n && v != NULL; i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+				v = NULL;
+		if (v == NULL || !json_object_is_type(v, json_type_array))
+			return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has no valid \"%s\"; move it away "
+							       "to start over"), jn->path, "old_seals");
+	}
 	if (strcmp(state, "in_progress") != 0 && strcmp(state, "done") != 0)
 		return ukey_err_set(e, UKEY_E_ERROR, _("the renewal journal %s has an unknown state \"%s\"; move it "
 						       "away to start over"), jn->path, state);
@@ -234,6 +244,36 @@ void ukey_journal_note(struct ukey_journal *jn, const char *note)
 		json_object_object_add(jn->j, "notes", a);
 	}
 	json_object_array_add(a, json_object_new_string(note));
+}
+
+/* The members of the renewal answer the journal keeps (at the top level,
+ * where step 4 reads them on a resume and steps 5-7 use them). */
+static const char *const answer_members[] = { "certificate", "chain", "seals", "encryption", NULL };
+
+json_object *ukey_journal_answer(const struct ukey_journal *jn)
+{
+	json_object *j, *v;
+
+	if (jn->j == NULL || !json_object_object_get_ex(jn->j, "certificate", &v) || v == NULL)
+		return NULL;
+	j = json_object_new_object();
+	json_object_object_add(j, "request_id", json_object_new_string(ukey_journal_str(jn, "request_id")));
+	for (const char *const *m = answer_members; *m != NULL; m++)
+		if (json_object_object_get_ex(jn->j, *m, &v))
+			json_object_object_add(j, *m, json_object_get(v));
+	return j;
+}
+
+void ukey_journal_set_answer(struct ukey_journal *jn, json_object *answer)
+{
+	json_object *v;
+
+	for (const char *const *m = answer_members; *m != NULL; m++)
+		if (answer == NULL)
+			json_object_object_del(jn->j, *m);
+		else
+			json_object_object_add(jn->j, *m,
+					       json_object_object_get_ex(answer, *m, &v) ? json_object_get(v) : NULL);
 }
 
 int ukey_journal_uuid(char out[37])

@@ -7,6 +7,7 @@
 #define UKEY_RENEW_RENEW_H
 
 #include <limits.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -40,6 +41,11 @@ int64_t ukey_journal_int(const struct ukey_journal *jn, const char *key);
 void ukey_journal_set_str(struct ukey_journal *jn, const char *key, const char *val);
 void ukey_journal_set_int(struct ukey_journal *jn, const char *key, int64_t val);
 void ukey_journal_note(struct ukey_journal *jn, const char *note);
+/* The renewal answer kept in the journal (only ever a checked one): a new
+ * object with its request_id and members, NULL when there is none. */
+json_object *ukey_journal_answer(const struct ukey_journal *jn);
+/* answer's members into the journal (NULL: out of it); not saved. */
+void ukey_journal_set_answer(struct ukey_journal *jn, json_object *answer);
 /* A random (version 4) UUID. */
 int ukey_journal_uuid(char out[37]);
 char *ukey_hex(const unsigned char *p, size_t len);               /* malloc'd */
@@ -97,13 +103,17 @@ int ukey_renew_csr(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_re
 /* r || s from the token to a DER ECDSA-Sig-Value (EC and SM2). */
 int ukey_renew_rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *der_len);
 
-/* check.c: the issued certificate (PEM) against the request: key, subject,
- * chain to the old certificate's issuer, validity; with seals, each seal
- * decodes, verifies and lists the new certificate. *der malloc'd. */
-int ukey_renew_check(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
-		     const char *cert_pem, json_object *chain, json_object *seals, unsigned char **der,
-		     size_t *der_len, struct ukey_err *e);
-X509 *ukey_renew_pem_cert(const char *pem);
+/* What a renewal answer is checked against. */
+struct ukey_renew_expect {
+	const unsigned char *old_der; /* the certificate being renewed */
+	size_t old_len;
+	const struct ukey_renew_key *k; /* the new key: kind and public half */
+	const char *request_id;         /* NULL: not compared */
+	int with_seals;                 /* the seals were asked for */
+	int encryption;                 /* the order includes the encryption certificate: 1, 0, -1 unknown */
+	time_t started;                 /* the renewal began: the new key is no older */
+	time_t now;                     /* the time of the check (seal and chain validity) */
+};
 
 /* The encryption part of the answer (`encryption`), checked at step 4 with
  * the signing certificate: the certificate like the signing one (subject,
@@ -118,9 +128,39 @@ struct ukey_renew_enc {
 	size_t der_len;
 	EVP_PKEY *pub;      /* the enveloped key's public half */
 };
-int ukey_renew_check_enc(const unsigned char *old_der, size_t old_len, const struct ukey_renew_key *k,
-			 json_object *enc, json_object *chain, struct ukey_renew_enc *out, struct ukey_err *e);
+
+/* check.c: the meaning of each part, its types already checked (answer.c).
+ * The certificate (PEM) against the request: key, subject, chain to the
+ * old certificate's issuer, validity; *der malloc'd (OPENSSL_free). */
+int ukey_renew_check(const struct ukey_renew_expect *w, const char *cert_pem, STACK_OF(X509) *chain,
+		     unsigned char **der, size_t *der_len, struct ukey_err *e);
+/* New seal i (0-based) decodes, verifies at now and lists the certificate der. */
+int ukey_renew_check_seal(size_t i, const unsigned char *seal, size_t len, const unsigned char *der, size_t der_len,
+			  time_t now, struct ukey_err *e);
+/* The encryption certificate (PEM) and the envelope (copied into out). */
+int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *cert_pem, CK_ULONG format,
+			 const unsigned char *env, size_t env_len, STACK_OF(X509) *chain, struct ukey_renew_enc *out,
+			 struct ukey_err *e);
 void ukey_renew_enc_free(struct ukey_renew_enc *x);
+X509 *ukey_renew_pem_cert(const char *pem);
+
+/* answer.c: the renewal answer (docs/protocol.md "Renewal") checked whole,
+ * every member's type and then its meaning, before it is journaled. A
+ * failure is UKEY_E_SERVICE with a message naming the member or the fault
+ * (UKEY_E_ERROR: out of memory). */
+struct ukey_renew_answer {
+	unsigned char *der; /* the new signing certificate, OPENSSL_malloc'd */
+	size_t der_len;
+	struct ukey_renew_enc enc; /* when has_enc */
+	int has_enc;
+};
+int ukey_renew_answer_check(json_object *j, const struct ukey_renew_expect *w, struct ukey_renew_answer *a,
+			    struct ukey_err *e);
+/* The answer's bytes as the service sent them: strict JSON, then the check;
+ * *j the parsed object on success (json_object_put it), else NULL. */
+int ukey_renew_answer_parse(const char *text, size_t len, const struct ukey_renew_expect *w, json_object **j,
+			    struct ukey_renew_answer *a, struct ukey_err *e);
+void ukey_renew_answer_free(struct ukey_renew_answer *a);
 
 /* encrypt.c: step 5. Imports the envelope with C_UnwrapKey
  * (CKM_UKEY_ENVELOPED_KEY_PAIR, the new signing key k unwrapping) unless
@@ -179,6 +219,15 @@ struct ukey_renew_result {
 	time_t not_after;
 	int resumed;
 };
+
+/* refusals.c, before step 1: what the service (binding, identity, order,
+ * seals) or the token (the envelope formats it opens, in fmts; *known as
+ * ukey_renew_enc_formats says) would refuse, UKEY_E_WAIT with the
+ * service's code. *with_seals < 0: as the order covers; *enc: the order
+ * includes an encryption certificate. */
+int ukey_renew_refusals(struct ukey_p11 *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
+			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
+			struct ukey_err *e);
 
 /* s: a session of the logged-in token; c: the client authenticated by the
  * old signing key. UKEY_E_WAIT (3) for every refusal before step 1. */

@@ -35,8 +35,8 @@ struct run {
 	struct ukey_renew_key key;
 	unsigned char *old_der;
 	size_t old_len;
-	struct ukey_renew_enc enc; /* the checked encryption part, when has_enc */
-	int has_enc, token_enc;    /* token_enc: the U-KEY held an encryption pair */
+	struct ukey_renew_answer ans; /* the checked answer (step 4) */
+	int token_enc;                /* the U-KEY held an encryption pair */
 	int cur; /* the step in course, for the retry events (0: preconditions) */
 };
 
@@ -93,50 +93,6 @@ static void retrying(void *arg, const char *method, const char *path, int attemp
 	(void)path;
 	(void)attempt;
 	ev(r, r->cur, "retry", why);
-}
-
-/* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */
-static const unsigned char p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-
-static int refuse(struct ukey_err *e, const char *code, const char *msg)
-{
-	int ret = ukey_err_set(e, UKEY_E_WAIT, "%s", msg);
-
-	snprintf(e->service_code, sizeof(e->service_code), "%s", code);
-	return ret;
-}
-
-/* Everything the service would refuse, asked first: nothing changes on the
- * token for a renewal that cannot happen. */
-static int preconditions(struct ukey_client *c, int *with_seals, int *enc, struct ukey_err *e)
-{
-	struct ukey_svc_status st;
-	int ret = ukey_api_status(c, &st, e);
-
-	if (ret != UKEY_E_OK)
-		return ret;
-	if (strcmp(st.binding, "confirmed") != 0)
-		return refuse(e, "not_bound", _("the certificate is not bound to a phone account yet: run 'ukey bind'"));
-	if (!st.identity_checked)
-		return refuse(e, "identity_unchecked", _("the CA must check your identity before the first renewal"));
-	if (strcmp(st.order.state, "used") == 0)
-		return refuse(e, "order_used", _("nothing to do: the renewal order has already been used"));
-	if (strcmp(st.order.state, "paid") != 0)
-		return refuse(e, strcmp(st.order.state, "none") == 0 ? "order_none" : "order_unpaid",
-			      strcmp(st.order.state, "none") == 0 ? _("there is no renewal order: order the renewal at the CA")
-			      : strcmp(st.order.state, "awaiting_transfer") == 0
-				      ? _("the bank transfer for the order is waiting for the CA's verification")
-				      : _("the renewal order is not paid yet: pay it on your phone"));
-	*enc = st.order.encryption;
-	if (*with_seals < 0)
-		*with_seals = strcmp(st.order.covers, "cert+seals") == 0;
-	if (*with_seals && strcmp(st.order.covers, "cert+seals") != 0)
-		return refuse(e, "order_does_not_cover",
-			      _("the order covers the certificate only, not the seals: renew with --cert-only or order "
-				"the seals at the CA"));
-	if (strcmp(st.seals, "clean") != 0)
-		return refuse(e, "seals_unclean", _("the seals must be cleaned first: run 'ukey seals clean'"));
-	return UKEY_E_OK;
 }
 
 static int begin(struct run *r, const char *medium, const struct ukey_cert *certs, size_t ncerts,
@@ -213,11 +169,14 @@ static int step_keygen(struct run *r, struct ukey_err *e)
 	return ret;
 }
 
-static int step_request(struct run *r, struct ukey_err *e)
+/* Step 3: the request. The answer is journaled only once checked (step 4);
+ * the journal's step 3 says the service answered, so a rerun fetches the
+ * answer by its request id. raw: the answer's bytes. */
+static int step_request(struct run *r, struct ukey_http_resp *raw, struct ukey_err *e)
 {
-	json_object *body = json_object_new_object(), *out = NULL, *v;
+	json_object *body = json_object_new_object();
 	const char *text;
-	int ret = UKEY_E_ERROR;
+	int ret;
 
 	json_object_object_add(body, "request_id", json_object_new_string(ukey_journal_str(&r->jn, "request_id")));
 	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
@@ -233,26 +192,110 @@ static int step_request(struct run *r, struct ukey_err *e)
 	}
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* The request is idempotent by request_id: api.c retries it. */
-	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, &out, NULL, UKEY_HTTP_MAX_JSON, e);
+	ret = ukey_api_call_idempotent(r->c, "POST", "/api/v1/renewals", text, NULL, raw, UKEY_HTTP_MAX_JSON, e);
 	if (ret == UKEY_E_SERVICE)
 		stopped(r, UKEY_RENEW_REQUEST,
 			_("nothing was issued yet, or the issued certificate is kept by the service; your old "
 			  "certificate still works; run 'ukey renew' again to resume"), e);
-	if (ret == UKEY_E_OK && (!json_object_object_get_ex(out, "certificate", &v) ||
-				 !json_object_is_type(v, json_type_string)))
-		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's answer has no certificate"));
-	if (ret == UKEY_E_OK) {
-		json_object_object_add(r->jn.j, "certificate", json_object_get(v));
-		json_object_object_add(r->jn.j, "chain",
-				       json_object_object_get_ex(out, "chain", &v) ? json_object_get(v) : NULL);
-		json_object_object_add(r->jn.j, "seals",
-				       json_object_object_get_ex(out, "seals", &v) ? json_object_get(v) : NULL);
-		json_object_object_add(r->jn.j, "encryption",
-				       json_object_object_get_ex(out, "encryption", &v) ? json_object_get(v) : NULL);
+	if (ret == UKEY_E_OK)
 		ret = done(r, UKEY_RENEW_REQUEST, ukey_journal_str(&r->jn, "request_id"), e);
-	}
-	json_object_put(out);
 	json_object_put(body);
+	return ret;
+}
+
+static void expect(struct run *r, struct ukey_renew_expect *w)
+{
+	int64_t started = ukey_journal_int(&r->jn, "started");
+
+	memset(w, 0, sizeof(*w));
+	w->old_der = r->old_der;
+	w->old_len = r->old_len;
+	w->k = &r->key;
+	w->request_id = ukey_journal_str(&r->jn, "request_id");
+	w->with_seals = ukey_journal_int(&r->jn, "with_seals") != 0;
+	w->encryption = jget(r, "encryption_ordered") ? ukey_journal_int(&r->jn, "encryption_ordered") != 0 : -1;
+	w->now = time(NULL);
+	w->started = started > 0 && started <= w->now ? (time_t)started : w->now;
+}
+
+/* GET /api/v1/renewals/<id>: the answer the service issued for the request,
+ * parsed and checked into j and r->ans. *got: an answer came (0: the
+ * request itself failed). */
+static int fetch(struct run *r, const struct ukey_renew_expect *w, json_object **j, int *got, struct ukey_err *e)
+{
+	struct ukey_http_resp raw;
+	char path[160];
+	int ret;
+
+	memset(&raw, 0, sizeof(raw));
+	snprintf(path, sizeof(path), "/api/v1/renewals/%s", w->request_id);
+	ret = ukey_api_call(r->c, "GET", path, NULL, NULL, &raw, UKEY_HTTP_MAX_JSON, e);
+	*got = ret == UKEY_E_OK;
+	if (ret == UKEY_E_OK)
+		ret = ukey_renew_answer_parse(raw.body, raw.len, w, j, &r->ans, e);
+	ukey_http_resp_free(&raw);
+	return ret;
+}
+
+/* Step 4: the answer (the one just posted, else the journal's, else fetched
+ * by request id) checked whole before it is journaled; one that fails is
+ * fetched again once. Runs on every resume: it gives what steps 5-8 use. */
+static int step_check(struct run *r, const struct ukey_http_resp *posted, int64_t step, struct ukey_err *e)
+{
+	struct ukey_renew_expect w;
+	json_object *j = NULL;
+	int fresh = posted->status != 0, got = 1, ret;
+	char detail[sizeof(e->msg) + 64];
+
+	expect(r, &w);
+	if (step < UKEY_RENEW_CHECK)
+		ev(r, UKEY_RENEW_CHECK, "start", NULL);
+	if (fresh)
+		ret = ukey_renew_answer_parse(posted->body, posted->len, &w, &j, &r->ans, e);
+	else if ((j = ukey_journal_answer(&r->jn)) != NULL)
+		ret = ukey_renew_answer_check(j, &w, &r->ans, e);
+	else {
+		ret = fetch(r, &w, &j, &got, e);
+		fresh = 1;
+	}
+	if (ret == UKEY_E_SERVICE && got) {
+		/* The service keeps what it issued: a fault on the way, or in
+		 * the journal, passes when it is fetched again. */
+		snprintf(detail, sizeof(detail), "the answer failed its check, fetched again by request id: %s", e->msg);
+		ukey_journal_note(&r->jn, detail);
+		snprintf(detail, sizeof(detail), _("%s; fetching the answer again by its request id"), e->msg);
+		ev(r, UKEY_RENEW_CHECK, "retry", detail);
+		json_object_put(j);
+		j = NULL;
+		ukey_journal_set_answer(&r->jn, NULL);
+		ret = fetch(r, &w, &j, &got, e);
+		fresh = 1;
+	}
+	if (ret == UKEY_E_OK && fresh)
+		ukey_journal_set_answer(&r->jn, j);
+	json_object_put(j);
+	if (ret == UKEY_E_OK)
+		return step < UKEY_RENEW_CHECK ? done(r, UKEY_RENEW_CHECK, NULL, e)
+		       : fresh ? ukey_journal_save(&r->jn, e) : UKEY_E_OK;
+	if (step >= UKEY_RENEW_CHECK && jget(r, "certificate") == NULL) {
+		struct ukey_err scratch; /* the bad answer out of the journal: best effort */
+		ukey_journal_save(&r->jn, &scratch);
+	}
+	if (!got)
+		stopped(r, UKEY_RENEW_CHECK,
+			step < UKEY_RENEW_CHECK ? _("nothing was written to your U-KEY and your old certificate stays in "
+						    "use; run 'ukey renew' again to resume")
+						: _("this run changed nothing on your U-KEY; run 'ukey renew' again to finish"),
+			e);
+	else if (ret == UKEY_E_SERVICE)
+		stopped(r, UKEY_RENEW_CHECK,
+			step < UKEY_RENEW_CHECK ? _("the CA's answer is wrong, also when fetched again; nothing was written "
+						    "to your U-KEY and your old certificate stays in use; contact the CA "
+						    "with the request id, then run 'ukey renew' again")
+						: _("the CA's answer is wrong, also when fetched again; this run changed "
+						    "nothing on your U-KEY; contact the CA with the request id, then run "
+						    "'ukey renew' again to finish"),
+			e);
 	return ret;
 }
 
@@ -263,11 +306,11 @@ static int step_encryption(struct run *r, struct ukey_err *e)
 	char detail[200] = "";
 	int ret;
 
-	if (!r->has_enc || !r->token_enc) {
-		const char *why = !r->has_enc ? _("the order does not include an encryption certificate")
+	if (!r->ans.has_enc || !r->token_enc) {
+		const char *why = !r->ans.has_enc ? _("the order does not include an encryption certificate")
 					      : _("the U-KEY holds no encryption key pair: the new encryption key is not "
 						  "installed");
-		ukey_journal_note(&r->jn, !r->has_enc ? "encryption: null (the order does not cover the encryption "
+		ukey_journal_note(&r->jn, !r->ans.has_enc ? "encryption: null (the order does not cover the encryption "
 							"certificate)"
 						      : "encryption key from the service not installed: the token held no "
 							"encryption key pair");
@@ -278,7 +321,7 @@ static int step_encryption(struct run *r, struct ukey_err *e)
 		return ret;
 	}
 	ev(r, UKEY_RENEW_ENCRYPTION, "start", NULL);
-	ret = ukey_renew_encrypt(r->p, r->rw, &r->jn, &r->key, &r->enc, detail, sizeof(detail), e);
+	ret = ukey_renew_encrypt(r->p, r->rw, &r->jn, &r->key, &r->ans.enc, detail, sizeof(detail), e);
 	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_ENCRYPTION, detail, e) : ret;
 }
 
@@ -325,11 +368,14 @@ static int check_stop(struct run *r, int step, struct ukey_err *e)
 static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *e)
 {
 	int64_t step = ukey_journal_int(&r->jn, "step");
-	unsigned char *der = NULL, id[64];
+	struct ukey_http_resp posted;
+	const unsigned char *der = NULL;
+	unsigned char id[64];
 	size_t der_len = 0, id_len = 0;
 	char *csr = NULL;
 	int found = 0, ret = UKEY_E_OK;
 
+	memset(&posted, 0, sizeof(posted));
 	for (int i = 1; i <= step; i++)
 		ev(r, i, "skipped", "done before");
 	if (step < UKEY_RENEW_KEYGEN) {
@@ -357,37 +403,22 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_REQUEST &&
 	    (ret = check_stop(r, UKEY_RENEW_REQUEST, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_REQUEST, "start", ukey_journal_str(&r->jn, "request_id"));
-		ret = step_request(r, e);
+		ret = step_request(r, &posted, e);
 	}
-	/* The check runs on every resume too: it also gives the DER to write. */
-	if (ret == UKEY_E_OK) {
-		if (step < UKEY_RENEW_CHECK)
-			ev(r, UKEY_RENEW_CHECK, "start", NULL);
-		ret = ukey_renew_check(r->old_der, r->old_len, &r->key, ukey_journal_str(&r->jn, "certificate"),
-				       jget(r, "chain"), jget(r, "seals"), &der, &der_len, e);
-		/* The encryption part is checked with it, before anything is
-		 * written (and again on a resume: it gives what steps 5, 6 use). */
-		if (ret == UKEY_E_OK && jget(r, "encryption") != NULL) {
-			ret = ukey_renew_check_enc(r->old_der, r->old_len, &r->key, jget(r, "encryption"), jget(r, "chain"),
-						   &r->enc, e);
-			r->has_enc = ret == UKEY_E_OK;
-		}
-		if (ret == UKEY_E_SERVICE)
-			stopped(r, UKEY_RENEW_CHECK,
-				_("nothing was written to your U-KEY and your old certificate stays in use; contact "
-				  "the CA with the request id"), e);
-		if (ret == UKEY_E_OK && step < UKEY_RENEW_CHECK)
-			ret = done(r, UKEY_RENEW_CHECK, NULL, e);
-	}
+	if (ret == UKEY_E_OK)
+		ret = step_check(r, &posted, step, e);
+	ukey_http_resp_free(&posted);
+	der = r->ans.der;
+	der_len = r->ans.der_len;
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION &&
 	    (ret = check_stop(r, UKEY_RENEW_ENCRYPTION, e)) == UKEY_E_OK)
 		ret = step_encryption(r, e);
 	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE && (ret = check_stop(r, UKEY_RENEW_WRITE, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_WRITE, "start", NULL);
-		int enc = r->has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
+		int enc = r->ans.has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
 			  id_len > 0;
 		ret = ukey_renew_write(r->p, r->rw, &r->jn, &r->key, der, der_len, enc ? id : NULL, enc ? id_len : 0,
-				       enc ? r->enc.der : NULL, enc ? r->enc.der_len : 0, jget(r, "seals"), e);
+				       enc ? r->ans.enc.der : NULL, enc ? r->ans.enc.der_len : 0, jget(r, "seals"), e);
 		if (ret == UKEY_E_OK && enc)
 			ukey_journal_set_int(&r->jn, "encryption_installed", 1);
 		if (ret == UKEY_E_OK)
@@ -417,7 +448,6 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 		X509_free(x);
 	}
 	free(csr);
-	OPENSSL_free(der);
 	return ret;
 }
 
@@ -428,10 +458,6 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 	struct run r = { .p = p, .c = c, .o = o };
 	const struct ukey_cert *old = ukey_certs_signing(certs, ncerts);
 	int with_seals = o->with_seals, enc = 0, ret;
-	enum ukey_renew_kind kind = UKEY_KEY_RSA;
-	unsigned char ec[32];
-	size_t ec_len = 0;
-	CK_ULONG bits = 0;
 	char other[64], fmts[128];
 	const char *b64;
 	int known = 0;
@@ -463,32 +489,16 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate to renew"));
 			goto out;
 		}
-		ret = preconditions(c, &with_seals, &enc, e);
+		ret = ukey_renew_refusals(p, r.rw, c, old, o->key_type, &with_seals, &enc, fmts, sizeof(fmts), &known, e);
 		if (ret == UKEY_E_SERVICE)
 			stopped(&r, 0, _("nothing was changed; run 'ukey renew' again later"), e);
-		/* The service has envelope formats for RSA, SM2 and EC P-256
-		 * keys only (ecdh-aes-v1): another curve is refused here, before
-		 * a key is made, as the service would refuse it. */
-		if (ret == UKEY_E_OK && enc &&
-		    ukey_renew_key_params(old->der, old->der_len, o->key_type, &kind, &bits, ec, &ec_len, e) == UKEY_E_OK &&
-		    kind == UKEY_KEY_EC && !(ec_len == sizeof(p256_oid) && memcmp(ec, p256_oid, ec_len) == 0))
-			ret = refuse(e, "encryption_unsupported",
-				     _("the order includes an encryption certificate, which the CA cannot deliver for this EC "
-				       "curve: renew with --key-type rsa, ec (P-256) or sm2, or order without the encryption "
-				       "certificate"));
-		/* Which envelope the token opens (an RSA key: rsa-oaep-aes-v1 on a
-		 * PKCS#11 backend, skf-rsa-envelope-v1 on SKF): none is refused
-		 * here, never at step 5 after the certificate was issued. */
-		if (ret == UKEY_E_OK && enc)
-			ret = ukey_renew_enc_formats(p, r.rw, kind, old->id, old->id_len, fmts, sizeof(fmts), &known, e);
-		if (ret == UKEY_E_OK && enc && known && fmts[0] == '\0')
-			ret = refuse(e, "encryption_unsupported",
-				     _("the order includes an encryption certificate, which this U-KEY cannot import for its "
-				       "key type: order without the encryption certificate"));
 		if (ret == UKEY_E_OK)
 			ret = begin(&r, tok->serial, certs, ncerts, old, with_seals, e);
 		if (ret == UKEY_E_OK && enc && known)
 			ukey_journal_set_str(&r.jn, "envelope_formats", fmts);
+		/* What the answer must then carry (checked at step 4). */
+		if (ret == UKEY_E_OK)
+			ukey_journal_set_int(&r.jn, "encryption_ordered", enc);
 		if (ret == UKEY_E_OK)
 			ret = ukey_journal_save(&r.jn, e);
 		if (ret != UKEY_E_OK)
@@ -523,7 +533,7 @@ out:
 	if (r.rw)
 		p->f->C_CloseSession(r.rw);
 	ukey_renew_key_free(&r.key);
-	ukey_renew_enc_free(&r.enc);
+	ukey_renew_answer_free(&r.ans);
 	free(r.old_der);
 	ukey_journal_close(&r.jn);
 	return ret;

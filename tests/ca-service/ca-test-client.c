@@ -48,7 +48,7 @@ static char *fetch_nonce(const struct opts *op)
 	if (https_request(op->url, op->cafile, "POST", "/api/v1/nonce", NULL, "", 0, &r) != 0)
 		return NULL;
 	j = r.status == 200 ? json_tokener_parse(r.body) : NULL;
-	if (j && json_object_object_get_ex(j, "nonce", &v))
+	if (j && json_object_object_get_ex(j, "nonce", &v) && json_object_is_type(v, json_type_string))
 		n = strdup(json_object_get_string(v));
 	json_object_put(j);
 	https_resp_free(&r);

@@ -10,6 +10,7 @@
  *     issue-invoice ID                       revoke SERIAL
  *     add-seals MEDIUM [OUTDIR]
  *     misbehave MODE [TIMES] [--on PATH-PREFIX]   (docs/protocol.md, operator)
+ *     misbehave bad-answer KIND [TIMES] [--on PATH-PREFIX]
  * Prints the answer's JSON; add-seals also writes OUTDIR/<id>.der.
  * Exit 0 on 2xx, 1 otherwise.
  */
@@ -39,7 +40,7 @@ static int write_seals(const char *dir, const char *body)
 	size_t i;
 	int ret = 0;
 
-	if (j == NULL || !json_object_object_get_ex(j, "seals", &a))
+	if (j == NULL || !json_object_object_get_ex(j, "seals", &a) || !json_object_is_type(a, json_type_array))
 		ret = -1;
 	for (i = 0; ret == 0 && i < json_object_array_length(a); i++) {
 		char path[4096];
@@ -48,8 +49,8 @@ static int write_seals(const char *dir, const char *body)
 		int n;
 		FILE *f;
 		e = json_object_array_get_idx(a, i);
-		if (!json_object_object_get_ex(e, "id", &id) ||
-		    !json_object_object_get_ex(e, "der", &der)) {
+		if (!json_object_object_get_ex(e, "id", &id) || !json_object_is_type(id, json_type_string) ||
+		    !json_object_object_get_ex(e, "der", &der) || !json_object_is_type(der, json_type_string)) {
 			ret = -1;
 			break;
 		}
@@ -168,6 +169,12 @@ int main(int argc, char **argv)
 		NEED(1);
 		snprintf(path, sizeof(path), "/operator/v1/misbehave");
 		ADD("mode", json_object_new_string(a[0]));
+		if (strcmp(a[0], "bad-answer") == 0) {
+			NEED(2);
+			ADD("kind", json_object_new_string(a[1]));
+			a++;
+			nargs--;
+		}
 		if (nargs > 1)
 			ADD("times", json_object_new_int64(strtoll(a[1], NULL, 10)));
 		if (on != NULL)

@@ -15,7 +15,8 @@
 /* Fault injection for the client's tests (operator misbehave): fail-500,
  * drop-connection and hang hit the requests whose path starts with
  * misbehave_on (any method), by default POST /api/v1/renewals only; the
- * wrong-* modes are the issuer's (routes-renew.c). times counts down, then
+ * wrong-* modes are the issuer's (routes-renew.c), bad-answer corrupts the
+ * renewal answer on its way out (bad-answer.c). times counts down, then
  * the service behaves again. 1 when the request was answered here. */
 static int misbehaving(struct svc *s, struct req *r, struct resp *o, const char *path)
 {
@@ -119,8 +120,10 @@ void svc_dispatch(struct svc *s, struct req *r, struct resp *o)
 	}
 	path[strcspn(path, "?")] = '\0';
 	if (strncmp(path, "/api/v1/", 8) == 0) {
-		if (!misbehaving(s, r, o, path))
+		if (!misbehaving(s, r, o, path)) {
 			api(s, r, o, path + 8);
+			svc_bad_answer(s, r, o, path);
+		}
 	} else if (strncmp(path, "/operator/v1/", 13) == 0) {
 		if (!operator_ok(s, r)) {
 			svc_resp_error(o, 401, "auth_missing", "operator bearer token missing or wrong");

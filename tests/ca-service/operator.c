@@ -9,7 +9,7 @@
  *   orders {medium, covers, price, encryption?}       create an order
  *   orders/<id>/pay {method}   orders/<id>/confirm-transfer
  *   invoices/<id>/issue        certificates/<serial>/revoke
- *   misbehave {mode, times?, on?}
+ *   misbehave {mode, kind?, times?, on?}
  */
 #include "config.h"
 
@@ -21,7 +21,7 @@
 #include <openssl/pem.h>
 
 static const char *modes[] = { "none", "wrong-key", "wrong-chain", "wrong-subject",
-			       "fail-500", "drop-connection", "hang", NULL };
+			       "fail-500", "drop-connection", "hang", "bad-answer", NULL };
 
 /* Splits "<prefix><id>[/<tail>]"; id is copied into buf. */
 static int seg(const char *rest, const char *prefix, char *buf, size_t n, const char **tail)
@@ -199,12 +199,12 @@ out:
 
 static void misbehave(struct svc *s, json_object *b, struct resp *o)
 {
-	const char *mode, *on = "";
+	const char *mode, *on = "", *kind = "";
 	int64_t times = 0;
 	int i;
 
 	if (svc_get_string(b, "mode", 1, &mode, o) || svc_get_int(b, "times", 0, &times, o) < 0 ||
-	    svc_get_string(b, "on", 0, &on, o) < 0)
+	    svc_get_string(b, "on", 0, &on, o) < 0 || svc_get_string(b, "kind", 0, &kind, o) < 0)
 		return;
 	for (i = 0; modes[i] && strcmp(modes[i], mode) != 0; i++)
 		;
@@ -212,14 +212,21 @@ static void misbehave(struct svc *s, json_object *b, struct resp *o)
 		svc_resp_error(o, 400, "bad_request", "unknown misbehave mode %s", mode);
 		return;
 	}
+	for (i = 0; svc_bad_answer_kinds[i] && strcmp(svc_bad_answer_kinds[i], kind) != 0; i++)
+		;
+	if ((strcmp(mode, "bad-answer") == 0) != (svc_bad_answer_kinds[i] != NULL)) {
+		svc_resp_error(o, 400, "bad_request", "kind: one of bad-answer's kinds, for bad-answer only");
+		return;
+	}
 	/* The wrong-* modes change what is issued: renewals only. */
 	if (on[0] != '\0' && (strncmp(on, "/api/v1/", 8) != 0 || strlen(on) >= sizeof(s->misbehave_on) ||
 			      strncmp(mode, "wrong-", 6) == 0)) {
 		svc_resp_error(o, 400, "bad_request",
-			       "on: a path prefix under /api/v1/, for fail-500, drop-connection, hang");
+			       "on: a path prefix under /api/v1/, for fail-500, drop-connection, hang, bad-answer");
 		return;
 	}
 	snprintf(s->misbehave, sizeof(s->misbehave), "%s", mode);
+	snprintf(s->misbehave_kind, sizeof(s->misbehave_kind), "%s", kind);
 	snprintf(s->misbehave_on, sizeof(s->misbehave_on), "%s", on);
 	s->misbehave_times = (long)times;
 	ok_state(o, mode);

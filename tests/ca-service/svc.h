@@ -35,6 +35,7 @@ struct svc {
 	char misbehave[32];
 	long misbehave_times; /* 0 = until reset */
 	char misbehave_on[128]; /* path prefix targeted; "" = POST /api/v1/renewals */
+	char misbehave_kind[32]; /* bad-answer: how the renewal answer is corrupted */
 };
 
 struct req {
@@ -122,6 +123,11 @@ unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, con
 int svc_seal_store(struct svc *s, const char *medium, const char *es_id, const char *name,
 		   long type, const char *status, const unsigned char *der, int len, time_t from,
 		   time_t to, char *id);
+
+/* bad-answer.c: misbehave bad-answer, applied to the answer o of a
+ * request to path (after its handler ran and committed). */
+extern const char *const svc_bad_answer_kinds[];
+void svc_bad_answer(struct svc *s, struct req *r, struct resp *o, const char *path);
 
 /* routes-*.c, operator.c, pdf.c */
 void svc_route_status(struct svc *s, struct caller *c, struct resp *o);

@@ -5,7 +5,7 @@
 # which builds tests/fuzz/NAME.c with libFuzzer + ASan + UBSan (plus the
 # runner's FUZZ_CFLAGS / FUZZ_LIBS) and runs it for UKEY_FUZZ_SECONDS
 # (default 30) from a scratch copy of tests/fuzz/corpus/<NAME without
-# "fuzz-">/, printing two TAP lines.
+# "fuzz-">/ (and of $FUZZ_EXTRA_CORPUS/ when set), printing two TAP lines.
 # Environment: UKEY_FUZZ_SECONDS, UKEY_TOP_SRCDIR, UKEY_TOP_BUILDDIR
 # (config.h), CLANG.
 set -uo pipefail
@@ -34,6 +34,15 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (v
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 FUZZ_LIBS=${FUZZ_LIBS:-}
 
+# renew_plugin_flags: FUZZ_CFLAGS / FUZZ_LIBS for targets over renew-plugin/
+# sources (or TAP SKIP when their development files are missing).
+renew_plugin_flags() {
+	pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
+	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
+		-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
+	FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
+}
+
 # fuzz NAME WHAT SOURCES: builds and runs one target (two TAP lines).
 fuzz() {
 	local name=$1 what=$2 bin=$probe/$1 st a
@@ -49,7 +58,8 @@ fuzz() {
 		return
 	fi
 	mkdir -p "$probe/$name.corpus" "$probe/$name.artifacts"
-	cp "$src/tests/fuzz/corpus/${name#fuzz-}/"* "$probe/$name.corpus/" 2>/dev/null
+	cp "$src/tests/fuzz/corpus/${name#fuzz-}/"* ${FUZZ_EXTRA_CORPUS:+"$FUZZ_EXTRA_CORPUS"/*} "$probe/$name.corpus/" \
+		2>/dev/null
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		"$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$probe/$name.artifacts/" -print_final_stats=1 "$probe/$name.corpus" \

@@ -1,9 +1,10 @@
 /* fuzz-protocol-json.c: libFuzzer target for the renewal plugin's parsers
- * of the CA service's answers (renew-plugin/json.c, endpoints.c and the seal
- * list of seal/clean-json.c): the same bytes go to every parser. Each must
- * accept or refuse with a message and a code, and what it accepts must obey
- * its contract (NUL-terminated fields, known enum values, no control
- * characters in what reaches the terminal). */
+ * of the CA service's answers (renew-plugin/json.c, endpoints.c, the seals
+ * a refusal names, and the seal list of seal/clean-json.c): the same bytes
+ * go to every parser. Each must accept or refuse with a message and a code,
+ * and what it accepts must obey its contract (NUL-terminated fields, known
+ * enum values, no control characters in what reaches the terminal). The
+ * renewal answer has its own target (fuzz-renew-answer.c). */
 #include "config.h"
 
 #include <stdint.h>
@@ -85,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ukey_clean_list l;
 	struct ukey_err e;
 	json_object *j = NULL;
-	char nonce[256], code[48], msg[256];
+	char nonce[256], code[48], msg[256], ids[8][UKEY_API_SEAL_ID];
+	size_t n, i;
 	int ret;
 
 	ukey_err_clear(&e);
@@ -105,6 +107,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ukey_api_parse_error(text, size, code, sizeof(code), msg, sizeof(msg));
 	no_controls(code, sizeof(code));
 	no_controls(msg, sizeof(msg));
+	n = ukey_api_parse_error_seals(text, size, ids, 8);
+	for (i = 0; i < n; i++)
+		no_controls(ids[i], sizeof(ids[i]));
+	if (n > 8)
+		abort();
 	ukey_err_clear(&e);
 	if (ukey_clean_list_parse(text, size, &l, &e) == 0)
 		ukey_clean_list_free(&l);

@@ -4,11 +4,8 @@
 # seal list, nonce, error body) from corpus/protocol-json. The request side
 # is linked but never called (no network here). See fuzz-lib.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
-pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
+renew_plugin_flags
 r=$src/renew-plugin
-FUZZ_CFLAGS="-I$r -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
-	-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
-FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
 tap_plan 2
 fuzz fuzz-protocol-json "service answer parsers (status, binding, order, invoices, seals, nonce, error)" \
 	"$r/json.c" "$r/endpoints.c" "$r/err.c" "$r/i18n.c" "$r/api.c" "$r/auth.c" "$r/http.c" "$r/p11.c" \

@@ -1,11 +1,14 @@
 #include "config.h"
 
 /* Concurrency through the module, initialised with CKF_OS_LOCKING_OK as
- * browsers do: 8 workers, each with its own sessions on an RSA and an EC
+ * browsers do. Test 1: 8 workers, each with its own sessions on an RSA and an EC
  * virtual U-KEY, mix C_Sign, C_FindObjects and C_GetAttributeValue while one
  * more thread opens and closes sessions, for UKEY_THREAD_TEST_SECONDS
  * (default 10). Every result is checked; signatures are verified with
- * OpenSSL every VERIFY_EVERY-th signature. Meant to run under TSan too
+ * OpenSSL every VERIFY_EVERY-th signature. Test 2: 60 rounds of C_Login,
+ * C_Logout (or a second C_Login) and C_OpenSession/C_CloseSession at once in
+ * three threads; after each round the login state and the visible private
+ * objects must agree. Meant to run under TSan too
  * (tests/integration/threads-tsan.sh). */
 
 #include <pthread.h>
@@ -284,10 +287,195 @@ static void test_parallel_sign_find_attributes_and_sessions_give_no_errors(void 
 	assert_true(verified > 0);
 }
 
+/* ---- login and logout churn (issue 12, defect 2) ---- */
+
+#define CHURN_ROUNDS 60
+
+struct churn {
+	pthread_barrier_t start, end;
+	struct tokfx *t;
+	CK_SESSION_HANDLE s[2];
+	CK_RV rv[3];
+	int round;
+	atomic_bool quit;
+};
+
+static CK_RV private_keys(CK_SESSION_HANDLE s, CK_ULONG *n)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE a = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_OBJECT_HANDLE h[16];
+	CK_RV rv = p11->C_FindObjectsInit(s, &a, 1);
+	*n = 0;
+	if (rv == CKR_OK)
+		rv = p11->C_FindObjects(s, h, 16, n);
+	p11->C_FindObjectsFinal(s);
+	return rv;
+}
+
+/* Thread 0 logs in; thread 1 logs out on even rounds and logs in on odd
+ * ones (two logins at once); thread 2 opens, reads and closes a session. */
+static void *churn_main(void *arg)
+{
+	struct churn *c = ((void **)arg)[0];
+	int idx = (int)(intptr_t)((void **)arg)[1];
+	const char *pin = c->t->tok.user_pin;
+	for (;;) {
+		pthread_barrier_wait(&c->start);
+		if (atomic_load(&c->quit))
+			return NULL;
+		if (idx == 0 || (idx == 1 && c->round % 2))
+			c->rv[idx] = p11->C_Login(c->s[idx], CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+		else if (idx == 1)
+			c->rv[idx] = p11->C_Logout(c->s[idx]);
+		else {
+			CK_SESSION_HANDLE s;
+			CK_SESSION_INFO si;
+			CK_ULONG n;
+			c->rv[2] = p11->C_OpenSession(c->t->slot, CKF_SERIAL_SESSION | (c->round & 2 ? CKF_RW_SESSION : 0),
+						      NULL, NULL, &s);
+			if (c->rv[2] == CKR_OK) {
+				if (p11->C_GetSessionInfo(s, &si) != CKR_OK || private_keys(s, &n) != CKR_OK)
+					c->rv[2] = CKR_GENERAL_ERROR;
+				p11->C_CloseSession(s);
+			}
+		}
+		pthread_barrier_wait(&c->end);
+	}
+}
+
+static void test_login_logout_and_sessions_in_three_threads_keep_one_login_state(void **state)
+{
+	static struct churn c;
+	pthread_t th[3];
+	void *args[3][2];
+	struct tokfx *t = &toks[0];
+	const char *pin = t->tok.user_pin;
+	CK_SESSION_INFO si;
+	CK_ULONG n, want = 0;
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	assert_int_equal(private_keys(t->base, &want), CKR_OK);
+	assert_true(want >= 2);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(p11->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &c.s[i]), CKR_OK);
+	assert_int_equal(pthread_barrier_init(&c.start, NULL, 4), 0);
+	assert_int_equal(pthread_barrier_init(&c.end, NULL, 4), 0);
+	for (int i = 0; i < 3; i++) {
+		args[i][0] = &c;
+		args[i][1] = (void *)(intptr_t)i;
+		assert_int_equal(pthread_create(&th[i], NULL, churn_main, args[i]), 0);
+	}
+	for (c.round = 0; c.round < CHURN_ROUNDS; c.round++) {
+		/* Odd rounds start logged out: exactly one of the two logins
+		 * may reach the device and succeed. */
+		if (c.round % 2) {
+			CK_RV rv = p11->C_Logout(t->base);
+			assert_true(rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN);
+		}
+		pthread_barrier_wait(&c.start);
+		pthread_barrier_wait(&c.end);
+		assert_true(c.rv[0] == CKR_OK || c.rv[0] == CKR_USER_ALREADY_LOGGED_IN);
+		if (c.round % 2) {
+			assert_true(c.rv[1] == CKR_OK || c.rv[1] == CKR_USER_ALREADY_LOGGED_IN);
+			assert_true((c.rv[0] == CKR_OK) != (c.rv[1] == CKR_OK));
+		} else {
+			assert_true(c.rv[1] == CKR_OK || c.rv[1] == CKR_USER_NOT_LOGGED_IN);
+		}
+		assert_int_equal(c.rv[2], CKR_OK);
+		/* The state and the objects agree: logged in shows the private
+		 * keys, logged out shows none. */
+		assert_int_equal(p11->C_GetSessionInfo(t->base, &si), CKR_OK);
+		assert_int_equal(private_keys(t->base, &n), CKR_OK);
+		if (si.state == CKS_RO_USER_FUNCTIONS)
+			assert_int_equal(n, want);
+		else
+			assert_int_equal(n, 0);
+	}
+	atomic_store(&c.quit, true);
+	pthread_barrier_wait(&c.start);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&c.start);
+	pthread_barrier_destroy(&c.end);
+	p11->C_CloseSession(c.s[0]);
+	p11->C_CloseSession(c.s[1]);
+	/* Leave the token logged in for whatever runs next. */
+	CK_RV rv = p11->C_Login(t->base, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	assert_true(rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN);
+}
+
+/* Secret keys passed through to the backend (module/token/pass-*.c): each
+ * round makes a session key in a fresh session, encrypts in two parts, and
+ * closes the session while another thread does the same, so holders and
+ * running operations are opened and given up concurrently. */
+#define SECRET_ROUNDS 40
+
+static void *secret_main(void *arg)
+{
+	static CK_ULONG len = 32;
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	struct worker *w = arg;
+	struct tokfx *t = &toks[0];
+	CK_ATTRIBUTE tmpl[] = { { CKA_VALUE_LEN, &len, sizeof(len) }, { CKA_ENCRYPT, &yes, 1 },
+				{ CKA_PRIVATE, &no, 1 } };
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 }, ecb = { CKM_AES_ECB, NULL, 0 };
+	unsigned char in[64] = { 0 }, out[64];
+
+	for (int r = 0; r < SECRET_ROUNDS; r++) {
+		CK_SESSION_HANDLE s;
+		CK_OBJECT_HANDLE k;
+		CK_ULONG a = sizeof(out), b;
+		CK_RV rv = p11->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+		if (rv != CKR_OK) {
+			note_error(w, "C_OpenSession", rv);
+			continue;
+		}
+		if ((rv = p11->C_GenerateKey(s, &gen, tmpl, 3, &k)) != CKR_OK)
+			note_error(w, "C_GenerateKey", rv);
+		else if ((rv = p11->C_EncryptInit(s, &ecb, k)) != CKR_OK ||
+			 (rv = p11->C_EncryptUpdate(s, in, 32, out, &a)) != CKR_OK ||
+			 (b = sizeof(out) - a, rv = p11->C_EncryptUpdate(s, in + 32, 32, out + a, &b)) != CKR_OK)
+			note_error(w, "encrypt", rv);
+		else
+			w->signs++;
+		/* Closed with the operation still running, half the time. */
+		if (r % 2 == 0 && (rv = p11->C_EncryptFinal(s, out, &a)) != CKR_OK)
+			note_error(w, "C_EncryptFinal", rv);
+		if ((rv = p11->C_CloseSession(s)) != CKR_OK)
+			note_error(w, "C_CloseSession", rv);
+	}
+	return NULL;
+}
+
+static void test_parallel_secret_keys_in_sessions_that_come_and_go(void **state)
+{
+	static struct worker w[4];
+	unsigned long errors = 0;
+
+	(void)state;
+	ukt_skip_if(ukt_is_skf(), "GM/T 0016 keeps no secret-key objects (docs/skf.md)");
+	for (int i = 0; i < 4; i++) {
+		w[i].idx = i;
+		assert_int_equal(pthread_create(&w[i].th, NULL, secret_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(w[i].th, NULL), 0);
+		if (w[i].errors)
+			print_message("# secret thread %d: %lu errors, first: %s\n", i, w[i].errors, w[i].first_error);
+		errors += w[i].errors;
+		assert_int_equal(w[i].signs, SECRET_ROUNDS);
+	}
+	assert_int_equal(errors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parallel_sign_find_attributes_and_sessions_give_no_errors),
+		cmocka_unit_test(test_login_logout_and_sessions_in_three_threads_keep_one_login_state),
+		cmocka_unit_test(test_parallel_secret_keys_in_sessions_that_come_and_go),
 	};
 
 	return cmocka_run_group_tests_name("threads", tests, group_setup, group_teardown);

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs test-threads from a ThreadSanitizer build of the module and tests, so
+# Runs test-threads (parallel signing and searching; login/logout churn)
+# from a ThreadSanitizer build of the module and tests, so
 # data races in the module's locking show up as failures. Builds nothing:
 # tests/run-all makes the TSan build and sets UKEY_TSAN_BUILDDIR, e.g.
 #   mkdir B && cd B && $srcdir/configure --enable-tsan && make -C module &&
@@ -37,7 +38,7 @@ env -u LD_PRELOAD \
 rc=$?
 sed 's/^/    /' "$out" >&2
 t_diag "$(grep '^# .*workers' "$out" | sed 's/^# //')"
-if [ "$rc" = 0 ] && grep -q '^ok 1 ' "$out"; then
+if [ "$rc" = 0 ] && grep -q '^ok 1 ' "$out" && grep -q '^ok 2 ' "$out" && ! grep -q '^not ok' "$out"; then
 	t_ok "test-threads passes under ThreadSanitizer"
 else
 	t_fail "test-threads passes under ThreadSanitizer (exit $rc)"

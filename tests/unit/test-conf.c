@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/conf.h"
@@ -43,9 +46,19 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
+	DIR *d = opendir(fx->dir);
+	struct dirent *e;
+	char p[400];
 	ukey_config_free(&fx->conf);
-	unlink(fx->path);
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			snprintf(p, sizeof(p), "%s/%s", fx->dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
 	rmdir(fx->dir);
+	alarm(0);
 	free(fx);
 	return 0;
 }
@@ -314,6 +327,177 @@ static void default_path_comes_from_the_environment(void **state)
 	assert_string_equal(p + strlen(p) - strlen(tail), tail);
 }
 
+
+/* ---- the file as an attack surface (conf-check.c) ---- */
+
+/* Loads `path` instead of fx->path, under a 10 s alarm: a read that waits
+ * for ever (a FIFO, /dev/zero) kills the test instead of hanging the run. */
+static int load_path(struct fixture *fx, const char *path)
+{
+	alarm(10);
+	int rc = ukey_config_load(path, &fx->conf, fx->err, sizeof(fx->err));
+	alarm(0);
+	if (rc != 0) {
+		assert_int_equal(strncmp(fx->err, path, strlen(path)), 0);
+		assert_int_equal(fx->conf.nbackends, 0);
+	}
+	return rc;
+}
+
+static const char good[] = "[backend a]\ndriver = p11\nlibrary = /a.so\n";
+
+static void fifo_is_refused_without_waiting_for_a_writer(void **state)
+{
+	struct fixture *fx = *state;
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", fx->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(load_path(fx, fifo), -1);
+	assert_err_has(fx, "a FIFO");
+}
+
+static void dev_zero_is_refused_without_reading_it(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(load_path(fx, "/dev/zero"), -1);
+	assert_err_has(fx, "a character device");
+}
+
+static void directory_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(load_path(fx, fx->dir), -1);
+	assert_err_has(fx, "a directory");
+}
+
+static void file_writable_by_others_is_refused_saying_why(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx, good);
+	assert_int_equal(chmod(fx->path, 0666), 0);
+	assert_int_equal(load(fx), -1);
+	assert_err_has(fx, "writable by others (mode 0666)");
+	/* Group-writable stays accepted: Debian's user groups are private. */
+	assert_int_equal(chmod(fx->path, 0664), 0);
+	assert_int_equal(load(fx), 0);
+}
+
+static void oversized_file_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n = UKEY_CONF_MAX_BYTES + 10;
+	char *big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, ';', n);
+	memcpy(big, good, strlen(good));
+	big[strlen(good)] = '\n';
+	big[n] = '\0';
+	write_file(fx, big);
+	free(big);
+	assert_int_equal(load(fx), -1);
+	assert_err_has(fx, "larger than 65536 bytes");
+}
+
+static void nul_byte_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	FILE *f = fopen(fx->path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite("[module]\n\0log = x\n", 1, 18, f), 18);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(load(fx), -1);
+	assert_err_has(fx, "NUL byte");
+}
+
+/* Writes a stand-in library file (the check never loads it). */
+static void make_lib(struct fixture *fx, const char *name, mode_t mode, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", fx->dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Loads a config with the given [backend] libraries, in order. */
+static void load_libs(struct fixture *fx, int n, const char *const *libs)
+{
+	char text[2048] = "";
+	size_t used = 0;
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "[backend b%d]\ndriver = p11\nlibrary = %s\n",
+					 i, libs[i]);
+	write_file(fx, text);
+	assert_int_equal(load(fx), 0);
+}
+
+static int check_backend(struct fixture *fx, size_t i)
+{
+	memset(fx->err, 'x', sizeof(fx->err));
+	int rc = ukey_config_check_backend(&fx->conf, i, fx->err, sizeof(fx->err));
+	if (rc != 0) {
+		assert_int_equal(rc, -1);
+		assert_int_equal(strncmp(fx->err, fx->path, strlen(fx->path)), 0);
+	}
+	return rc;
+}
+
+static void relative_library_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	const char *libs[] = { "./evil.so", "lib/evil.so" };
+	load_libs(fx, 2, libs);
+	assert_int_equal(check_backend(fx, 0), -1);
+	assert_err_has(fx, "[backend b0]: library './evil.so' is not an absolute path");
+	assert_int_equal(check_backend(fx, 1), -1);
+	assert_err_has(fx, "'lib/evil.so' is not an absolute path");
+}
+
+static void library_writable_by_others_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char ok[160], bad[160];
+	make_lib(fx, "ok.so", 0755, ok, sizeof(ok));
+	make_lib(fx, "bad.so", 0777, bad, sizeof(bad));
+	const char *libs[] = { ok, bad };
+	load_libs(fx, 2, libs);
+	assert_int_equal(check_backend(fx, 0), 0);
+	assert_int_equal(check_backend(fx, 1), -1);
+	assert_err_has(fx, "not trusted: writable by others (mode 0777)");
+	assert_err_has(fx, bad);
+}
+
+static void missing_library_names_the_path(void **state)
+{
+	struct fixture *fx = *state;
+	const char *libs[] = { "/no/such/lib.so" };
+	load_libs(fx, 1, libs);
+	assert_int_equal(check_backend(fx, 0), -1);
+	assert_err_has(fx, "/no/such/lib.so: No such file");
+}
+
+/* The same file under three names: the first section keeps it, the others
+ * are refused with the section they repeat. */
+static void same_library_twice_is_refused_by_identity(void **state)
+{
+	struct fixture *fx = *state;
+	char lib[160], sym[160], hard[160], other[160];
+	make_lib(fx, "lib.so", 0755, lib, sizeof(lib));
+	make_lib(fx, "other.so", 0755, other, sizeof(other));
+	snprintf(sym, sizeof(sym), "%s/link.so", fx->dir);
+	snprintf(hard, sizeof(hard), "%s/hard.so", fx->dir);
+	assert_int_equal(symlink(lib, sym), 0);
+	assert_int_equal(link(lib, hard), 0);
+	const char *libs[] = { lib, other, sym, hard, lib };
+	load_libs(fx, 5, libs);
+	assert_int_equal(check_backend(fx, 0), 0);
+	assert_int_equal(check_backend(fx, 1), 0);
+	for (size_t i = 2; i < 5; i++) {
+		assert_int_equal(check_backend(fx, i), -1);
+		assert_err_has(fx, "is the same file as [backend b0]'s");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +519,16 @@ int main(void)
 		T(exactly_max_backends_is_accepted),
 		T(repeated_section_extends_the_same_backend),
 		T(default_path_comes_from_the_environment),
+		T(fifo_is_refused_without_waiting_for_a_writer),
+		T(dev_zero_is_refused_without_reading_it),
+		T(directory_is_refused),
+		T(file_writable_by_others_is_refused_saying_why),
+		T(oversized_file_is_refused),
+		T(nul_byte_is_refused),
+		T(relative_library_is_refused),
+		T(library_writable_by_others_is_refused),
+		T(missing_library_names_the_path),
+		T(same_library_twice_is_refused_by_identity),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,10 +20,11 @@ static unsigned get_attrs_calls, objects_calls;
 static struct ukey_driver_ops counting;
 static const char *bump_while_listing; /* a serial: another process writes during the next listing */
 
-/* What another process's write does: replace the generation file. */
+/* What another process's write does: replace the generation file (in a
+ * directory made 0700, as the module makes it and requires). */
 static void foreign_bump(const char *serial)
 {
-	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; mkdir -p \"${f%%/*}\" && "
+	assert_int_equal(ukt_system("f=\"$XDG_RUNTIME_DIR/ukey/%s.gen\"; (umask 077 && mkdir -p \"${f%%/*}\") && "
 				    "echo other > \"$f.tmp\" && mv \"$f.tmp\" \"$f\"", serial), 0);
 }
 

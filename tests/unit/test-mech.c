@@ -339,10 +339,21 @@ static void info_has_our_flags_and_backend_sizes(void **state)
 	assert_int_equal(info.ulMaxKeySize, binfo.ulMaxKeySize);
 	assert_true(info.ulMaxKeySize >= 384);
 
-	/* The backend's RSA-PKCS also wraps; we only report what we do. */
+	/* The backend's RSA-PKCS also wraps, which passes through to it
+	 * (token/pass-mech.c): reported with what the table does. */
 	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_RSA_PKCS, &info), CKR_OK);
-	assert_int_equal(info.flags & ~CKF_HW, CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
+	assert_int_equal(info.flags & ~CKF_HW,
+			 CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP);
 	assert_true(info.ulMinKeySize <= 1024 && info.ulMaxKeySize >= 4096);
+
+	/* AES-CBC is the backend's own: its flags (SoftHSM: no unwrap) and sizes. */
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_AES_CBC, &info), CKR_OK);
+	assert_int_equal(r->backend.ops->mechanism_info(r->backend.drv, r->slot.dev, CKM_AES_CBC, &binfo), CKR_OK);
+	assert_int_equal(info.flags, binfo.flags);
+	assert_int_equal(info.flags & ~CKF_HW, CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP);
+	assert_int_equal(info.ulMaxKeySize, binfo.ulMaxKeySize);
+	/* ...but not what does not pass through (derive). */
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_AES_CBC_ENCRYPT_DATA, &info), CKR_MECHANISM_INVALID);
 
 	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_SHA256, &info), CKR_OK);
 	assert_int_equal(info.flags, CKF_DIGEST);
@@ -366,13 +377,26 @@ static void info_refuses_unknown_and_unbacked(void **state)
 	CK_MECHANISM_INFO info;
 	struct ukey_slot bare = r->slot;
 
+	struct ukey_backend nopass = r->backend;
+	struct ukey_driver_ops ops = *r->backend.ops;
+	struct ukey_slot skf_like = r->slot;
+
 	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_MD5_RSA_PKCS, &info), CKR_MECHANISM_INVALID);
-	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_AES_CBC, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&r->slot, CKM_DSA, &info), CKR_MECHANISM_INVALID);
 	/* Known to us but not to this backend: not offered, so invalid. */
 	bare.backend_mechs = NULL;
 	bare.nbackend_mechs = 0;
 	assert_int_equal(ukey_mech_info_unlocked(&bare, CKM_ECDSA_SHA256, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&bare, CKM_AES_CBC, &info), CKR_MECHANISM_INVALID);
 	assert_int_equal(ukey_mech_info_unlocked(&bare, CKM_SHA_1, &info), CKR_OK);
+	/* A driver without pass-through (skf) offers none of the backend's
+	 * own mechanisms, even when the backend lists them. */
+	ops.op_begin = NULL;
+	nopass.ops = &ops;
+	skf_like.backend = &nopass;
+	assert_int_equal(ukey_mech_info_unlocked(&skf_like, CKM_AES_CBC, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(ukey_mech_info_unlocked(&skf_like, CKM_RSA_PKCS, &info), CKR_OK);
+	assert_int_equal(info.flags & ~CKF_HW, CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
 }
 
 int main(void)

@@ -451,6 +451,30 @@ static void an_error_body_gives_code_and_clean_message(void **state)
 	assert_int_equal(strlen(code), sizeof(code) - 1);
 }
 
+/* The seals a refusal names (ukey seals clean): strings only, cleaned, cut
+ * and bounded; anything else in the list is skipped, never dereferenced. */
+static void an_error_body_gives_only_its_string_seals(void **state)
+{
+	static const char body[] = "{\"error\":{\"code\":\"rule_type_taken\",\"message\":\"m\",\"seals\":"
+				   "[null,1,{},[],\"S1\",\"S\\u001b]0;x\\u0007\",\"S3\"]}}";
+	char ids[4][UKEY_API_SEAL_ID], big[300];
+	size_t n;
+
+	(void)state;
+	n = ukey_api_parse_error_seals(body, strlen(body), ids, 4);
+	assert_int_equal(n, 3);
+	assert_string_equal(ids[0], "S1");
+	assert_string_equal(ids[1], "S?]0;x?");
+	assert_string_equal(ids[2], "S3");
+	assert_int_equal(ukey_api_parse_error_seals(body, strlen(body), ids, 2), 2);
+	assert_int_equal(ukey_api_parse_error_seals("{\"error\":{\"seals\":{\"a\":1}}}", 29, ids, 4), 0);
+	assert_int_equal(ukey_api_parse_error_seals("{\"error\":[1]}", 13, ids, 4), 0);
+	assert_int_equal(ukey_api_parse_error_seals("<html>", 6, ids, 4), 0);
+	snprintf(big, sizeof(big), "{\"error\":{\"seals\":[\"%0200d\"]}}", 7);
+	assert_int_equal(ukey_api_parse_error_seals(big, strlen(big), ids, 4), 1);
+	assert_int_equal(strlen(ids[0]), UKEY_API_SEAL_ID - 1);
+}
+
 static void every_truncation_of_every_answer_is_refused(void **state)
 {
 	struct ukey_err e;
@@ -476,6 +500,7 @@ int main(void)
 		cmocka_unit_test(unknown_members_are_accepted_everywhere),
 		cmocka_unit_test(huge_and_deeply_nested_input_is_refused_or_bounded),
 		cmocka_unit_test(an_error_body_gives_code_and_clean_message),
+		cmocka_unit_test(an_error_body_gives_only_its_string_seals),
 		cmocka_unit_test(every_truncation_of_every_answer_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

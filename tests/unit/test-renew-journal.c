@@ -1,8 +1,9 @@
 /* The renewal journal (renew-plugin/renew/journal.c): atomic saves (no temp
  * file left, a stale temp file from a crash is harmless, a save that cannot
  * be written fails naming the path), the str/int round trip, refusal of a
- * damaged journal, one of another medium or one missing a member (each
- * message names the problem), ukey_journal_other (unfinished journals of
+ * damaged journal, one of another medium, one missing a member or with
+ * old_seals not a list of strings (each message names the problem),
+ * ukey_journal_other (unfinished journals of
  * other media only), and the strict ukey_unhex. */
 #include "config.h"
 
@@ -266,6 +267,33 @@ static void a_journal_missing_a_member_is_refused_naming_it(void **state)
 	(void)f;
 }
 
+/* Step 7 reads old_seals as a list of strings (json-c asserts on another
+ * type): a journal whose old_seals is anything else is refused at open. */
+static void a_journal_whose_old_seals_are_not_strings_is_refused(void **state)
+{
+	static const char *const bad[] = { "{\"a\":1}", "\"x\"", "[1]", "[\"ab\",null]", "[[]]" };
+	struct ukey_journal jn;
+	struct ukey_err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ukey_journal_open(&jn, "E6", &e), UKEY_E_OK);
+		fill(&jn, "E6");
+		json_object_object_add(jn.j, "old_seals", json_tokener_parse(bad[i]));
+		assert_int_equal(ukey_journal_save(&jn, &e), UKEY_E_OK);
+		ukey_journal_close(&jn);
+		expect_refused("E6", UKEY_E_ERROR, "\"old_seals\"");
+		assert_int_equal(unlink(jn.path), 0);
+	}
+	assert_int_equal(ukey_journal_open(&jn, "E6", &e), UKEY_E_OK);
+	fill(&jn, "E6");
+	json_object_object_add(jn.j, "old_seals", json_tokener_parse("[\"ab\", \"cd\"]"));
+	assert_int_equal(ukey_journal_save(&jn, &e), UKEY_E_OK);
+	ukey_journal_close(&jn);
+	assert_int_equal(ukey_journal_open(&jn, "E6", &e), UKEY_E_OK);
+	ukey_journal_close(&jn);
+}
+
 static void journal_other_finds_only_unfinished_journals_of_other_media(void **state)
 {
 	struct fx *f = *state;
@@ -355,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_damaged_journal_is_refused_naming_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_journal_of_another_medium_is_refused_naming_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_journal_missing_a_member_is_refused_naming_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_journal_whose_old_seals_are_not_strings_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_other_finds_only_unfinished_journals_of_other_media, setup,
 						teardown),
 		cmocka_unit_test(unhex_is_strict),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api-parse.h"
 #include "seals.h"
 #include "ukey.h"
 
@@ -209,20 +210,14 @@ static void report_print(struct ukey_cli *c, const struct ukey_clean_list *l, co
 static int refused(struct ukey_cli *c, const struct ukey_clean_list *l, const struct ukey_http_resp *r,
 		   json_object *out)
 {
-	json_object *j = json_tokener_parse(r->body ? r->body : ""), *err = NULL, *v, *a = NULL;
-	const char *code = "", *msg = "", *ids[64];
-	char names[768], line[1024];
-	size_t n = 0, i;
+	char code[48], text[256], idbuf[64][UKEY_API_SEAL_ID], names[768], line[1040];
+	const char *msg = text, *ids[64];
+	/* Parsed like every error body: types checked, control characters out. */
+	size_t n = ukey_api_parse_error_seals(r->body, r->len, idbuf, 64), i;
 
-	if (j && json_object_object_get_ex(j, "error", &err)) {
-		if (json_object_object_get_ex(err, "code", &v) && json_object_is_type(v, json_type_string))
-			code = json_object_get_string(v);
-		if (json_object_object_get_ex(err, "message", &v) && json_object_is_type(v, json_type_string))
-			msg = json_object_get_string(v);
-		if (json_object_object_get_ex(err, "seals", &a) && json_object_is_type(a, json_type_array))
-			for (n = 0; n < json_object_array_length(a) && n < 64; n++)
-				ids[n] = json_object_get_string(json_object_array_get_idx(a, n));
-	}
+	ukey_api_parse_error(r->body, r->len, code, sizeof(code), text, sizeof(text));
+	for (i = 0; i < n; i++)
+		ids[i] = idbuf[i];
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
 		if (strcmp(refusals[i].code, code) == 0)
 			msg = _(refusals[i].text);
@@ -236,7 +231,6 @@ static int refused(struct ukey_cli *c, const struct ukey_clean_list *l, const st
 		fprintf(stderr, _("ukey seals clean: the CA refused the decisions (HTTP %ld):\n"), r->status);
 		fprintf(stderr, "  [%s] %s\n", code, line);
 	}
-	json_object_put(j);
 	c->reported = 1;
 	snprintf(c->err.service_code, sizeof(c->err.service_code), "%s", code);
 	return r->status >= 500 ? UKEY_E_SERVICE : UKEY_E_ERROR;

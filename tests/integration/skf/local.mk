@@ -20,7 +20,10 @@ SKF_SUITE = \
 	integration/skf/test-keygen.skf \
 	integration/skf/test-threads.skf \
 	integration/skf/test-pinentry.skf \
-	integration/skf/test-unwrap.skf
+	integration/skf/test-unwrap.skf \
+	integration/skf/test-hostile.skf \
+	integration/skf/test-secret.skf \
+	integration/skf/test-passthrough.skf
 
 SKF_SHELL_TESTS = integration/skf/pkcs11-tool-skf.sh
 

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run-fuzz-renew-answer.sh: fuzzes the renewal answer's parse and check
+# (fuzz-renew-answer.c over renew-plugin/renew/answer.c and check.c, with
+# the seal decoder and verifier) from corpus/renew-answer: real answers of
+# the reference service with their contexts in renew-answer-ctx/ (see
+# capture-renew-answer.sh), plus two answers captured from a fresh reference
+# service at run time when the build tree has one. See fuzz-lib.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
+renew_plugin_flags
+r=$src/renew-plugin
+export UKEY_FUZZ_RENEW_CTX=$probe/renew-answer.ctx
+mkdir -p "$UKEY_FUZZ_RENEW_CTX" "$probe/fresh" && cp "$src/tests/fuzz/renew-answer-ctx/"*.ctx "$UKEY_FUZZ_RENEW_CTX/"
+tap_plan 3
+if [ -x "$build/tests/ca-service/ca-service" ] &&
+	UKEY_TOP_SRCDIR=$src UKEY_TOP_BUILDDIR=$build bash "$src/tests/fuzz/capture-renew-answer.sh" "$probe/fresh" \
+		"$probe/fresh" >"$probe/capture.log" 2>&1; then
+	for f in "$probe/fresh/"*.json; do
+		b=$(basename "$f" .json)
+		mv "$f" "$probe/fresh/fresh-$b.json" && mv "$probe/fresh/$b.ctx" "$UKEY_FUZZ_RENEW_CTX/fresh-$b.ctx"
+	done
+	t_ok "two real answers captured from a fresh reference service, added to the seeds"
+elif [ -x "$build/tests/ca-service/ca-service" ]; then
+	t_fail "two real answers captured from a fresh reference service, added to the seeds"
+	t_diag "$(tail -n 5 "$probe/capture.log")"
+else
+	t_ok "# SKIP no reference service built in $build: the committed seeds only"
+fi
+FUZZ_EXTRA_CORPUS=$probe/fresh fuzz fuzz-renew-answer "renewal answer parse and check (types, certificate, chain, seals, envelope)" \
+	"$r/renew/answer.c" "$r/renew/check.c" "$r/renew/journal.c" "$r/renew/encrypt.c" "$r/renew/keygen.c" \
+	"$r/json.c" "$r/err.c" "$r/i18n.c" "$r/p11.c" \
+	"$r/seal/der.c" "$r/seal/seal-decode.c" "$r/seal/seal-util.c" "$r/seal/seal-verify.c"
+[ $t_failed -eq 0 ]
