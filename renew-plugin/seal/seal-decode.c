@@ -35,20 +35,6 @@ static int fail(struct dec *d, const char *fmt, ...)
 	return -1;
 }
 
-static const char *tag_name(unsigned int tag)
-{
-	switch (tag) {
-	case UKEY_DER_SEQUENCE: return "SEQUENCE";
-	case UKEY_DER_INTEGER: return "INTEGER";
-	case UKEY_DER_BIT_STRING: return "BIT STRING";
-	case UKEY_DER_OCTET_STRING: return "OCTET STRING";
-	case UKEY_DER_OID: return "OBJECT IDENTIFIER";
-	case UKEY_DER_IA5STRING: return "IA5String";
-	case UKEY_DER_UTF8STRING: return "UTF8String";
-	default: return "?";
-	}
-}
-
 /* Reads the next element of cur as elem; tag 0 takes any tag. */
 static int need(struct dec *d, struct ukey_der *cur, struct ukey_der_tlv *t, const char *elem,
 		unsigned int tag)
@@ -61,7 +47,7 @@ static int need(struct dec *d, struct ukey_der *cur, struct ukey_der_tlv *t, con
 	if (r == 0)
 		return fail(d, _("%s: missing (its SEQUENCE ends early)"), elem);
 	if (tag != 0 && t->tag != tag)
-		return fail(d, _("%s: expected %s, found tag 0x%02x"), elem, tag_name(tag), t->tag);
+		return fail(d, _("%s: expected %s, found tag 0x%02x"), elem, ukey_seal_tag_name(tag), t->tag);
 	return 0;
 }
 
@@ -142,11 +128,45 @@ static int date(struct dec *d, struct ukey_der *cur, const char *elem, time_t *o
 	return 0;
 }
 
+/* A CertDigestObj { type PrintableString (any string), value OCTET STRING }:
+ * its value, or NULL when the SEQUENCE is something else. */
+static const struct ukey_der_tlv *digest_value(const struct ukey_der_tlv *e, struct ukey_der_tlv *v)
+{
+	struct ukey_der in;
+	struct ukey_der_tlv t;
+	const char *why;
+
+	ukey_der_enter(e, &in);
+	if (ukey_der_next(&in, &t, &why) != 1 || !is_string_tag(t.tag) ||
+	    ukey_der_next(&in, v, &why) != 1 || v->tag != UKEY_DER_OCTET_STRING || in.len != 0)
+		return NULL;
+	return v;
+}
+
+/* Kept aside, not fatal: a certList entry that is no certificate and no
+ * digest says nothing about who made the seal. */
+static void odd_entry(struct ukey_seal *s, size_t index, const struct ukey_der_tlv *e)
+{
+	struct ukey_seal_odd_entry *o = &s->odd[s->n_odd++];
+	size_t i, n = 0;
+
+	o->index = index;
+	o->tag = e->tag;
+	o->text[0] = '\0';
+	if (!is_string_tag(e->tag) || e->tag == UKEY_DER_OCTET_STRING)
+		return;
+	for (i = 0; i < e->len && n < sizeof(o->text) - 4; i++)
+		o->text[n++] = e->val[i] >= 0x20 && e->val[i] < 0x7f ? (char)e->val[i] : '?';
+	if (i < e->len)
+		n += (size_t)snprintf(o->text + n, sizeof(o->text) - n, "...");
+	o->text[n] = '\0';
+}
+
 static int cert_list(struct dec *d, const struct ukey_der_tlv *list)
 {
 	struct ukey_der cur, in;
 	struct ukey_der_tlv e, v;
-	size_t n = 0;
+	size_t n = 0, index = 0;
 	const char *why;
 	int r;
 
@@ -157,24 +177,19 @@ static int cert_list(struct dec *d, const struct ukey_der_tlv *list)
 	if (r < 0)
 		return fail(d, _("%s: malformed DER: %s"), "SES_ESPropertyInfo.certList", why);
 	d->s->certs = calloc(n ? n : 1, sizeof(*d->s->certs));
-	if (d->s->certs == NULL)
+	d->s->odd = calloc(n ? n : 1, sizeof(*d->s->odd));
+	if (d->s->certs == NULL || d->s->odd == NULL)
 		return fail(d, _("out of memory"));
 	while (ukey_der_next(&cur, &e, &why) == 1) {
-		if (e.tag == UKEY_DER_OCTET_STRING) {
-			d->s->certs[d->s->n_certs].p = e.val;
-			d->s->certs[d->s->n_certs++].len = e.len;
+		const struct ukey_der_tlv *c = e.tag == UKEY_DER_OCTET_STRING ? &e
+					     : e.tag == UKEY_DER_SEQUENCE ? digest_value(&e, &v) : NULL;
+		index++;
+		if (c == NULL) {
+			odd_entry(d->s, index, &e);
 			continue;
 		}
-		/* CertDigestObj { type PrintableString, value OCTET STRING } */
-		if (e.tag != UKEY_DER_SEQUENCE)
-			return fail(d, _("%s: entry %zu is neither a certificate nor a digest"),
-				    "SES_ESPropertyInfo.certList", d->s->n_certs + 1);
-		ukey_der_enter(&e, &in);
-		if (need(d, &in, &v, "CertDigestObj.type", 0) ||
-		    need(d, &in, &v, "CertDigestObj.value", UKEY_DER_OCTET_STRING))
-			return -1;
-		d->s->certs[d->s->n_certs].p = v.val;
-		d->s->certs[d->s->n_certs++].len = v.len;
+		d->s->certs[d->s->n_certs].p = c->val;
+		d->s->certs[d->s->n_certs++].len = c->len;
 	}
 	return 0;
 }
@@ -292,7 +307,7 @@ static int algorithm(struct dec *d, struct ukey_der *cur, const char *elem)
 		if (need(d, &in, &o, elem, UKEY_DER_OID))
 			return -1;
 	} else if (t.tag != UKEY_DER_OID) {
-		return fail(d, _("%s: expected %s, found tag 0x%02x"), elem, tag_name(UKEY_DER_OID),
+		return fail(d, _("%s: expected %s, found tag 0x%02x"), elem, ukey_seal_tag_name(UKEY_DER_OID),
 			    t.tag);
 	}
 	p = o.tlv;
@@ -405,6 +420,7 @@ void ukey_seal_free(struct ukey_seal *s)
 	free(s->es_id);
 	free(s->name);
 	free(s->certs);
+	free(s->odd);
 	free(s->picture.declared);
 	free(s->der);
 	free(s);

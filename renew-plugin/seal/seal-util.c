@@ -1,10 +1,12 @@
 /*
  * seal-util.c: the lenient parts of seal decoding that need no ASN.1: dates
- * as real seals write them, and picture bytes sniffed whatever the label.
+ * as real seals write them, picture bytes sniffed whatever the label, and
+ * DER tags by name.
  */
 #include "config.h"
 
 #include "seal.h"
+#include "der.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,6 +142,29 @@ const char *ukey_seal_pic_ext(enum ukey_seal_pic pic)
 	case UKEY_PIC_SVG: return "svg";
 	case UKEY_PIC_OFD: return "ofd";
 	default: return "bin";
+	}
+}
+
+const char *ukey_seal_tag_name(unsigned int tag)
+{
+	static __thread char buf[16];
+
+	switch (tag) {
+	case UKEY_DER_SEQUENCE: return "SEQUENCE";
+	case UKEY_DER_BOOLEAN: return "BOOLEAN";
+	case UKEY_DER_INTEGER: return "INTEGER";
+	case UKEY_DER_BIT_STRING: return "BIT STRING";
+	case UKEY_DER_OCTET_STRING: return "OCTET STRING";
+	case UKEY_DER_NULL: return "NULL";
+	case UKEY_DER_OID: return "OBJECT IDENTIFIER";
+	case UKEY_DER_UTF8STRING: return "UTF8String";
+	case UKEY_DER_PRINTABLESTRING: return "PrintableString";
+	case UKEY_DER_IA5STRING: return "IA5String";
+	case UKEY_DER_UTCTIME: return "UTCTime";
+	case UKEY_DER_GENERALIZEDTIME: return "GeneralizedTime";
+	default:
+		snprintf(buf, sizeof(buf), "tag 0x%02x", tag & 0xff);
+		return buf;
 	}
 }
 

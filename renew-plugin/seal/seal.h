@@ -4,11 +4,12 @@
  *
  * The shape is told by the number of top-level elements (2 = 2014, 4 =
  * 2020), never by the header version. Accepted as found in real seals
- * (shared/reference/gmt-facts.md §6): UTCTime or GeneralizedTime with or
+ * (docs/seals.md): UTCTime or GeneralizedTime with or
  * without "Z", 2-digit years; any seal type; certListType 1, 2 or 3; NUL
  * padded names; explicit critical FALSE; the algorithm as an OID or an
  * AlgorithmIdentifier with or without NULL; signatures DER or raw r||s in a
- * BIT STRING with any unused-bits count; picture labels as hints only.
+ * BIT STRING with any unused-bits count; picture labels as hints only;
+ * certList entries that are no certificate (kept aside in odd[]).
  * Verification works on the bytes as written, never on a re-encoding.
  */
 #ifndef UKEY_SEAL_H
@@ -39,6 +40,16 @@ struct ukey_seal_bytes {
 	size_t len;
 };
 
+/* A certList entry that is neither a certificate (OCTET STRING) nor a
+ * digest (CertDigestObj), e.g. the IA5String placeholder of a 2014-shaped
+ * seal seen in the wild. Reported, not fatal: the maker's signature does not
+ * depend on it. */
+struct ukey_seal_odd_entry {
+	size_t index; /* 1-based position in certList */
+	unsigned int tag; /* its DER identifier octet */
+	char text[64]; /* a string entry's content (printable ASCII, others '?'), else "" */
+};
+
 struct ukey_seal {
 	enum ukey_seal_shape shape;
 	long header_version; /* as written (4 on some 2014-shaped seals) */
@@ -50,6 +61,8 @@ struct ukey_seal {
 	long cert_list_type; /* 2014 shape: 1 */
 	size_t n_certs;
 	struct ukey_seal_bytes *certs; /* DER certificates, or digest values */
+	size_t n_odd;
+	struct ukey_seal_odd_entry *odd; /* the other certList entries */
 	struct {
 		enum ukey_seal_pic sniffed;
 		char *declared; /* the label as written, a hint */
@@ -80,6 +93,9 @@ int ukey_seal_err_set(struct ukey_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 const char *ukey_seal_pic_ext(enum ukey_seal_pic pic); /* "png", "ofd"... "bin" */
+/* "IA5String", "SEQUENCE"... for a DER identifier octet; "tag 0x.." else
+ * (in a static buffer). */
+const char *ukey_seal_tag_name(unsigned int tag);
 enum ukey_seal_pic ukey_seal_pic_sniff(const unsigned char *p, size_t len);
 
 /* Seal dates: UTCTime or GeneralizedTime, with or without Z, 2- or 4-digit

@@ -2,7 +2,7 @@
  * ses-asn1.c: ASN.1 templates for GM/T 0031-2014 and GB/T 38540-2020 seals,
  * shape detection, the signed bytes of each shape and signature helpers.
  * Field order and types follow the standards as summarised in
- * shared/reference/gmt-facts.md §2 and the deviations of §6.
+ * docs/seals.md, with the deviations of real seals listed there.
  */
 #include "config.h"
 

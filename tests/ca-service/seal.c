@@ -1,8 +1,8 @@
 /*
  * seal.c: makes electronic seals with renew-plugin/seal/ses-asn1 -- the
- * holder's certificate in certList, signed by the seal maker (SM2, SM3 with
- * the GM/T 0009 ID) -- and stores them. Shape 4 is GB/T 38540-2020, shape 1
- * GM/T 0031-2014.
+ * holder's certificate in certList, a picture of real size (seal-picture.c),
+ * signed by the seal maker (SM2, SM3 with the GM/T 0009 ID) -- and stores
+ * them. Shape 4 is GB/T 38540-2020, shape 1 GM/T 0031-2014.
  */
 #include "config.h"
 
@@ -16,22 +16,20 @@
 
 #include "seal/ses-asn1.h"
 
-/* A 1x1 PNG: the picture is a hint for display, not checked here. */
-static const unsigned char png[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
-	0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
-	0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
-	0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
-	0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-};
-
 static int fill_common(SES_HEADER *h, int version, ASN1_IA5STRING *es, const char *es_id,
-		       SES_PICTURE *pic)
+		       SES_PICTURE *pic, long type)
 {
-	return ASN1_STRING_set(h->id, "ES", 2) && ASN1_INTEGER_set(h->version, version) &&
-	       ASN1_STRING_set(h->vid, "UKEYTEST", 8) && ASN1_STRING_set(es, es_id, -1) &&
-	       ASN1_STRING_set(pic->type, "PNG", 3) && ASN1_STRING_set(pic->data, png, sizeof(png)) &&
-	       ASN1_INTEGER_set(pic->width, 40) && ASN1_INTEGER_set(pic->height, 40);
+	const char *label;
+	size_t len;
+	unsigned char *data = svc_seal_picture(type, &label, &len);
+	int ok = data && len < 0x7fffffff && ASN1_STRING_set(h->id, "ES", 2) &&
+		 ASN1_INTEGER_set(h->version, version) && ASN1_STRING_set(h->vid, "UKEYTEST", 8) &&
+		 ASN1_STRING_set(es, es_id, -1) && ASN1_STRING_set(pic->type, label, -1) &&
+		 ASN1_STRING_set(pic->data, data, (int)len) && ASN1_INTEGER_set(pic->width, 40) &&
+		 ASN1_INTEGER_set(pic->height, 40);
+
+	free(data);
+	return ok;
 }
 
 static int add_cert(STACK_OF(ASN1_TYPE) *list, X509 *x)
@@ -86,7 +84,7 @@ unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, con
 		SES_SEAL_V4 *v = view.v4 = SES_SEAL_V4_new();
 		SES_PROPERTY_V4 *p = v ? v->seal_info->property : NULL;
 		if (v == NULL || !fill_common(v->seal_info->header, 4, v->seal_info->es_id, es_id,
-					      v->seal_info->picture) ||
+					      v->seal_info->picture, type) ||
 		    !ASN1_INTEGER_set(p->type, type) || !ASN1_STRING_set(p->name, name, -1) ||
 		    !ASN1_INTEGER_set(p->cert_list_type, 1) || !add_cert(p->cert_list, holder) ||
 		    !set_time(p->create_date, now, 1) || !set_time(p->valid_start, from, 1) ||
@@ -99,7 +97,7 @@ unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, con
 		SES_SEAL_V1 *v = view.v1 = SES_SEAL_V1_new();
 		SES_PROPERTY_V1 *p = v ? v->seal_info->property : NULL;
 		if (v == NULL || !fill_common(v->seal_info->header, 1, v->seal_info->es_id, es_id,
-					      v->seal_info->picture) ||
+					      v->seal_info->picture, type) ||
 		    !ASN1_INTEGER_set(p->type, type) || !ASN1_STRING_set(p->name, name, -1) ||
 		    !add_cert(p->cert_list, holder) || !set_time(p->create_date, now, 0) ||
 		    !set_time(p->valid_start, from, 0) || !set_time(p->valid_end, to, 0) ||

@@ -124,6 +124,11 @@ int svc_seal_store(struct svc *s, const char *medium, const char *es_id, const c
 		   long type, const char *status, const unsigned char *der, int len, time_t from,
 		   time_t to, char *id);
 
+/* seal-picture.c: the picture of a seal of this type (malloc'd; type 1, an
+ * organisation's seal: a BMP of about 200 KB, else a PNG of about 58 KB)
+ * and its label ("BMP", "PNG"); NULL when out of memory. */
+unsigned char *svc_seal_picture(long type, const char **label, size_t *len);
+
 /* bad-answer.c: misbehave bad-answer, applied to the answer o of a
  * request to path (after its handler ran and committed). */
 extern const char *const svc_bad_answer_kinds[];

@@ -14,6 +14,12 @@ tap_plan 32
 
 printf 'message signed through NSS by a virtual U-KEY\n' >"$WORK/msg"
 
+# certutil -K OUTPUT without a PIN: it reached the token and was refused for
+# want of the PIN (not merely failed to run), and listed no private key.
+needs_pin() {
+	grep -q "could not authenticate to token $LABEL" <<<"$1" && ! grep -Eq 'Signing key|Encryption key' <<<"$1"
+}
+
 for TYPE in rsa ec; do
 	vkey_make "$WORK/$TYPE" "$TYPE"
 	db=$WORK/$TYPE-nssdb
@@ -39,10 +45,11 @@ for TYPE in rsa ec; do
 
 	out=$(nss_tool certutil -d "$D" -K -h "$LABEL" </dev/null 2>&1)
 	st=$?
-	if [ $st -ne 0 ] && ! grep -q 'Signing key' <<<"$out"; then
-		t_ok "$TYPE: certutil -K without the PIN fails and lists no private key"
+	# (it must have reached the token: a certutil that cannot run fails too)
+	if [ $st -ne 0 ] && needs_pin "$out"; then
+		t_ok "$TYPE: certutil -K without the PIN asks the token for it, fails and lists no private key"
 	else
-		t_fail "$TYPE: certutil -K without the PIN fails and lists no private key"
+		t_fail "$TYPE: certutil -K without the PIN asks the token for it, fails and lists no private key"
 		t_diag "exit $st" "$out"
 	fi
 
@@ -59,7 +66,9 @@ for TYPE in rsa ec; do
 
 	sig=$WORK/$TYPE.p7
 	out=$(nss_tool cmsutil -S -N "$SIGN_NICK" -Y "$ENC_NICK" -d "$D" -i "$WORK/msg" -o "$sig.nopin" </dev/null 2>&1)
-	t_check "$TYPE: cmsutil cannot sign without the PIN" test $? -ne 0
+	st=$?
+	t_check "$TYPE: cmsutil cannot sign without the PIN (the token wants it: SEC_ERROR_BAD_PASSWORD)" \
+		bash -c '[ "$1" -ne 0 ] && grep -q SEC_ERROR_BAD_PASSWORD <<<"$2"' _ "$st" "$out"
 
 	# -Y names the encryption certificate as the key-encipherment preference:
 	# a signed mail carries both halves of the dual certificate.
@@ -106,6 +115,7 @@ for TYPE in rsa ec; do
 		"$(openssl x509 -noout -fingerprint -sha256 -in "$WORK/$TYPE/keys/sign.pem")" \
 		"$TYPE: module marked FRIENDLY: the certificate NSS reads is the one on the token"
 	out=$(nss_tool certutil -d "$D" -K -h "$LABEL" </dev/null 2>&1)
-	t_nogrep "$TYPE: module marked FRIENDLY: certutil -K still needs the PIN" "Signing key|Encryption key" "$out"
+	t_check "$TYPE: module marked FRIENDLY: certutil -K still needs the PIN (asks the token, lists no key)" \
+		needs_pin "$out"
 done
 tap_done

@@ -69,9 +69,19 @@ t_grep() {
 	fi
 }
 
-# t_nogrep DESC PATTERN TEXT: ok when no line matches.
+# t_nogrep DESC PATTERN TEXT PROOF: ok when no line matches PATTERN and a
+# line matches PROOF. An absence proves nothing by itself: a tool that did
+# not run (not installed, crashed, no pseudo-terminal...) prints nothing
+# either. PROOF is what TEXT holds only when the tool got to the point where
+# PATTERN would have appeared.
 t_nogrep() {
-	if grep -Eq -- "$2" <<<"$3"; then
+	if [ $# -ne 4 ] || [ -z "$4" ]; then
+		t_fail "$1"
+		t_diag "t_nogrep needs a PROOF pattern (the evidence that the tool ran)"
+	elif ! grep -Eq -- "$4" <<<"$3"; then
+		t_fail "$1"
+		t_diag "no line matches the proof that the tool ran: $4" "in:" "$3"
+	elif grep -Eq -- "$2" <<<"$3"; then
 		t_fail "$1"
 		t_diag "unexpected match: $2" "in:" "$3"
 	else

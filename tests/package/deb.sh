@@ -5,7 +5,7 @@
 # scratch directory (or takes UKEY_DEB=path/to/ukey-pkcs11_*.deb), checks
 # what it ships, installs it with apt-get, then checks the installed module
 # with p11-kit (alone, and showing a virtual U-KEY made by the installed
-# ukey-vkey), /usr/bin/ukey, the man pages and ukey register-browser's
+# ukey-vkey, which writes a seal on it), /usr/bin/ukey, the man pages and ukey register-browser's
 # default module path; finally removes the package (dpkg -r) and checks
 # that its files are gone.
 #
@@ -24,7 +24,7 @@ done
 if dpkg-query -W -f='${Status}' ukey-pkcs11 2>/dev/null | grep -q 'ok installed'; then
 	tap_skip_all "ukey-pkcs11 is already installed on this machine: not replacing it"
 fi
-tap_plan 19
+tap_plan 21
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ukey-deb.XXXXXX")
 installed=0
@@ -68,9 +68,11 @@ t_grep "the package ships the p11-kit module file in /usr/share/p11-kit/modules/
 	'^/usr/share/p11-kit/modules/ukey-pkcs11\.module$' "$contents"
 t_grep "the package ships /usr/bin/ukey and /usr/bin/ukey-vkey" \
 	'^/usr/bin/ukey-vkey$' "$(grep -x /usr/bin/ukey <<<"$contents" >/dev/null && echo "$contents")"
+t_grep "the package ships ukey-vkey's seal writer in /usr/libexec/ukey-pkcs11/" \
+	'^/usr/libexec/ukey-pkcs11/ukey-vkey-seal$' "$contents"
 t_grep "the package ships both man pages" '^/usr/share/man/man5/ukey-pkcs11\.conf\.5\.gz$' \
 	"$(grep -x /usr/share/man/man1/ukey.1.gz <<<"$contents" >/dev/null && echo "$contents")"
-t_nogrep "the package ships no libtool archive or header" '\.la$|^/usr/include/.' "$contents"
+t_nogrep "the package ships no libtool archive or header" '\.la$|^/usr/include/.' "$contents" "^$moddir/ukey-pkcs11\.so$"
 
 # --- install -------------------------------------------------------------------
 cp "$deb" "$WORK/"
@@ -109,8 +111,16 @@ if (cd / && /usr/bin/ukey-vkey create "$WORK/vkey" --key-type ec) >&2; then
 	section=$(awk '/^[^ \t]/ { m = $1 } m == "ukey-pkcs11:" { print }' <<<"$list")
 	t_grep "with UKEY_PKCS11_CONF at a virtual U-KEY, p11-kit shows its token (serial $serial)" \
 		"serial-number: $serial\$" "$section"
+	# ... and the installed ukey-vkey writes a seal with the installed
+	# helper through the installed module (no build tree to fall back on).
+	out=$(cd / && env -u UKEY_TOP_BUILDDIR -u UKEY_MODULE /usr/bin/ukey-vkey add-seals "$WORK/vkey" \
+		"$top/tests/unit/seal-data" 2>&1)
+	printf '%s\n' "$out" >&2
+	t_grep "the installed ukey-vkey add-seals writes a seal through the installed module" \
+		'^seal: 业务章 \(业务章, 1330 bytes\)$' "$out"
 else
 	t_fail "with UKEY_PKCS11_CONF at a virtual U-KEY, p11-kit shows its token"
+	t_fail "the installed ukey-vkey add-seals writes a seal through the installed module"
 fi
 unset UKEY_PKCS11_CONF SOFTHSM2_CONF
 
@@ -131,6 +141,7 @@ else
 	t_fail "dpkg -r ukey-pkcs11 succeeds"
 fi
 t_check "after dpkg -r the module, ukey and the p11-kit file are gone" \
-	test ! -e "$moddir/ukey-pkcs11.so" -a ! -e /usr/bin/ukey -a ! -e /usr/share/p11-kit/modules/ukey-pkcs11.module
+	test ! -e "$moddir/ukey-pkcs11.so" -a ! -e /usr/bin/ukey -a ! -e /usr/share/p11-kit/modules/ukey-pkcs11.module \
+		-a ! -e /usr/libexec/ukey-pkcs11/ukey-vkey-seal
 
 tap_done

@@ -65,7 +65,7 @@ if setup rsa softhsm; then
 	wrong_pin
 	t_is "$RC" 4 "rsa/softhsm: wrong PIN: exit 4"
 	t_is "$LOGINS $REFUSED" "1 1" "rsa/softhsm: the module saw exactly one login attempt, refused (CKR_PIN_INCORRECT)"
-	t_nogrep "rsa/softhsm: ... and its debug log does not hold the PIN" "999999" "$ERR"
+	t_nogrep "rsa/softhsm: ... and its debug log does not hold the PIN (it shows the login)" "999999" "$ERR" "login as user"
 	t_grep "rsa/softhsm: the message names the wrong PIN" "PIN" "$ERR"
 	t_is "$(state rsa)" "$before" "rsa/softhsm: nothing changed: same token objects, no journal, nothing issued"
 	u renew --cert-only
@@ -85,7 +85,7 @@ if setup sm2 skf; then
 	t_is "$RC" 4 "sm2/skf: wrong PIN: exit 4"
 	t_is "$(remain)" "$((max - 1))" "sm2/skf: the device's retry counter dropped by exactly one ($max -> $((max - 1)))"
 	t_is "$LOGINS $REFUSED" "1 1" "sm2/skf: the module saw exactly one login attempt, refused (CKR_PIN_INCORRECT)"
-	t_nogrep "sm2/skf: ... and its debug log does not hold the PIN" "999999" "$ERR"
+	t_nogrep "sm2/skf: ... and its debug log does not hold the PIN (it shows the login)" "999999" "$ERR" "login as user"
 	t_is "$(pin_flags)" "count_low=1 final_try=0 locked=0" \
 		"sm2/skf: the module reports CKF_USER_PIN_COUNT_LOW to a process started afterwards"
 	t_is "$(state sm2)" "$before" "sm2/skf: nothing changed: same token objects, no journal, nothing issued"

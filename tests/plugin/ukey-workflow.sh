@@ -100,7 +100,7 @@ t_grep "show says a wrong PIN was entered" "wrong PIN was entered" "$OUT"
 u order --serial "$M" --pin-fd 3 3<"$W/pin"
 t_is "$RC" 3 "--pin-fd: the right PIN logs in (order: none -> exit 3)"
 UKEY_PIN_FILE=$W/badpin UKEY_LOG=debug u order --serial "$M"
-t_nogrep "the debug log never shows the PIN" "999999" "$ERR"
+t_nogrep "the debug log never shows the PIN (it shows the login)" "999999" "$ERR" "login as user"
 u bind --pin 123456
 t_is "$RC" 2 "a PIN on the command line is a usage error"
 
@@ -147,7 +147,7 @@ ca_cli issue-invoice "$inv" >/dev/null
 u invoices "${S[@]}" download "$inv" -o "$W/inv.pdf"
 t_is "$RC $(head -c 5 "$W/inv.pdf")" "0 %PDF-" "download: the PDF is written"
 u invoices "${S[@]}" download "$inv" -o "$W/inv.pdf"
-t_is "$RC" 1 "download refuses to overwrite without --force"
+t_is "$RC $(grep -c 'inv.pdf exists; use --force' <<<"$ERR")" "1 1" "download refuses to overwrite without --force, and says so"
 
 # --- status
 u status "${S[@]}" --json

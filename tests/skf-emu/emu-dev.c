@@ -133,9 +133,11 @@ static void put_version(SKF_VERSION *v, const char *s)
 EMU_EXPORT SKF_ULONG SKF_GetDevInfo(SKF_HANDLE hDev, SKF_DEVINFO *pDevInfo)
 {
 	struct emu_obj *o;
+	struct emu_limits lim;
 	char conf[PATH_MAX], v[128];
 	uint8_t *text = NULL;
 	size_t tl;
+	unsigned long used;
 	SKF_ULONG rv = emu_enter(hDev, EMU_DEV, 1, &o);
 
 	if (rv != SAR_OK)
@@ -165,8 +167,10 @@ EMU_EXPORT SKF_ULONG SKF_GetDevInfo(SKF_HANDLE hDev, SKF_DEVINFO *pDevInfo)
 		(SKF_ULONG)emu_kv_ulong((char *)text, "asym_cap", SGD_RSA | SGD_SM2_1 | SGD_SM2_3);
 	pDevInfo->AlgHashCap = (SKF_ULONG)emu_kv_ulong((char *)text, "hash_cap", 0);
 	pDevInfo->DevAuthAlgId = SGD_SM4_ECB;
-	pDevInfo->TotalSpace = 65536;
-	pDevInfo->FreeSpace = 32768;
+	emu_limits(o->dev, &lim);
+	used = emu_space_used(o->dev);
+	pDevInfo->TotalSpace = (SKF_ULONG)lim.total_space;
+	pDevInfo->FreeSpace = (SKF_ULONG)(used < lim.total_space ? lim.total_space - used : 0);
 	pDevInfo->MaxECCBufferSize = EMU_MAX_ECC_CIPHER;
 	pDevInfo->MaxBufferSize = 2048;
 out:

@@ -50,6 +50,16 @@ static SKF_ULONG attr_read(struct emu_dev *dev, const char *dir, struct file_att
 	return SAR_OK;
 }
 
+/* One call moves at most max_io bytes: a device transfers a file through
+ * a buffer of fixed size. */
+static SKF_ULONG io_size_ok(const struct emu_dev *dev, SKF_ULONG size)
+{
+	struct emu_limits lim;
+
+	emu_limits(dev, &lim);
+	return size > lim.max_io ? SAR_INDATALENERR : SAR_OK;
+}
+
 static SKF_ULONG rights_err(SKF_ULONG rights)
 {
 	return rights == SKF_SECURE_NEVER_ACCOUNT ? SAR_FAIL : SAR_USER_NOT_LOGGED_IN;
@@ -60,24 +70,30 @@ EMU_EXPORT SKF_ULONG SKF_CreateFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName,
 {
 	struct emu_obj *o;
 	struct emu_app *app;
+	struct emu_limits lim;
 	char dir[PATH_MAX], path[PATH_MAX], conf[PATH_MAX], files[PATH_MAX], tmp[PATH_MAX], attr[96];
-	struct stat st;
 	uint8_t *text = NULL, *zero = NULL;
 	size_t tl;
+	struct stat st;
 	unsigned long create_rights = SKF_SECURE_USER_ACCOUNT;
 	SKF_ULONG rv = file_enter(hApp, szFileName, &o, dir);
 
 	if (rv != SAR_OK)
 		return rv;
 	app = (struct emu_app *)o;
+	emu_limits(o->dev, &lim);
 	if (emu_path(conf, app->path, "app.conf") == 0 && emu_read_file(conf, &text, &tl) == 0)
 		create_rights = emu_kv_ulong((char *)text, "create_file_rights", create_rights);
-	if (ulFileSize == 0 || ulFileSize > EMU_MAX_FILE) {
+	/* The size is fixed here, as on a real token: it takes room at once
+	 * and the file never grows. */
+	if (ulFileSize == 0 || ulFileSize > lim.max_file) {
 		rv = SAR_INDATALENERR;
 	} else if (!emu_rights_ok(app, (SKF_ULONG)create_rights)) {
 		rv = rights_err((SKF_ULONG)create_rights);
 	} else if (stat(dir, &st) == 0) {
 		rv = SAR_FILE_ALREADY_EXIST;
+	} else if (emu_space_used(o->dev) + ulFileSize > lim.total_space) {
+		rv = SAR_NO_ROOM;
 	} else if (emu_path(files, app->path, "files") != 0 || (mkdir(files, 0700) != 0 && errno != EEXIST) ||
 		   emu_new_dir(dir, tmp) != 0) {
 		rv = emu_io_err(o->dev, SAR_FILEERR);
@@ -185,7 +201,7 @@ EMU_EXPORT SKF_ULONG SKF_ReadFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName, S
 		rv = SAR_INVALIDPARAMERR;
 		goto out;
 	}
-	if ((rv = attr_read(o->dev, dir, &a)) != SAR_OK)
+	if ((rv = io_size_ok(o->dev, ulSize)) != SAR_OK || (rv = attr_read(o->dev, dir, &a)) != SAR_OK)
 		goto out;
 	if (!emu_rights_ok((struct emu_app *)o, (SKF_ULONG)a.rd)) {
 		rv = rights_err((SKF_ULONG)a.rd);
@@ -223,7 +239,7 @@ EMU_EXPORT SKF_ULONG SKF_WriteFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName, 
 		rv = SAR_INVALIDPARAMERR;
 		goto out;
 	}
-	if ((rv = attr_read(o->dev, dir, &a)) != SAR_OK)
+	if ((rv = io_size_ok(o->dev, ulSize)) != SAR_OK || (rv = attr_read(o->dev, dir, &a)) != SAR_OK)
 		goto out;
 	if (!emu_rights_ok((struct emu_app *)o, (SKF_ULONG)a.wr)) {
 		rv = rights_err((SKF_ULONG)a.wr);

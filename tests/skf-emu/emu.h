@@ -27,7 +27,12 @@ UKEY_SKF_FUNCTIONS(EMU_PROTO)
 #define EMU_MIN_PIN 4
 #define EMU_MAX_PIN 16
 #define EMU_MAX_CERT 16384
-#define EMU_MAX_FILE 65536
+/* Device limits, overridable per device in device.conf (emu-limits.c):
+ * a 2 MiB file area, files of up to 256 KiB (seal pictures reach 200 KB),
+ * at most 2 KiB per SKF_ReadFile / SKF_WriteFile call. */
+#define EMU_TOTAL_SPACE (2ul << 20)
+#define EMU_MAX_FILE (256ul << 10)
+#define EMU_MAX_IO 2048ul
 #define EMU_MAX_ECC_CIPHER 1024
 #define EMU_MAX_NAMES 64
 
@@ -116,6 +121,13 @@ EVP_PKEY *emu_sm2_from_priv(const uint8_t d[32]);
 int emu_cipher_blob_to_der(const SKF_ECCCIPHERBLOB *blob, uint8_t **der, size_t *len);
 SKF_ECCCIPHERBLOB *emu_der_to_cipher_blob(const uint8_t *der, size_t len);
 int emu_sm2_decrypt(EVP_PKEY *pkey, const SKF_ECCCIPHERBLOB *blob, uint8_t *out, size_t *outlen);
+
+/* emu-limits.c */
+struct emu_limits {
+	unsigned long total_space, max_file, max_io;
+};
+void emu_limits(const struct emu_dev *dev, struct emu_limits *l);
+unsigned long emu_space_used(const struct emu_dev *dev);
 
 /* emu-cont.c */
 EVP_PKEY *emu_cont_key(const struct emu_cont *c, int sign);

@@ -10,6 +10,7 @@ skf_emu_libukey_skf_emu_la_SOURCES = \
 	skf-emu/emu-event.c \
 	skf-emu/emu-app.c \
 	skf-emu/emu-file.c \
+	skf-emu/emu-limits.c \
 	skf-emu/emu-cont.c \
 	skf-emu/emu-key.c \
 	skf-emu/emu-crypto.c

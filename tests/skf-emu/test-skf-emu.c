@@ -346,6 +346,48 @@ static void test_files_respect_rights_and_sizes(void **state)
 	assert_int_equal(F.SKF_DisConnectDev(d), SAR_OK);
 }
 
+/* A device's limits (emu-limits.c): the size fixed at creation, a largest
+ * file, a file area that fills up, and at most max_io bytes per call. */
+static void test_file_limits_are_a_devices(void **state)
+{
+	SKF_HANDLE d = connect_dev(name_a), app = open_app(d, 1);
+	static uint8_t big[EMU_MAX_IO + 1];
+	char conf[256];
+	uint8_t *saved;
+	size_t slen;
+	SKF_DEVINFO before, after;
+	SKF_ULONG len;
+	FILE *f;
+	(void)state;
+	assert_int_equal(F.SKF_GetDevInfo(d, &before), SAR_OK);
+	assert_int_equal(before.TotalSpace, EMU_TOTAL_SPACE);
+	assert_int_equal(F.SKF_CreateFile(app, "huge", EMU_MAX_FILE + 1, 0xFF, 0x10), SAR_INDATALENERR);
+	assert_int_equal(F.SKF_CreateFile(app, "picture", 200000, 0xFF, 0x10), SAR_OK);
+	assert_int_equal(F.SKF_GetDevInfo(d, &after), SAR_OK);
+	assert_int_equal(before.FreeSpace - after.FreeSpace, 200000);
+	assert_int_equal(F.SKF_WriteFile(app, "picture", 0, big, EMU_MAX_IO + 1), SAR_INDATALENERR);
+	assert_int_equal(F.SKF_WriteFile(app, "picture", 0, big, EMU_MAX_IO), SAR_OK);
+	assert_int_equal(F.SKF_WriteFile(app, "picture", 200000 - 10, big, 11), SAR_INDATALENERR);
+	len = sizeof(big);
+	assert_int_equal(F.SKF_ReadFile(app, "picture", 0, EMU_MAX_IO + 1, big, &len), SAR_INDATALENERR);
+	len = sizeof(big);
+	assert_int_equal(F.SKF_ReadFile(app, "picture", 0, EMU_MAX_IO, big, &len), SAR_OK);
+	assert_int_equal(len, EMU_MAX_IO);
+	/* device.conf sets a smaller file area: the next file finds no room. */
+	snprintf(conf, sizeof(conf), "%s/device.conf", dev_a);
+	assert_int_equal(emu_read_file(conf, &saved, &slen), 0);
+	assert_non_null(f = fopen(conf, "a"));
+	fputs("total_space=300000\n", f);
+	fclose(f);
+	assert_int_equal(F.SKF_CreateFile(app, "second", 100001, 0xFF, 0x10), SAR_NO_ROOM);
+	assert_int_equal(F.SKF_CreateFile(app, "second", 99000, 0xFF, 0x10), SAR_OK);
+	assert_int_equal(F.SKF_DeleteFile(app, "second"), SAR_OK);
+	assert_int_equal(F.SKF_DeleteFile(app, "picture"), SAR_OK);
+	assert_int_equal(emu_write_file(conf, saved, slen, 0600), 0);
+	free(saved);
+	assert_int_equal(F.SKF_DisConnectDev(d), SAR_OK);
+}
+
 static void test_bad_and_closed_handles_are_rejected(void **state)
 {
 	int junk[16] = { 0 };
@@ -445,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_rsa_sign_pkcs1_over_digestinfo),
 		cmocka_unit_test(test_rsa_key_import_becomes_encryption_pair),
 		cmocka_unit_test(test_files_respect_rights_and_sizes),
+		cmocka_unit_test(test_file_limits_are_a_devices),
 		cmocka_unit_test(test_bad_and_closed_handles_are_rejected),
 		cmocka_unit_test(test_unplug_gives_device_removed_and_events),
 	};

@@ -117,6 +117,16 @@ void sb_defaults(struct sb_opts *o)
 	o->to = now + 30 * 86400;
 }
 
+void sb_wild_2014(struct sb_opts *o, const unsigned char *entry, size_t len)
+{
+	o->shape = 1;
+	o->version = 1;
+	o->times = SB_UTC;
+	o->no_cert_in_list = 1;
+	o->cert_list_extra = entry;
+	o->cert_list_extra_len = len;
+}
+
 static void seal_info(struct buf *b, const struct sb_opts *o, const unsigned char *cert,
 		      size_t cert_len)
 {
@@ -134,7 +144,10 @@ static void seal_info(struct buf *b, const struct sb_opts *o, const unsigned cha
 	tlv(&p, 0x0c, name, name_len + (o->pad_name ? 6 : 0));
 	if (o->cert_list_type)
 		integer(&p, o->cert_list_type);
-	tlv(&l, 0x04, cert, cert_len);
+	if (!o->no_cert_in_list)
+		tlv(&l, 0x04, cert, cert_len);
+	if (o->cert_list_extra_len)
+		put(&l, o->cert_list_extra, o->cert_list_extra_len);
 	wrap(&p, 0x30, &l);
 	date(&p, o->created, o->times);
 	date(&p, o->from, o->times);

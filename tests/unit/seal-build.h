@@ -1,6 +1,6 @@
 /*
  * seal-build.h: hand-built seals for the seal tests: raw DER written byte by
- * byte so each deviation seen in real seals (gmt-facts §6) can be produced
+ * byte so each deviation seen in real seals (docs/seals.md) can be produced
  * exactly, signed by a real maker key (SM2, EC or RSA).
  */
 #ifndef UKEY_TEST_SEAL_BUILD_H
@@ -28,6 +28,9 @@ struct sb_opts {
 	int unused_bits; /* BIT STRING unused-bits count as written */
 	int sign_other_form; /* sign the other shape's bytes (2020 over the 2014 SEQUENCE) */
 	size_t cut_sig; /* drop this many bytes from the end of the signature */
+	int no_cert_in_list; /* certList without the certificate */
+	const unsigned char *cert_list_extra; /* DER entries appended to certList as written */
+	size_t cert_list_extra_len;
 	const char *label; /* picture type label */
 	const unsigned char *pic;
 	size_t pic_len;
@@ -39,6 +42,10 @@ struct sb_opts {
 /* Defaults: shape 4, version 4, GeneralizedTime Z, type 1, a PNG picture,
  * valid from now - 1 day to now + 30 days; maker and maker_cert unset. */
 void sb_defaults(struct sb_opts *o);
+/* The 2014 shape seen in the wild: UTCTime, header version 1, and a
+ * certList holding only entry (DER, e.g. an IA5String placeholder) instead
+ * of the certificate. */
+void sb_wild_2014(struct sb_opts *o, const unsigned char *entry, size_t len);
 /* The seal DER (free()), NULL on failure. */
 unsigned char *sb_build(const struct sb_opts *o, size_t *len);
 /* "SM2", "EC" (P-256) or "RSA" (2048). */

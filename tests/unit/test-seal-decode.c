@@ -1,7 +1,7 @@
 /* Unit tests for the seal decoder and verifier (renew-plugin/seal): seals
  * made by the reference CA service (tests/unit/seal-data, written by
  * `ca-service-cli add-seals`), hand-built seals carrying each deviation
- * found in real seals (gmt-facts §6), and problems that must be reported
+ * found in real seals (docs/seals.md), and problems that must be reported
  * in the verification result rather than crash or pass silently. */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "seal/seal.h"
+#include "seal/ses-asn1.h"
 #include "seal-build.h"
 
 static EVP_PKEY *sm2;
@@ -211,6 +212,74 @@ static void odd_types_cert_list_type_3_and_nul_padded_names_are_accepted(void **
 	assert_int_equal(s->type, 15);
 	assert_int_equal(s->cert_list_type, 3);
 	assert_string_equal(s->name, "业务章");
+	assert_true(r.valid);
+	ukey_seal_free(s);
+}
+
+/* Seen in the wild: a 2014-shaped seal whose certList holds an IA5String
+ * placeholder instead of the holder's certificate. The seal is shown, the
+ * entry reported, the maker's signature (its own certificate) verified. */
+static void shape_2014_cert_list_with_an_ia5string_placeholder_is_shown(void **state)
+{
+	static const unsigned char placeholder[] = "\x16\x0cno cert\x01\x1b[2J";
+	struct sb_opts o;
+	struct ukey_seal_result r;
+	struct ukey_seal *s;
+	unsigned char *der;
+	ukey_ses_seal *ses;
+	size_t len;
+
+	(void)state;
+	opts(&o);
+	sb_wild_2014(&o, placeholder, sizeof(placeholder) - 1);
+	s = make(&o, &r);
+	assert_int_equal(s->shape, UKEY_SEAL_2014);
+	assert_string_equal(s->name, "业务章");
+	assert_int_equal(s->n_certs, 0);
+	assert_int_equal(s->n_odd, 1);
+	assert_int_equal(s->odd[0].index, 1);
+	assert_string_equal(ukey_seal_tag_name(s->odd[0].tag), "IA5String");
+	/* The entry's text is shown with its control bytes made harmless. */
+	assert_string_equal(s->odd[0].text, "no cert??[2J");
+	assert_true(r.signature_ok);
+	assert_true(r.valid);
+	ukey_seal_free(s);
+	/* The OpenSSL-template decoder of the same bytes agrees. */
+	der = sb_build(&o, &len);
+	assert_non_null(der);
+	ses = ukey_ses_decode(der, (long)len);
+	assert_non_null(ses);
+	assert_int_equal(ukey_ses_cert_count(ses), 0);
+	assert_int_equal(ukey_ses_verify(ses), 1);
+	ukey_ses_free(ses);
+	free(der);
+}
+
+/* Odd entries next to the certificate: a NULL, a SEQUENCE that is no
+ * CertDigestObj; a digest is still taken. Only the odd ones are set aside. */
+static void cert_list_entries_that_are_no_certificate_are_set_aside(void **state)
+{
+	static const unsigned char extra[] = { 0x05, 0x00, 0x30, 0x03, 0x02, 0x01, 0x05,
+					       0x30, 0x07, 0x13, 0x01, 'x', 0x04, 0x02, 0xab, 0xcd };
+	struct sb_opts o;
+	struct ukey_seal_result r;
+	struct ukey_seal *s;
+
+	(void)state;
+	opts(&o);
+	o.cert_list_type = 1;
+	o.cert_list_extra = extra;
+	o.cert_list_extra_len = sizeof(extra);
+	s = make(&o, &r);
+	assert_int_equal(s->n_certs, 2);
+	assert_int_equal(s->certs[0].p[0], 0x30);
+	assert_int_equal(s->certs[1].len, 2);
+	assert_int_equal(s->n_odd, 2);
+	assert_int_equal(s->odd[0].index, 2);
+	assert_string_equal(ukey_seal_tag_name(s->odd[0].tag), "NULL");
+	assert_int_equal(s->odd[1].index, 3);
+	assert_string_equal(ukey_seal_tag_name(s->odd[1].tag), "SEQUENCE");
+	assert_string_equal(s->odd[1].text, "");
 	assert_true(r.valid);
 	ukey_seal_free(s);
 }
@@ -417,6 +486,8 @@ int main(void)
 		cmocka_unit_test(shape_2014_with_header_version_4_is_told_by_element_count),
 		cmocka_unit_test(dates_without_z_and_with_2_digit_years_are_read),
 		cmocka_unit_test(odd_types_cert_list_type_3_and_nul_padded_names_are_accepted),
+		cmocka_unit_test(shape_2014_cert_list_with_an_ia5string_placeholder_is_shown),
+		cmocka_unit_test(cert_list_entries_that_are_no_certificate_are_set_aside),
 		cmocka_unit_test(critical_false_written_out_still_verifies_on_the_bytes_as_written),
 		cmocka_unit_test(algorithm_identifier_with_or_without_null_is_accepted),
 		cmocka_unit_test(raw_r_s_signatures_and_nonzero_unused_bits_verify),

@@ -119,10 +119,30 @@ static void print_row(const struct row *r, size_t i, const struct ukey_clean_lis
 	printf(_("      maker:     %s\n"), r->vr.signature_ok ? _("signature verified") : _("signature NOT verified"));
 	for (k = 0; k < r->vr.n_reasons; k++)
 		printf("                 %s\n", r->vr.reasons[k]);
+	for (size_t j = 0; j < r->dec->n_odd; j++) {
+		const struct ukey_seal_odd_entry *o = &r->dec->odd[j];
+		printf(_("      certList:  entry %zu is no certificate (%s%s%s%s), ignored\n"), o->index,
+		       ukey_seal_tag_name(o->tag), o->text[0] ? " \"" : "", o->text, o->text[0] ? "\"" : "");
+	}
 	printf(_("      picture:   %s, %zu bytes\n"), ukey_seal_pic_ext(r->dec->picture.sniffed),
 	       r->dec->picture.data.len);
 	if (have_list)
 		printf(_("      service:   %s\n"), status_text(l, r->svc));
+}
+
+/* certList entries that are no certificate: [{"index", "type", "text"}]. */
+static json_object *odd_json(const struct ukey_seal *d)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t j = 0; j < d->n_odd; j++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "index", json_object_new_int64((int64_t)d->odd[j].index));
+		json_object_object_add(o, "type", json_object_new_string(ukey_seal_tag_name(d->odd[j].tag)));
+		json_object_object_add(o, "text", d->odd[j].text[0] ? json_object_new_string(d->odd[j].text) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static json_object *row_json(const struct row *r, size_t i, const struct ukey_clean_list *l, int have_list)
@@ -149,6 +169,8 @@ static json_object *row_json(const struct row *r, size_t i, const struct ukey_cl
 		json_object_array_add(reasons, json_object_new_string(r->vr.reasons[k]));
 	json_object_object_add(o, "problems", reasons);
 	json_object_object_add(o, "picture", d ? json_object_new_string(ukey_seal_pic_ext(d->picture.sniffed)) : NULL);
+	json_object_object_add(o, "picture_bytes", d ? json_object_new_int64((int64_t)d->picture.data.len) : NULL);
+	json_object_object_add(o, "cert_list_odd", d ? odd_json(d) : NULL);
 	json_object_object_add(o, "id", have_list && r->svc >= 0 ? json_object_new_string(l->seals[r->svc].id) : NULL);
 	json_object_object_add(o, "status", !have_list ? NULL
 					    : r->svc < 0 ? json_object_new_string("unknown")
