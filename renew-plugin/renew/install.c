@@ -23,6 +23,7 @@
 #include "i18n.h"
 #include "renew/renew.h"
 #include "seal/seal-token.h"
+#include "seal/seal.h"
 #include "ukey-pkcs11.h"
 
 static unsigned char *b64_decode(const char *in, size_t *len)
@@ -114,12 +115,41 @@ static int put_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char
 	return ret;
 }
 
+/* Whether h, a data object under a label step 6 planned for the seal sd,
+ * is what an interrupted write of it left: no seal at all (SKF: a file
+ * created, its content not yet written), or a file of the seal's size
+ * that is not sd and does not decode (SKF writes a file in chunks of a
+ * few KiB: a kill between two leaves its first bytes and zeros, which the
+ * driver's look at the header takes for a seal). A seal that decodes is
+ * never removed here (on SoftHSM the old seal has the same label). */
+static int seal_leftover(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const unsigned char *sd,
+			 size_t sl)
+{
+	unsigned char *v = NULL;
+	size_t vl = 0;
+	struct ukey_err probe;
+	struct ukey_seal *seal = NULL;
+	int app_seal, leftover;
+
+	ukey_err_clear(&probe);
+	app_seal = ukey_p11_attr(p, s, h, CKA_APPLICATION, &v, &vl, &probe) == UKEY_E_OK &&
+		   vl == strlen(UKEY_SEAL_APPLICATION) && memcmp(v, UKEY_SEAL_APPLICATION, vl) == 0;
+	free(v);
+	if (!app_seal)
+		return 1;
+	v = NULL;
+	if (ukey_p11_attr(p, s, h, CKA_VALUE, &v, &vl, &probe) != UKEY_E_OK)
+		return 0;
+	leftover = vl == sl && memcmp(v, sd, sl) != 0 && ukey_seal_decode(v, vl, &seal, NULL) != 0;
+	ukey_seal_free(seal);
+	free(v);
+	return leftover;
+}
+
 /* The seal sd (sha256 hex) as a data object labelled label, unless a seal
- * with that content is on the token already. A data object with that
- * label that is no seal is what an interrupted run left (SKF: a file
- * created, its content not yet written, under a name that was free when
- * step 6 planned it, names.c) and is removed first; seals are never
- * touched here. */
+ * with that content is on the token already. What an interrupted run left
+ * under that label (seal_leftover; the label was free when step 6 planned
+ * it, names.c) is removed first; seals are never touched here. */
 static int put_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label, const unsigned char *sd, size_t sl,
 		    const char *hex, struct ukey_err *e)
 {
@@ -140,15 +170,7 @@ static int put_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label, 
 		return ret;
 	ret = ukey_p11_find(p, s, q, 2, h, 8, &n, e);
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n; i++) {
-		unsigned char *app = NULL;
-		size_t al = 0;
-		struct ukey_err probe;
-		int seal;
-		ukey_err_clear(&probe);
-		seal = ukey_p11_attr(p, s, h[i], CKA_APPLICATION, &app, &al, &probe) == UKEY_E_OK &&
-		       al == strlen(UKEY_SEAL_APPLICATION) && memcmp(app, UKEY_SEAL_APPLICATION, al) == 0;
-		free(app);
-		if (seal)
+		if (!seal_leftover(p, s, h[i], sd, sl))
 			continue;
 		rv = p->f->C_DestroyObject(s, h[i]);
 		if (rv != CKR_OK && rv != CKR_OBJECT_HANDLE_INVALID)
