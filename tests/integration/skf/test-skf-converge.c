@@ -24,32 +24,7 @@
 #include "testlib.h"
 #include "ukey-pkcs11.h"
 
-static CK_FUNCTION_LIST *p11;
-static void *dl;
-static struct ukt_token tok;
-static char app[800]; /* the device application's directory */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	setenv("UKEY_TEST_BACKEND", "skf", 1);
-	if (ukt_vkey_create("sm2", &tok) != 0)
-		return -1;
-	snprintf(app, sizeof(app), "%s/apps/UKEY", tok.device);
-	p11 = ukt_module_load(&dl);
-	return p11 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (p11)
-		p11->C_Finalize(NULL);
-	ukt_vkey_destroy(&tok);
-	if (dl)
-		dlclose(dl);
-	return 0;
-}
+#include "skf-fixture.h"
 
 static CK_ULONG count_label(CK_SESSION_HANDLE s, const char *label)
 {
@@ -76,7 +51,7 @@ static void test_keygen_goes_into_an_empty_container_left_by_a_kill(void **state
 
 	(void)state;
 	/* what SKF_CreateContainer left before the program died */
-	assert_int_equal(ukt_system("mkdir '%s/containers/%s'", app, name), 0);
+	assert_int_equal(ukt_system("mkdir '%s/containers/%s'", skf_app, name), 0);
 	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
 	assert_int_equal(count_label(s, "left-empty sign key"), 0);
 	assert_int_equal(p11->C_GenerateKeyPair(s, &m, pub, 1, priv, 2, &hpub, &hpriv), CKR_OK);
@@ -99,7 +74,7 @@ static void test_a_file_without_its_content_is_a_data_object_that_can_go(void **
 	/* what SKF_CreateFile left before the first SKF_WriteFile */
 	assert_int_equal(ukt_system("mkdir '%s/files/half-seal' && head -c 700 /dev/zero >'%s/files/half-seal/data' && "
 				    "printf 'size=700\\nread=0xff\\nwrite=0x10\\n' >'%s/files/half-seal/attr'",
-				    app, app, app), 0);
+				    skf_app, skf_app, skf_app), 0);
 	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
 	assert_int_equal(p11->C_FindObjectsInit(s, t, 2), CKR_OK);
 	assert_int_equal(p11->C_FindObjects(s, &h, 1, &n), CKR_OK);
@@ -126,13 +101,13 @@ static void test_hidden_leftovers_of_killed_operations_are_never_listed_and_swep
 	/* a creation and a deletion cut short by a process that died (a pid
 	 * no process can have) */
 	assert_int_equal(ukt_system("mkdir -p '%s/files/.new-999999999-1' '%s/files/.gone-999999999-2' && "
-				    "mkdir -p '%s/containers/.gone-999999999-3/x'", app, app, app), 0);
+				    "mkdir -p '%s/containers/.gone-999999999-3/x'", skf_app, skf_app, skf_app), 0);
 	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
 	assert_int_equal(count_label(s, ".new-999999999-1"), 0);
 	assert_int_equal(p11->C_CreateObject(s, t, 4, &h), CKR_OK);
-	snprintf(path, sizeof(path), "%s/files/.new-999999999-1", app);
+	snprintf(path, sizeof(path), "%s/files/.new-999999999-1", skf_app);
 	assert_int_not_equal(stat(path, &st), 0);
-	snprintf(path, sizeof(path), "%s/files/.gone-999999999-2", app);
+	snprintf(path, sizeof(path), "%s/files/.gone-999999999-2", skf_app);
 	assert_int_not_equal(stat(path, &st), 0);
 	assert_int_equal(p11->C_DestroyObject(s, h), CKR_OK);
 	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);

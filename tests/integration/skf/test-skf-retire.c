@@ -34,32 +34,7 @@
 /* The driver's bookkeeping file (UKEY_SKF_RETIRED_FILE, module/drivers/skf.h). */
 #define UKEY_SKF_RETIRED_NAME "ukey-retired"
 
-static CK_FUNCTION_LIST *p11;
-static void *dl;
-static struct ukt_token tok;
-static char files[800];   /* the device application's files directory */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	setenv("UKEY_TEST_BACKEND", "skf", 1);
-	if (ukt_vkey_create("sm2", &tok) != 0)
-		return -1;
-	snprintf(files, sizeof(files), "%s/apps/UKEY/files", tok.device);
-	p11 = ukt_module_load(&dl);
-	return p11 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (p11)
-		p11->C_Finalize(NULL);
-	ukt_vkey_destroy(&tok);
-	if (dl)
-		dlclose(dl);
-	return 0;
-}
+#include "skf-fixture.h"
 
 /* Objects of class cls (any class when cls is -1) with CKA_ID id. */
 static CK_ULONG count_id(CK_SESSION_HANDLE s, long cls, const unsigned char *id, size_t idlen)
@@ -200,7 +175,7 @@ static char *file_data(const char *name, size_t *len)
 	char *buf = calloc(1, 8192);
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/data", files, name);
+	snprintf(path, sizeof(path), "%s/files/%s/data", skf_app, name);
 	f = fopen(path, "rb");
 	if (f && buf)
 		n = fread(buf, 1, 8191, f);
@@ -237,12 +212,12 @@ static void put_bytes(const char *name, const char *content, size_t len, size_t 
 
 	assert_non_null(buf);
 	memcpy(buf, content, len);
-	assert_int_equal(ukt_system("mkdir -p '%s/%s'", files, name), 0);
-	snprintf(path, sizeof(path), "%s/%s/data", files, name);
+	assert_int_equal(ukt_system("mkdir -p '%s/files/%s'", skf_app, name), 0);
+	snprintf(path, sizeof(path), "%s/files/%s/data", skf_app, name);
 	assert_non_null(f = fopen(path, "wb"));
 	assert_int_equal(fwrite(buf, 1, size, f), size);
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/%s/attr", files, name);
+	snprintf(path, sizeof(path), "%s/files/%s/attr", skf_app, name);
 	assert_non_null(f = fopen(path, "w"));
 	fprintf(f, "size=%zu\nread=0xff\nwrite=0x10\n", size);
 	fclose(f);
@@ -256,7 +231,7 @@ static void put_list(const char *name, const char *content, size_t size)
 
 static void remove_list(const char *name)
 {
-	assert_int_equal(ukt_system("rm -rf '%s/%s'", files, name), 0);
+	assert_int_equal(ukt_system("rm -rf '%s/files/%s'", skf_app, name), 0);
 }
 
 /* Destroys the signing certificate of the vkey's container "ukey". */
