@@ -43,23 +43,30 @@ static void env_over(char *dst, size_t n, const char *var)
 		set(dst, n, v);
 }
 
+const char *ukey_conf_path(char *path, size_t len)
+{
+	const char *v = getenv("UKEY_CONFIG"), *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+
+	if (v != NULL && *v != '\0')
+		set(path, len, v);
+	else if (xdg != NULL && *xdg == '/')
+		snprintf(path, len, "%s/ukey/ukey.conf", xdg);
+	else if (home != NULL)
+		snprintf(path, len, "%s/.config/ukey/ukey.conf", home);
+	else
+		path[0] = '\0';
+	return path;
+}
+
 int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e)
 {
 	char path[PATH_MAX];
-	const char *v = getenv("UKEY_CONFIG"), *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
 	FILE *f;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	set(c->module, sizeof(c->module), UKEY_MODULE_PATH);
-	if (v != NULL && *v != '\0')
-		set(path, sizeof(path), v);
-	else if (xdg != NULL && *xdg == '/')
-		snprintf(path, sizeof(path), "%s/ukey/ukey.conf", xdg);
-	else if (home != NULL)
-		snprintf(path, sizeof(path), "%s/.config/ukey/ukey.conf", home);
-	else
-		path[0] = '\0';
+	ukey_conf_path(path, sizeof(path));
 	f = path[0] ? fopen(path, "r") : NULL;
 	if (f == NULL && path[0] && errno != ENOENT)
 		return ukey_err_set(e, UKEY_E_ERROR, _("cannot read the configuration %s: %s"), path,

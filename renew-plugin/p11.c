@@ -29,11 +29,27 @@ const char *ukey_p11_rv_name(CK_RV rv)
 	}
 }
 
+/* The vendor interface of ukey-pkcs11 (ukey-pkcs11.h), version 1.x. */
+static const UKEY_VENDOR_FUNCTION_LIST *vendor(void *dl)
+{
+	CK_RV (*gi)(CK_UTF8CHAR *, CK_VERSION *, UKEY_CK_INTERFACE **, CK_FLAGS);
+	UKEY_CK_INTERFACE *iface = NULL;
+	const UKEY_VENDOR_FUNCTION_LIST *v;
+
+	*(void **)&gi = dlsym(dl, "C_GetInterface");
+	if (gi == NULL || gi((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, NULL, &iface, 0) != CKR_OK || iface == NULL ||
+	    iface->pFunctionList == NULL)
+		return NULL;
+	v = iface->pFunctionList;
+	return v->version.major == UKEY_VENDOR_VERSION_MAJOR ? v : NULL;
+}
+
 int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
 {
 	CK_C_INITIALIZE_ARGS args;
 	CK_C_GetFunctionList gfl;
 	CK_RV rv;
+	int quiet;
 
 	memset(p, 0, sizeof(*p));
 	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -45,9 +61,15 @@ int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
 		ukey_p11_close(p);
 		return ukey_err_set(e, UKEY_E_ERROR, _("%s is not a PKCS#11 module"), path);
 	}
+	p->v = vendor(p->dl);
+	quiet = p->v != NULL && getenv("UKEY_LOG") == NULL;
+	if (quiet)
+		setenv("UKEY_LOG", "off", 1);
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
 	rv = p->f->C_Initialize(&args);
+	if (quiet)
+		unsetenv("UKEY_LOG");
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
 		ukey_p11_close(p);
 		return ukey_err_set(e, UKEY_E_ERROR, _("the PKCS#11 module %s failed to start: %s"), path,

@@ -6,14 +6,22 @@
 #include <p11-kit/pkcs11.h>
 
 #include "err.h"
+#include "ukey-pkcs11.h"
 
 struct ukey_p11 {
 	void *dl;
 	CK_FUNCTION_LIST_PTR f;
 	int initialized;
+	/* ukey-pkcs11's vendor interface (exact PIN tries, why no slot), or
+	 * NULL for another module: then only standard PKCS#11 is used. */
+	const UKEY_VENDOR_FUNCTION_LIST *v;
 };
 
-/* Loads the module at path and initialises it (CKF_OS_LOCKING_OK). */
+/* Loads the module at path and initialises it (CKF_OS_LOCKING_OK). When it
+ * is ukey-pkcs11 (it has the vendor interface) and UKEY_LOG is not set, its
+ * stderr log is off: what it would log at start-up (no configuration, a
+ * backend that does not load) is reported by the command in its own words
+ * (ukey_token_no_backend, `ukey doctor`) instead of as a raw log line. */
 int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e);
 void ukey_p11_close(struct ukey_p11 *p);
 /* "CKR_PIN_INCORRECT" etc., or "CKR_0x..." in a static buffer. */

@@ -14,6 +14,7 @@
 
 #include "i18n.h"
 #include "pin.h"
+#include "text.h"
 
 #define PIN_MAX 256
 
@@ -55,7 +56,7 @@ static int read_tty(const struct ukey_token_info *t, char *buf, size_t len, stru
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	snprintf(prompt, sizeof(prompt), _("PIN (certificate password) of U-KEY %s: "), t->serial);
+	snprintf(prompt, sizeof(prompt), _("PIN (certificate password) of U-KEY %s: "), ukey_tx(t->serial));
 	if (write(fd, prompt, strlen(prompt)) < 0) { /* the prompt is best effort */
 	}
 	tcsetattr(fd, TCSAFLUSH, &quiet);
@@ -93,20 +94,20 @@ static int read_pin(const struct ukey_token_info *t, const struct ukey_pin_opts 
 int ukey_pin_login(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e)
 {
-	char pin[PIN_MAX];
+	char pin[PIN_MAX], tries[160];
 	int interactive = 0, ret, final;
 	CK_RV rv;
 
 	ret = ukey_token_refresh(p, t, e);
 	if (ret != UKEY_E_OK)
 		return ret;
-	if (t->flags & CKF_USER_PIN_LOCKED)
+	if (strcmp(ukey_token_pin_state(t), "locked") == 0)
 		return ukey_err_set(e, UKEY_E_TOKEN, _("The PIN of U-KEY %s is locked; ask your CA to unlock it."),
-				    t->serial);
-	final = (t->flags & CKF_USER_PIN_FINAL_TRY) != 0;
+				    ukey_tx(t->serial));
+	final = strcmp(ukey_token_pin_state(t), "final_try") == 0;
 	/* Said before the try, so the user can stop and find the right PIN. */
-	if (final || (t->flags & CKF_USER_PIN_COUNT_LOW))
-		fprintf(stderr, "%s: %s\n", _("Warning"), ukey_token_pin_text(t->flags));
+	if (strcmp(ukey_token_pin_state(t), "ok") != 0)
+		fprintf(stderr, "%s: %s\n", _("Warning"), ukey_token_pin_text(t, tries, sizeof(tries)));
 	if (final && !o->accept_final_try && (o->fd >= 0 || getenv("UKEY_PIN_FILE") != NULL))
 		return ukey_err_set(e, UKEY_E_TOKEN,
 				    _("Only one PIN try is left; a PIN from a file or descriptor is not used "
@@ -119,13 +120,13 @@ int ukey_pin_login(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_in
 		ret = UKEY_E_OK;
 	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE) {
 		ukey_token_refresh(p, t, e);
-		ret = ukey_err_set(e, UKEY_E_TOKEN, _("Wrong PIN for U-KEY %s (%s). It was not retried."),
-				   t->serial, ukey_token_pin_text(t->flags));
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("Wrong PIN for U-KEY %s: %s. It was not retried."),
+				   ukey_tx(t->serial), ukey_token_pin_text(t, tries, sizeof(tries)));
 	} else if (rv == CKR_PIN_LOCKED) {
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("The PIN of U-KEY %s is locked; ask your CA to unlock it."),
-				   t->serial);
+				   ukey_tx(t->serial));
 	} else {
-		ret = ukey_err_set(e, UKEY_E_TOKEN, _("login to U-KEY %s failed: %s"), t->serial,
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("login to U-KEY %s failed: %s"), ukey_tx(t->serial),
 				   ukey_p11_rv_name(rv));
 	}
 out:

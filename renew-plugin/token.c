@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "text.h"
 #include "token.h"
 
 /* PKCS#11 pads text fields with blanks and does not terminate them. */
@@ -33,7 +34,60 @@ static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *
 	padded(t->manufacturer, sizeof(t->manufacturer), ti.manufacturerID, sizeof(ti.manufacturerID));
 	padded(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
 	t->flags = ti.flags;
+	t->tries_left = t->tries_max = -1;
+	if (p->v != NULL) {
+		UKEY_PIN_TRIES tr;
+		/* Best effort: the flags above still tell the state without it. */
+		if (p->v->UKEY_GetPinTries(t->slot, CKU_USER, &tr) == CKR_OK) {
+			t->flags = (t->flags & ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
+							   CKF_USER_PIN_LOCKED)) | tr.flags;
+			if (tr.ulTriesLeft != CK_UNAVAILABLE_INFORMATION && tr.ulTriesLeft < 1000)
+				t->tries_left = (long)tr.ulTriesLeft;
+			if (tr.ulMaxTries != CK_UNAVAILABLE_INFORMATION && tr.ulMaxTries < 1000)
+				t->tries_max = (long)tr.ulMaxTries;
+		}
+	}
 	return UKEY_E_OK;
+}
+
+/* The reasons of the backends that did not load, "; "-separated, in why. */
+static size_t failed_backends(struct ukey_p11 *p, const UKEY_MODULE_STATUS *ms, char *why, size_t len)
+{
+	UKEY_BACKEND_STATUS bs;
+	size_t used = 0, n = 0;
+
+	why[0] = '\0';
+	for (CK_ULONG i = 0; i < ms->ulBackends && used < len; i++) {
+		if (p->v->UKEY_GetBackendStatus(i, &bs) != CKR_OK)
+			break;
+		if (bs.loadResult == CKR_OK)
+			continue;
+		int w = snprintf(why + used, len - used, "%s[backend %s] %s", n++ ? "; " : "", (const char *)bs.name,
+				 bs.reason[0] ? (const char *)bs.reason : ukey_p11_rv_name(bs.loadResult));
+		used = w < 0 ? len : used + (size_t)w;
+	}
+	return n;
+}
+
+int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e)
+{
+	UKEY_MODULE_STATUS ms;
+	char why[sizeof(e->msg) - 160];
+
+	if (p->v == NULL || p->v->UKEY_GetModuleStatus(&ms) != CKR_OK)
+		return UKEY_E_OK;
+	if (ms.configError[0] != '\0')
+		snprintf(why, sizeof(why), "%s", (const char *)ms.configError);
+	else if (failed_backends(p, &ms, why, sizeof(why)) == 0)
+		return UKEY_E_OK;
+	/* Some backend works: no U-KEY is inserted, but the one the user has
+	 * may need the backend that did not load, so that is said too. */
+	if (ms.configError[0] == '\0' && ms.ulBackendsLoaded > 0)
+		return ukey_err_set(e, UKEY_E_TOKEN, _("No U-KEY is inserted, and the module could not load %s (see "
+						       "ukey-pkcs11.conf(5), or run 'ukey doctor'). Insert your U-KEY and "
+						       "try again."), ukey_tx(why));
+	return ukey_err_set(e, UKEY_E_ERROR, _("the module found no backend: %s; see ukey-pkcs11.conf(5), or run "
+					       "'ukey doctor'"), ukey_tx(why));
 }
 
 int ukey_token_refresh(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e)
@@ -85,7 +139,7 @@ int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_
 {
 	struct ukey_token_info *list;
 	size_t n, i, hit = 0, found = 0;
-	int ret = ukey_token_list(p, &list, &n, e);
+	int ret = ukey_token_list(p, &list, &n, e), last4;
 
 	if (ret != UKEY_E_OK)
 		return ret;
@@ -94,19 +148,30 @@ int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_
 			hit = i;
 			found++;
 		}
-	if (n == 0) {
-		ret = ukey_err_set(e, UKEY_E_TOKEN, _("No U-KEY is inserted. Insert your U-KEY and try again."));
-	} else if (serial != NULL && found == 0) {
-		ret = ukey_err_set(e, UKEY_E_TOKEN, _("No inserted U-KEY has the medium number %s."), serial);
-	} else if (serial == NULL && n > 1) {
-		size_t used;
-		ukey_err_set(e, UKEY_E_TOKEN, _("%zu U-KEYs are inserted; choose one with --serial:"), n);
-		for (i = 0; i < n; i++) {
-			used = strlen(e->msg);
-			snprintf(e->msg + used, sizeof(e->msg) - used, "\n  %s  %s", list[i].serial,
-				 list[i].label);
+	/* The guide names a U-KEY by the last four digits of its medium number
+	 * (decimal on real U-KEYs; SoftHSM's serials are hex). */
+	last4 = serial != NULL && found == 0 && strlen(serial) == 4 &&
+		strspn(serial, "0123456789abcdefABCDEF") == 4;
+	for (i = 0; last4 && i < n; i++) {
+		size_t len = strlen(list[i].serial);
+		if (len > 4 && strcmp(list[i].serial + len - 4, serial) == 0) {
+			hit = i;
+			found++;
 		}
-		ret = UKEY_E_TOKEN;
+	}
+	if (n == 0) {
+		ret = ukey_token_no_backend(p, e);
+		if (ret == UKEY_E_OK)
+			ret = ukey_err_set(e, UKEY_E_TOKEN, _("No U-KEY is inserted. Insert your U-KEY and try again."));
+	} else if (serial != NULL && found == 0) {
+		ret = ukey_err_set(e, UKEY_E_TOKEN, _("No inserted U-KEY has the medium number %s."), ukey_tx(serial));
+	} else if (serial != NULL && found > 1) {
+		ukey_err_set(e, UKEY_E_TOKEN, _("%zu inserted U-KEYs have medium numbers ending in %s; give the whole "
+						"medium number with --serial:"), found, serial);
+		ret = ukey_token_list_into(list, n, serial, e);
+	} else if (serial == NULL && n > 1) {
+		ukey_err_set(e, UKEY_E_TOKEN, _("%zu U-KEYs are inserted; choose one with --serial:"), n);
+		ret = ukey_token_list_into(list, n, NULL, e);
 	} else {
 		*out = list[serial != NULL ? hit : 0];
 	}
@@ -114,26 +179,49 @@ int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_
 	return ret;
 }
 
-const char *ukey_token_pin_state(CK_FLAGS flags)
+int ukey_token_list_into(const struct ukey_token_info *list, size_t n, const char *last4, struct ukey_err *e)
 {
-	if (flags & CKF_USER_PIN_LOCKED)
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(e->msg), len = strlen(list[i].serial);
+		if (last4 != NULL && (len < 4 || strcmp(list[i].serial + len - 4, last4) != 0))
+			continue;
+		snprintf(e->msg + used, sizeof(e->msg) - used, "\n  %s  %s", ukey_tx(list[i].serial),
+			 ukey_tx(list[i].label));
+	}
+	return UKEY_E_TOKEN;
+}
+
+const char *ukey_token_pin_state(const struct ukey_token_info *t)
+{
+	if ((t->flags & CKF_USER_PIN_LOCKED) || t->tries_left == 0)
 		return "locked";
-	if (flags & CKF_USER_PIN_FINAL_TRY)
+	if ((t->flags & CKF_USER_PIN_FINAL_TRY) || t->tries_left == 1)
 		return "final_try";
-	if (flags & CKF_USER_PIN_COUNT_LOW)
+	if ((t->flags & CKF_USER_PIN_COUNT_LOW) || (t->tries_left > 0 && t->tries_max > t->tries_left))
 		return "count_low";
 	return "ok";
 }
 
-const char *ukey_token_pin_text(CK_FLAGS flags)
+const char *ukey_token_pin_text(const struct ukey_token_info *t, char *buf, size_t len)
 {
-	if (flags & CKF_USER_PIN_LOCKED)
-		return _("the PIN is locked: ask your CA to unlock the U-KEY");
-	if (flags & CKF_USER_PIN_FINAL_TRY)
-		return _("one try left: a wrong PIN now locks the U-KEY");
-	if (flags & CKF_USER_PIN_COUNT_LOW)
-		return _("a wrong PIN was entered: fewer tries are left");
-	return _("no wrong PIN entered");
+	const char *state = ukey_token_pin_state(t);
+
+	if (strcmp(state, "locked") == 0)
+		snprintf(buf, len, "%s", _("the PIN is locked: ask your CA to unlock the U-KEY"));
+	else if (strcmp(state, "final_try") == 0)
+		snprintf(buf, len, "%s", _("1 try left: a wrong PIN now locks the U-KEY"));
+	else if (t->tries_left > 0 && t->tries_max > 0)
+		snprintf(buf, len, dngettext(UKEY_TEXTDOMAIN, "%ld try left of %ld", "%ld tries left of %ld",
+					     (unsigned long)t->tries_left), t->tries_left, t->tries_max);
+	else if (t->tries_left > 0)
+		snprintf(buf, len, dngettext(UKEY_TEXTDOMAIN, "%ld try left", "%ld tries left",
+					     (unsigned long)t->tries_left), t->tries_left);
+	else if (strcmp(state, "count_low") == 0)
+		snprintf(buf, len, "%s", _("a wrong PIN was entered: fewer tries are left (this U-KEY does not tell "
+					   "how many)"));
+	else
+		snprintf(buf, len, "%s", _("no wrong PIN entered"));
+	return buf;
 }
 
 void ukey_certs_free(struct ukey_cert *c, size_t n)
@@ -141,6 +229,22 @@ void ukey_certs_free(struct ukey_cert *c, size_t n)
 	for (size_t i = 0; c != NULL && i < n; i++)
 		free(c[i].der);
 	free(c);
+}
+
+/* Signing certificates first, then by label, serial and content: the same
+ * order on every run, whatever order the token lists its objects in. */
+static int cert_cmp(const void *a, const void *b)
+{
+	const struct ukey_cert *x = a, *y = b;
+	int r = (x->sign ? 0 : 1) - (y->sign ? 0 : 1);
+
+	if (r == 0)
+		r = strcmp(x->label, y->label);
+	if (r == 0)
+		r = strcmp(x->serial_hex, y->serial_hex);
+	if (r == 0 && x->der_len != y->der_len)
+		r = x->der_len < y->der_len ? -1 : 1;
+	return r ? r : memcmp(x->der, y->der, x->der_len);
 }
 
 int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
@@ -190,6 +294,8 @@ int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert *
 		}
 		(*n)++;
 	}
+	if (*n > 1)
+		qsort(list, *n, sizeof(*list), cert_cmp);
 	*out = list;
 	list = NULL;
 	ret = UKEY_E_OK;

@@ -13,6 +13,7 @@
 #define UKEY_RENEW_CONF_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -22,6 +23,9 @@ struct ukey_conf {
 	char service_ca[PATH_MAX];
 };
 
+/* The file: $UKEY_CONFIG, else $XDG_CONFIG_HOME/ukey/ukey.conf, else
+ * ~/.config/ukey/ukey.conf ("" without a home). Returns path. */
+const char *ukey_conf_path(char *path, size_t len);
 /* Loads defaults, the file (a missing file is fine), then the environment. */
 int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e);
 

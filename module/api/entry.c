@@ -1,12 +1,14 @@
 /* The exported entry points: the function table generated from
  * api/functions.h, C_GetFunctionList, and PKCS#11 3.0 C_GetInterfaceList /
- * C_GetInterface offering the same 2.40 table (p11-kit's headers are 2.40,
- * so the 3.0 interface type is declared here). */
+ * C_GetInterface offering the same 2.40 table and the vendor interface
+ * (ukey-pkcs11.h; p11-kit's headers are 2.40, so the 3.0 interface type is
+ * the header's UKEY_CK_INTERFACE). */
 #include "config.h"
 
 #include <string.h>
 
 #include "api/shim.h"
+#include "api/vendor.h"
 
 #define UKEY_EXPORT __attribute__((visibility("default")))
 
@@ -41,15 +43,11 @@ UKEY_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 	return ukey_C_GetFunctionList(list);
 }
 
-/* PKCS#11 3.0 interface discovery, declared locally (design.md §2). */
-typedef struct ukey_ck_interface {
-	CK_CHAR *pInterfaceName;
-	CK_VOID_PTR pFunctionList;
-	CK_FLAGS flags;
-} UKEY_CK_INTERFACE;
-
+/* PKCS#11 3.0 interface discovery: the standard table first (the default),
+ * then the vendor interface. */
 static UKEY_CK_INTERFACE interfaces[] = {
-	{ (CK_CHAR *)"PKCS 11", &function_list, 0 },
+	{ (CK_UTF8CHAR *)"PKCS 11", &function_list, 0 },
+	{ (CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, &ukey_vendor_function_list, 0 },
 };
 
 UKEY_EXPORT CK_RV C_GetInterfaceList(UKEY_CK_INTERFACE *list, CK_ULONG_PTR count);
@@ -76,15 +74,21 @@ UKEY_EXPORT CK_RV C_GetInterface(CK_CHAR *name, CK_VERSION *version, UKEY_CK_INT
 UKEY_EXPORT CK_RV C_GetInterface(CK_CHAR *name, CK_VERSION *version, UKEY_CK_INTERFACE **iface,
 				 CK_FLAGS flags)
 {
+	const UKEY_CK_INTERFACE *found = &interfaces[0];
+	const CK_VERSION *have = &function_list.version;
 	if (!iface)
 		return CKR_ARGUMENTS_BAD;
-	if (name && strcmp((const char *)name, "PKCS 11") != 0)
+	if (name && strcmp((const char *)name, UKEY_VENDOR_INTERFACE) == 0) {
+		found = &interfaces[1];
+		have = &ukey_vendor_function_list.version;
+	} else if (name && strcmp((const char *)name, "PKCS 11") != 0) {
 		return CKR_ARGUMENTS_BAD;
+	}
 	/* Only the 2.40 table is offered: a caller asking for 3.x gets nothing. */
-	if (version && (version->major != CRYPTOKI_VERSION_MAJOR || version->minor != CRYPTOKI_VERSION_MINOR))
+	if (version && (version->major != have->major || version->minor != have->minor))
 		return CKR_ARGUMENTS_BAD;
-	if (flags & ~interfaces[0].flags)
+	if (flags & ~found->flags)
 		return CKR_ARGUMENTS_BAD;
-	*iface = &interfaces[0];
+	*iface = (UKEY_CK_INTERFACE *)found;
 	return CKR_OK;
 }

@@ -57,4 +57,85 @@
 /* The default SM2 signer ID (GM/T 0009). */
 #define UKEY_SM2_DEFAULT_ID "1234567812345678"
 
+/* ---- The vendor interface "Vendor ukey-pkcs11" ----
+ *
+ * What standard PKCS#11 cannot say: how many PIN tries are left (CK_TOKEN_INFO
+ * only has the COUNT_LOW / FINAL_TRY / LOCKED flags), and why the module
+ * offers no slot (a missing or broken configuration, a backend library that
+ * does not load) as opposed to "no U-KEY inserted". Found with the PKCS#11
+ * 3.0 interface discovery the module exports next to C_GetFunctionList:
+ *
+ *   CK_INTERFACE *iface;   (UKEY_CK_INTERFACE below where the PKCS#11
+ *                           header is 2.40 and lacks CK_INTERFACE)
+ *   C_GetInterface((CK_UTF8CHAR *)UKEY_VENDOR_INTERFACE, NULL, &iface, 0);
+ *   const UKEY_VENDOR_FUNCTION_LIST *v = iface->pFunctionList;
+ *
+ * C_GetInterface may be called before C_Initialize; the functions need the
+ * module initialised (else CKR_CRYPTOKI_NOT_INITIALIZED) and check their
+ * arguments like any entry point (CKR_ARGUMENTS_BAD for a NULL pointer).
+ * The list starts with its version, as every PKCS#11 3.0 function list:
+ * 1.0 here; a later 1.x only appends members, so a caller checks
+ * version.major == 1 and uses the members its minor version has.
+ *
+ * Strings in these structures are NUL-terminated UTF-8 (unlike CK_TOKEN_INFO's
+ * blank-padded ones), cut to fit when longer.
+ *
+ * The types need a PKCS#11 header (e.g. <p11-kit/pkcs11.h>) included first. */
+#define UKEY_VENDOR_INTERFACE "Vendor ukey-pkcs11"
+#define UKEY_VENDOR_VERSION_MAJOR 1
+#define UKEY_VENDOR_VERSION_MINOR 0
+
+#ifdef CKR_OK
+/* PKCS#11 3.0's CK_INTERFACE, for 2.40 headers (p11-kit's) that lack it. */
+typedef struct UKEY_CK_INTERFACE {
+	CK_UTF8CHAR *pInterfaceName;
+	CK_VOID_PTR pFunctionList;
+	CK_FLAGS flags;
+} UKEY_CK_INTERFACE;
+
+/* What C_Initialize made of the configuration. */
+typedef struct UKEY_MODULE_STATUS {
+	CK_UTF8CHAR configPath[256];  /* the file read ($UKEY_PKCS11_CONF or the default) */
+	CK_UTF8CHAR configError[512]; /* "" when it loaded, else why not: no backend then */
+	CK_ULONG ulBackends;          /* [backend NAME] sections in the file */
+	CK_ULONG ulBackendsLoaded;    /* of those, the ones whose library loaded */
+} UKEY_MODULE_STATUS;
+
+/* One [backend NAME] section, in file order. */
+typedef struct UKEY_BACKEND_STATUS {
+	CK_UTF8CHAR name[64];
+	CK_UTF8CHAR driver[16];       /* "p11", "skf", or what the file says */
+	CK_UTF8CHAR library[256];
+	CK_RV loadResult;             /* CKR_OK when loaded */
+	CK_UTF8CHAR reason[256];      /* why not, when loadResult is not CKR_OK */
+	CK_ULONG ulDevices;           /* devices present at the last listing */
+} UKEY_BACKEND_STATUS;
+
+/* A PIN's retry counter. */
+typedef struct UKEY_PIN_TRIES {
+	/* Exact numbers where the backend tells them (SKF: SKF_GetPINInfo);
+	 * CK_UNAVAILABLE_INFORMATION where it does not (a PKCS#11 backend
+	 * such as SoftHSM): then only flags say anything. */
+	CK_ULONG ulTriesLeft;
+	CK_ULONG ulMaxTries;
+	/* CK_TOKEN_INFO's flags for that PIN, read now: CKF_USER_PIN_COUNT_LOW,
+	 * CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED for CKU_USER, the
+	 * CKF_SO_PIN_* ones for CKU_SO. */
+	CK_FLAGS flags;
+} UKEY_PIN_TRIES;
+
+typedef struct UKEY_VENDOR_FUNCTION_LIST {
+	CK_VERSION version;
+	/* Lists the devices again (as C_GetSlotList does) and reports the
+	 * configuration's outcome. */
+	CK_RV (*UKEY_GetModuleStatus)(UKEY_MODULE_STATUS *status);
+	/* Backend index (0 .. ulBackends - 1); CKR_ARGUMENTS_BAD past the end. */
+	CK_RV (*UKEY_GetBackendStatus)(CK_ULONG index, UKEY_BACKEND_STATUS *status);
+	/* The PIN counter of user (CKU_USER or CKU_SO, else
+	 * CKR_USER_TYPE_INVALID) on the token in slot, asked of the device
+	 * now; CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT as C_GetTokenInfo. */
+	CK_RV (*UKEY_GetPinTries)(CK_SLOT_ID slot, CK_USER_TYPE user, UKEY_PIN_TRIES *tries);
+} UKEY_VENDOR_FUNCTION_LIST;
+#endif
+
 #endif

@@ -182,6 +182,10 @@ CK_RV ukey_slot_backend_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_
 /* Called after a driver result: CKR_DEVICE_REMOVED / TOKEN_NOT_PRESENT mark
  * the token absent and close its sessions. */
 void ukey_slot_note_rv_unlocked(struct ukey_slot *slot, CK_RV rv);
+/* Asks a present slot's device for its info now and keeps it (PIN
+ * counters move with every login attempt, in any process); NULL and *rv
+ * when the slot is unknown, empty or the device fails. */
+struct ukey_slot *ukey_slot_fresh_info_unlocked(CK_SLOT_ID id, struct ukey_dev_info *fresh, CK_RV *rv);
 
 /* ---- session.c ---- */
 /* Looks a session up; CKR_SESSION_HANDLE_INVALID if unknown. */

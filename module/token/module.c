@@ -15,6 +15,7 @@
 #include "token/crypto.h"
 #include "token/handles.h"
 #include "token/internal.h"
+#include "token/vendor.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -100,6 +101,19 @@ static void teardown(bool in_child)
 		ukey_ossl_release();
 }
 
+/* A backend's reason for the vendor interface, without the "<file>:
+ * [backend <name>]: " the log line starts with: the status names both. */
+static const char *backend_reason(const char *line, const struct ukey_backend_conf *bc)
+{
+	const char *path = ukey_M.conf.path ? ukey_M.conf.path : "", *p = line;
+	size_t plen = strlen(path), nlen = strlen(bc->name);
+
+	if (strncmp(p, path, plen) != 0 || strncmp(p + plen, ": [backend ", 11) != 0)
+		return line;
+	p += plen + 11;
+	return strncmp(p, bc->name, nlen) == 0 && strncmp(p + nlen, "]: ", 3) == 0 ? p + nlen + 3 : line;
+}
+
 static void load_backends(void)
 {
 	char err[512];
@@ -107,8 +121,10 @@ static void load_backends(void)
 	if (ukey_config_load(path, &ukey_M.conf, err, sizeof(err)) != 0) {
 		/* The one clear line: the host keeps running with no slots. */
 		ukey_error("configuration not usable, no tokens will be offered: %s", err);
+		ukey_vendor_note_config(path, err);
 		return;
 	}
+	ukey_vendor_note_config(path, NULL);
 	if (ukey_M.conf.log)
 		ukey_log_set_default(ukey_M.conf.log);
 	if (ukey_pin_prompt_on())
@@ -122,13 +138,18 @@ static void load_backends(void)
 		if (!ops) {
 			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
+			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, backend_reason(ukey_log_last_error(), bc));
 			continue;
 		}
 		if (ukey_config_check_backend(&ukey_M.conf, i, err, sizeof(err)) != 0) {
+			/* Refused before loading: the vendor interface says why. */
 			ukey_error("%s", err);
+			ukey_vendor_note_backend(bc, CKR_GENERAL_ERROR, backend_reason(err, bc));
 			continue;
 		}
+		ukey_log_clear_last_error();
 		CK_RV rv = ops->load(bc, &drv);
+		ukey_vendor_note_backend(bc, rv, ukey_log_last_error());
 		if (rv != CKR_OK) {
 			/* The driver logged the one error line, with the reason. */
 			ukey_debug("[backend %s] skipped: 0x%08lx", bc->name, (unsigned long)rv);

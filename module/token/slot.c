@@ -208,24 +208,33 @@ static struct ukey_slot *present_slot_inlock(CK_SLOT_ID id, CK_RV *rv)
 	return *rv == CKR_OK ? slot : NULL;
 }
 
+struct ukey_slot *ukey_slot_fresh_info_unlocked(CK_SLOT_ID id, struct ukey_dev_info *fresh, CK_RV *rv)
+{
+	ukey_lock();
+	struct ukey_slot *slot = present_slot_inlock(id, rv);
+	ukey_unlock();
+	if (!slot)
+		return NULL;
+	ukey_slot_device_lock(slot);
+	*rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, fresh);
+	ukey_slot_device_unlock(slot);
+	ukey_slot_note_rv_unlocked(slot, *rv);
+	if (*rv != CKR_OK)
+		return NULL;
+	ukey_lock();
+	slot->info = *fresh;
+	ukey_unlock();
+	return slot;
+}
+
 CK_RV ukey_slot_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 {
 	CK_RV rv;
 	struct ukey_dev_info fresh;
-	ukey_lock();
-	struct ukey_slot *slot = present_slot_inlock(id, &rv);
-	ukey_unlock();
+	struct ukey_slot *slot = ukey_slot_fresh_info_unlocked(id, &fresh, &rv);
 	if (!slot)
 		return rv;
-	/* PIN counters change with every login attempt: ask the device. */
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	if (rv != CKR_OK)
-		return rv;
 	ukey_lock();
-	slot->info = fresh;
 	memset(info, 0, sizeof(*info));
 	ukey_pad_string(info->label, sizeof(info->label), fresh.label);
 	ukey_pad_string(info->manufacturerID, sizeof(info->manufacturerID), fresh.manufacturer);

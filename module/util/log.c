@@ -11,6 +11,17 @@
 
 static int log_level = UKEY_LOG_WARN;
 static bool log_from_env;
+static __thread char last_error[512];
+
+const char *ukey_log_last_error(void)
+{
+	return last_error;
+}
+
+void ukey_log_clear_last_error(void)
+{
+	last_error[0] = '\0';
+}
 
 int ukey_log_parse_level(const char *word)
 {
@@ -62,6 +73,17 @@ void ukey_log_write(enum ukey_log_level level, const char *where, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (level == UKEY_LOG_ERROR) {
+		size_t n = strnlen(msg, sizeof(last_error) - 1);
+		/* Cut at a character boundary: the text is UTF-8. */
+		if (msg[n] != '\0')
+			while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+				n--;
+		memcpy(last_error, msg, n);
+		last_error[n] = '\0';
+	}
+	if (!ukey_log_enabled(level))
+		return;
 	/* One fprintf per line so lines from several threads do not interleave. */
 	fprintf(stderr, "ukey-pkcs11[%ld] %ld.%03ld %s: %s: %s\n", (long)getpid(),
 		(long)ts.tv_sec, ts.tv_nsec / 1000000, tags[level], where, msg);

@@ -21,12 +21,18 @@ void ukey_log_set_default(const char *level);
 bool ukey_log_enabled(enum ukey_log_level level);
 void ukey_log_write(enum ukey_log_level level, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The text of this thread's last error line ("" when none since the clear),
+ * printed or not. */
+const char *ukey_log_last_error(void);
+void ukey_log_clear_last_error(void);
 /* Parses "debug" etc.; returns -1 when the word is unknown. */
 int ukey_log_parse_level(const char *word);
 
+/* Errors are always formatted, even when not printed: the last one is kept
+ * for the vendor interface (a backend's load failure, token/vendor.c). */
 #define ukey_log_at(lvl, ...)                                              \
 	do {                                                               \
-		if (ukey_log_enabled(lvl))                                 \
+		if (ukey_log_enabled(lvl) || (lvl) == UKEY_LOG_ERROR)      \
 			ukey_log_write(lvl, __func__, __VA_ARGS__);        \
 	} while (0)
 #define ukey_debug(...) ukey_log_at(UKEY_LOG_DEBUG, __VA_ARGS__)

@@ -15,6 +15,17 @@
 #include "renew/present.h"
 #include "token.h"
 
+const char *ukey_renew_step_label(int step)
+{
+	static const char *const t[] = {
+		N_("check that the renewal can run"), N_("generate the new key pair on the U-KEY"),
+		N_("build the certificate request"), N_("send the renewal request"), N_("check the new certificate"),
+		N_("encryption key"), N_("write the certificate and seals to the U-KEY"),
+		N_("retire the old certificate and key"), N_("confirm the installation to the CA"),
+	};
+	return step >= 0 && step < (int)(sizeof(t) / sizeof(t[0])) ? _(t[step]) : "?";
+}
+
 int ukey_renew_present(struct ukey_p11 *p, const char *serial, int ret, struct ukey_err *e)
 {
 	struct ukey_token_info *list = NULL;

@@ -78,10 +78,10 @@ static void stopped(struct run *r, int step, const char *safe, struct ukey_err *
 
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	if (rid[0] != '\0')
-		ukey_err_set(e, e->code, _("step %d (%s): %s; %s (request %s)"), step, ukey_renew_step_name(step), msg,
+		ukey_err_set(e, e->code, _("step %d (%s): %s; %s (request %s)"), step, ukey_renew_step_label(step), msg,
 			     safe, rid);
 	else
-		ukey_err_set(e, e->code, _("step %d (%s): %s; %s"), step, ukey_renew_step_name(step), msg, safe);
+		ukey_err_set(e, e->code, _("step %d (%s): %s; %s"), step, ukey_renew_step_label(step), msg, safe);
 }
 
 /* api.c's automatic retries, shown as events of the step in course. */

@@ -215,6 +215,12 @@ static int seal_entry(json_object *e, size_t i, struct ukey_clean_seal *s, struc
 		ret = num(e, "seals", i, "valid_from", &v1, err);
 	if (ret == 0)
 		ret = num(e, "seals", i, "valid_to", &v2, err);
+	/* An enum: a status this client does not know is not "unusable" (nor
+	 * "usable"), and guessing would let the rules be checked wrongly. */
+	if (ret == 0 && strcmp(status, "usable") != 0 && strcmp(status, "unusable") != 0)
+		ret = ukey_seal_err_set(err, UKEY_E_SERVICE,
+					_("the service's seal list: \"status\" of seals[%zu] is not \"usable\" or "
+					  "\"unusable\""), i);
 	if (ret == 0) {
 		s->type = (long)ty;
 		s->usable = strcmp(status, "usable") == 0;
@@ -243,8 +249,14 @@ int ukey_clean_list_parse(const char *json, size_t len, struct ukey_clean_list *
 				  _("the service's seal list is not an object with the arrays \"seals\" and \"types\""));
 		goto out;
 	}
-	l->abnormal = json_object_object_get_ex(j, "state", &v) && json_object_is_type(v, json_type_string) &&
-		      strcmp(json_object_get_string(v), "abnormal") == 0;
+	/* An enum too: a missing or unknown state is an error, never "clean". */
+	if (!json_object_object_get_ex(j, "state", &v) || !json_object_is_type(v, json_type_string) ||
+	    (strcmp(json_object_get_string(v), "clean") != 0 && strcmp(json_object_get_string(v), "abnormal") != 0)) {
+		ukey_seal_err_set(err, UKEY_E_SERVICE, "%s",
+				  _("the service's seal list: \"state\" is not \"clean\" or \"abnormal\""));
+		goto out;
+	}
+	l->abnormal = strcmp(json_object_get_string(v), "abnormal") == 0;
 	n = json_object_array_length(a);
 	l->seals = calloc(n + 1, sizeof(*l->seals));
 	if (l->seals == NULL)

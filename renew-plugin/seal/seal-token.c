@@ -19,6 +19,17 @@
 
 #define MAX_SEALS 256
 
+/* By label, then content: a token's own object order is not promised, and
+ * the number 'ukey show' and 'ukey seals' give a seal must be the same on
+ * every run and in both (seals export N). */
+static int seal_cmp(const void *a, const void *b)
+{
+	const struct ukey_token_seal *x = a, *y = b;
+	int r = strcmp(x->label, y->label);
+
+	return r ? r : strcmp(x->sha256, y->sha256);
+}
+
 int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_seal **out,
 			 size_t *n, struct ukey_err *e)
 {
@@ -61,6 +72,8 @@ int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_to
 				snprintf(t->sha256 + 2 * k, 3, "%02x", md[k]);
 		(*n)++;
 	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), seal_cmp);
 	return UKEY_E_OK;
 }
 

@@ -76,3 +76,31 @@ renew_signs() {
 			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
 	fi
 }
+
+# plugin_setup NAME [TOOL...]: a plugin test's start (after tap.sh and this
+# file, with top and build set): skips without openssl, jq, softhsm2-util,
+# pkcs11-tool or the TOOLs, or without the built service and ukey; sources
+# ca-lib.sh; makes W, removed at exit with the services stopped and the
+# pids in SPIDS ended; renew_env. Then the test calls tap_plan.
+plugin_setup() {
+	local name=$1 t
+	shift
+	CA_SERVICE_DIR=$build/tests/ca-service
+	UKEY=$build/tools/ukey/ukey
+	for t in openssl jq softhsm2-util pkcs11-tool "$@"; do
+		command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
+	done
+	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+	[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+	. "$top/tests/ca-service/ca-lib.sh"
+	W=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
+	SPIDS=()
+	trap plugin_cleanup EXIT
+	renew_env
+}
+plugin_cleanup() {
+	local p
+	ca_stop_all
+	for p in "${SPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
+}

@@ -95,7 +95,7 @@ big)
 	cat "$W/big.json" ;;
 truncated) answer "200 OK" '{"id":"ORD-1","state":"paid","covers":' ;;
 html) answer "200 OK" '<html><body>502 Bad Gateway</body></html>' ;;
-wrong-type) answer "200 OK" '{"id":"ORD-1","state":"paid","covers":"cert","price":"300","price_text":"300.00","encryption_certificate":true}' ;;
+wrong-type) answer "200 OK" '{"medium":"0071120230420100","medium_last4":"0100","binding":"confirmed","identity_checked":true,"seals":"clean","certificate":{"serial":"1a","subject":"CN=x","not_before":1690000000,"not_after":1790000000,"trust_number":null,"expired":false},"order":{"id":"ORD-1","state":"paid","covers":"cert","price":"300","price_text":"300.00","encryption_certificate":true}}' ;;
 binding) answer "200 OK" "{\"code\":\"$BCODE\",\"medium_last4\":\"0100\",\"expires\":1795600000,\"qr\":\"ukey-bind:$BCODE:0100\"}" ;;
 esac
 exit 0
@@ -141,14 +141,14 @@ t_is "$(grep -c 'retry' <<<"$ERR")" 2 "... a GET is tried three times, no more"
 u fail-500 "$FAKE" order
 t_is "$RC" 5 "HTTP 500: order exits 5"
 t_grep "... the message says the service has a problem (HTTP 500)" "service has a problem \(HTTP 500\)" "$ERR"
-t_is "$(gets /api/v1/order)" 3 "... the GET was retried: three requests in all"
+t_is "$(gets /api/v1/status)" 3 "... the GET was retried: three requests in all"
 t_is "$(grep -c 'POST /api/v1/nonce' "$W/requests.log")" 3 "... each try with a fresh nonce"
 
 # --- dropped connection
 u drop "$FAKE" order
 t_is "$RC" 5 "dropped connection: order exits 5"
 t_grep "... the message says talking to the service failed" "talking to the service .* failed" "$ERR"
-t_is "$(gets /api/v1/order)" 3 "... retried, bounded: three requests"
+t_is "$(gets /api/v1/status)" 3 "... retried, bounded: three requests"
 
 # --- more than 4 MiB
 u big "$FAKE" order
@@ -160,7 +160,7 @@ t_nogrep "... and no JSON error: it was never parsed" "not a JSON object" "$ERR"
 u truncated "$FAKE" order
 t_is "$RC" 5 "truncated JSON: order exits 5"
 t_grep "... the message says the JSON is truncated" "not a JSON object \(truncated\)" "$ERR"
-t_is "$(gets /api/v1/order)" 1 "... a bad answer is not retried"
+t_is "$(gets /api/v1/status)" 1 "... a bad answer is not retried"
 u html "$FAKE" order
 t_is "$RC" 5 "an HTML page instead of JSON: order exits 5"
 t_grep "... the message says it is not a JSON object" "not a JSON object" "$ERR"

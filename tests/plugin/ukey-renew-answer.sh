@@ -76,7 +76,7 @@ twice() {
 	u renew $MODE --json
 	rid=$(jq -r .request_id "$J" 2>/dev/null)
 	t_grep "$KT: $kind twice: exit 5 at step 4 naming the fault, nothing written, contact the CA, the request id" \
-		"^5 step 4 \(check-certificate\): .*$pat.*nothing was written to your U-KEY.*contact the CA.*request $rid" \
+		"^5 step 4 \(check the new certificate\): .*$pat.*nothing was written to your U-KEY.*contact the CA.*request $rid" \
 		"$RC $(msg)"
 	t_is "$(journaled)" "3 false false false false" "$KT: $kind twice: the journal at step 3 holds nothing of the answer"
 	read -r c0 d0 k0 <<<"$before"

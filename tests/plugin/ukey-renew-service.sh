@@ -86,7 +86,7 @@ refused() {
 	u renew --cert-only --json
 	rid=$(jq -r .request_id "$J" 2>/dev/null)
 	t_grep "$KT: $mode: refused (exit 5) at step 4, saying $what" \
-		"^5 step 4 \(check-certificate\): .*$what.*nothing was written to your U-KEY.*old certificate stays in use.*contact the CA.*request $rid" \
+		"^5 step 4 \(check the new certificate\): .*$what.*nothing was written to your U-KEY.*old certificate stays in use.*contact the CA.*request $rid" \
 		"$RC $(msg)"
 	read -r c0 _ d0 _ k0 _ <<<"$before"
 	read -r c1 _ d1 _ k1 _ <<<"$(objects)"
@@ -119,7 +119,7 @@ S0=$(signing)
 before=$(objects)
 u renew --cert-only --json
 t_grep "rsa: the nonce fails every time: exit 5 naming the preconditions, 3 tries, nothing changed" \
-	"^5 step 0 \(preconditions\): .*HTTP 500.*after 3 tries; nothing was changed" "$RC $(msg)"
+	"^5 step 0 \(check that the renewal can run\): .*HTTP 500.*after 3 tries; nothing was changed" "$RC $(msg)"
 t_is "$(objects) $(jq -r .state "$J")" "$before done" "rsa: ... no object made, no renewal begun"
 
 # Persistent failure at step 3 (500, then the service stopped): the old
@@ -128,14 +128,14 @@ ca_cli misbehave fail-500 >/dev/null
 u renew --cert-only --json
 rid=$(jq -r .request_id "$J" 2>/dev/null)
 t_grep "rsa: renewals POST fails every time: exit 5, step 3, 3 tries, what is safe, the request id" \
-	"^5 step 3 \(send-request\): .*HTTP 500.*after 3 tries; nothing was issued yet.*your old certificate still works; run 'ukey renew' again to resume \(request $rid\)" \
+	"^5 step 3 \(send the renewal request\): .*HTTP 500.*after 3 tries; nothing was issued yet.*your old certificate still works; run 'ukey renew' again to resume \(request $rid\)" \
 	"$RC $(msg)"
 t_is "$(retries)$(jq -r .step "$J")" "3 3 2" "rsa: ... two retry events at step 3; the journal stays at step 2"
 old_works "step 3 failing"
 ca_stop
 u renew --cert-only --json
 t_grep "rsa: service stopped at step 3: exit 5, unreachable, step 3, resume" \
-	"^5 step 3 \(send-request\): .*unreachable.*after 3 tries.*again to resume \(request $rid\)" "$RC $(msg)"
+	"^5 step 3 \(send the renewal request\): .*unreachable.*after 3 tries.*again to resume \(request $rid\)" "$RC $(msg)"
 ca_restart "$ST"
 u renew --cert-only --json
 t_is "$RC $(js 'select(.result) | .request_id')" "0 $rid" "rsa: service back: the rerun completes with the same request"
@@ -147,7 +147,7 @@ paid_order cert && ca_cli misbehave drop-connection --on /api/v1/renewals/ >/dev
 u renew --cert-only --json
 rid=$(jq -r .request_id "$J" 2>/dev/null)
 t_grep "rsa: installed dropped every time: exit 5, step 8, installed and works, CA not told" \
-	"^5 step 8 \(confirm-installed\): .*after 3 tries; the new certificate is installed on your U-KEY and works; the CA was not told yet; run 'ukey renew' again to finish \(request $rid\)" \
+	"^5 step 8 \(confirm the installation to the CA\): .*after 3 tries; the new certificate is installed on your U-KEY and works; the CA was not told yet; run 'ukey renew' again to finish \(request $rid\)" \
 	"$RC $(msg)"
 t_is "$(jq -r .step "$J") $(signing | wc -l)" "7 1" "rsa: ... the journal at step 7, one signing certificate"
 u bind --status
@@ -157,7 +157,7 @@ t_check "rsa: ... and its key signs" signs "${S0%% *}"
 ca_stop
 u renew --cert-only --json
 t_grep "rsa: service stopped at step 8: exit 5, unreachable, step 8, finish" \
-	"^5 step 8 \(confirm-installed\): .*unreachable.*again to finish" "$RC $(msg)"
+	"^5 step 8 \(confirm the installation to the CA\): .*unreachable.*again to finish" "$RC $(msg)"
 ca_restart "$ST"
 u renew --cert-only --json
 u status --json

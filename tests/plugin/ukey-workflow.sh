@@ -121,7 +121,8 @@ t_is "$RC $(js .state)" "0 confirmed" "after the operator confirms: confirmed, e
 # --- order
 u order "${S[@]}" --json
 t_is "$RC $(js .state)" "3 none" "order: none, exit 3"
-t_grep "order none: says what to do next" "order the renewal" "$(js .next)"
+t_grep "order none, identity not checked yet: the next step is the identity check, not ordering" \
+	"^identity_check The CA checks your identity" "$(js .next_step) $(js .next)"
 oid=$(ca_cli create-order "$M" --covers cert+seals --price 30000 | jq -r .id)
 u order "${S[@]}" --json
 t_is "$RC $(js .state) $(js .price_yuan) $(js .covers)" "3 unpaid 300.00 cert+seals" "order: unpaid, price in yuan, coverage"

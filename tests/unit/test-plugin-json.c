@@ -186,6 +186,7 @@ static const struct req {
 	{ P_INVOICES, "invoices.0.amount", "\"300\"" },
 	{ P_INVOICES, "invoices.0.issued_at", "\"x\"" },
 	{ P_NONCE, "nonce", "42" },
+	{ P_SEALS, "state", "true" },
 	{ P_SEALS, "seals", "{}" },
 	{ P_SEALS, "types", "\"x\"" },
 	{ P_SEALS, "seals.0.id", "1" },
@@ -257,6 +258,16 @@ static void a_member_of_the_wrong_type_is_named(void **state)
 			      "\"price_text\":\"0.01\",\"encryption_certificate\":true}",
 		     "\"state\" of the service's answer has an unknown value");
 	refused_with(P_STATUS, "{\"medium\":\"1\",\"medium_last4\":\"1\",\"binding\":\"maybe\"}", "\"binding\"");
+	/* The seal list's state and each seal's status are enums: an unknown
+	 * value is an error, never taken for "clean" or "unusable". */
+	{
+		char *t = edit(P_SEALS, "state", json_object_new_string("dirty"));
+		refused_with(P_SEALS, t, "\"state\" is not \"clean\" or \"abnormal\"");
+		free(t);
+		t = edit(P_SEALS, "seals.0.status", json_object_new_string("Usable"));
+		refused_with(P_SEALS, t, "\"status\" of seals[0] is not \"usable\" or \"unusable\"");
+		free(t);
+	}
 }
 
 static void an_order_lacking_what_its_state_needs_is_named(void **state)

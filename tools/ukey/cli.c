@@ -104,7 +104,8 @@ int ukey_cli_open_module(struct ukey_cli *c)
 int ukey_cli_open_token(struct ukey_cli *c)
 {
 	CK_RV rv;
-	int ret = ukey_cli_open_module(c);
+	/* The module may be open already (renew counts the tokens first). */
+	int ret = c->p11.f != NULL ? UKEY_E_OK : ukey_cli_open_module(c);
 
 	if (ret == UKEY_E_OK)
 		ret = ukey_token_select(&c->p11, c->serial, &c->tok, &c->err);
@@ -141,7 +142,11 @@ int ukey_cli_connect(struct ukey_cli *c)
 
 void ukey_cli_print_json(json_object *o)
 {
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *safe = ukey_text_json_safe(
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	printf("%s\n", safe ? safe : "{\"error\": {\"exit\": 1, \"message\": \"out of memory\"}}");
+	free(safe);
 	json_object_put(o);
 }
 
@@ -157,7 +162,10 @@ int ukey_cli_finish(struct ukey_cli *c, int ret)
 		json_object_object_add(o, "error", err);
 		ukey_cli_print_json(o);
 	} else if (ret > 0 && c->err.msg[0]) {
-		fprintf(stderr, "ukey %s: %s\n", c->name, c->err.msg);
+		char msg[sizeof(c->err.msg) * 2];
+		/* Messages carry outside text (a label, a service's reason): the
+		 * last guard, our own line breaks kept. */
+		fprintf(stderr, "ukey %s: %s\n", c->name, ukey_text_escape(c->err.msg, msg, sizeof(msg), 1));
 	}
 	if (c->have_client)
 		ukey_http_cleanup(&c->client.http);
@@ -182,6 +190,47 @@ long ukey_cli_days_left(time_t t)
 	double d = difftime(t, time(NULL)) / 86400.0;
 
 	return d >= 0 ? (long)d : -(long)(-d + 0.999999);
+}
+
+const char *ukey_cli_days_text(time_t t, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	/* Whole days either way: 729.9 days left is 729, 1690.2 days ago is 1690. */
+	long d = (long)(difftime(t >= now ? t : now, t >= now ? now : t) / 86400.0);
+
+	if (t >= now && d > 0)
+		snprintf(buf, len, dngettext(UKEY_TEXTDOMAIN, "%ld day left", "%ld days left", (unsigned long)d), d);
+	else if (t >= now)
+		snprintf(buf, len, "%s", _("expires today"));
+	else if (d == 0)
+		snprintf(buf, len, "%s", _("expired today"));
+	else
+		snprintf(buf, len, dngettext(UKEY_TEXTDOMAIN, "expired %ld day ago", "expired %ld days ago",
+					     (unsigned long)d), d);
+	return buf;
+}
+
+const char *ukey_cli_serial(const char *in, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = in; *p && n + 1 < len; p++) {
+		char ch = *p >= 'A' && *p <= 'F' ? (char)(*p - 'A' + 'a') : *p;
+		if (ch == ':' || ch == ' ' || (n == 0 && ch == '0'))
+			continue;
+		buf[n++] = ch;
+	}
+	if (n == 0 && len > 1)
+		buf[n++] = '0';
+	buf[n] = '\0';
+	return buf;
+}
+
+void ukey_cli_pin_json(json_object *o, const struct ukey_token_info *t)
+{
+	json_object_object_add(o, "pin", json_object_new_string(ukey_token_pin_state(t)));
+	json_object_object_add(o, "pin_tries_left", t->tries_left >= 0 ? json_object_new_int64(t->tries_left) : NULL);
+	json_object_object_add(o, "pin_tries_max", t->tries_max > 0 ? json_object_new_int64(t->tries_max) : NULL);
 }
 
 json_object *ukey_cli_cert_json(const struct ukey_cert *c)

@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "pin.h"
 #include "seals-view.h"
+#include "text.h"
 #include "token.h"
 #include "ukey-conf.h"
 
@@ -47,7 +48,8 @@ int ukey_cli_parse(struct ukey_cli *c, const char *name, int argc, char **argv, 
 		   void (*usage)(void));
 /* Loads the config and the module (no token chosen). */
 int ukey_cli_open_module(struct ukey_cli *c);
-/* ... plus exactly one token, a session and its certificates. */
+/* ... plus exactly one token, a session and its certificates (the module
+ * opened first unless it is open). */
 int ukey_cli_open_token(struct ukey_cli *c);
 /* ... plus the PIN login and the service client. */
 int ukey_cli_connect(struct ukey_cli *c);
@@ -56,13 +58,23 @@ int ukey_cli_connect(struct ukey_cli *c);
 int ukey_cli_service_configured(struct ukey_cli *c);
 /* Prints the error (if ret != 0), frees everything, returns ret. */
 int ukey_cli_finish(struct ukey_cli *c, int ret);
-/* Prints o (JSON mode) and releases it. */
+/* Prints o (JSON mode; DEL, C1 controls and non-UTF-8 bytes escaped, see
+ * ukey_text_json_safe) and releases it. */
 void ukey_cli_print_json(json_object *o);
 /* "2026-01-02" (UTC) */
 const char *ukey_cli_date(time_t t, char *buf, size_t len);
 /* Days from now to t, rounded down (negative when past). */
 long ukey_cli_days_left(time_t t);
+/* "300 days left", "expires today", "expired 1690 days ago", translated. */
+const char *ukey_cli_days_text(time_t t, char *buf, size_t len);
+/* A certificate serial number as ukey prints it everywhere: lower-case hex
+ * without leading zeros or separators (as ukey_cert_parse makes it), from
+ * the service's spelling of it. */
+const char *ukey_cli_serial(const char *in, char *buf, size_t len);
 /* JSON for one certificate (shared by show and status). */
 json_object *ukey_cli_cert_json(const struct ukey_cert *c);
+/* The token's "pin" state and "pin_tries_left" / "pin_tries_max" (null
+ * when the U-KEY does not tell them) added to o. */
+void ukey_cli_pin_json(json_object *o, const struct ukey_token_info *t);
 
 #endif

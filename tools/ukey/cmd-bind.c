@@ -20,7 +20,11 @@ void ukey_cmd_bind_usage(void)
 		 "Exit 3 while the binding is not confirmed.\n"));
 }
 
-/* Two QR rows per text line with UTF-8 half blocks, a quiet zone of 2. */
+/* Two QR rows per text line with UTF-8 half blocks, and the standard quiet
+ * zone of 4 modules. The colours are set, dark modules black on white,
+ * whatever the terminal's own: a light terminal would otherwise show the
+ * code inverted (light modules on dark), which phone scanners reject. */
+#define QUIET 4
 static void print_qr(const char *text)
 {
 	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
@@ -30,14 +34,15 @@ static void print_qr(const char *text)
 		return;
 	w = q->width;
 #define DARK(X, Y) ((X) >= 0 && (Y) >= 0 && (X) < w && (Y) < w && (q->data[(Y) * w + (X)] & 1))
-	for (y = -2; y < w + 2; y += 2) {
-		for (x = -2; x < w + 2; x++) {
+	for (y = -QUIET; y < w + QUIET; y += 2) {
+		/* black foreground on white (bright white where the terminal
+		 * has it), reset before the line ends so nothing bleeds */
+		fputs("\033[0;30;47;107m", stdout);
+		for (x = -QUIET; x < w + QUIET; x++) {
 			int top = DARK(x, y), bottom = DARK(x, y + 1);
-			/* Light modules are drawn (full block), dark ones left blank,
-			 * which reads right on a dark terminal background. */
-			fputs(!top && !bottom ? "\u2588" : !top ? "\u2580" : !bottom ? "\u2584" : " ", stdout);
+			fputs(top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ", stdout);
 		}
-		fputc('\n', stdout);
+		fputs("\033[0m\n", stdout);
 	}
 #undef DARK
 	QRcode_free(q);
@@ -102,8 +107,8 @@ int ukey_cmd_bind(int argc, char **argv)
 		json_object_object_add(o, "qr", json_object_new_string(b.qr));
 		ukey_cli_print_json(o);
 	} else {
-		printf(_("Binding code: %s\n"), b.code);
-		printf(_("Last four digits of the medium number: %s\n"), b.medium_last4);
+		printf(_("Binding code: %s\n"), ukey_tx(b.code));
+		printf(_("Last four digits of the medium number: %s\n"), ukey_tx(b.medium_last4));
 		printf(_("Valid until %s. On the phone, open the CA's WeChat account and enter both.\n"),
 		       ukey_cli_date((time_t)b.expires, until, sizeof(until)));
 		if (c.qr || isatty(STDOUT_FILENO))

@@ -37,9 +37,9 @@ static json_object *invoice_json(const struct ukey_invoice *v)
 
 static void invoice_text(const struct ukey_invoice *v)
 {
-	printf(_("%s  order %s  %s  %lld.%02lld yuan  %s (%s)\n"), v->id, v->order_id,
+	printf(_("%s  order %s  %s  %lld.%02lld yuan  %s (%s)\n"), ukey_tx(v->id), ukey_tx(v->order_id),
 	       strcmp(v->state, "issued") == 0 ? _("issued") : _("requested"), (long long)(v->amount / 100),
-	       (long long)(v->amount % 100), v->title, v->tax_number);
+	       (long long)(v->amount % 100), ukey_tx(v->title), ukey_tx(v->tax_number));
 }
 
 static int list(struct ukey_cli *c)
@@ -97,13 +97,13 @@ static int download(struct ukey_cli *c, const char *id)
 	}
 	/* Checked before the request, again atomically at open (O_EXCL). */
 	if (!c->force && access(path, F_OK) == 0)
-		return ukey_err_set(&c->err, UKEY_E_ERROR, _("%s exists; use --force to overwrite it"), path);
+		return ukey_err_set(&c->err, UKEY_E_ERROR, _("%s exists; use --force to overwrite it"), ukey_tx(path));
 	ret = ukey_api_invoice_document(&c->client, id, &r, &c->err);
 	if (ret != UKEY_E_OK)
 		return ret;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (c->force ? O_TRUNC : O_EXCL), 0644);
 	if (fd < 0 || write(fd, r.body, r.len) != (ssize_t)r.len) {
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), ukey_tx(path), strerror(errno));
 	} else if (c->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(id));
@@ -111,10 +111,10 @@ static int download(struct ukey_cli *c, const char *id)
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r.len));
 		ukey_cli_print_json(o);
 	} else {
-		printf(_("Invoice %s saved to %s (%zu bytes).\n"), id, path, r.len);
+		printf(_("Invoice %s saved to %s (%zu bytes).\n"), ukey_tx(id), ukey_tx(path), r.len);
 	}
 	if (fd >= 0 && close(fd) != 0 && ret == UKEY_E_OK)
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), ukey_tx(path), strerror(errno));
 	ukey_http_resp_free(&r);
 	return ret;
 }

@@ -1,7 +1,8 @@
 #include "config.h"
 
 /* ukey order: the renewal order's state, what it covers, its price, and the
- * one thing the user must do next. */
+ * one thing the user must do next (next-step.c: the guide's order, so the
+ * service's whole status is asked, not the order alone). */
 
 #include <stdio.h>
 #include <string.h>
@@ -15,37 +16,12 @@ void ukey_cmd_order_usage(void)
 		 "Shows the renewal order and what to do next. Exit 3 while waiting for payment.\n"));
 }
 
-/* Also used by ukey status. */
-const char *ukey_order_next_step(const char *state)
-{
-	if (strcmp(state, "none") == 0)
-		return _("No renewal order exists: order the renewal at your CA (WeChat account or counter).");
-	if (strcmp(state, "unpaid") == 0)
-		return _("Pay the order on your phone (WeChat Pay) or by bank transfer.");
-	if (strcmp(state, "awaiting_transfer") == 0)
-		return _("Wait until the CA has verified your bank transfer, then run 'ukey order' again.");
-	if (strcmp(state, "paid") == 0)
-		return _("The order is paid: run 'ukey renew' with the U-KEY inserted.");
-	return _("This order's renewal is done: check it with 'ukey status'.");
-}
-
-const char *ukey_order_state_text(const char *state)
-{
-	if (strcmp(state, "none") == 0)
-		return _("no order");
-	if (strcmp(state, "unpaid") == 0)
-		return _("unpaid");
-	if (strcmp(state, "awaiting_transfer") == 0)
-		return _("awaiting transfer verification");
-	if (strcmp(state, "paid") == 0)
-		return _("paid");
-	return _("used");
-}
-
 int ukey_cmd_order(int argc, char **argv)
 {
 	struct ukey_cli c;
-	struct ukey_order o;
+	struct ukey_svc_status st;
+	const struct ukey_order *o = &st.order;
+	struct ukey_next next;
 	int ret = ukey_cli_parse(&c, "order", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN,
 				 ukey_cmd_order_usage);
 
@@ -57,33 +33,35 @@ int ukey_cmd_order(int argc, char **argv)
 	}
 	ret = ukey_cli_connect(&c);
 	if (ret == UKEY_E_OK)
-		ret = ukey_api_order(&c.client, &o, &c.err);
+		ret = ukey_api_status(&c.client, &st, &c.err);
 	if (ret != UKEY_E_OK)
 		goto out;
+	ukey_next_step(&st, &next);
 	if (c.json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "medium", json_object_new_string(c.tok.serial));
-		json_object_object_add(j, "state", json_object_new_string(o.state));
-		json_object_object_add(j, "id", o.id[0] ? json_object_new_string(o.id) : NULL);
-		json_object_object_add(j, "covers", o.covers[0] ? json_object_new_string(o.covers) : NULL);
-		json_object_object_add(j, "price_fen", o.id[0] ? json_object_new_int64(o.price) : NULL);
-		json_object_object_add(j, "price_yuan", o.id[0] ? json_object_new_string(o.price_text) : NULL);
-		json_object_object_add(j, "encryption_certificate", json_object_new_boolean(o.encryption));
-		json_object_object_add(j, "next", json_object_new_string(ukey_order_next_step(o.state)));
+		json_object_object_add(j, "state", json_object_new_string(o->state));
+		json_object_object_add(j, "id", o->id[0] ? json_object_new_string(o->id) : NULL);
+		json_object_object_add(j, "covers", o->covers[0] ? json_object_new_string(o->covers) : NULL);
+		json_object_object_add(j, "price_fen", o->id[0] ? json_object_new_int64(o->price) : NULL);
+		json_object_object_add(j, "price_yuan", o->id[0] ? json_object_new_string(o->price_text) : NULL);
+		json_object_object_add(j, "encryption_certificate", json_object_new_boolean(o->encryption));
+		json_object_object_add(j, "next_step", json_object_new_string(next.code));
+		json_object_object_add(j, "next", json_object_new_string(next.text));
 		ukey_cli_print_json(j);
 	} else {
-		printf(_("Renewal order: %s\n"), ukey_order_state_text(o.state));
-		if (o.id[0]) {
-			printf(_("Order number:  %s\n"), o.id);
-			printf(_("Covers:        %s\n"), strcmp(o.covers, "cert+seals") == 0
+		printf(_("Renewal order: %s\n"), ukey_order_state_text(o->state));
+		if (o->id[0]) {
+			printf(_("Order number:  %s\n"), ukey_tx(o->id));
+			printf(_("Covers:        %s\n"), strcmp(o->covers, "cert+seals") == 0
 							    ? _("certificate and seals")
 							    : _("certificate only"));
-			printf(_("Price:         %s yuan\n"), o.price_text);
+			printf(_("Price:         %s yuan\n"), ukey_tx(o->price_text));
 		}
-		printf(_("Next step:     %s\n"), ukey_order_next_step(o.state));
+		printf(_("Next step:     %s\n"), next.text);
 	}
-	if (strcmp(o.state, "unpaid") == 0 || strcmp(o.state, "awaiting_transfer") == 0 ||
-	    strcmp(o.state, "none") == 0) {
+	if (strcmp(o->state, "unpaid") == 0 || strcmp(o->state, "awaiting_transfer") == 0 ||
+	    strcmp(o->state, "none") == 0) {
 		ret = UKEY_E_WAIT;
 		c.reported = 1;
 	}

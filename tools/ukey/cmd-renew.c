@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "renew/present.h"
 #include "renew/renew.h"
 #include "ukey.h"
 
@@ -24,17 +25,6 @@ void ukey_cmd_renew_usage(void)
 		 "generated on the U-KEY. Each step is journaled under $XDG_STATE_HOME/ukey/; run it again\n"
 		 "after an interruption to resume. Exit 3 when the renewal cannot run yet (binding, identity\n"
 		 "check, order, seals) or there is nothing to do.\n"));
-}
-
-static const char *step_text(int step)
-{
-	static const char *const t[] = {
-		N_("check that the renewal can run"), N_("generate the new key pair on the U-KEY"), N_("build the certificate request"),
-		N_("send the renewal request"), N_("check the new certificate"), N_("encryption key"),
-		N_("write the certificate and seals to the U-KEY"), N_("retire the old certificate and key"),
-		N_("confirm the installation to the CA"),
-	};
-	return step >= 0 && step <= UKEY_RENEW_STEPS ? _(t[step]) : "?";
 }
 
 /* Milliseconds since the first event: each step's time is then in the
@@ -128,19 +118,19 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 		json_object_object_add(o, "detail", detail ? json_object_new_string(detail) : NULL);
 		ukey_cli_print_json(o);
 	} else if (strcmp(state, "done") == 0) {
-		printf(_("[%d/%d] %s: done\n"), step, UKEY_RENEW_STEPS, step_text(step));
+		printf(_("[%d/%d] %s: done\n"), step, UKEY_RENEW_STEPS, ukey_renew_step_label(step));
 	} else if (strcmp(state, "skipped") == 0) {
-		printf(_("[%d/%d] %s: skipped (%s)\n"), step, UKEY_RENEW_STEPS, step_text(step),
+		printf(_("[%d/%d] %s: skipped (%s)\n"), step, UKEY_RENEW_STEPS, ukey_renew_step_label(step),
 		       /* the library's reasons are translated already */
-		       strcmp(detail ? detail : "", "done before") == 0 ? _("done before") : detail ? detail : "");
+		       strcmp(detail ? detail : "", "done before") == 0 ? _("done before") : ukey_tx(detail));
 	} else if (strcmp(state, "retry") == 0) {
-		printf(_("[%d/%d] %s: retrying after: %s\n"), step, UKEY_RENEW_STEPS, step_text(step), detail ? detail : "");
+		printf(_("[%d/%d] %s: retrying after: %s\n"), step, UKEY_RENEW_STEPS, ukey_renew_step_label(step), ukey_tx(detail));
 	}
 	fflush(stdout);
 }
 
 /* Takes the renew-only options out of argv (the shared parser does not
- * know them); 0, or UKEY_E_USAGE. */
+ * know them); 0, or UKEY_E_USAGE after saying what is wrong. */
 static int own_options(int *argc, char **argv, int *with_seals, const char **key_type)
 {
 	int n = 1;
@@ -154,8 +144,11 @@ static int own_options(int *argc, char **argv, int *with_seals, const char **key
 		}
 		if (strcmp(a, "--with-seals") == 0 || strcmp(a, "--cert-only") == 0) {
 			int w = a[2] == 'w';
-			if (*with_seals >= 0 && *with_seals != w)
+			if (*with_seals >= 0 && *with_seals != w) {
+				fprintf(stderr, "%s\n", _("ukey renew: --with-seals and --cert-only cannot go together: "
+							  "give one of them"));
 				return UKEY_E_USAGE;
+			}
 			*with_seals = w;
 			continue;
 		}
@@ -164,10 +157,12 @@ static int own_options(int *argc, char **argv, int *with_seals, const char **key
 		else if (strncmp(a, "--key-type=", 11) == 0)
 			v = a + 11;
 		else if (strcmp(a, "--key-type") == 0)
-			return UKEY_E_USAGE;
+			v = "";
 		if (v != NULL) {
-			if (strcmp(v, "rsa") != 0 && strcmp(v, "ec") != 0 && strcmp(v, "sm2") != 0)
+			if (strcmp(v, "rsa") != 0 && strcmp(v, "ec") != 0 && strcmp(v, "sm2") != 0) {
+				fprintf(stderr, _("ukey renew: --key-type takes rsa, ec or sm2, not '%s'\n"), ukey_tx(v));
 				return UKEY_E_USAGE;
+			}
 			*key_type = v;
 			continue;
 		}
@@ -176,6 +171,25 @@ static int own_options(int *argc, char **argv, int *with_seals, const char **key
 	*argc = n;
 	argv[n] = NULL;
 	return UKEY_E_OK;
+}
+
+/* The guide: one U-KEY at a time. Even with --serial, a second inserted
+ * key is refused: the renewal must not touch, or be mistaken for, it. */
+static int one_token_only(struct ukey_cli *c)
+{
+	struct ukey_token_info *list = NULL;
+	size_t n = 0;
+	int ret = ukey_cli_open_module(c);
+
+	if (ret == UKEY_E_OK)
+		ret = ukey_token_list(&c->p11, &list, &n, &c->err);
+	if (ret == UKEY_E_OK && n > 1) {
+		ukey_err_set(&c->err, UKEY_E_TOKEN, _("%zu U-KEYs are inserted: the renewal works on one U-KEY at a "
+						      "time (the CA's guide); take out all but the one to renew:"), n);
+		ret = ukey_token_list_into(list, n, NULL, &c->err);
+	}
+	free(list);
+	return ret;
 }
 
 int ukey_cmd_renew(int argc, char **argv)
@@ -187,8 +201,7 @@ int ukey_cmd_renew(int argc, char **argv)
 	int ret;
 
 	if (own_options(&argc, argv, &o.with_seals, &o.key_type) != UKEY_E_OK) {
-		fprintf(stderr, "%s\n", _("ukey renew: bad command line"));
-		ukey_cmd_renew_usage();
+		fprintf(stderr, "%s\n", _("Try 'ukey help renew'."));
 		return UKEY_EXIT_USAGE;
 	}
 	ret = ukey_cli_parse(&c, "renew", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN, ukey_cmd_renew_usage);
@@ -203,7 +216,9 @@ int ukey_cmd_renew(int argc, char **argv)
 	o.stop = stop_asked;
 	/* Login (one try, never retried) happens here, before step 1: a
 	 * wrong PIN stops before anything changes. */
-	ret = ukey_cli_connect(&c);
+	ret = one_token_only(&c);
+	if (ret == UKEY_E_OK)
+		ret = ukey_cli_connect(&c);
 	if (ret == UKEY_E_OK) {
 		prepare_stop_msg(1);
 		catch_signals();
@@ -220,7 +235,7 @@ int ukey_cmd_renew(int argc, char **argv)
 		json_object_object_add(j, "not_after", json_object_new_int64(r.not_after));
 		ukey_cli_print_json(j);
 	} else {
-		printf(_("The certificate of U-KEY %s is renewed: valid until %s.\n"), c.tok.serial,
+		printf(_("The certificate of U-KEY %s is renewed: valid until %s.\n"), ukey_tx(c.tok.serial),
 		       ukey_cli_date(r.not_after, d, sizeof(d)));
 	}
 out:

@@ -44,7 +44,8 @@ static void seal_line(const struct ukey_clean_list *l, size_t i)
 	const char *tn = ukey_clean_type_name(l, s->type);
 	char d1[16], d2[16];
 
-	printf(_("%s  %s  type %ld %s  valid %s to %s  %s\n"), s->id, s->name, s->type, tn ? tn : "",
+	printf(_("%s  %s  type %ld %s  valid %s to %s  %s\n"), ukey_tx(s->id), ukey_tx(s->name), s->type,
+	       tn ? ukey_tx(tn) : "",
 	       ukey_cli_date(s->valid_from, d1, sizeof(d1)), ukey_cli_date(s->valid_to, d2, sizeof(d2)),
 	       s->usable ? _("usable") : _("unusable (印章不可用)"));
 }
@@ -66,7 +67,7 @@ static void plan_print(const struct ukey_clean_list *l, const struct ukey_clean_
 		else if (d->action == UKEY_CLEAN_DROP)
 			printf("    -> %s\n", _("drop (不保留印章)"));
 		else if (d->has_type)
-			printf(_("    -> keep (保留印章) as type %ld %s\n"), d->type, tn ? tn : "?");
+			printf(_("    -> keep (保留印章) as type %ld %s\n"), d->type, tn ? ukey_tx(tn) : "?");
 		else
 			printf("    -> %s\n", _("keep (保留印章), no seal type chosen"));
 	}
@@ -91,7 +92,7 @@ static int ask_type(const struct ukey_clean_list *l, long own, long *type)
 
 	printf("    %s", _("Seal types (印章类型):"));
 	for (i = 0; i < l->n_types; i++)
-		printf("  %ld %s", l->types[i].type, l->types[i].name);
+		printf("  %ld %s", l->types[i].type, ukey_tx(l->types[i].name));
 	printf("\n");
 	for (;;) {
 		if (ask(ukey_clean_type_name(l, own) ? _("    Seal type [its own]: ") : _("    Seal type: "), buf,
@@ -161,9 +162,10 @@ static int read_plan(struct ukey_cli *c, struct ukey_clean_plan *p)
 	int ret = UKEY_E_OK;
 
 	if (f == NULL || buf == NULL)
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot read %s"), c->plan);
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot read %s"), ukey_tx(c->plan));
 	else if ((n = fread(buf, 1, (1u << 20) - 1, f)) == 0 || ferror(f) || !feof(f))
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot read %s (empty, unreadable or over 1 MiB)"), c->plan);
+		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot read %s (empty, unreadable or over 1 MiB)"),
+				   ukey_tx(c->plan));
 	else if (ukey_clean_plan_parse(buf, n, p, &c->err) != 0)
 		ret = UKEY_E_ERROR;
 	if (f != NULL)
@@ -201,7 +203,7 @@ static void report_print(struct ukey_cli *c, const struct ukey_clean_list *l, co
 		if (c->json)
 			json_object_array_add(a, violation_json(r->v[i].code, r->v[i].msg, ids, k));
 		else
-			fprintf(stderr, "  [%s] %s\n", r->v[i].code, r->v[i].msg);
+			fprintf(stderr, "  [%s] %s\n", ukey_tx(r->v[i].code), ukey_tx(r->v[i].msg));
 	}
 	json_object_object_add(out, "violations", a);
 }
@@ -229,7 +231,7 @@ static int refused(struct ukey_cli *c, const struct ukey_clean_list *l, const st
 		json_object_object_add(out, "violations", arr);
 	} else {
 		fprintf(stderr, _("ukey seals clean: the CA refused the decisions (HTTP %ld):\n"), r->status);
-		fprintf(stderr, "  [%s] %s\n", code, line);
+		fprintf(stderr, "  [%s] %s\n", ukey_tx(code), ukey_tx(line));
 	}
 	c->reported = 1;
 	snprintf(c->err.service_code, sizeof(c->err.service_code), "%s", code);
@@ -331,8 +333,10 @@ int ukey_seals_clean(struct ukey_cli *c)
 		plan_print(&l, &p);
 	}
 	if (c->dry_run) {
-		if (!c->json)
-			printf("%s\n", body);
+		char *safe = c->json ? NULL : ukey_text_json_safe(body); /* the service's ids are in it */
+		if (safe != NULL)
+			printf("%s\n", safe);
+		free(safe);
 		json_object_object_add(out, "sent", json_object_new_boolean(0));
 		goto out;
 	}

@@ -27,14 +27,6 @@ void ukey_cmd_seals_usage(void)
 		 "'ukey seals', ID the service's seal id. Exit 3 when there is nothing to clean.\n"));
 }
 
-struct row {
-	const struct ukey_token_seal *t;
-	struct ukey_seal *dec; /* NULL: not decodable */
-	struct ukey_err derr;
-	struct ukey_seal_result vr;
-	long svc; /* index in the service's list, or -1 */
-};
-
 int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l)
 {
 	struct ukey_http_resp r;
@@ -58,15 +50,16 @@ void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, s
 	buf[0] = '\0';
 	for (i = 0; i < n && used < len; i++) {
 		k = ukey_clean_find(l, ids[i]);
-		w = k >= 0 ? snprintf(buf + used, len - used, "%s%s (%s)", i ? ", " : "", ids[i], l->seals[k].name)
-			   : snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ids[i]);
+		w = k >= 0 ? snprintf(buf + used, len - used, "%s%s (%s)", i ? ", " : "", ukey_tx(ids[i]),
+				      ukey_tx(l->seals[k].name))
+			   : snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ukey_tx(ids[i]));
 		used = w < 0 ? len : used + (size_t)w;
 	}
 }
 
 /* Token seal i gets the first service seal with its sha256 not taken by an
  * earlier one (identical duplicates are two objects and two service ids). */
-static void join(struct row *rows, size_t n, const struct ukey_clean_list *l)
+static void join(struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l)
 {
 	unsigned char *taken = calloc(l->n_seals + 1, 1);
 	size_t i, j;
@@ -96,33 +89,33 @@ static const char *status_text(const struct ukey_clean_list *l, long k)
 	return l->seals[k].usable ? _("usable") : _("unusable: a duplicate awaiting cleaning (印章不可用)");
 }
 
-static void print_row(const struct row *r, size_t i, const struct ukey_clean_list *l, int have_list)
+static void print_row(const struct ukey_seal_row *r, size_t i, const struct ukey_clean_list *l, int have_list)
 {
-	char d1[16], d2[16];
+	char d1[16], d2[16], left[64];
 	const char *tn;
 	int k;
 
 	if (r->dec == NULL) {
-		printf(_("[%zu] %s: cannot be decoded: %s\n"), i + 1, r->t->label, r->derr.msg);
+		printf(_("[%zu] %s: cannot be decoded: %s\n"), i + 1, ukey_tx(r->t->label), ukey_tx(r->derr.msg));
 		if (have_list)
 			printf(_("      service:   %s\n"), status_text(l, r->svc));
 		return;
 	}
-	printf("[%zu] %s", i + 1, r->dec->name);
+	printf("[%zu] %s", i + 1, ukey_tx(r->dec->name));
 	if (have_list && r->svc >= 0)
-		printf("  (%s)", l->seals[r->svc].id);
+		printf("  (%s)", ukey_tx(l->seals[r->svc].id));
 	printf("\n");
 	tn = have_list ? ukey_clean_type_name(l, r->dec->type) : NULL;
-	printf(_("      type:      %ld%s%s\n"), r->dec->type, tn ? " " : "", tn ? tn : "");
-	printf(_("      valid:     %s to %s (%ld days left)\n"), ukey_cli_date(r->dec->valid_start, d1, sizeof(d1)),
-	       ukey_cli_date(r->dec->valid_end, d2, sizeof(d2)), ukey_cli_days_left(r->dec->valid_end));
+	printf(_("      type:      %ld%s%s\n"), r->dec->type, tn ? " " : "", tn ? ukey_tx(tn) : "");
+	printf(_("      valid:     %s to %s (%s)\n"), ukey_cli_date(r->dec->valid_start, d1, sizeof(d1)),
+	       ukey_cli_date(r->dec->valid_end, d2, sizeof(d2)), ukey_cli_days_text(r->dec->valid_end, left, sizeof(left)));
 	printf(_("      maker:     %s\n"), r->vr.signature_ok ? _("signature verified") : _("signature NOT verified"));
 	for (k = 0; k < r->vr.n_reasons; k++)
-		printf("                 %s\n", r->vr.reasons[k]);
+		printf("                 %s\n", ukey_tx(r->vr.reasons[k]));
 	for (size_t j = 0; j < r->dec->n_odd; j++) {
 		const struct ukey_seal_odd_entry *o = &r->dec->odd[j];
 		printf(_("      certList:  entry %zu is no certificate (%s%s%s%s), ignored\n"), o->index,
-		       ukey_seal_tag_name(o->tag), o->text[0] ? " \"" : "", o->text, o->text[0] ? "\"" : "");
+		       ukey_seal_tag_name(o->tag), o->text[0] ? " \"" : "", ukey_tx(o->text), o->text[0] ? "\"" : "");
 	}
 	printf(_("      picture:   %s, %zu bytes\n"), ukey_seal_pic_ext(r->dec->picture.sniffed),
 	       r->dec->picture.data.len);
@@ -145,7 +138,7 @@ static json_object *odd_json(const struct ukey_seal *d)
 	return a;
 }
 
-static json_object *row_json(const struct row *r, size_t i, const struct ukey_clean_list *l, int have_list)
+static json_object *row_json(const struct ukey_seal_row *r, size_t i, const struct ukey_clean_list *l, int have_list)
 {
 	json_object *o = json_object_new_object(), *reasons = json_object_new_array();
 	const struct ukey_seal *d = r->dec;
@@ -178,7 +171,7 @@ static json_object *row_json(const struct row *r, size_t i, const struct ukey_cl
 	return o;
 }
 
-static void list_print(struct ukey_cli *c, const struct row *rows, size_t n, const struct ukey_clean_list *l,
+static void list_print(struct ukey_cli *c, const struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l,
 		       int have_list)
 {
 	size_t i;
@@ -194,7 +187,7 @@ static void list_print(struct ukey_cli *c, const struct row *rows, size_t n, con
 		ukey_cli_print_json(o);
 		return;
 	}
-	printf(_("Medium number: %s\n"), c->tok.serial);
+	printf(_("Medium number: %s\n"), ukey_tx(c->tok.serial));
 	printf(_("Seals on the U-KEY: %zu\n"), n);
 	for (i = 0; i < n; i++)
 		print_row(&rows[i], i, l, have_list);
@@ -205,96 +198,12 @@ static void list_print(struct ukey_cli *c, const struct row *rows, size_t n, con
 		printf("%s\n", _("The CA's seal data is clean."));
 }
 
-/* Path for the picture: -o FILE (".ext" added when FILE has none), else
- * seal-N.ext in the current directory. */
-static void export_path(const struct ukey_cli *c, size_t index, const char *ext, char *buf, size_t len)
-{
-	const char *base;
-
-	if (c->output == NULL) {
-		snprintf(buf, len, "seal-%zu.%s", index + 1, ext);
-		return;
-	}
-	base = strrchr(c->output, '/');
-	base = base ? base + 1 : c->output;
-	snprintf(buf, len, strchr(base, '.') ? "%s" : "%s.%s", c->output, ext);
-}
-
-static int export_one(struct ukey_cli *c, const struct row *r, size_t index)
-{
-	const struct ukey_seal_bytes *pic;
-	const char *ext;
-	char path[4096];
-	int fd, ret = UKEY_E_OK;
-
-	if (r->dec == NULL)
-		return ukey_err_set(&c->err, UKEY_E_ERROR, _("seal %zu cannot be decoded: %s"), index + 1, r->derr.msg);
-	pic = &r->dec->picture.data;
-	if (pic->len == 0)
-		return ukey_err_set(&c->err, UKEY_E_ERROR, _("seal %zu has no picture"), index + 1);
-	ext = ukey_seal_pic_ext(r->dec->picture.sniffed);
-	export_path(c, index, ext, path, sizeof(path));
-	/* O_EXCL: never overwrite without --force, even in a race. */
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (c->force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0 && errno == EEXIST)
-		return ukey_err_set(&c->err, UKEY_E_ERROR, _("%s exists; use --force to overwrite it"), path);
-	if (fd < 0 || write(fd, pic->p, pic->len) != (ssize_t)pic->len)
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
-	if (fd >= 0 && close(fd) != 0 && ret == UKEY_E_OK)
-		ret = ukey_err_set(&c->err, UKEY_E_ERROR, _("cannot write %s: %s"), path, strerror(errno));
-	if (ret != UKEY_E_OK)
-		return ret;
-	if (c->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "index", json_object_new_int64((int64_t)index + 1));
-		json_object_object_add(o, "name", json_object_new_string(r->dec->name));
-		json_object_object_add(o, "file", json_object_new_string(path));
-		json_object_object_add(o, "format", json_object_new_string(ext));
-		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)pic->len));
-		ukey_cli_print_json(o);
-	} else {
-		printf(_("Seal %zu (%s): picture saved to %s (%s, %zu bytes).\n"), index + 1, r->dec->name, path, ext,
-		       pic->len);
-		if (r->dec->picture.sniffed == UKEY_PIC_UNKNOWN)
-			printf("%s\n", _("The picture's format was not recognised; it is saved as it is."));
-	}
-	return UKEY_E_OK;
-}
-
-/* Listing order: by label, then content, so N is the same on every run
- * (a token's own object order is not promised). */
-static int seal_cmp(const void *a, const void *b)
-{
-	const struct ukey_token_seal *x = a, *y = b;
-	int r = strcmp(x->label, y->label);
-
-	return r ? r : strcmp(x->sha256, y->sha256);
-}
-
-/* N (1-based, as listed) or a service id (needs the service's list). */
-static int export_pick(struct ukey_cli *c, struct row *rows, size_t n, const struct ukey_clean_list *l,
-		       int have_list, const char *id)
-{
-	char *end;
-	long k = strtol(id, &end, 10);
-	size_t i;
-
-	if (*id != '\0' && *end == '\0')
-		return k >= 1 && (size_t)k <= n ? export_one(c, &rows[k - 1], (size_t)k - 1)
-						: ukey_err_set(&c->err, UKEY_E_ERROR, _("no seal %s on the U-KEY (1 to %zu)"),
-							       id, n);
-	for (i = 0; have_list && i < n; i++)
-		if (rows[i].svc >= 0 && strcmp(l->seals[rows[i].svc].id, id) == 0)
-			return export_one(c, &rows[i], i);
-	return ukey_err_set(&c->err, UKEY_E_ERROR, _("no seal %s on the U-KEY"), id);
-}
-
 int ukey_cmd_seals(int argc, char **argv)
 {
 	struct ukey_cli c;
 	struct ukey_token_seal *t = NULL;
 	struct ukey_clean_list l;
-	struct row *rows = NULL;
+	struct ukey_seal_row *rows = NULL;
 	const char *sub;
 	size_t nt = 0, i;
 	int have_list = 0, ret = ukey_cli_parse(&c, "seals", argc, argv,
@@ -316,13 +225,16 @@ int ukey_cmd_seals(int argc, char **argv)
 	}
 	if (strcmp(sub, "clean") == 0)
 		return ukey_cli_finish(&c, ukey_seals_clean(&c));
+	/* A usage error, told before the module is loaded or a PIN asked. */
+	if (c.json && c.output != NULL && strcmp(c.output, "-") == 0)
+		return ukey_cli_finish(&c, ukey_err_set(&c.err, UKEY_E_USAGE, "%s",
+							_("-o - writes the picture to standard output: it cannot go "
+							  "with --json")));
 	ret = ukey_cli_open_token(&c);
 	if (ret == UKEY_E_OK)
 		ret = ukey_seal_list_token(&c.p11, c.s, &t, &nt, &c.err);
 	if (ret != UKEY_E_OK)
 		goto out;
-	if (nt > 1)
-		qsort(t, nt, sizeof(*t), seal_cmp);
 	rows = calloc(nt + 1, sizeof(*rows));
 	if (rows == NULL) {
 		ret = ukey_err_set(&c.err, UKEY_E_ERROR, "%s", _("out of memory"));
@@ -354,7 +266,7 @@ int ukey_cmd_seals(int argc, char **argv)
 		join(rows, nt, &l);
 	}
 	if (strcmp(sub, "export") == 0)
-		ret = export_pick(&c, rows, nt, &l, have_list, c.args[1]);
+		ret = ukey_seals_export(&c, rows, nt, &l, have_list, c.args[1]);
 	else
 		list_print(&c, rows, nt, &l, have_list);
 out:

@@ -19,16 +19,21 @@ void ukey_cmd_status_usage(void)
 static json_object *service_json(const struct ukey_svc_status *st)
 {
 	json_object *o = json_object_new_object();
+	struct ukey_next next;
+	char serial[80];
 
+	ukey_next_step(st, &next);
 	json_object_object_add(o, "medium", json_object_new_string(st->medium));
 	json_object_object_add(o, "binding", json_object_new_string(st->binding));
 	json_object_object_add(o, "identity_checked", json_object_new_boolean(st->identity_checked));
 	json_object_object_add(o, "seals", json_object_new_string(st->seals));
-	json_object_object_add(o, "certificate_serial", json_object_new_string(st->cert_serial));
+	json_object_object_add(o, "certificate_serial",
+			       json_object_new_string(ukey_cli_serial(st->cert_serial, serial, sizeof(serial))));
 	json_object_object_add(o, "certificate_not_after", json_object_new_int64(st->not_after));
 	json_object_object_add(o, "certificate_expired", json_object_new_boolean(st->expired));
 	json_object_object_add(o, "order", json_object_new_string(st->order.state));
-	json_object_object_add(o, "next", json_object_new_string(ukey_order_next_step(st->order.state)));
+	json_object_object_add(o, "next_step", json_object_new_string(next.code));
+	json_object_object_add(o, "next", json_object_new_string(next.text));
 	return o;
 }
 
@@ -39,7 +44,8 @@ int ukey_cmd_status(int argc, char **argv)
 	struct ukey_svc_status st;
 	struct ukey_err serr;
 	size_t ns = 0, i;
-	char d[16];
+	char d[16], left[64], pin[160], serial[80];
+	struct ukey_next next;
 	int ret = ukey_cli_parse(&c, "status", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE,
 				 ukey_cmd_status_usage), have_svc = 0;
 
@@ -74,10 +80,12 @@ int ukey_cmd_status(int argc, char **argv)
 		json_object *o = json_object_new_object(), *certs = json_object_new_array(),
 			    *seals = json_object_new_array();
 		json_object_object_add(o, "medium", json_object_new_string(c.tok.serial));
+		ukey_cli_pin_json(o, &c.tok);
 		for (i = 0; i < c.ncerts; i++)
 			json_object_array_add(certs, ukey_cli_cert_json(&c.certs[i]));
 		for (i = 0; i < ns; i++) {
 			json_object *s = json_object_new_object();
+			json_object_object_add(s, "index", json_object_new_int64((int64_t)i + 1));
 			json_object_object_add(s, "name", json_object_new_string(sv[i].name));
 			json_object_object_add(s, "valid_to", sv[i].valid_to ? json_object_new_int64(sv[i].valid_to) : NULL);
 			json_object_object_add(s, "days_left",
@@ -92,24 +100,30 @@ int ukey_cmd_status(int argc, char **argv)
 			json_object_object_add(o, "service_error", json_object_new_string(serr.msg));
 		ukey_cli_print_json(o);
 	} else {
-		printf(_("Medium number: %s\n"), c.tok.serial);
+		printf(_("Medium number: %s\n"), ukey_tx(c.tok.serial));
+		printf(_("PIN: %s\n"), ukey_token_pin_text(&c.tok, pin, sizeof(pin)));
 		for (i = 0; i < c.ncerts; i++)
-			printf(_("Certificate %s (%s): valid until %s, %ld days left\n"), c.certs[i].label,
-			       c.certs[i].sign ? _("sign") : _("encrypt"),
-			       ukey_cli_date(c.certs[i].not_after, d, sizeof(d)), ukey_cli_days_left(c.certs[i].not_after));
+			printf(_("Certificate %s (%s, serial %s): valid until %s, %s\n"), ukey_tx(c.certs[i].label),
+			       c.certs[i].sign ? _("sign") : _("encrypt"), c.certs[i].serial_hex,
+			       ukey_cli_date(c.certs[i].not_after, d, sizeof(d)),
+			       ukey_cli_days_text(c.certs[i].not_after, left, sizeof(left)));
 		for (i = 0; i < ns; i++) {
 			if (sv[i].valid_to)
-				printf(_("Seal %s: valid until %s, %ld days left\n"), sv[i].name,
-				       ukey_cli_date(sv[i].valid_to, d, sizeof(d)), ukey_cli_days_left(sv[i].valid_to));
+				printf(_("Seal %zu %s: valid until %s, %s\n"), i + 1, ukey_tx(sv[i].name),
+				       ukey_cli_date(sv[i].valid_to, d, sizeof(d)),
+				       ukey_cli_days_text(sv[i].valid_to, left, sizeof(left)));
 			else
-				printf(_("Seal %s: validity not known yet\n"), sv[i].name);
+				printf(_("Seal %zu %s: validity not known yet\n"), i + 1, ukey_tx(sv[i].name));
 		}
 		if (have_svc) {
-			printf(_("Service: binding %s, seals %s, order %s\n"), st.binding, st.seals,
-			       ukey_order_state_text(st.order.state));
-			printf(_("Next step: %s\n"), ukey_order_next_step(st.order.state));
+			ukey_next_step(&st, &next);
+			printf(_("Service: binding %s, identity %s, seals %s, order %s, certificate serial %s\n"),
+			       st.binding, st.identity_checked ? _("checked") : _("not checked"), st.seals,
+			       ukey_order_state_text(st.order.state), ukey_tx(ukey_cli_serial(st.cert_serial, serial,
+											     sizeof(serial))));
+			printf(_("Next step: %s\n"), next.text);
 		} else if (serr.code != UKEY_E_OK) {
-			fprintf(stderr, _("ukey status: the service's view is missing: %s\n"), serr.msg);
+			fprintf(stderr, _("ukey status: the service's view is missing: %s\n"), ukey_tx(serr.msg));
 		}
 	}
 	if (serr.code != UKEY_E_OK) {

@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "browsers.h"
 #include "nssdb.h"
+#include "text.h"
 #include "ukey.h"
 
 #ifndef UKEY_MODULE_PATH
@@ -25,15 +27,26 @@
 
 #define MAX_PROFILES 64
 
-enum outcome { ADDED, UPDATED, ALREADY, REMOVED, ABSENT, SKIPPED, FAILED };
-
-static const char *const outcome_text[] = {
-	[ADDED] = "added", [UPDATED] = "updated", [ALREADY] = "already registered",
-	[REMOVED] = "removed", [ABSENT] = "absent", [SKIPPED] = "skipped", [FAILED] = "error",
+enum outcome {
+	ADDED = UKEY_BROWSER_ADDED, UPDATED = UKEY_BROWSER_UPDATED, ALREADY = UKEY_BROWSER_ALREADY,
+	REMOVED = UKEY_BROWSER_REMOVED, ABSENT = UKEY_BROWSER_ABSENT, SKIPPED = UKEY_BROWSER_SKIPPED,
+	FAILED = UKEY_BROWSER_FAILED, OTHER = UKEY_BROWSER_OTHER_PATH,
 };
+
+/* JSON keeps these words; the text shows them translated. */
+static const char *const outcome_text[] = {
+	[ADDED] = N_("added"), [UPDATED] = N_("updated"), [ALREADY] = N_("already registered"),
+	[REMOVED] = N_("removed"), [ABSENT] = N_("absent"), [SKIPPED] = N_("skipped"), [FAILED] = N_("error"),
+	[OTHER] = N_("registered with another library"),
+};
+
+enum mode { REGISTER, REMOVE, CHECK };
 
 struct report {
 	int json, nreported, changed, failed;
+	/* CHECK: each database goes here instead of the output. */
+	ukey_browser_sink sink;
+	void *arg;
 };
 
 /* Firefox keeps profiles in one profiles.ini per install root: the Debian
@@ -85,19 +98,33 @@ static int on_profiles_entry(void *user, const char *section, const char *key, c
 	return 1;
 }
 
-/* Writes S as a JSON string (quotes included). */
+/* Writes S as a JSON string (quotes included): profile names come from
+ * profiles.ini, NSS's messages from modutil, so nothing a terminal would
+ * act on passes (ukey_text_json_safe). */
 static void json_str(const char *s)
 {
-	putchar('"');
+	size_t n = strlen(s), used = 0;
+	char *buf = malloc(n * 6 + 3), *safe;
+
+	if (buf == NULL) {
+		fputs("\"\"", stdout);
+		return;
+	}
+	buf[used++] = '"';
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
+			used += (size_t)sprintf(buf + used, "\\%c", *p);
 		else if (*p < 0x20)
-			printf("\\u%04x", *p);
+			used += (size_t)sprintf(buf + used, "\\u%04x", *p);
 		else
-			putchar(*p);
+			buf[used++] = (char)*p;
 	}
-	putchar('"');
+	buf[used++] = '"';
+	buf[used] = '\0';
+	safe = ukey_text_json_safe(buf);
+	fputs(safe ? safe : "\"\"", stdout);
+	free(safe);
+	free(buf);
 }
 
 static void report_db(struct report *rep, const char *browser, const char *profile,
@@ -107,7 +134,9 @@ static void report_db(struct report *rep, const char *browser, const char *profi
 		rep->changed++;
 	if (what == FAILED)
 		rep->failed++;
-	if (rep->json) {
+	if (rep->sink != NULL) {
+		rep->sink(rep->arg, browser, profile, dir, (enum ukey_browser_outcome)what, note);
+	} else if (rep->json) {
 		printf("%s\n    {\"browser\": ", rep->nreported ? "," : "");
 		json_str(browser);
 		if (profile) {
@@ -123,10 +152,13 @@ static void report_db(struct report *rep, const char *browser, const char *profi
 			json_str(note);
 		}
 		putchar('}');
+	} else if (profile != NULL) {
+		printf(_("%s profile \"%s\" %s: %s%s%s%s\n"), browser, ukey_tx(profile), ukey_tx(dir),
+		       _(outcome_text[what]), note && *note ? " (" : "", note ? ukey_tx(note) : "",
+		       note && *note ? ")" : "");
 	} else {
-		printf("%s%s%s%s %s: %s%s%s%s\n", browser, profile ? " profile \"" : "",
-		       profile ? profile : "", profile ? "\"" : "", dir, outcome_text[what],
-		       note && *note ? " (" : "", note ? note : "", note && *note ? ")" : "");
+		printf("%s %s: %s%s%s%s\n", browser, ukey_tx(dir), _(outcome_text[what]), note && *note ? " (" : "",
+		       note ? ukey_tx(note) : "", note && *note ? ")" : "");
 	}
 	rep->nreported++;
 }
@@ -146,18 +178,24 @@ static int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Registers (or removes) the module in the existing database DIR. */
+/* Registers, removes or (CHECK) only looks for the module in the existing
+ * database DIR. */
 static void update_db(struct report *rep, const char *browser, const char *profile,
-		      const char *dir, const char *module, int remove, const char *created)
+		      const char *dir, const char *module, enum mode mode, const char *created)
 {
-	char lib[PATH_MAX], err[512], note[PATH_MAX + 16];
+	char lib[PATH_MAX], err[512], note[PATH_MAX + 64];
 	int have = ukey_nssdb_query(dir, lib, sizeof(lib), err, sizeof(err));
 
 	if (have < 0) {
 		report_db(rep, browser, profile, dir, FAILED, err);
 		return;
 	}
-	if (remove) {
+	if (mode == CHECK) {
+		snprintf(note, sizeof(note), "%s", have ? lib : "");
+		report_db(rep, browser, profile, dir, !have ? ABSENT : strcmp(lib, module) == 0 ? ALREADY : OTHER, note);
+		return;
+	}
+	if (mode == REMOVE) {
 		if (!have)
 			report_db(rep, browser, profile, dir, ABSENT, NULL);
 		else if (ukey_nssdb_delete(dir, err, sizeof(err)) != 0)
@@ -180,13 +218,16 @@ static void update_db(struct report *rep, const char *browser, const char *profi
 		report_db(rep, browser, profile, dir, FAILED, err);
 		return;
 	}
-	snprintf(note, sizeof(note), "%s%s", have ? "was " : "", have ? lib : (created ? created : ""));
+	if (have)
+		snprintf(note, sizeof(note), _("was %s"), lib);
+	else
+		snprintf(note, sizeof(note), "%s", created ? created : "");
 	report_db(rep, browser, profile, dir, have ? UPDATED : ADDED, note);
 }
 
 /* Chromium (and Chrome) read ~/.pki/nssdb; Chromium creates it on first
  * start, so we create it the same way when registering before that. */
-static void do_chromium(struct report *rep, const char *home, const char *module, int remove)
+static void do_chromium(struct report *rep, const char *home, const char *module, enum mode mode)
 {
 	char pki[PATH_MAX], dir[PATH_MAX], err[512];
 	const char *created = NULL;
@@ -194,13 +235,13 @@ static void do_chromium(struct report *rep, const char *home, const char *module
 	snprintf(pki, sizeof(pki), "%s/.pki", home);
 	snprintf(dir, sizeof(dir), "%s/.pki/nssdb", home);
 	if (!is_file(dir, "cert9.db")) {
-		if (remove) {
-			report_db(rep, "chromium", NULL, dir, ABSENT, "no database");
+		if (mode != REGISTER) {
+			report_db(rep, "chromium", NULL, dir, mode == CHECK ? SKIPPED : ABSENT, _("no database"));
 			return;
 		}
 		if ((mkdir(pki, 0700) != 0 && errno != EEXIST) ||
 		    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
-			snprintf(err, sizeof(err), "cannot create the directory: %s", strerror(errno));
+			snprintf(err, sizeof(err), _("cannot create the directory: %s"), strerror(errno));
 			report_db(rep, "chromium", NULL, dir, FAILED, err);
 			return;
 		}
@@ -208,12 +249,12 @@ static void do_chromium(struct report *rep, const char *home, const char *module
 			report_db(rep, "chromium", NULL, dir, FAILED, err);
 			return;
 		}
-		created = "database created";
+		created = _("database created");
 	}
-	update_db(rep, "chromium", NULL, dir, module, remove, created);
+	update_db(rep, "chromium", NULL, dir, module, mode, created);
 }
 
-static void do_firefox_root(struct report *rep, const char *root, const char *module, int remove)
+static void do_firefox_root(struct report *rep, const char *root, const char *module, enum mode mode)
 {
 	char ini[PATH_MAX], dir[PATH_MAX], err[PATH_MAX + 64];
 	static struct profiles ps;
@@ -223,46 +264,77 @@ static void do_firefox_root(struct report *rep, const char *root, const char *mo
 	memset(&ps, 0, sizeof(ps));
 	int rc = ini_parse(ini, on_profiles_entry, &ps);
 	if (rc != 0) {
-		snprintf(err, sizeof(err), rc > 0 ? "syntax error on line %d" : "cannot read it (%d)", rc);
+		if (rc > 0)
+			snprintf(err, sizeof(err), _("syntax error on line %d"), rc);
+		else
+			snprintf(err, sizeof(err), _("cannot read it (%d)"), rc);
 		report_db(rep, "firefox", NULL, ini, FAILED, err);
 		return;
 	}
 	if (ps.overflow) {
-		snprintf(err, sizeof(err), "more than %d profiles: the rest are ignored", MAX_PROFILES);
+		snprintf(err, sizeof(err), _("more than %d profiles: the rest are ignored"), MAX_PROFILES);
 		report_db(rep, "firefox", NULL, ini, FAILED, err);
 	}
 	for (int i = 0; i < ps.n; i++) {
 		struct profile *p = &ps.list[i];
 		if (!p->path[0]) {
-			report_db(rep, "firefox", p->name, ini, FAILED, "profile has no Path=");
+			report_db(rep, "firefox", p->name, ini, FAILED, _("profile has no Path="));
 			continue;
 		}
 		if (snprintf(dir, sizeof(dir), "%s%s%s", p->relative ? root : "", p->relative ? "/" : "",
 			     p->path) >= (int)sizeof(dir)) {
-			report_db(rep, "firefox", p->name, p->path, FAILED, "path too long");
+			report_db(rep, "firefox", p->name, p->path, FAILED, _("path too long"));
 			continue;
 		}
 		/* Firefox makes a profile's database on its first start with
 		 * it; until then there is nothing to register in, and making
 		 * one here could not be told apart from Firefox's own. */
 		if (!is_dir(dir))
-			report_db(rep, "firefox", p->name, dir, SKIPPED, "profile directory missing");
+			report_db(rep, "firefox", p->name, dir, SKIPPED, _("profile directory missing"));
 		else if (!is_file(dir, "cert9.db"))
 			report_db(rep, "firefox", p->name, dir, SKIPPED,
-				  "no NSS database (cert9.db): start Firefox once with this profile");
+				  _("no NSS database (cert9.db): start Firefox once with this profile"));
 		else
-			update_db(rep, "firefox", p->name, dir, module, remove, NULL);
+			update_db(rep, "firefox", p->name, dir, module, mode, NULL);
 	}
+}
+
+static void scan(struct report *rep, const char *home, const char *module, enum mode mode)
+{
+	do_chromium(rep, home, module, mode);
+	for (size_t i = 0; i < sizeof(firefox_roots) / sizeof(firefox_roots[0]); i++) {
+		char root[PATH_MAX];
+		if (snprintf(root, sizeof(root), "%s/%s", home, firefox_roots[i]) < (int)sizeof(root))
+			do_firefox_root(rep, root, module, mode);
+	}
+}
+
+const char *ukey_browser_home(void)
+{
+	const char *home = getenv("HOME");
+
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	return home;
+}
+
+void ukey_browsers_check(const char *home, const char *module, ukey_browser_sink sink, void *arg)
+{
+	struct report rep = { .sink = sink, .arg = arg };
+
+	scan(&rep, home, module, CHECK);
 }
 
 void ukey_cmd_register_browser_usage(void)
 {
-	printf("Usage: ukey register-browser [--remove] [--json] [--module PATH]\n"
-	       "Registers ukey-pkcs11 in Chromium's NSS database (~/.pki/nssdb, created\n"
-	       "when missing) and in every Firefox profile's; --remove takes it out.\n"
-	       "  --module PATH  the module to register (default %s)\n"
-	       "  --json         one JSON object on stdout instead of lines\n"
-	       "Close the browsers first. Exit: 0 done, 1 a database failed, 2 usage.\n",
+	printf(_("Usage: ukey register-browser [--remove] [--json] [--module PATH]\n"
+		 "Registers ukey-pkcs11 in Chromium's NSS database (~/.pki/nssdb, created\n"
+		 "when missing) and in every Firefox profile's; --remove takes it out.\n"
+		 "  --module PATH  the module to register (default %s)\n"
+		 "  --json         one JSON object on stdout instead of lines\n"
+		 "Close the browsers first. Exit: 0 done, 1 a database failed, 2 usage.\n"),
 	       UKEY_MODULE_PATH);
 }
 
@@ -278,54 +350,46 @@ int ukey_cmd_register_browser(int argc, char **argv)
 	struct report rep = { 0 };
 	const char *module_arg = UKEY_MODULE_PATH, *home;
 	char module[PATH_MAX] = "";
-	int remove = 0, c;
+	enum mode mode = REGISTER;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': remove = 1; break;
+		case 'r': mode = REMOVE; break;
 		case 'j': rep.json = 1; break;
 		case 'm': module_arg = optarg; break;
 		case 'h': ukey_cmd_register_browser_usage(); return UKEY_EXIT_OK;
-		default: fprintf(stderr, "Try 'ukey register-browser --help'.\n"); return UKEY_EXIT_USAGE;
+		default: fprintf(stderr, "%s\n", _("Try 'ukey help register-browser'.")); return UKEY_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "ukey register-browser: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, _("ukey register-browser: unexpected argument '%s'\n"), ukey_tx(argv[optind]));
 		return UKEY_EXIT_USAGE;
 	}
 	/* NSS stores the path as given: it must stay valid from any directory. */
-	if (!remove && !realpath(module_arg, module)) {
-		fprintf(stderr, "ukey register-browser: module %s: %s\n", module_arg, strerror(errno));
+	if (mode == REGISTER && !realpath(module_arg, module)) {
+		fprintf(stderr, _("ukey register-browser: module %s: %s\n"), ukey_tx(module_arg), strerror(errno));
 		return UKEY_EXIT_ERROR;
 	}
-	home = getenv("HOME");
-	if (!home || !*home) {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : NULL;
-	}
+	home = ukey_browser_home();
 	if (!home) {
-		fprintf(stderr, "ukey register-browser: no home directory (HOME unset)\n");
+		fprintf(stderr, "%s\n", _("ukey register-browser: no home directory (HOME unset)"));
 		return UKEY_EXIT_ERROR;
 	}
 	if (rep.json) {
-		printf("{\"action\": \"%s\", \"module\": ", remove ? "remove" : "register");
-		json_str(remove ? module_arg : module);
+		printf("{\"action\": \"%s\", \"module\": ", mode == REMOVE ? "remove" : "register");
+		json_str(mode == REMOVE ? module_arg : module);
 		printf(", \"databases\": [");
 	}
-	do_chromium(&rep, home, module, remove);
-	for (size_t i = 0; i < sizeof(firefox_roots) / sizeof(firefox_roots[0]); i++) {
-		char root[PATH_MAX];
-		if (snprintf(root, sizeof(root), "%s/%s", home, firefox_roots[i]) < (int)sizeof(root))
-			do_firefox_root(&rep, root, module, remove);
-	}
+	scan(&rep, home, module, mode);
 	if (rep.json)
 		printf("\n  ], \"changed\": %d, \"errors\": %d}\n", rep.changed, rep.failed);
 	else if (rep.failed)
-		printf("%d database(s) failed, %d changed\n", rep.failed, rep.changed);
+		printf(_("%d database(s) failed, %d changed\n"), rep.failed, rep.changed);
 	else if (rep.changed)
-		printf("%d database(s) changed\n", rep.changed);
+		printf(_("%d database(s) changed\n"), rep.changed);
 	else
-		printf("nothing changed\n");
+		printf("%s\n", _("nothing changed"));
 	return rep.failed ? UKEY_EXIT_ERROR : UKEY_EXIT_OK;
 }

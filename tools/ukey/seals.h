@@ -5,6 +5,17 @@
 
 #include "cli.h"
 #include "seal/clean.h"
+#include "seal/seal-token.h"
+#include "seal/seal.h"
+
+/* One seal of the token as 'ukey seals' lists it. */
+struct ukey_seal_row {
+	const struct ukey_token_seal *t;
+	struct ukey_seal *dec; /* NULL: not decodable */
+	struct ukey_err derr;
+	struct ukey_seal_result vr;
+	long svc; /* index in the service's list, or -1 */
+};
 
 /* GET /api/v1/seals into l (ukey_clean_list_free it); needs
  * ukey_cli_connect first. Returns a UKEY_E_* code, message in c->err. */
@@ -12,6 +23,11 @@ int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l);
 /* "S1 (业务章), S3 (财务专用章)" for the service's ids (unknown ids as is). */
 void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf,
 		      size_t len);
+/* ukey seals export N|ID (cmd-seals-export.c): the picture of seal N (as
+ * listed) or of the service's seal ID to -o FILE, -o DIR, -o - or
+ * seal-N.EXT. */
+int ukey_seals_export(struct ukey_cli *c, struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l,
+		      int have_list, const char *id);
 /* ukey seals clean (c parsed, positional "clean" checked). */
 int ukey_seals_clean(struct ukey_cli *c);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "text.h"
 #include "ukey.h"
 
 struct subcommand {
@@ -26,15 +27,17 @@ static const struct subcommand subcommands[] = {
 	{ "status", ukey_cmd_status, N_("certificate and seal validity, and the service's view") },
 	{ "renew", ukey_cmd_renew, N_("renew the certificate (and seals) with a new key made on the U-KEY") },
 	{ "register-browser", ukey_cmd_register_browser,
-	  "register the module in Firefox's and Chromium's NSS databases" },
+	  N_("register the module in Firefox's and Chromium's NSS databases") },
+	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
+					"clock") },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
 static void usage(FILE *to)
 {
-	fprintf(to, "Usage: ukey COMMAND [OPTIONS]\n"
-		    "       ukey --help | --version\n\nCommands:\n");
+	fprintf(to, "%s", _("Usage: ukey COMMAND [OPTIONS]\n"
+			    "       ukey help [COMMAND] | --help | --version\n\nCommands:\n"));
 	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
 		fprintf(to, "  %-18s %s\n", subcommands[i].name, _(subcommands[i].summary));
 	fprintf(to, "%s", _("\n'ukey COMMAND --help' describes a command. Exit status: 0 success,\n"
@@ -42,11 +45,34 @@ static void usage(FILE *to)
 			    "5 service problem. See ukey(1).\n"));
 }
 
+static const struct subcommand *find(const char *name)
+{
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		if (strcmp(name, subcommands[i].name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+static void unknown(const char *name)
+{
+	fprintf(stderr, _("ukey: unknown command '%s'\n"), ukey_tx(name));
+	usage(stderr);
+}
+
 int main(int argc, char **argv)
 {
 	ukey_i18n_init();
 	if (argc < 2) {
 		usage(stderr);
+		return UKEY_EXIT_USAGE;
+	}
+	/* "ukey help renew" is "ukey renew --help". */
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		const struct subcommand *c = find(argv[2]);
+		char *help[] = { argv[2], "--help", NULL };
+		if (c != NULL && argc == 3)
+			return c->run(2, help);
+		unknown(argv[2]);
 		return UKEY_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
@@ -57,10 +83,8 @@ int main(int argc, char **argv)
 		printf("ukey (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return UKEY_EXIT_OK;
 	}
-	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "ukey: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	if (find(argv[1]) != NULL)
+		return find(argv[1])->run(argc - 1, argv + 1);
+	unknown(argv[1]);
 	return UKEY_EXIT_USAGE;
 }

@@ -3,6 +3,9 @@
 #ifndef UKEY_TOOL_UKEY_H
 #define UKEY_TOOL_UKEY_H
 
+#include "api.h"
+#include "i18n.h"
+
 #define UKEY_EXIT_OK 0    /* done */
 #define UKEY_EXIT_ERROR 1 /* something could not be done (see its message) */
 #define UKEY_EXIT_USAGE 2 /* bad command line */
@@ -32,8 +35,18 @@ void ukey_cmd_invoices_usage(void);
 void ukey_cmd_status_usage(void);
 int ukey_cmd_renew(int argc, char **argv);
 void ukey_cmd_renew_usage(void);
-/* cmd-order.c, shared with status */
-const char *ukey_order_next_step(const char *state);
+/* ukey doctor [--json] [--module PATH] */
+int ukey_cmd_doctor(int argc, char **argv);
+void ukey_cmd_doctor_usage(void);
+
+/* next-step.c: what to do next (order, status), in the guide's order. */
+struct ukey_next {
+	const char *code; /* bind confirm_binding identity_check order pay wait_transfer
+			   * clean_seals renew check_validity */
+	const char *text; /* the sentence, translated */
+	int wait;         /* 1 until the renewal can run */
+};
+void ukey_next_step(const struct ukey_svc_status *st, struct ukey_next *n);
 const char *ukey_order_state_text(const char *state);
 
 #endif
