@@ -1,28 +1,20 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # crash-lib.sh: what the renewal's interrupt and kill tests share (sourced
-# after tests/lib/tap.sh, with top and build set; crash_setup does the rest). A prepared U-KEY (enrolled, bound, a paid order) and
+# after tests/lib/tap.sh, with top and build set; crash_setup does the
+# rest). A prepared U-KEY (enrolled, bound, a paid order) and
 # the service's state are saved once and put back before each round, so
 # every round starts from the same state and an uninterrupted renewal is
 # the reference every round is compared with.
 
-# crash_setup NAME: the tools (skips without one, or when strace cannot
+# crash_setup NAME: plugin_setup (renew-lib.sh) with strace and the other
+# tools (skips without one, or when strace cannot
 # trace here), the service and renewal helpers, the scratch directory W
 # (removed at exit unless UKEY_TEST_KEEP), the renewal's environment.
 crash_setup() {
-	CA_SERVICE_DIR=$build/tests/ca-service
-	UKEY=$build/tools/ukey/ukey
-	for t in strace openssl jq softhsm2-util pkcs11-tool sqlite3 od base64; do
-		command -v $t >/dev/null || tap_skip_all "$t not installed"
-	done
-	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
-	[ -x "$UKEY" ] || tap_skip_all "ukey not built"
+	. "$top/tests/plugin/renew-lib.sh"
+	plugin_setup "$1" strace sqlite3 od base64
 	strace -f -qq -o /dev/null -e trace=none true 2>/dev/null ||
 		tap_skip_all "strace cannot trace here (ptrace not permitted)"
-	. "$top/tests/ca-service/ca-lib.sh"
-	. "$top/tests/plugin/renew-lib.sh"
-	W=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
-	trap 'ca_stop_all; [ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
-	renew_env
 	export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
 	unset UKEY_FAILPOINT
 }
