@@ -11,6 +11,7 @@ enum ukey_err_code {
 	UKEY_E_WAIT = 3,    /* nothing to do yet: waiting for someone else */
 	UKEY_E_TOKEN = 4,   /* no token, several, wrong PIN, locked */
 	UKEY_E_SERVICE = 5, /* service unreachable, TLS refused, 5xx */
+	UKEY_E_INTERRUPTED = 130, /* stopped by Ctrl-C (or SIGTERM, SIGHUP): 128 + SIGINT */
 };
 
 struct ukey_err {

@@ -54,8 +54,14 @@ CK_RV ukey_skf_container_made_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 {
 	struct skf_container *grown, *c;
 	uint32_t id;
-	if (!d->scanned || ukey_skf_container_named(d, name))
+	if (!d->scanned)
 		return ukey_skf_scan_inlock(s, d);
+	/* Generated into a container the reading holds (one a killed run left
+	 * empty, skf-write.c): read it again. */
+	if ((c = ukey_skf_container_named(d, name)) != NULL) {
+		c->touched = true;
+		return ukey_skf_scan_inlock(s, d);
+	}
 	id = ukey_skf_id_for(d, name, false);
 	grown = realloc(d->conts, (d->nconts + 1) * sizeof(*grown));
 	if (!grown)

@@ -28,7 +28,7 @@ struct skf_attrs {
 	CK_BBOOL yes, no;
 	CK_ULONG ul[8];
 	size_t nul;
-	char label[SKF_NAME_MAX + 16];
+	char label[SKF_NAME_MAX + 40];
 	uint8_t ec_point[UKEY_SKF_EC_POINT_DER_LEN];
 };
 
@@ -70,12 +70,23 @@ static void common(struct skf_attrs *A, CK_OBJECT_CLASS cls, bool priv, bool des
 	put(A, CKA_LABEL, A->label, strlen(A->label));
 }
 
-static void key_attrs(struct ukey_skf *s, struct skf_attrs *A, const struct skf_container *c, int usage,
-		      bool priv)
+/* "<container> sign|enc key|cert", and " (archived DATE)" for an archived
+ * encryption pair (skf-archive.c). */
+static void pair_label(struct skf_attrs *A, const struct skf_dev *d, const struct skf_container *c, int usage,
+		       const char *what)
+{
+	char date[11];
+	int n = snprintf(A->label, sizeof(A->label), "%s %s %s", c->name, usage == SKF_SIGN ? "sign" : "enc", what);
+	if (usage == SKF_ENC && n > 0 && ukey_skf_enc_archived(d, c, date))
+		snprintf(A->label + n, sizeof(A->label) - (size_t)n, " (archived %s)", date);
+}
+
+static void key_attrs(struct ukey_skf *s, const struct skf_dev *d, struct skf_attrs *A,
+		      const struct skf_container *c, int usage, bool priv)
 {
 	const struct skf_pair *p = &c->pair[usage];
 	bool sign = usage == SKF_SIGN;
-	snprintf(A->label, sizeof(A->label), "%s %s key", c->name, sign ? "sign" : "enc");
+	pair_label(A, d, c, usage, "key");
 	common(A, priv ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY, priv, priv && sign);
 	put(A, CKA_ID, p->id, sizeof(p->id));
 	put_ulong(A, CKA_KEY_TYPE, c->rsa ? CKK_RSA : CKK_SM2);
@@ -128,10 +139,10 @@ static void key_attrs(struct ukey_skf *s, struct skf_attrs *A, const struct skf_
 	}
 }
 
-static void cert_attrs(struct skf_attrs *A, const struct skf_container *c, int usage)
+static void cert_attrs(struct skf_attrs *A, const struct skf_dev *d, const struct skf_container *c, int usage)
 {
 	const struct skf_pair *p = &c->pair[usage];
-	snprintf(A->label, sizeof(A->label), "%s %s cert", c->name, usage == SKF_SIGN ? "sign" : "enc");
+	pair_label(A, d, c, usage, "cert");
 	common(A, CKO_CERTIFICATE, false, false);
 	put(A, CKA_ID, p->id, sizeof(p->id));
 	put_ulong(A, CKA_CERTIFICATE_TYPE, CKC_X_509);
@@ -199,11 +210,11 @@ static CK_RV build(struct ukey_skf *s, struct skf_dev *d, ukey_ref ref, struct s
 		return CKR_OBJECT_HANDLE_INVALID;
 	const struct skf_pair *p = &c->pair[usage];
 	if (kind == SKF_K_CERT && p->has_cert)
-		cert_attrs(A, c, usage);
+		cert_attrs(A, d, c, usage);
 	else if (kind == SKF_K_PUB && p->has_key)
-		key_attrs(s, A, c, usage, false);
+		key_attrs(s, d, A, c, usage, false);
 	else if (kind == SKF_K_PRIV && p->has_key && user)
-		key_attrs(s, A, c, usage, true);
+		key_attrs(s, d, A, c, usage, true);
 	else
 		return CKR_OBJECT_HANDLE_INVALID;
 	return CKR_OK;

@@ -262,7 +262,7 @@ struct scan {
 	struct skf_file *files;
 	size_t n;
 	CK_RV rv;
-	const char *retired;              /* ukey-retired's names, or NULL */
+	const char *retired;              /* the ukey-retired records, or NULL */
 	bool reuse;                       /* what the last scan read stands */
 };
 
@@ -328,7 +328,7 @@ static void scan_container(const char *name, void *arg)
 	}
 	/* A retired signing pair is no longer listed; only a container that
 	 * keeps an encryption pair is ever retired (skf-retire.c). */
-	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, name)) {
+	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, c)) {
 		ukey_skf_pair_free(&c->pair[SKF_SIGN]);
 		c->sign_retired = true;
 	}

@@ -206,7 +206,7 @@ CK_RV ukey_skf_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 			/* SKF deletes whole containers, and the encryption
 			 * pair must stay: the signing pair (certificate and
 			 * keys together) is retired, never listed again. */
-			rv = ukey_skf_retire_inlock(s, d, c->name);
+			rv = ukey_skf_retire_inlock(s, d, c);
 		else if (kind == SKF_K_PRIV && usage == SKF_SIGN)
 			/* No encryption pair: the signing private key stands
 			 * for its container, certificate included. */
@@ -227,15 +227,31 @@ CK_RV ukey_skf_destroy(void *drv, ukey_dev_id dev, ukey_ref ref)
 
 /* ---- key-pair generation ---- */
 
-static CK_RV keygen_name(struct skf_dev *d, const CK_ATTRIBUTE *priv, CK_ULONG npriv, char *name)
+/* An empty container (no key, no certificate) is what a program killed
+ * between SKF_CreateContainer and the key generation leaves: the same
+ * request made again generates into it instead of failing for ever. */
+static bool container_empty(const struct skf_container *c)
+{
+	for (int u = SKF_SIGN; u <= SKF_ENC; u++)
+		if (c->pair[u].has_key || c->pair[u].has_cert)
+			return false;
+	return true;
+}
+
+static CK_RV keygen_name(struct skf_dev *d, const CK_ATTRIBUTE *priv, CK_ULONG npriv, char *name, bool *reuse)
 {
 	const CK_ATTRIBUTE *label = find(priv, npriv, CKA_LABEL);
+	const struct skf_container *c;
 	unsigned char r[6];
+	*reuse = false;
 	if (label) {
 		CK_RV rv = text(label, name, SKF_NAME_MAX);
-		if (rv == CKR_OK && container_named(d, name)) {
-			ukey_warn("SKF device %s: container %s exists already", d->name, name);
-			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		if (rv == CKR_OK && (c = container_named(d, name)) != NULL) {
+			*reuse = container_empty(c);
+			if (!*reuse) {
+				ukey_warn("SKF device %s: container %s exists already", d->name, name);
+				rv = CKR_ATTRIBUTE_VALUE_INVALID;
+			}
 		}
 		return rv;
 	}
@@ -308,6 +324,7 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 	bool is_rsa = mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN;
 	char name[SKF_NAME_MAX + 1];
 	const struct skf_container *c;
+	bool reuse = false;
 	CK_RV rv = keygen_check(mech->mechanism, pub, npub, &bits);
 	if (rv != CKR_OK)
 		return rv;
@@ -316,16 +333,19 @@ CK_RV ukey_skf_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM 
 		return rv;
 	rv = d->scanned ? CKR_OK : ukey_skf_scan_inlock(s, d);
 	if (rv == CKR_OK)
-		rv = keygen_name(d, priv, npriv, name);
+		rv = keygen_name(d, priv, npriv, name, &reuse);
 	/* A container of that name deleted behind the driver's back may
 	 * still be listed as retired: the new one must not inherit that. */
 	if (rv == CKR_OK)
 		rv = ukey_skf_retired_forget_inlock(s, d, name);
 	if (rv != CKR_OK)
 		goto out;
-	rv = ukey_skf_note_inlock(d, "SKF_CreateContainer", SKF_RAW(s, SKF_CreateContainer, d->happ, name, &h));
+	rv = reuse ? ukey_skf_container_open(s, d, name, &h)
+		   : ukey_skf_note_inlock(d, "SKF_CreateContainer", SKF_RAW(s, SKF_CreateContainer, d->happ, name, &h));
 	if (rv != CKR_OK)
 		goto out;
+	if (reuse)
+		ukey_info("SKF device %s: container %s was left empty: generating into it", d->name, name);
 	memset(&rsa, 0, sizeof(rsa));
 	memset(&ecc, 0, sizeof(ecc));
 	rv = keygen_in(s, d, h, mech->mechanism, bits, &rsa, &ecc);

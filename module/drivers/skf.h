@@ -216,20 +216,32 @@ CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char 
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);
 
 /* skf-retire.c: the retired signing pairs of containers that keep their
- * encryption pair (docs/skf.md, Destroy). The list lives in the
- * application's file UKEY_SKF_RETIRED_FILE, one container name a line; it is
- * never a data object. All with d->lock held. */
+ * encryption pair (docs/skf.md, Destroy). The records live in the
+ * application's files UKEY_SKF_RETIRED_FILE, ".1", ... ".15", append-only,
+ * one "container\tfingerprint" a line; they are never data objects. All
+ * with d->lock held. */
 #define UKEY_SKF_RETIRED_FILE "ukey-retired"
 bool ukey_skf_retired_file(const char *name);
-/* *names: the list (NUL-terminated, one name a line, malloc'ed), or NULL
- * when there is none or it is damaged (warned once). Errors: removal,
- * memory. */
-CK_RV ukey_skf_retired_load_inlock(struct ukey_skf *s, struct skf_dev *d, char **names);
-bool ukey_skf_retired_has(const char *names, const char *name);
-/* Adds name to the list (creating the file, or replacing a damaged one). */
-CK_RV ukey_skf_retire_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name);
-/* Drops name from the list, if listed (a new container of that name). */
+/* 0 for UKEY_SKF_RETIRED_FILE, k for its continuation ".k", else -1. */
+int ukey_skf_retired_index(const char *name);
+/* *records: the records of every usable file, in order (NUL-terminated,
+ * one a line, malloc'ed), or NULL when there are none; a damaged file is
+ * skipped (warned once). Errors: removal, memory. */
+CK_RV ukey_skf_retired_load_inlock(struct ukey_skf *s, struct skf_dev *d, char **records);
+/* Whether the signing pair of c (its name and current public key) is retired. */
+bool ukey_skf_retired_has(const char *records, const struct skf_container *c);
+/* Appends a record retiring c's signing pair (a new file when the last is
+ * full; damaged files deleted first). */
+CK_RV ukey_skf_retire_inlock(struct ukey_skf *s, struct skf_dev *d, const struct skf_container *c);
+/* A new pair in a container named name: a bare-name record (earlier
+ * versions) would hide it, so one that names it last is ended by an
+ * appended "name\t-". */
 CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name);
+/* skf-archive.c: whether c's encryption pair is archived (a newer one is
+ * elsewhere and c's signing pair is gone); date = when the successor starts. */
+bool ukey_skf_enc_archived(const struct skf_dev *d, const struct skf_container *c, char date[11]);
+/* The first 8 bytes of SHA-256 of a pair's public key, as 16 hex digits. */
+void ukey_skf_pair_fp(const struct skf_container *c, int usage, char out[17]);
 
 /* Object operations (skf-objects.c, skf-write.c) and crypto (skf-crypto.c). */
 CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);

@@ -282,6 +282,27 @@ static bool in_template(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE typ
 	return false;
 }
 
+/* CKA_COPYABLE FALSE (an SKF key cannot leave its container: the driver
+ * says so) or a profile: CKR_ACTION_PROHIBITED, wherever the object lives. */
+static bool copy_refused_inlock(const struct ukey_object *obj)
+{
+	return obj->cls == CKO_PROFILE || !ukey_object_bool(obj, CKA_COPYABLE, true);
+}
+
+static CK_RV copyable(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
+{
+	struct ukey_session *s;
+	struct ukey_object *obj;
+	ukey_lock();
+	CK_RV rv = ukey_session_find_inlock(h, &s);
+	if (rv == CKR_OK)
+		rv = ukey_object_find_inlock(s, oh, &obj);
+	if (rv == CKR_OK && copy_refused_inlock(obj))
+		rv = CKR_ACTION_PROHIBITED;
+	ukey_unlock();
+	return rv;
+}
+
 /* A copy of an object that lives in the module's memory only: the cached
  * attributes with the template's over them, made as C_CreateObject would
  * make it (token or session object alike). */
@@ -301,7 +322,7 @@ static CK_RV copy_in_memory(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 	rv = ukey_session_find_inlock(h, &s);
 	if (rv == CKR_OK)
 		rv = ukey_object_find_inlock(s, oh, &obj);
-	if (rv == CKR_OK && (obj->cls == CKO_PROFILE || !ukey_object_bool(obj, CKA_COPYABLE, true)))
+	if (rv == CKR_OK && copy_refused_inlock(obj))
 		rv = CKR_ACTION_PROHIBITED;
 	if (rv == CKR_OK && !(merged = calloc(obj->nattrs + n + 1, sizeof(*merged))))
 		rv = CKR_HOST_MEMORY;
@@ -348,6 +369,8 @@ CK_RV ukey_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIB
 		return rv;
 	if (!k.backed)
 		return copy_in_memory(h, oh, tmpl, n, out);
+	if ((rv = copyable(h, oh)) != CKR_OK)
+		return rv;
 	struct ukey_backend *b = slot->backend;
 	if (!b->ops->copy)
 		return CKR_FUNCTION_NOT_SUPPORTED;

@@ -67,14 +67,14 @@ static int find_imported(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct u
 }
 
 static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
-		  const struct ukey_renew_enc *x, const char *label, CK_OBJECT_HANDLE *h, struct ukey_err *e)
+		  const struct ukey_renew_enc *x, const char *label, const unsigned char *id, size_t id_len,
+		  CK_OBJECT_HANDLE *h, struct ukey_err *e)
 {
 	CK_ULONG format = x->format;
 	CK_MECHANISM m = { CKM_UKEY_ENVELOPED_KEY_PAIR, &format, sizeof(format) };
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = x->kind == UKEY_KEY_RSA ? CKK_RSA : x->kind == UKEY_KEY_EC ? CKK_EC : CKK_SM2;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	unsigned char id[8];
 	/* An encryption key never signs (SoftHSM takes these as given; SKF
 	 * ignores them): EC keys agree (CKA_DERIVE), RSA and SM2 decrypt. */
 	CK_ATTRIBUTE t[] = {
@@ -82,14 +82,13 @@ static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_ren
 		{ CKA_TOKEN, &yes, 1 },              { CKA_PRIVATE, &yes, 1 },
 		{ CKA_SENSITIVE, &yes, 1 },          { CKA_EXTRACTABLE, &no, 1 },
 		{ x->kind == UKEY_KEY_EC ? CKA_DERIVE : CKA_DECRYPT, &yes, 1 },
-		{ CKA_SIGN, &no, 1 },                { CKA_ID, id, sizeof(id) },
+		{ CKA_SIGN, &no, 1 },                { CKA_ID, (void *)id, id_len },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_RV rv;
 
-	/* Our id; a backend that names its keys itself (SKF) replaces it. */
-	if (RAND_bytes(id, sizeof(id)) != 1)
-		return ukey_err_set(e, UKEY_E_ERROR, _("no randomness for the encryption key's CKA_ID"));
+	/* The journal's pending id; a backend that names its keys itself
+	 * (SKF) replaces it. */
 	rv = p->f->C_UnwrapKey(s, &m, k->priv, x->env, x->env_len, t, sizeof(t) / sizeof(t[0]), h);
 	if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID)
 		return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY cannot import the new encryption key (envelope format "
@@ -167,19 +166,26 @@ int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 {
 	struct ukey_renew_key have;
 	CK_OBJECT_HANDLE h = 0;
-	unsigned char *id = NULL;
-	size_t id_len = 0;
-	char label[160], *hex = NULL;
-	int found = 0, ret;
+	unsigned char *id = NULL, pid[64];
+	size_t id_len = 0, pid_len = 0;
+	char *hex = NULL;
+	int found = 0, removed = 0, ret;
 
 	memset(&have, 0, sizeof(have));
-	snprintf(label, sizeof(label), "%s enc", ukey_journal_str(jn, "pending_label"));
+	if (ukey_unhex(ukey_journal_str(jn, "pending_enc_id"), pid, sizeof(pid), &pid_len) != 0)
+		pid_len = 0;
 	ret = find_imported(p, s, x, &have, &found, e);
 	if (ret == UKEY_E_OK && found) {
 		h = have.priv;
 		snprintf(detail, dlen, "%s", _("already on the U-KEY (imported by the interrupted run): not imported again"));
 	} else if (ret == UKEY_E_OK) {
-		ret = import(p, s, k, x, label, &h, e);
+		/* An import cut short (SoftHSM: the private key without its
+		 * values, or without its public key) goes first. */
+		ret = ukey_renew_pending_remove(p, s, pid, pid_len, NULL, &removed, e);
+		if (ret == UKEY_E_OK && removed > 0)
+			ukey_journal_note(jn, "step 5: the objects of an import cut short by an interruption removed");
+		if (ret == UKEY_E_OK)
+			ret = import(p, s, k, x, ukey_journal_str(jn, "label_enc_key"), pid, pid_len, &h, e);
 		snprintf(detail, dlen, "%s", _("imported"));
 	}
 	if (ret == UKEY_E_OK)

@@ -11,7 +11,6 @@
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "failpoint.h"
@@ -176,6 +175,24 @@ static int find_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_k
 	return ret;
 }
 
+/* A whole key pair: the private key carries its public values (modulus,
+ * or the curve) and the public key object is there with its own. SoftHSM
+ * makes each object first with the template, then adds the key values,
+ * and a pair one object after the other (the module's import makes the
+ * public key last): a pair cut short lacks one of them. */
+static int complete(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k)
+{
+	CK_ATTRIBUTE_TYPE t = k->kind == UKEY_KEY_RSA ? CKA_MODULUS : CKA_EC_PARAMS;
+	CK_ATTRIBUTE_TYPE tp = k->kind == UKEY_KEY_RSA ? CKA_MODULUS : CKA_EC_POINT;
+	CK_ATTRIBUTE a = { t, NULL, 0 }, b = { tp, NULL, 0 };
+
+	if (k->pub == 0 || p->f->C_GetAttributeValue(s, k->priv, &a, 1) != CKR_OK || a.ulValueLen == 0 ||
+	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+		return 0;
+	return p->f->C_GetAttributeValue(s, k->pub, &b, 1) == CKR_OK && b.ulValueLen > 0 &&
+	       b.ulValueLen != CK_UNAVAILABLE_INFORMATION;
+}
+
 static int read_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
 {
 	unsigned char *v = NULL;
@@ -193,21 +210,20 @@ static int read_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_ke
 }
 
 int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
-		      const unsigned char *ec, size_t ec_len, const char *label, struct ukey_renew_key *k,
-		      struct ukey_err *e)
+		      const unsigned char *ec, size_t ec_len, const char *label, const unsigned char *id,
+		      size_t id_len, struct ukey_renew_key *k, struct ukey_err *e)
 {
 	static const CK_BYTE f4[] = { 0x01, 0x00, 0x01 };
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	unsigned char id[8];
 	CK_MECHANISM m = { kind == UKEY_KEY_RSA ? CKM_RSA_PKCS_KEY_PAIR_GEN
 			   : kind == UKEY_KEY_EC ? CKM_EC_KEY_PAIR_GEN : CKM_SM2_KEY_PAIR_GEN, NULL, 0 };
 	CK_ATTRIBUTE pub[8] = {
 		{ CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 }, { CKA_LABEL, (void *)label, strlen(label) },
-		{ CKA_ID, id, sizeof(id) },
+		{ CKA_ID, (void *)id, id_len },
 	};
 	CK_ATTRIBUTE priv[8] = {
 		{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 }, { CKA_SENSITIVE, &yes, 1 },
-		{ CKA_EXTRACTABLE, &no, 1 }, { CKA_LABEL, (void *)label, strlen(label) }, { CKA_ID, id, sizeof(id) },
+		{ CKA_EXTRACTABLE, &no, 1 }, { CKA_LABEL, (void *)label, strlen(label) }, { CKA_ID, (void *)id, id_len },
 	};
 	CK_ULONG npub = 4, npriv = 7;
 	CK_RV rv;
@@ -215,10 +231,9 @@ int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_k
 
 	memset(k, 0, sizeof(*k));
 	k->kind = kind;
-	/* A pending id of our own; the backend may replace it (read back below). */
-	if (RAND_bytes(id, sizeof(id)) != 1)
-		return ukey_err_set(e, UKEY_E_ERROR, _("no randomness for the new key's CKA_ID"));
-	/* The new signing key opens the encryption key envelope of step 5
+	/* id: the CKA_ID recorded in the journal before this call; a backend
+	 * that names keys itself (SKF) replaces it (read back below). The
+	 * new signing key opens the encryption key envelope of step 5
 	 * (CKM_UKEY_ENVELOPED_KEY_PAIR): on a p11 backend with the backend's
 	 * RSA-OAEP unwrap or ECDH derive. SM2 (SKF) needs no attribute. */
 	if (kind == UKEY_KEY_RSA)
@@ -263,26 +278,20 @@ int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned 
 		ret = ukey_p11_find(p, s, tl, 2, &k->priv, 1, &n, e);
 	else
 		return UKEY_E_OK;
-	/* A container backend names the key after its container, which took
-	 * our label: "<label> sign key" (docs/skf.md). */
-	if (ret == UKEY_E_OK && n == 0 && id_len == 0 && label != NULL && label[0] != '\0') {
-		char cl[160];
-		int cn = snprintf(cl, sizeof(cl), "%s sign key", label);
-		tl[1].pValue = cl;
-		tl[1].ulValueLen = cn > 0 && (size_t)cn < sizeof(cl) ? (CK_ULONG)cn : 0;
-		if (tl[1].ulValueLen > 0)
-			ret = ukey_p11_find(p, s, tl, 2, &k->priv, 1, &n, e);
-	}
 	if (ret != UKEY_E_OK || n == 0)
 		return ret;
 	if (p->f->C_GetAttributeValue(s, k->priv, &kta, 1) != CKR_OK)
-		return ukey_err_set(e, UKEY_E_TOKEN, _("the pending key's type cannot be read"));
+		return UKEY_E_OK; /* made only in part: not found */
 	k->kind = kt == CKK_RSA ? UKEY_KEY_RSA : kt == CKK_EC ? UKEY_KEY_EC : UKEY_KEY_SM2;
 	ret = read_id(p, s, k, e);
 	if (ret == UKEY_E_OK)
 		ret = find_pub(p, s, k, e);
-	if (ret == UKEY_E_OK)
+	/* A key whose making was cut short (SoftHSM writes the key values in
+	 * a last step) is not found: it has no public half to read. */
+	if (ret == UKEY_E_OK && complete(p, s, k))
 		ret = public_key(p, s, k, e);
+	else if (ret == UKEY_E_OK)
+		return UKEY_E_OK;
 	*found = ret == UKEY_E_OK;
 	return ret;
 }

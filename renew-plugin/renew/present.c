@@ -34,7 +34,7 @@ int ukey_renew_present(struct ukey_p11 *p, const char *serial, int ret, struct u
 	size_t n = 0;
 	int here = 0;
 
-	if (ret == UKEY_E_OK || ret == UKEY_E_WAIT || p == NULL || p->f == NULL)
+	if (ret == UKEY_E_OK || ret == UKEY_E_WAIT || ret == UKEY_E_INTERRUPTED || p == NULL || p->f == NULL)
 		return ret;
 	ukey_err_clear(&scratch);
 	/* A module that cannot list tokens right now tells nothing either way. */

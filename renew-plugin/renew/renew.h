@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "api.h"
+#include "token.h"
 
 enum ukey_renew_step {
 	UKEY_RENEW_KEYGEN = 1, UKEY_RENEW_CSR, UKEY_RENEW_REQUEST, UKEY_RENEW_CHECK,
@@ -65,12 +66,36 @@ int ukey_renew_key_params(const unsigned char *old_der, size_t old_len, const ch
 			  enum ukey_renew_kind *kind, CK_ULONG *bits, unsigned char *ec, size_t *ec_len,
 			  struct ukey_err *e);
 int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
-		      const unsigned char *ec, size_t ec_len, const char *label, struct ukey_renew_key *k,
-		      struct ukey_err *e);
-/* The pending key by its CKA_ID (id_len > 0) or else by label; *found 0/1. */
+		      const unsigned char *ec, size_t ec_len, const char *label, const unsigned char *id,
+		      size_t id_len, struct ukey_renew_key *k, struct ukey_err *e);
+/* The key by its CKA_ID (id_len > 0) or else by label; *found 1 only for
+ * a complete key pair (one cut short while being made is not found). */
 int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 			const char *label, struct ukey_renew_key *k, int *found, struct ukey_err *e);
 void ukey_renew_key_free(struct ukey_renew_key *k);
+
+/* names.c: before step 1, the labels new objects get (the CA's labels of
+ * the objects they replace; on a container backend a free container name)
+ * and the CKA_IDs asked for, into the journal: "label_key", "label_cert",
+ * "label_enc_key", "label_enc_cert", "find_key" (the label the new key is
+ * found by on a container backend, else ""), "pending_key_id",
+ * "pending_enc_id". */
+int ukey_renew_names(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_cert *certs, size_t ncerts,
+		     const struct ukey_cert *old, struct ukey_journal *jn, struct ukey_err *e);
+/* At step 6: a free label for each new seal, into the journal's
+ * "seal_labels" and saved, unless an interrupted run planned them. */
+int ukey_renew_seal_labels(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, json_object *seals,
+			   struct ukey_err *e);
+
+/* pending.c: what an interrupted run left. The complete new signing key
+ * (by the journal's pending id or find label) in k, *found 1; else what
+ * is there in part removed (noted in the journal), *found 0. */
+int ukey_renew_pending_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+			   struct ukey_renew_key *k, int *found, struct ukey_err *e);
+/* Destroys the objects with CKA_ID id and the private keys labelled label
+ * (either may be empty); *removed counts them. */
+int ukey_renew_pending_remove(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+			      const char *label, int *removed, struct ukey_err *e);
 
 /* csr.c: the PKCS#10 request, signed on the token by k; PEM, malloc'd. */
 int ukey_renew_csr(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
@@ -158,18 +183,25 @@ CK_ULONG ukey_renew_enc_format(const char *name);
 /* install.c: step 6 (write and read back) and step 7 (retire the old). */
 /* enc_id/enc_der: the new encryption key's CKA_ID and certificate (NULL,
  * 0 without one), written after the signing certificate. */
-int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
-		     const unsigned char *der, size_t der_len, const unsigned char *enc_id, size_t enc_id_len,
-		     const unsigned char *enc_der, size_t enc_der_len, json_object *seals, const char *rid,
-		     struct ukey_err *e);
+/* Labels from the journal (names.c); a seal file that an interrupted run
+ * left without its content is removed and written again. */
+int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+		     const struct ukey_renew_key *k, const unsigned char *der, size_t der_len,
+		     const unsigned char *enc_id, size_t enc_id_len, const unsigned char *enc_der, size_t enc_der_len,
+		     json_object *seals, struct ukey_err *e);
 /* old_seals: array of the sha256 of the seals on the token before the
  * renewal; notes go to the journal. With a new encryption key installed
  * (journal "encryption_installed", "enc_key_id"), the old encryption keys
- * and certificates are kept and relabelled "<label> (archived DATE)" where
- * the backend allows it. */
+ * and certificates are kept; archive.c gives them an archived label. */
 int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
 		      json_object *old_seals, json_object *new_seals, struct ukey_err *e);
+
+/* archive.c: step 7, the old encryption pairs (other than the journal's
+ * "enc_key_id") copied under "<label> (archived DATE)", each original
+ * destroyed once its copy is whole; a backend that labels them itself or
+ * cannot copy leaves them as they are. Notes to the journal. */
+int ukey_renew_archive(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e);
 
 /* steps.c: the whole transaction. */
 struct ukey_renew_opts {
@@ -177,6 +209,9 @@ struct ukey_renew_opts {
 	const char *key_type; /* NULL: as the old key */
 	void (*event)(void *arg, int step, const char *name, const char *state, const char *detail);
 	void *arg;
+	/* Asked before each step: nonzero stops the renewal there with
+	 * UKEY_E_INTERRUPTED (everything done so far is journaled). */
+	int (*stop)(void *arg);
 };
 
 struct ukey_renew_result {
@@ -184,6 +219,15 @@ struct ukey_renew_result {
 	time_t not_after;
 	int resumed;
 };
+
+/* refusals.c, before step 1: what the service (binding, identity, order,
+ * seals) or the token (the envelope formats it opens, in fmts; *known as
+ * ukey_renew_enc_formats says) would refuse, UKEY_E_WAIT with the
+ * service's code. *with_seals < 0: as the order covers; *enc: the order
+ * includes an encryption certificate. */
+int ukey_renew_refusals(struct ukey_p11 *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
+			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
+			struct ukey_err *e);
 
 /* s: a session of the logged-in token; c: the client authenticated by the
  * old signing key. UKEY_E_WAIT (3) for every refusal before step 1. */

@@ -95,53 +95,10 @@ static void retrying(void *arg, const char *method, const char *path, int attemp
 	ev(r, r->cur, "retry", why);
 }
 
-/* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */
-static const unsigned char p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-
-static int refuse(struct ukey_err *e, const char *code, const char *msg)
+static int begin(struct run *r, const char *medium, const struct ukey_cert *certs, size_t ncerts,
+		 const struct ukey_cert *old, int with_seals, struct ukey_err *e)
 {
-	int ret = ukey_err_set(e, UKEY_E_WAIT, "%s", msg);
-
-	snprintf(e->service_code, sizeof(e->service_code), "%s", code);
-	return ret;
-}
-
-/* Everything the service would refuse, asked first: nothing changes on the
- * token for a renewal that cannot happen. */
-static int preconditions(struct ukey_client *c, int *with_seals, int *enc, struct ukey_err *e)
-{
-	struct ukey_svc_status st;
-	int ret = ukey_api_status(c, &st, e);
-
-	if (ret != UKEY_E_OK)
-		return ret;
-	if (strcmp(st.binding, "confirmed") != 0)
-		return refuse(e, "not_bound", _("the certificate is not bound to a phone account yet: run 'ukey bind'"));
-	if (!st.identity_checked)
-		return refuse(e, "identity_unchecked", _("the CA must check your identity before the first renewal"));
-	if (strcmp(st.order.state, "used") == 0)
-		return refuse(e, "order_used", _("nothing to do: the renewal order has already been used"));
-	if (strcmp(st.order.state, "paid") != 0)
-		return refuse(e, strcmp(st.order.state, "none") == 0 ? "order_none" : "order_unpaid",
-			      strcmp(st.order.state, "none") == 0 ? _("there is no renewal order: order the renewal at the CA")
-			      : strcmp(st.order.state, "awaiting_transfer") == 0
-				      ? _("the bank transfer for the order is waiting for the CA's verification")
-				      : _("the renewal order is not paid yet: pay it on your phone"));
-	*enc = st.order.encryption;
-	if (*with_seals < 0)
-		*with_seals = strcmp(st.order.covers, "cert+seals") == 0;
-	if (*with_seals && strcmp(st.order.covers, "cert+seals") != 0)
-		return refuse(e, "order_does_not_cover",
-			      _("the order covers the certificate only, not the seals: renew with --cert-only or order "
-				"the seals at the CA"));
-	if (strcmp(st.seals, "clean") != 0)
-		return refuse(e, "seals_unclean", _("the seals must be cleaned first: run 'ukey seals clean'"));
-	return UKEY_E_OK;
-}
-
-static int begin(struct run *r, const char *medium, const struct ukey_cert *old, int with_seals, struct ukey_err *e)
-{
-	char rid[37], label[96], *id = ukey_hex(old->id, old->id_len), *b64 = malloc(4 * ((old->der_len + 2) / 3) + 1);
+	char rid[37], *id = ukey_hex(old->id, old->id_len), *b64 = malloc(4 * ((old->der_len + 2) / 3) + 1);
 	struct ukey_token_seal *ts = NULL;
 	json_object *seals = json_object_new_array();
 	size_t n = 0;
@@ -156,20 +113,21 @@ static int begin(struct run *r, const char *medium, const struct ukey_cert *old,
 		json_object_array_add(seals, json_object_new_string(ts[i].sha256));
 	json_object_put(r->jn.j);
 	r->jn.j = json_object_new_object();
-	snprintf(label, sizeof(label), "ukey-renew pending %s", rid);
-	ukey_journal_set_int(&r->jn, "version", 1);
+	ukey_journal_set_int(&r->jn, "version", 2);
 	ukey_journal_set_str(&r->jn, "medium", medium);
 	ukey_journal_set_str(&r->jn, "state", "in_progress");
 	ukey_journal_set_int(&r->jn, "step", 0);
 	ukey_journal_set_str(&r->jn, "request_id", rid);
 	ukey_journal_set_int(&r->jn, "with_seals", with_seals);
 	ukey_journal_set_str(&r->jn, "key_type", r->o->key_type ? r->o->key_type : "");
-	ukey_journal_set_str(&r->jn, "pending_label", label);
 	ukey_journal_set_str(&r->jn, "old_id", id);
 	ukey_journal_set_str(&r->jn, "old_certificate", b64);
 	json_object_object_add(r->jn.j, "old_seals", seals);
 	seals = NULL;
 	ukey_journal_set_int(&r->jn, "started", (int64_t)time(NULL));
+	/* How everything the renewal makes will be known, before any of it
+	 * exists (names.c, pending.c). */
+	ret = ukey_renew_names(r->p, r->rw, certs, ncerts, old, &r->jn, e);
 out:
 	json_object_put(seals);
 	ukey_token_seals_free(ts, n);
@@ -180,9 +138,9 @@ out:
 
 static int step_keygen(struct run *r, struct ukey_err *e)
 {
-	const char *label = ukey_journal_str(&r->jn, "pending_label"), *t = ukey_journal_str(&r->jn, "key_type");
-	unsigned char ec[32];
-	size_t ec_len = 0;
+	const char *t = ukey_journal_str(&r->jn, "key_type");
+	unsigned char ec[32], id[64];
+	size_t ec_len = 0, id_len = 0;
 	CK_ULONG bits = 2048;
 	enum ukey_renew_kind kind;
 	char *hex;
@@ -190,11 +148,16 @@ static int step_keygen(struct run *r, struct ukey_err *e)
 	    ret = ukey_renew_key_params(r->old_der, r->old_len, t[0] ? t : NULL, &kind, &bits, ec, &ec_len, e);
 
 	/* A key made by a run that stopped before recording it is adopted,
-	 * never made twice. */
+	 * never made twice; one it left only in part is removed first. */
 	if (ret == UKEY_E_OK)
-		ret = ukey_renew_key_find(r->p, r->rw, NULL, 0, label, &r->key, &found, e);
-	if (ret == UKEY_E_OK && !found)
-		ret = ukey_renew_keygen(r->p, r->rw, kind, bits, ec, ec_len, label, &r->key, e);
+		ret = ukey_renew_pending_key(r->p, r->rw, &r->jn, &r->key, &found, e);
+	if (ret == UKEY_E_OK && !found) {
+		if (ukey_unhex(ukey_journal_str(&r->jn, "pending_key_id"), id, sizeof(id), &id_len) != 0 || id_len == 0)
+			return ukey_err_set(e, UKEY_E_ERROR, _("the journal %s is damaged; move it away to start over"),
+					    r->jn.path);
+		ret = ukey_renew_keygen(r->p, r->rw, kind, bits, ec, ec_len, ukey_journal_str(&r->jn, "label_key"), id,
+					id_len, &r->key, e);
+	}
 	if (ret != UKEY_E_OK)
 		return ret;
 	hex = ukey_hex(r->key.id, r->key.id_len);
@@ -393,6 +356,15 @@ static int step_installed(struct run *r, const unsigned char *der, size_t der_le
 	return ret == UKEY_E_OK ? done(r, UKEY_RENEW_INSTALLED, NULL, e) : ret;
 }
 
+/* A stop asked for (Ctrl-C): before step, everything before it journaled. */
+static int check_stop(struct run *r, int step, struct ukey_err *e)
+{
+	if (r->o->stop == NULL || !r->o->stop(r->o->arg))
+		return UKEY_E_OK;
+	return ukey_err_set(e, UKEY_E_INTERRUPTED, _("interrupted at step %d; nothing is lost; run 'ukey renew' again "
+						     "to finish"), step);
+}
+
 static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *e)
 {
 	int64_t step = ukey_journal_int(&r->jn, "step");
@@ -407,8 +379,11 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	for (int i = 1; i <= step; i++)
 		ev(r, i, "skipped", "done before");
 	if (step < UKEY_RENEW_KEYGEN) {
-		ev(r, UKEY_RENEW_KEYGEN, "start", NULL);
-		ret = step_keygen(r, e);
+		ret = check_stop(r, UKEY_RENEW_KEYGEN, e);
+		if (ret == UKEY_E_OK)
+			ev(r, UKEY_RENEW_KEYGEN, "start", NULL);
+		if (ret == UKEY_E_OK)
+			ret = step_keygen(r, e);
 	} else if (ukey_unhex(ukey_journal_str(&r->jn, "key_id"), id, sizeof(id), &id_len) != 0 ||
 		   (ret = ukey_renew_key_find(r->p, r->rw, id, id_len, NULL, &r->key, &found, e)) != UKEY_E_OK ||
 		   !found) {
@@ -417,7 +392,7 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 							      "on the U-KEY; move %s away to start over"),
 					   ukey_journal_str(&r->jn, "key_id"), r->jn.path);
 	}
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_CSR) {
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_CSR && (ret = check_stop(r, UKEY_RENEW_CSR, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_CSR, "start", NULL);
 		ret = ukey_renew_csr(r->p, r->rw, &r->key, r->old_der, r->old_len, &csr, e);
 		if (ret == UKEY_E_OK) {
@@ -425,7 +400,8 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 			ret = done(r, UKEY_RENEW_CSR, NULL, e);
 		}
 	}
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_REQUEST) {
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_REQUEST &&
+	    (ret = check_stop(r, UKEY_RENEW_REQUEST, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_REQUEST, "start", ukey_journal_str(&r->jn, "request_id"));
 		ret = step_request(r, &posted, e);
 	}
@@ -434,28 +410,30 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	ukey_http_resp_free(&posted);
 	der = r->ans.der;
 	der_len = r->ans.der_len;
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION)
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_ENCRYPTION &&
+	    (ret = check_stop(r, UKEY_RENEW_ENCRYPTION, e)) == UKEY_E_OK)
 		ret = step_encryption(r, e);
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE) {
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_WRITE && (ret = check_stop(r, UKEY_RENEW_WRITE, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_WRITE, "start", NULL);
 		int enc = r->ans.has_enc && ukey_unhex(ukey_journal_str(&r->jn, "enc_key_id"), id, sizeof(id), &id_len) == 0 &&
 			  id_len > 0;
-		ret = ukey_renew_write(r->p, r->rw, &r->key, der, der_len, enc ? id : NULL, enc ? id_len : 0,
-				       enc ? r->ans.enc.der : NULL, enc ? r->ans.enc.der_len : 0, jget(r, "seals"),
-				       ukey_journal_str(&r->jn, "request_id"), e);
+		ret = ukey_renew_write(r->p, r->rw, &r->jn, &r->key, der, der_len, enc ? id : NULL, enc ? id_len : 0,
+				       enc ? r->ans.enc.der : NULL, enc ? r->ans.enc.der_len : 0, jget(r, "seals"), e);
 		if (ret == UKEY_E_OK && enc)
 			ukey_journal_set_int(&r->jn, "encryption_installed", 1);
 		if (ret == UKEY_E_OK)
 			ret = done(r, UKEY_RENEW_WRITE, NULL, e);
 	}
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_RETIRE) {
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_RETIRE &&
+	    (ret = check_stop(r, UKEY_RENEW_RETIRE, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_RETIRE, "start", NULL);
 		ret = ukey_renew_retire(r->p, r->rw, &r->jn, &r->key, r->old_der, r->old_len, jget(r, "old_seals"),
 					jget(r, "seals"), e);
 		if (ret == UKEY_E_OK)
 			ret = done(r, UKEY_RENEW_RETIRE, NULL, e);
 	}
-	if (ret == UKEY_E_OK && step < UKEY_RENEW_INSTALLED) {
+	if (ret == UKEY_E_OK && step < UKEY_RENEW_INSTALLED &&
+	    (ret = check_stop(r, UKEY_RENEW_INSTALLED, e)) == UKEY_E_OK) {
 		ev(r, UKEY_RENEW_INSTALLED, "start", NULL);
 		ret = step_installed(r, der, der_len, e);
 	}
@@ -480,10 +458,6 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 	struct run r = { .p = p, .c = c, .o = o };
 	const struct ukey_cert *old = ukey_certs_signing(certs, ncerts);
 	int with_seals = o->with_seals, enc = 0, ret;
-	enum ukey_renew_kind kind = UKEY_KEY_RSA;
-	unsigned char ec[32];
-	size_t ec_len = 0;
-	CK_ULONG bits = 0;
 	char other[64], fmts[128];
 	const char *b64;
 	int known = 0;
@@ -515,30 +489,11 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate to renew"));
 			goto out;
 		}
-		ret = preconditions(c, &with_seals, &enc, e);
+		ret = ukey_renew_refusals(p, r.rw, c, old, o->key_type, &with_seals, &enc, fmts, sizeof(fmts), &known, e);
 		if (ret == UKEY_E_SERVICE)
 			stopped(&r, 0, _("nothing was changed; run 'ukey renew' again later"), e);
-		/* The service has envelope formats for RSA, SM2 and EC P-256
-		 * keys only (ecdh-aes-v1): another curve is refused here, before
-		 * a key is made, as the service would refuse it. */
-		if (ret == UKEY_E_OK && enc &&
-		    ukey_renew_key_params(old->der, old->der_len, o->key_type, &kind, &bits, ec, &ec_len, e) == UKEY_E_OK &&
-		    kind == UKEY_KEY_EC && !(ec_len == sizeof(p256_oid) && memcmp(ec, p256_oid, ec_len) == 0))
-			ret = refuse(e, "encryption_unsupported",
-				     _("the order includes an encryption certificate, which the CA cannot deliver for this EC "
-				       "curve: renew with --key-type rsa, ec (P-256) or sm2, or order without the encryption "
-				       "certificate"));
-		/* Which envelope the token opens (an RSA key: rsa-oaep-aes-v1 on a
-		 * PKCS#11 backend, skf-rsa-envelope-v1 on SKF): none is refused
-		 * here, never at step 5 after the certificate was issued. */
-		if (ret == UKEY_E_OK && enc)
-			ret = ukey_renew_enc_formats(p, r.rw, kind, old->id, old->id_len, fmts, sizeof(fmts), &known, e);
-		if (ret == UKEY_E_OK && enc && known && fmts[0] == '\0')
-			ret = refuse(e, "encryption_unsupported",
-				     _("the order includes an encryption certificate, which this U-KEY cannot import for its "
-				       "key type: order without the encryption certificate"));
 		if (ret == UKEY_E_OK)
-			ret = begin(&r, tok->serial, old, with_seals, e);
+			ret = begin(&r, tok->serial, certs, ncerts, old, with_seals, e);
 		if (ret == UKEY_E_OK && enc && known)
 			ukey_journal_set_str(&r.jn, "envelope_formats", fmts);
 		/* What the answer must then carry (checked at step 4). */
@@ -560,6 +515,16 @@ int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_to
 	r.old_len = strlen(b64) / 4 * 3;
 	if (r.old_len > 4 && r.old_der[0] == 0x30 && r.old_der[1] == 0x82)
 		r.old_len = 4 + ((size_t)r.old_der[2] << 8 | r.old_der[3]);
+	/* A journal of an earlier version (no names): named now, while the
+	 * old certificate is there to take them from. */
+	if (ukey_journal_str(&r.jn, "label_key")[0] == '\0' && old != NULL && old->der_len == r.old_len &&
+	    memcmp(old->der, r.old_der, r.old_len) == 0) {
+		ret = ukey_renew_names(p, r.rw, certs, ncerts, old, &r.jn, e);
+		if (ret == UKEY_E_OK)
+			ret = ukey_journal_save(&r.jn, e);
+		if (ret != UKEY_E_OK)
+			goto out;
+	}
 	ret = steps(&r, res, e);
 	ret = ukey_renew_present(p, tok->serial, ret, e);
 out:

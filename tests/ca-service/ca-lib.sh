@@ -18,6 +18,10 @@ ca_start() {
 	local state=$1 out i
 	shift
 	out=$state.out
+	# A restart must not read the last run's lines before the new
+	# process has truncated the file (it would return before the service
+	# listens, or when it could not).
+	rm -f "$out"
 	"$CA_SERVICE_DIR/ca-service" serve --state "$state" "$@" >"$out" 2>"$state.log" &
 	CA_PID=$!
 	CA_PIDS+=("$CA_PID")

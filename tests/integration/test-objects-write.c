@@ -1,7 +1,7 @@
 #include "config.h"
 
-/* Writing objects through the module: C_SetAttributeValue, C_CreateObject
- * and C_DestroyObject, the refusals of read-only and public sessions, and
+/* Writing objects through the module: C_SetAttributeValue, C_CreateObject,
+ * C_CopyObject and C_DestroyObject, the refusals of read-only and public sessions, and
  * that a write made by another process is seen without re-login (the
  * generation file under $XDG_RUNTIME_DIR/ukey/). Each writing test has a
  * virtual U-KEY of its own. */
@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "objects-common.h"
@@ -281,6 +282,60 @@ static void test_destroy_invalid_handle_is_object_handle_invalid(void **state)
 	assert_int_equal(count_class_id(s, CKO_CERTIFICATE, NULL, 0), 2);
 }
 
+/* C_CopyObject: the backend makes a new object under the template's
+ * changes and the original stays as it was (the renewal archives old
+ * encryption keys so, never rewriting them in place: docs/renewal.md); the
+ * copy of a private key decrypts. SKF cannot copy a key out of its
+ * container (CKA_COPYABLE FALSE): CKR_ACTION_PROHIBITED, nothing made. */
+static void test_copy_object_makes_a_new_object_and_leaves_the_original(void **state)
+{
+	static const char label[] = "Encryption key (archived 2025-01-01)";
+	CK_SESSION_HANDLE s = open_on(&own, true, true), ro;
+	CK_OBJECT_HANDLE priv = one(s, CKO_PRIVATE_KEY, ENC_ID_OF(own)), pub = one(s, CKO_PUBLIC_KEY, ENC_ID_OF(own));
+	CK_OBJECT_HANDLE copy = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE l = { CKA_LABEL, (void *)label, sizeof(label) - 1 };
+	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+	unsigned char pt[32], ct[512], out[512], *before, *after, *orig_label;
+	CK_ULONG cl = sizeof(ct), ol = sizeof(out), bl, al, ll;
+	CK_SLOT_ID slot;
+
+	(void)state;
+	assert_int_equal(p11->C_CopyObject(s, priv, &l, 1, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(p11->C_CopyObject(s, priv, NULL, 1, &copy), CKR_ARGUMENTS_BAD);
+	assert_int_equal(p11->C_CopyObject(s, CK_INVALID_HANDLE, &l, 1, &copy), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(ukt_open(p11, &own, false, false, &slot, &ro), CKR_OK);
+	/* an object that cannot be copied says so before the session's mode */
+	assert_int_equal(p11->C_CopyObject(ro, one(ro, CKO_PUBLIC_KEY, ENC_ID_OF(own)), &l, 1, &copy),
+			 ukt_is_skf() ? CKR_ACTION_PROHIBITED : CKR_SESSION_READ_ONLY);
+	orig_label = get_attr(s, priv, CKA_LABEL, &ll);
+	if (ukt_is_skf()) {
+		assert_int_equal(p11->C_CopyObject(s, priv, &l, 1, &copy), CKR_ACTION_PROHIBITED);
+		assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, ENC_ID_OF(own)), 1);
+		free(orig_label);
+		return;
+	}
+	assert_int_equal(p11->C_CopyObject(s, priv, &l, 1, &copy), CKR_OK);
+	assert_int_not_equal(copy, priv);
+	assert_int_equal(count_class_id(s, CKO_PRIVATE_KEY, ENC_ID_OF(own)), 2);
+	assert_attr_str(s, copy, CKA_LABEL, label);
+	assert_attr_eq(s, priv, CKA_LABEL, orig_label, ll);
+	before = get_attr(s, priv, CKA_MODULUS, &bl);
+	after = get_attr(s, copy, CKA_MODULUS, &al);
+	assert_int_equal(al, bl);
+	assert_memory_equal(after, before, bl);
+	/* the copy is the key: it decrypts what the public key encrypts */
+	assert_int_equal(RAND_bytes(pt, sizeof(pt)), 1);
+	assert_int_equal(p11->C_EncryptInit(s, &m, pub), CKR_OK);
+	assert_int_equal(p11->C_Encrypt(s, pt, sizeof(pt), ct, &cl), CKR_OK);
+	assert_int_equal(p11->C_DecryptInit(s, &m, copy), CKR_OK);
+	assert_int_equal(p11->C_Decrypt(s, ct, cl, out, &ol), CKR_OK);
+	assert_int_equal(ol, sizeof(pt));
+	assert_memory_equal(out, pt, sizeof(pt));
+	free(before);
+	free(after);
+	free(orig_label);
+}
+
 /* Process B: its own C_Initialize, logs in, creates or destroys "from B". */
 static int process_b(bool create)
 {
@@ -434,6 +489,7 @@ int main(void)
 		OWN(test_create_in_ro_session_is_session_read_only),
 		OWN(test_create_private_data_without_login_is_user_not_logged_in),
 		OWN(test_destroy_invalid_handle_is_object_handle_invalid),
+		OWN(test_copy_object_makes_a_new_object_and_leaves_the_original),
 		OWN(test_object_created_by_another_process_is_seen_without_relogin),
 		OWN(test_certificate_for_a_key_another_process_made),
 	};

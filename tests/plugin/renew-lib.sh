@@ -52,6 +52,31 @@ p11tool() {
 		timeout 60 pkcs11-tool --module "$UKEY_MODULE" "$@" 2>/dev/null
 }
 
+# renew_signs ID CERT.der: the private key with CKA_ID ID signs through the module
+# and the signature verifies with CERT's public key (openssl).
+renew_signs() {
+	local id=$1 cert=$2 h
+	rm -f "$W/sig" "$W/sig.der"
+	[ -s "$W/data" ] || echo "renewal test data" >"$W/data"
+	openssl x509 -inform DER -in "$cert" -pubkey -noout >"$W/pub.pem" 2>/dev/null || return 1
+	if [ "$KT" = sm2 ]; then
+		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the
+		# default signer ID.
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
+			return 1
+		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
+		[ ${#h} -eq 128 ] || return 1
+		printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "${h:0:64}" "${h:64:64}" >"$W/sig.cnf"
+		openssl asn1parse -genconf "$W/sig.cnf" -out "$W/sig.der" >/dev/null &&
+			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
+				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
+	else
+		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
+			>/dev/null &&
+			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
+	fi
+}
+
 # plugin_setup NAME [TOOL...]: a plugin test's start (after tap.sh and this
 # file, with top and build set): skips without openssl, jq, softhsm2-util,
 # pkcs11-tool or the TOOLs, or without the built service and ukey; sources

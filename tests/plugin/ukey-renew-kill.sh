@@ -54,29 +54,6 @@ newest_id() {
 	u show --json
 	js '[.certificates[] | select(.sign)] | max_by(.not_after) | .id'
 }
-# signs ID CERT.der: the private key with CKA_ID ID signs through the module
-# and the signature verifies with CERT's public key (openssl).
-signs() {
-	local id=$1 cert=$2 h
-	rm -f "$W/sig" "$W/sig.der"
-	openssl x509 -inform DER -in "$cert" -pubkey -noout >"$W/pub.pem" 2>/dev/null || return 1
-	if [ "$KT" = sm2 ]; then
-		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the
-		# default signer ID.
-		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
-			return 1
-		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
-		[ ${#h} -eq 128 ] || return 1
-		printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "${h:0:64}" "${h:64:64}" >"$W/sig.cnf"
-		openssl asn1parse -genconf "$W/sig.cnf" -out "$W/sig.der" >/dev/null &&
-			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
-				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
-	else
-		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
-			>/dev/null &&
-			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
-	fi
-}
 # What the token holds: "<signing certificates> <private keys>".
 inventory() {
 	local certs keys
@@ -121,9 +98,9 @@ kill_at() {
 	if [ $retired = 1 ]; then
 		journal_cert "$W/new.der"
 		t_check "$tag: before the rerun the new certificate (written, old retired) signs and verifies" \
-			signs "$(jq -r .key_id "$J")" "$W/new.der"
+			renew_signs "$(jq -r .key_id "$J")" "$W/new.der"
 	else
-		t_check "$tag: before the rerun the old certificate still signs and verifies" signs "$old_id" "$W/old.der"
+		t_check "$tag: before the rerun the old certificate still signs and verifies" renew_signs "$old_id" "$W/old.der"
 	fi
 	u bind --status
 	t_is "$RC" 0 "$tag: before the rerun 'ukey bind --status' still authenticates"
@@ -137,7 +114,7 @@ kill_at() {
 	t_is "$(inventory) $(jq -r '.state + " " + (.step | tostring)' "$J")" "$want done 8" \
 		"$tag: signing certificates and private keys as after an uninterrupted renewal ($before -> $want), journal done"
 	t_check "$tag: the newest signing certificate is the issued one and its key signs" \
-		eval '[ "$(newest_id)" = "$(jq -r .key_id "$J")" ] && signs "$(jq -r .key_id "$J")" "$W/new.der"'
+		eval '[ "$(newest_id)" = "$(jq -r .key_id "$J")" ] && renew_signs "$(jq -r .key_id "$J")" "$W/new.der"'
 	# A renewal that did not finish must not hold up the next point.
 	if [ "$(jq -r .state "$J")" != done ]; then
 		t_diag "$tag: renewal left unfinished; journal moved away"

@@ -49,25 +49,8 @@ signing() {
 # signs ID: the private key with CKA_ID ID signs through the module and the
 # signature verifies with the public key of the certificate of that CKA_ID.
 signs() {
-	local id=$1 h
-	rm -f "$W/sig" "$W/sig.der" "$W/cert.der"
-	p11tool --read-object --type cert --id "$id" -o "$W/cert.der" >/dev/null &&
-		openssl x509 -inform DER -in "$W/cert.der" -pubkey -noout >"$W/pub.pem" 2>/dev/null || return 1
-	if [ "$KT" = sm2 ]; then
-		# CKM_SM3_SM2 (vendor): r || s, verified as SM2 with SM3 and the default ID.
-		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m 0x80008100 -i "$W/data" -o "$W/sig" >/dev/null ||
-			return 1
-		h=$(od -An -tx1 -v "$W/sig" | tr -d ' \n')
-		[ ${#h} -eq 128 ] || return 1
-		printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' "${h:0:64}" "${h:64:64}" >"$W/sig.cnf"
-		openssl asn1parse -genconf "$W/sig.cnf" -out "$W/sig.der" >/dev/null &&
-			openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/data" -sigfile "$W/sig.der" \
-				-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1
-	else
-		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$id" -m SHA256-RSA-PKCS -i "$W/data" -o "$W/sig" \
-			>/dev/null &&
-			openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
-	fi
+	rm -f "$W/cert.der"
+	p11tool --read-object --type cert --id "$1" -o "$W/cert.der" >/dev/null && renew_signs "$1" "$W/cert.der"
 }
 # Objects on the token through the module: certificates, data objects (the
 # seals), private keys.

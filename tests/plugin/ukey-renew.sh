@@ -9,7 +9,8 @@
 # journal done; a second renewal has nothing to do. Orders with the
 # encryption certificate (step 5): the new pair imported on the token from the
 # service's envelope (rsa/softhsm, sm2/skf), it decrypts; the old encryption
-# key kept (relabelled archived where the backend allows) and still decrypts;
+# key kept (labelled archived: copied and the original removed, or by the SKF
+# driver) and still decrypts;
 # a run killed after the import and before the journal recorded it (failpoint
 # build) resumes without importing twice.
 set -uo pipefail
@@ -91,7 +92,7 @@ ca_cli misbehave none >/dev/null
 if fp; then
 	UKEY_FAILPOINT=journal-5-before u renew --with-seals
 	t_is "$RC $(jq -r .step "$J")" "137 4" "rsa: killed after importing the encryption pair: the journal still says step 4"
-	t_is "$(privlabels | grep -c ' enc$')" 1 "rsa: ... and the token holds the pending encryption key once"
+	t_is "$(privlabels | grep -c '^Encryption key$')" 2 "rsa: ... and the token holds the new encryption key once (the CA's label, next to the old key)"
 	nskip=4
 else
 	t_ok "# SKIP not a --enable-failpoints build"
@@ -126,8 +127,8 @@ jq -r .encryption.certificate "$J" >"$W/enc-new.pem"
 t_check "rsa: the new encryption certificate from the service is on the token" \
 	grep -q "$(openssl x509 -noout -serial -in "$W/enc-new.pem" | sed 's/^serial=0*//' | tr A-F a-f)" <<<"$OUT"
 today=$(date +%Y-%m-%d)
-t_is "$(privlabels | tr '\n' '|')" "Encryption key (archived $today)|ukey encryption key|ukey signing key|" \
-	"rsa: private keys: the old encryption key relabelled archived, the new pair, no second import"
+t_is "$(privlabels | tr '\n' '|')" "Encryption key|Encryption key (archived $today)|Signing key|" \
+	"rsa: private keys: the new pair under the CA's labels, the old encryption key archived, no second import"
 head -c 32 /dev/urandom >"$W/plain"
 # (by CKA_ID: pkcs11-tool 0.23 decrypts multi-part when given a label,
 # which the module does not offer for RSA)
@@ -141,7 +142,7 @@ t_check "rsa: the new encryption key decrypts on the token (data encrypted by op
 	dec "$W/enc-new.pem" "$(jq -r .enc_key_id "$J")"
 t_check "rsa: the archived old key still decrypts data encrypted to the OLD encryption certificate" \
 	dec "$D/keys/enc.pem" 02
-t_grep "rsa: the journal notes the old encryption key kept and archived" "1 relabelled archived" "$(cat "$J")"
+t_grep "rsa: the journal notes the old encryption key kept and archived" "1 archived now" "$(cat "$J")"
 u bind --status
 t_is "$RC" 0 "rsa: the new key on the token signs a request the service accepts"
 u status --json
@@ -184,8 +185,8 @@ if enroll ec softhsm; then
 	ca_cli pay "$oid" wechat >/dev/null
 	if fp; then
 		UKEY_FAILPOINT=journal-5-before u renew --cert-only
-		t_is "$RC $(privlabels | grep -c ' enc$')" "137 1" \
-			"ec: killed after importing the encryption pair: the token holds it once, under the pending label"
+		t_is "$RC $(privlabels | grep -c '^Encryption key$')" "137 2" \
+			"ec: killed after importing the encryption pair: the token holds it once, next to the old one"
 	else
 		t_ok "# SKIP not a --enable-failpoints build"
 	fi
@@ -202,8 +203,8 @@ if enroll ec softhsm; then
 	t_check "ec: the new encryption certificate from the service is on the token" \
 		grep -q "${ser:-no certificate}" <<<"$OUT"
 	today=$(date +%Y-%m-%d)
-	t_is "$(privlabels | tr '\n' '|')" "Encryption key (archived $today)|ukey encryption key|ukey signing key|" \
-		"ec: private keys: the old encryption key relabelled archived and kept, the new pair under its final label"
+	t_is "$(privlabels | tr '\n' '|')" "Encryption key|Encryption key (archived $today)|Signing key|" \
+		"ec: private keys: the old encryption key archived and kept, the new pair under the CA's labels"
 	# The module has no C_DeriveKey, so no ECDH on the token from here: the
 	# new key's public half on the token is the certificate's (the module
 	# proved the pair by ECDH in the backend at import), and it derives
@@ -218,11 +219,11 @@ if enroll ec softhsm; then
 			od -An -tx1 | tr -d ' \n')" \
 		"ec: the new encryption public key on the token is the new certificate's"
 	usage=$(p11 --list-objects --type privkey |
-		awk '/label:/ { l = $0 } /Usage:/ && l ~ /label: *ukey encryption key$/ { sub(/.*Usage: */, ""); print }')
+		awk '/label:/ { l = $0 } /Usage:/ && l ~ /label: *Encryption key$/ { sub(/.*Usage: */, ""); print }')
 	t_is "$(grep -c derive <<<"$usage") $(grep -c sign <<<"$usage")" "1 0" \
 		"ec: the new encryption private key: usage derive, not sign"
 	t_grep "ec: the journal notes the old encryption key archived, and the public-key-only check" \
-		"1 relabelled archived.*checked by its public key only|checked by its public key only.*1 relabelled archived" \
+		"1 archived now.*checked by its public key only|checked by its public key only.*1 archived now" \
 		"$(jq -c . "$J")"
 	u bind --status
 	t_is "$RC" 0 "ec: after the encryption renewal the new EC key signs a request the service accepts"
@@ -270,13 +271,13 @@ if enroll sm2 skf; then
 	jq -r .encryption.certificate "$J" >"$W/enc-new.pem"
 	t_check "sm2/skf: the new encryption key decrypts on the token (SM2, data encrypted by openssl)" \
 		sm2dec "$W/enc-new.pem" "$(jq -r .enc_key_id "$J")"
-	old_enc=$(p11 --list-objects --type privkey | awk '/label:/ { l = $0 } /ID:/ && l ~ /ukey enc key$/ { print $2 }')
+	old_enc=$(p11 --list-objects --type privkey | awk '/label:/ { l = $0 } /ID:/ && l ~ /label: *ukey enc key/ { print $2 }')
 	t_check "sm2/skf: the old encryption key (old container) still decrypts data encrypted to the OLD certificate" \
 		sm2dec "$D/keys/enc.pem" "$old_enc"
-	t_grep "sm2/skf: the journal notes the old encryption key kept with its label (SKF cannot relabel)" \
-		"0 relabelled archived, 1 kept" "$(cat "$J")"
-	t_is "$(privlabels | grep -c ' sign key$') $(privlabels | grep -c ' enc key$')" "1 2" \
-		"sm2/skf: one signing key (the old one retired), two encryption keys (the old one kept)"
+	t_grep "sm2/skf: the journal notes the old encryption key kept as it is (the driver labels it archived)" \
+		"0 archived now.*1 kept as they were" "$(cat "$J")"
+	t_is "$(privlabels | grep -c ' sign key$') $(privlabels | grep -c ' enc key') $(privlabels | grep -c '^ukey enc key (archived ')" \
+		"1 2 1" "sm2/skf: one signing key (the old one retired), two encryption keys (the old one kept, labelled archived)"
 	u status --json
 	t_is "$(signing | jq -r 'length, .[0].key_type, .[0].serial != "'"$old_serial"'"' | tr '\n' ' ')${old_serial:+known}" \
 		"1 SM2 true known" \

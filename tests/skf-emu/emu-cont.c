@@ -112,7 +112,7 @@ EMU_EXPORT SKF_ULONG SKF_DeleteContainer(SKF_HANDLE hApp, const SKF_CHAR *szCont
 		rv = SAR_USER_NOT_LOGGED_IN;
 	else if (stat(dir, &st) != 0)
 		rv = emu_io_err(o->dev, SAR_FILE_NOT_EXIST);
-	else if (emu_rmtree(dir) != 0)
+	else if (emu_rm_atomic(dir) != 0) /* never half a container */
 		rv = emu_io_err(o->dev, SAR_FILEERR);
 out:
 	emu_leave(o->dev);

@@ -71,7 +71,7 @@ EMU_EXPORT SKF_ULONG SKF_CreateFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName,
 	struct emu_obj *o;
 	struct emu_app *app;
 	struct emu_limits lim;
-	char dir[PATH_MAX], path[PATH_MAX], conf[PATH_MAX], attr[96];
+	char dir[PATH_MAX], path[PATH_MAX], conf[PATH_MAX], files[PATH_MAX], tmp[PATH_MAX], attr[96];
 	uint8_t *text = NULL, *zero = NULL;
 	size_t tl;
 	struct stat st;
@@ -94,19 +94,27 @@ EMU_EXPORT SKF_ULONG SKF_CreateFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName,
 		rv = SAR_FILE_ALREADY_EXIST;
 	} else if (emu_space_used(o->dev) + ulFileSize > lim.total_space) {
 		rv = SAR_NO_ROOM;
-	} else if (mkdir(dir, 0700) != 0) {
-		rv = errno == EEXIST ? SAR_FILE_ALREADY_EXIST : emu_io_err(o->dev, SAR_FILEERR);
+	} else if (emu_path(files, app->path, "files") != 0 || (mkdir(files, 0700) != 0 && errno != EEXIST) ||
+		   emu_new_dir(dir, tmp) != 0) {
+		rv = emu_io_err(o->dev, SAR_FILEERR);
 	} else {
+		/* Built under a hidden name, then renamed into place: a
+		 * program killed meanwhile leaves no file (a device's
+		 * CreateFile is one command). */
+		emu_sweep(files);
 		snprintf(attr, sizeof(attr), "size=%lu\nread=0x%02lx\nwrite=0x%02lx\n",
 			 (unsigned long)ulFileSize, (unsigned long)ulReadRights,
 			 (unsigned long)ulWriteRights);
 		zero = calloc(1, ulFileSize);
-		if (!zero || emu_path(path, dir, "data") != 0 ||
-		    emu_write_file(path, zero, ulFileSize, 0600) != 0 || emu_path(path, dir, "attr") != 0 ||
+		if (!zero || emu_path(path, tmp, "data") != 0 ||
+		    emu_write_file(path, zero, ulFileSize, 0600) != 0 || emu_path(path, tmp, "attr") != 0 ||
 		    emu_write_file(path, attr, strlen(attr), 0600) != 0) {
-			emu_rmtree(dir);
 			rv = emu_io_err(o->dev, SAR_WRITEFILEERR);
+		} else if (emu_new_dir_commit(tmp, dir) != 0) {
+			rv = errno == EEXIST ? SAR_FILE_ALREADY_EXIST : emu_io_err(o->dev, SAR_FILEERR);
 		}
+		if (rv != SAR_OK)
+			emu_rmtree(tmp);
 	}
 	free(zero);
 	free(text);
@@ -126,7 +134,8 @@ EMU_EXPORT SKF_ULONG SKF_DeleteFile(SKF_HANDLE hApp, const SKF_CHAR *szFileName)
 	rv = attr_read(o->dev, dir, &a);
 	if (rv == SAR_OK && !emu_rights_ok((struct emu_app *)o, (SKF_ULONG)a.wr))
 		rv = rights_err((SKF_ULONG)a.wr);
-	if (rv == SAR_OK && emu_rmtree(dir) != 0)
+	/* Gone at once (renamed away, then removed): never half a file. */
+	if (rv == SAR_OK && emu_rm_atomic(dir) != 0)
 		rv = emu_io_err(o->dev, SAR_FILEERR);
 	emu_leave(o->dev);
 	return rv;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,78 @@ int emu_dev_name(const char *dir, char *name, size_t len)
 		strcpy(name, base);
 	}
 	return 0;
+}
+
+/* A device's operations are atomic, as a card command is: a kill of the
+ * calling program never leaves half a file or half a container. Deletion
+ * renames the directory to a hidden name first (emu_list_dir skips names
+ * starting with '.'), creation builds it under one and renames it into
+ * place; a hidden leftover of a killed process is swept later. */
+static unsigned long emu_seq;
+
+static int hidden_name(char *out, const char *path, const char *tag)
+{
+	const char *slash = strrchr(path, '/');
+	int n;
+
+	if (!slash)
+		return -1;
+	n = snprintf(out, PATH_MAX, "%.*s/.%s-%ld-%lu", (int)(slash - path), path, tag, (long)getpid(), ++emu_seq);
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+/* Removes the hidden leftovers of processes that died in the parent
+ * directory dir (their pid is in the name). */
+void emu_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		long pid;
+		if (sscanf(e->d_name, ".gone-%ld-", &pid) != 1 && sscanf(e->d_name, ".new-%ld-", &pid) != 1)
+			continue;
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (emu_path(sub, dir, e->d_name) == 0)
+			emu_rmtree(sub);
+	}
+	closedir(d);
+}
+
+int emu_rm_atomic(const char *path)
+{
+	char gone[PATH_MAX];
+
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (hidden_name(gone, path, "gone") != 0 || rename(path, gone) != 0)
+		return -1;
+	emu_rmtree(gone);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	emu_sweep(parent);
+	return 0;
+}
+
+int emu_new_dir(const char *path, char *tmp)
+{
+	if (hidden_name(tmp, path, "new") != 0)
+		return -1;
+	return mkdir(tmp, 0700);
+}
+
+/* Moves the directory tmp (emu_new_dir) to path; EEXIST when path exists. */
+int emu_new_dir_commit(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == ENOTEMPTY)
+		errno = EEXIST;
+	return -1;
 }
 
 int emu_rmtree(const char *path)

@@ -105,6 +105,10 @@ SKF_ULONG emu_multi_string(char names[][EMU_MAX_CONT_NAME + 1], int n, SKF_CHAR 
 SKF_ULONG emu_out_bytes(const void *src, size_t len, void *out, SKF_ULONG *outlen);
 int emu_dev_name(const char *dir, char *name, size_t len);
 int emu_rmtree(const char *path);
+int emu_rm_atomic(const char *path);
+int emu_new_dir(const char *path, char *tmp);
+int emu_new_dir_commit(const char *tmp, const char *path);
+void emu_sweep(const char *dir);
 
 /* emu-dev.c */
 int emu_scan(char names[][EMU_MAX_CONT_NAME + 1], char (*dirs)[PATH_MAX], int max);

@@ -5,10 +5,12 @@
  * then one line per step, or one JSON event per line with --json. A rerun
  * resumes from the journal with the same request. */
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "renew/present.h"
@@ -39,10 +41,73 @@ static int64_t elapsed_ms(void)
 	return (int64_t)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
 }
 
+/* Ctrl-C (SIGINT), SIGTERM, SIGHUP: the first one stops the renewal
+ * before its next step (everything before is journaled); a second one ends
+ * the program at once, which the journal survives as well (a kill at any
+ * point is recovered by the rerun, docs/renewal.md). The message for that
+ * is made ready at each step, as a handler may only write(2). */
+static volatile sig_atomic_t stopping;
+static char stop_msg[512];
+static size_t stop_len;
+static int warned;
+
+static void prepare_stop_msg(int step)
+{
+	int n;
+
+	stop_len = 0;
+	n = snprintf(stop_msg, sizeof(stop_msg) - 1, _("interrupted at step %d; nothing is lost; run 'ukey renew' again "
+						       "to finish"), step);
+	if (n > 0 && (size_t)n < sizeof(stop_msg) - 1) {
+		stop_msg[n] = '\n';
+		stop_len = (size_t)n + 1;
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stopping) {
+		if (stop_len > 0 && write(STDERR_FILENO, stop_msg, stop_len) < 0)
+			_exit(UKEY_EXIT_INTERRUPTED);
+		_exit(UKEY_EXIT_INTERRUPTED);
+	}
+	stopping = 1;
+}
+
+static int stop_asked(void *arg)
+{
+	(void)arg;
+	return stopping != 0;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static void event(void *arg, int step, const char *name, const char *state, const char *detail)
 {
 	const struct ukey_cli *c = arg;
 	int64_t ms = elapsed_ms();
+
+	if (strcmp(state, "start") == 0)
+		prepare_stop_msg(step);
+	/* The guide's warning, once, when the first step that changes the
+	 * U-KEY or the CA's records begins (not for a refusal). */
+	if (!warned && strcmp(state, "start") == 0 && step >= UKEY_RENEW_KEYGEN) {
+		warned = 1;
+		fprintf(c->json ? stderr : stdout, "%s\n",
+			_("Do not remove the U-KEY until the renewal finishes. If it is interrupted, nothing is lost: "
+			  "run 'ukey renew' again to finish."));
+	}
 
 	if (c->json) {
 		json_object *o = json_object_new_object();
@@ -153,13 +218,17 @@ int ukey_cmd_renew(int argc, char **argv)
 	}
 	o.event = event;
 	o.arg = &c;
+	o.stop = stop_asked;
 	/* Login (one try, never retried) happens here, before step 1: a
 	 * wrong PIN stops before anything changes. */
 	ret = one_token_only(&c);
 	if (ret == UKEY_E_OK)
 		ret = ukey_cli_connect(&c);
-	if (ret == UKEY_E_OK)
+	if (ret == UKEY_E_OK) {
+		prepare_stop_msg(1);
+		catch_signals();
 		ret = ukey_renew_run(&c.p11, c.s, &c.tok, &c.client, c.certs, c.ncerts, &o, &r, &c.err);
+	}
 	if (ret != UKEY_E_OK)
 		goto out;
 	if (c.json) {

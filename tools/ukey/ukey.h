@@ -12,6 +12,7 @@
 #define UKEY_EXIT_WAIT 3    /* nothing to do yet / waiting (e.g. binding unconfirmed) */
 #define UKEY_EXIT_TOKEN 4   /* token problem: none, several, wrong PIN, locked */
 #define UKEY_EXIT_SERVICE 5 /* service problem: unreachable, TLS refused, 5xx */
+#define UKEY_EXIT_INTERRUPTED 130 /* renew stopped by Ctrl-C (SIGINT, SIGTERM, SIGHUP); resumable */
 
 /* ukey register-browser [--remove] [--json] [--module PATH] */
 int ukey_cmd_register_browser(int argc, char **argv);

@@ -32,6 +32,7 @@ if HAVE_CMOCKA
 SKF_CHECK_PROGS = \
 	integration/skf/test-skf-dual \
 	integration/skf/test-skf-retire \
+	integration/skf/test-skf-converge \
 	integration/skf/test-skf-sm2 \
 	integration/skf/test-skf-pin \
 	integration/skf/test-skf-plug \
@@ -41,9 +42,11 @@ check_PROGRAMS += $(SKF_CHECK_PROGS)
 integration_skf_test_skf_dual_SOURCES = integration/skf/test-skf-dual.c integration/crypto-check.c \
 	integration/crypto-check.h
 integration_skf_test_skf_dual_LDADD = $(TEST_LIBS)
-integration_skf_test_skf_retire_SOURCES = integration/skf/test-skf-retire.c integration/crypto-check.c \
+integration_skf_test_skf_retire_SOURCES = integration/skf/test-skf-retire.c integration/skf/skf-fixture.h integration/crypto-check.c \
 	integration/crypto-check.h
 integration_skf_test_skf_retire_LDADD = $(TEST_LIBS)
+integration_skf_test_skf_converge_SOURCES = integration/skf/test-skf-converge.c integration/skf/skf-fixture.h
+integration_skf_test_skf_converge_LDADD = $(TEST_LIBS)
 integration_skf_test_skf_sm2_SOURCES = integration/skf/test-skf-sm2.c integration/crypto-check.c \
 	integration/crypto-check.h
 integration_skf_test_skf_sm2_LDADD = $(TEST_LIBS)

@@ -6,10 +6,14 @@
  * the signing certificate retires the signing pair: certificate, public
  * and private key are no longer listed and their handles are invalid; the
  * encryption pair still decrypts and cannot be destroyed; a fresh module
- * instance in another process sees the same; the bookkeeping file
- * "ukey-retired" is on the device but is no data object and cannot be made
- * one; a damaged or oversized file is ignored with a warning naming it, and
- * the next retirement replaces it. The tests run in order on one token. */
+ * instance in another process sees the same. The record of it is
+ * append-only ("ukey-retired", then "ukey-retired.1"...: created once,
+ * appended to, never rewritten), names the pair by its container and the
+ * fingerprint of its public key (a record for another key of that name
+ * hides nothing), is on the device but is no data object and cannot be
+ * made one; a damaged or oversized file is ignored with a warning naming
+ * it and deleted by the next retirement; a record cut short is ignored.
+ * The tests run in order on one token. */
 
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -30,32 +34,7 @@
 /* The driver's bookkeeping file (UKEY_SKF_RETIRED_FILE, module/drivers/skf.h). */
 #define UKEY_SKF_RETIRED_NAME "ukey-retired"
 
-static CK_FUNCTION_LIST *p11;
-static void *dl;
-static struct ukt_token tok;
-static char files[800];   /* the device application's files directory */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	setenv("UKEY_TEST_BACKEND", "skf", 1);
-	if (ukt_vkey_create("sm2", &tok) != 0)
-		return -1;
-	snprintf(files, sizeof(files), "%s/apps/UKEY/files", tok.device);
-	p11 = ukt_module_load(&dl);
-	return p11 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (p11)
-		p11->C_Finalize(NULL);
-	ukt_vkey_destroy(&tok);
-	if (dl)
-		dlclose(dl);
-	return 0;
-}
+#include "skf-fixture.h"
 
 /* Objects of class cls (any class when cls is -1) with CKA_ID id. */
 static CK_ULONG count_id(CK_SESSION_HANDLE s, long cls, const unsigned char *id, size_t idlen)
@@ -187,52 +166,188 @@ static void test_destroying_the_signing_certificate_retires_the_signing_pair_and
 	assert_int_equal(fresh_instance_sees(0, NULL), 0);
 }
 
-static void test_the_retired_file_is_on_the_device_but_no_data_object(void **state)
+/* files/<name>/data of the device (malloc'd, NUL-terminated after *len
+ * bytes), or NULL when the file is not there. */
+static char *file_data(const char *name, size_t *len)
+{
+	char path[900];
+	FILE *f;
+	char *buf = calloc(1, 8192);
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/files/%s/data", skf_app, name);
+	f = fopen(path, "rb");
+	if (f && buf)
+		n = fread(buf, 1, 8191, f);
+	if (f)
+		fclose(f);
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Whether text starts with "<name>\t" and 16 lower-case hex digits and '\n'. */
+static int is_record(const char *text, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (strncmp(text, name, nl) != 0 || text[nl] != '\t' || text[nl + 17] != '\n')
+		return 0;
+	for (size_t i = nl + 1; i < nl + 17; i++)
+		if (!strchr("0123456789abcdef", text[i]))
+			return 0;
+	return 1;
+}
+
+/* Writes a list file as another program (or an earlier version), or a
+ * damaged device, would: len bytes of content, NUL-padded to size. */
+static void put_bytes(const char *name, const char *content, size_t len, size_t size)
+{
+	char path[900];
+	FILE *f;
+	char *buf = calloc(1, size);
+
+	assert_non_null(buf);
+	memcpy(buf, content, len);
+	assert_int_equal(ukt_system("mkdir -p '%s/files/%s'", skf_app, name), 0);
+	snprintf(path, sizeof(path), "%s/files/%s/data", skf_app, name);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, size, f), size);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/files/%s/attr", skf_app, name);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "size=%zu\nread=0xff\nwrite=0x10\n", size);
+	fclose(f);
+	free(buf);
+}
+
+static void put_list(const char *name, const char *content, size_t size)
+{
+	put_bytes(name, content, strlen(content), size);
+}
+
+static void remove_list(const char *name)
+{
+	assert_int_equal(ukt_system("rm -rf '%s/files/%s'", skf_app, name), 0);
+}
+
+/* Destroys the signing certificate of the vkey's container "ukey". */
+static void retire_again(void)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	CK_OBJECT_HANDLE cert;
+
+	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
+	assert_int_equal(ukt_find_one(p11, s, CKO_CERTIFICATE, tok.sign_id, tok.sign_id_len, &cert), CKR_OK);
+	assert_int_equal(p11->C_DestroyObject(s, cert), CKR_OK);
+	assert_int_equal(count_id(s, -1, tok.sign_id, tok.sign_id_len), 0);
+	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+}
+
+static void test_the_retired_record_is_on_the_device_but_no_data_object(void **state)
 {
 	CK_SESSION_HANDLE s;
 	CK_SLOT_ID slot;
 	CK_OBJECT_CLASS data = CKO_DATA;
 	CK_BBOOL yes = CK_TRUE;
-	static const char name[] = UKEY_SKF_RETIRED_NAME;
+	static const char name[] = UKEY_SKF_RETIRED_NAME, cont[] = UKEY_SKF_RETIRED_NAME ".1";
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &data, sizeof(data) }, { CKA_TOKEN, &yes, sizeof(yes) },
 			     { CKA_LABEL, (void *)name, sizeof(name) - 1 }, { CKA_VALUE, "x", 1 } };
 	CK_OBJECT_HANDLE h;
-	char path[900], *text;
+	size_t len = 0;
+	char *text;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/%s/data", files, name);
-	text = read_text(path);
-	assert_string_equal(text, "ukey\n");   /* ukey-vkey's container, one line */
+	text = file_data(name, &len);
+	assert_non_null(text);
+	/* ukey-vkey's container, one record; the file made once, big
+	 * enough for the records of many renewals */
+	assert_int_equal(len, 1024);
+	assert_true(is_record(text, "ukey"));
+	assert_int_equal(strlen(text), strlen("ukey\t") + 17);
 	free(text);
 	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
 	assert_int_equal(count_label(s, name), 0);
 	assert_int_equal(p11->C_CreateObject(s, t, 4, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+	t[2].pValue = (void *)cont;
+	t[2].ulValueLen = sizeof(cont) - 1;
+	assert_int_equal(p11->C_CreateObject(s, t, 4, &h), CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
 }
 
-/* Overwrites the retired file's data (and its size in attr) as a damaged
- * device or another program might. */
+static void test_a_record_names_one_key_and_a_bare_name_is_ended_by_a_later_record(void **state)
+{
+	size_t len = 0;
+	char *saved = file_data(UKEY_SKF_RETIRED_NAME, &len), *text;
+
+	(void)state;
+	assert_non_null(saved);
+	/* another key of that name (a container made again): hides nothing */
+	put_list(UKEY_SKF_RETIRED_NAME, "ukey\t0000000000000000\n", 1024);
+	assert_int_equal(fresh_instance_sees(3, NULL), 0);
+	/* a bare name (earlier versions): the container's pair, whichever */
+	put_list(UKEY_SKF_RETIRED_NAME, "ukey\n", 1024);
+	assert_int_equal(fresh_instance_sees(0, NULL), 0);
+	/* ... until a later "name\t-" ends it */
+	put_list(UKEY_SKF_RETIRED_NAME, "ukey\nukey\t-\n", 1024);
+	assert_int_equal(fresh_instance_sees(3, NULL), 0);
+	/* a record cut short (a kill inside the append) is no record */
+	put_list(UKEY_SKF_RETIRED_NAME, "ukey\t0123", 1024);
+	assert_int_equal(fresh_instance_sees(3, NULL), 0);
+	/* the next retirement writes over the cut-short bytes only */
+	retire_again();
+	text = file_data(UKEY_SKF_RETIRED_NAME, &len);
+	assert_non_null(text);
+	assert_true(is_record(text, "ukey"));
+	assert_int_equal(strlen(text), strlen("ukey\t") + 17);
+	assert_int_equal(memcmp(text, saved, 1024), 0);
+	assert_int_equal(fresh_instance_sees(0, NULL), 0);
+	free(text);
+	free(saved);
+}
+
+static void test_a_full_list_is_continued_in_a_new_file_never_rewritten(void **state)
+{
+	char full[1024], *before, *after;
+	size_t len = 0, blen = 0;
+
+	(void)state;
+	/* other containers' records up to the last 10 bytes: no room */
+	memset(full, 0, sizeof(full));
+	while (strlen(full) + 23 < sizeof(full) - 10)
+		snprintf(full + strlen(full), sizeof(full) - strlen(full), "x%04zu\t0123456789abcdef\n", strlen(full));
+	put_list(UKEY_SKF_RETIRED_NAME, full, 1024);
+	assert_int_equal(fresh_instance_sees(3, NULL), 0);
+	before = file_data(UKEY_SKF_RETIRED_NAME, &blen);
+	retire_again();
+	after = file_data(UKEY_SKF_RETIRED_NAME, &len);
+	assert_non_null(before);
+	assert_non_null(after);
+	assert_int_equal(len, blen);
+	assert_int_equal(memcmp(before, after, len), 0);
+	free(before);
+	free(after);
+	after = file_data(UKEY_SKF_RETIRED_NAME ".1", &len);
+	assert_non_null(after);
+	assert_true(is_record(after, "ukey"));
+	free(after);
+	assert_int_equal(fresh_instance_sees(0, NULL), 0);
+	remove_list(UKEY_SKF_RETIRED_NAME ".1");
+}
+
 static void damage(const char *content, size_t len)
 {
-	char path[900];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s/data", files, UKEY_SKF_RETIRED_NAME);
-	assert_non_null(f = fopen(path, "wb"));
-	assert_int_equal(fwrite(content, 1, len, f), len);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/%s/attr", files, UKEY_SKF_RETIRED_NAME);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "size=%zu\nread=0xff\nwrite=0x10\n", len);
-	fclose(f);
+	put_bytes(UKEY_SKF_RETIRED_NAME, content, len, len);
 }
 
 static void test_a_damaged_or_oversized_retired_file_is_ignored_with_a_warning(void **state)
 {
 	char log[900], body[600], *big, *text;
-	CK_SESSION_HANDLE s;
-	CK_SLOT_ID slot;
-	CK_OBJECT_HANDLE cert;
+	size_t len = 0;
 
 	(void)state;
 	snprintf(log, sizeof(log), "%s/retired.log", tok.dir);
@@ -254,15 +369,16 @@ static void test_a_damaged_or_oversized_retired_file_is_ignored_with_a_warning(v
 	text = read_text(log);
 	assert_non_null(strstr(text, "file " UKEY_SKF_RETIRED_NAME " (5000 bytes) ignored: larger than"));
 	free(text);
-	/* the next retirement replaces the damaged file with a good one */
-	assert_int_equal(ukt_open(p11, &tok, true, true, &slot, &s), CKR_OK);
-	assert_int_equal(ukt_find_one(p11, s, CKO_CERTIFICATE, tok.sign_id, tok.sign_id_len, &cert), CKR_OK);
-	assert_int_equal(p11->C_DestroyObject(s, cert), CKR_OK);
-	assert_int_equal(count_id(s, -1, tok.sign_id, tok.sign_id_len), 0);
-	assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+	/* the next retirement deletes the damaged file and records anew */
+	retire_again();
 	assert_int_equal(fresh_instance_sees(0, log), 0);
 	text = read_text(log);
 	assert_null(strstr(text, UKEY_SKF_RETIRED_NAME));
+	free(text);
+	text = file_data(UKEY_SKF_RETIRED_NAME, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 1024);
+	assert_true(is_record(text, "ukey"));
 	free(text);
 }
 
@@ -271,7 +387,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 			test_destroying_the_signing_certificate_retires_the_signing_pair_and_keeps_the_encryption_pair),
-		cmocka_unit_test(test_the_retired_file_is_on_the_device_but_no_data_object),
+		cmocka_unit_test(test_the_retired_record_is_on_the_device_but_no_data_object),
+		cmocka_unit_test(test_a_record_names_one_key_and_a_bare_name_is_ended_by_a_later_record),
+		cmocka_unit_test(test_a_full_list_is_continued_in_a_new_file_never_rewritten),
 		cmocka_unit_test(test_a_damaged_or_oversized_retired_file_is_ignored_with_a_warning),
 	};
 
