@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench-renew.sh: `ukey renew --cert-only` end to end (A) against the bare
 # steps a careful administrator would run with Debian's pkcs11-tool, openssl
 # (libp11's pkcs11 engine), curl and jq for the same result (B), through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-module: the same PKCS#11 operations timed through ukey-pkcs11.so and
  * through its backend (SoftHSM2) called directly, on one virtual U-KEY.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The service's answers parsed from JSON, apart from the requests that
  * fetch them, so the unit tests and the fuzz target reach every parser.
  * Each failure is UKEY_E_SERVICE with a message naming the member. */

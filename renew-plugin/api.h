@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The CA service's client endpoints (docs/protocol.md), parsed strictly. */
 #ifndef UKEY_RENEW_API_H
 #define UKEY_RENEW_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Request authentication (docs/protocol.md "Authentication"): a server
  * nonce, the string to sign, a signature made on the token by the signing
  * key (the private key with the signing certificate's CKA_ID). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* cert.c: the facts the user checks on a certificate, read with OpenSSL. */
@@ -17,7 +18,7 @@
 #include "i18n.h"
 #include "token.h"
 
-/* GDCA's trust-service number (证书信任号), see reference/gmt-facts.md §4. */
+/* GDCA's trust-service number (证书信任号), docs/protocol.md, "trust_number". */
 #define TRUST_NUMBER_OID "1.2.86.21.1.3"
 
 static void name_text(const X509_NAME *n, char *out, size_t len)

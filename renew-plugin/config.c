@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* config.c: reads ukey.conf with libinih; environment overrides it. */
@@ -30,7 +31,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		set(c->service_url, sizeof(c->service_url), value);
 	else if (strcmp(section, "service") == 0 && strcmp(name, "ca") == 0)
 		set(c->service_ca, sizeof(c->service_ca), value);
-	else /* unknown keys are warnings, not failures (design.md §2) */
+	else /* unknown keys are warnings, not failures (a newer ukey.conf must not break an older ukey; ukey(1), FILES) */
 		ukey_log(UKEY_LOG_INFO, "ukey.conf: unknown key [%s] %s ignored", section, name);
 	return 1;
 }

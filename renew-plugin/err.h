@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Errors and logging of libukey-renew. Every fallible function takes a
  * struct ukey_err and returns its code (0 = success); the codes are the
  * ukey command's exit statuses, so a command returns e.code as it is. */

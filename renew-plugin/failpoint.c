@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* failpoint.c: see failpoint.h. Compiled only with --enable-failpoints.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* failpoint.h: crash points for the renewal's fault tests (issue 6).
  * Built in only with `configure --enable-failpoints`; in a release build
  * UKEY_FAILPOINT(name) is ((void)0) and no code path exists. With the

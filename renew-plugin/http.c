@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* http.c: one HTTPS request with libcurl, and what went wrong in words. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* HTTPS to the CA's service with libcurl: verification always on with the
  * configured CA file, host name checked, bounded time and size. */
 #ifndef UKEY_RENEW_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* i18n.c: gettext set-up. The library uses dgettext with its own domain so

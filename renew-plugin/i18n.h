@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Translations: every user-facing string goes through _() (domain "ukey"). */
 #ifndef UKEY_RENEW_I18N_H
 #define UKEY_RENEW_I18N_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Strict reading of the service's JSON: malformed text, a missing member or
  * a member of the wrong type is an error naming the member. */
 #ifndef UKEY_RENEW_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* p11.c: loading a PKCS#11 module and small helpers over its function list. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A plain PKCS#11 consumer: loads any module (ours by default) with dlopen
  * and speaks only the standard API to it. */
 #ifndef UKEY_RENEW_P11_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Logging in with the user PIN: from the terminal without echo, from a file
  * descriptor (--pin-fd) or UKEY_PIN_FILE for automation. Never from argv,
  * never retried automatically. */

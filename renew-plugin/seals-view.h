@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seals on a token as `ukey show` / `ukey status` list them.
  *
  * CONTRACT with renew-plugin/seal/ (the seal decoder's owner): implement

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The token inventory: which U-KEYs are present, choosing exactly one, the
  * PIN state its flags tell, and its certificates. */
 #ifndef UKEY_RENEW_TOKEN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The plugin's configuration: ~/.config/ukey/ukey.conf (INI), then the
  * environment, then the command line.
  *

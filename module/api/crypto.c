@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Cryptographic operations: sign, verify, encrypt, decrypt, digest.
  * Output buffers follow PKCS#11 sizing: out == NULL asks for the length, so
  * only the length pointer is mandatory. Input pointers may be NULL only for

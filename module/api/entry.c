@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The exported entry points: the function table generated from
  * api/functions.h, C_GetFunctionList, and PKCS#11 3.0 C_GetInterfaceList /
  * C_GetInterface offering the same 2.40 table and the vendor interface

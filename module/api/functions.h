@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every PKCS#11 2.40 function, once, in CK_FUNCTION_LIST order.
  * I(name, params): implemented in the api/ files as ukey_C_<name>.
  * N(name, params): a U-KEY cannot do it; entry.c generates a stub that

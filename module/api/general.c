@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* General-purpose functions: C_Initialize, C_Finalize, C_GetInfo.
  * C_Initialize and C_Finalize skip UKEY_ENTER: the first must work before
  * initialisation, and token/module.c owns the init-args checks (reserved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Key-pair generation and randomness. */
 #include "config.h"
 

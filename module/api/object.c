@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Object management and search. Templates are checked (api/template.c)
  * and passed through unchanged; attribute semantics (sensitive, invalid, buffer sizes) are token/'s. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Session management and login. Notify callbacks are accepted and never
  * called: no operation of ours runs long enough to need CKN_SURRENDER.
  * PINs pass straight through to token/login.c, which wipes its copies. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The entry shim every api/ function follows, in this order:
  *   1. UKEY_ENTER: initialised in this process (fork check included);
  *   2. argument checks: CKR_ARGUMENTS_BAD, quietly;

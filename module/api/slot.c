@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Slot and token management: slot lists, slot and token information,
  * mechanisms, and slot events. Handles and sizing live in token/slot.c. */
 #include "config.h"

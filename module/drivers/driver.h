@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The one driver vtable. A driver presents a backend (another PKCS#11 library,
  * or a GM/T 0016 SKF library) as a set of devices. It knows nothing of our
  * sessions, handles or login bookkeeping: token/ owns all of that and calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver's object operations: listing, attributes, creation,
  * destruction and key-pair generation, each on a pooled backend session. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver's backend sessions: the code map, the device list, the
  * per-device session pool and the anchor session (see drivers/p11.h). */
 #include "config.h"

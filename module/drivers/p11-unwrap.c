@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CKM_UKEY_ENVELOPED_KEY_PAIR on a PKCS#11 backend: the rsa-oaep-aes-v1 and
  * ecdh-aes-v1 envelopes (docs/mechanisms.md) are opened by the backend
  * itself, so the plaintext private key never exists outside it:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver: loading the backend PKCS#11 library, its devices, login
  * and PINs, and the private-key operations. Backend sessions live in
  * p11-pool.c, object operations in p11-objects.c. */

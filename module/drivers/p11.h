@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver: another PKCS#11 library as the backend (a vendor's PKCS#11
  * library, or SoftHSM2 for the virtual U-KEYs). */
 #ifndef UKEY_DRIVER_P11_H

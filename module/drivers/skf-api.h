@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GM/T 0016-2012 "SKF" API as vendor libraries export it on Linux: types,
  * byte-packed structures, error codes and the function list. Shared by the
  * skf driver (which dlsym()s each function and tolerates missing ones) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure codecs between SKF blobs and DER / PKCS#11 encodings (skf-blob.h).
  * The DER walk is bounded by hand: every length is checked against what is
  * left before it is used, so a hostile device or file cannot make us read

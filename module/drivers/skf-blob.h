@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure codecs between GM/T 0016 SKF blobs and the encodings PKCS#11 and
  * OpenSSL use. No SKF call, no global state: each function reads only its
  * arguments, so the fuzz target can drive them directly.

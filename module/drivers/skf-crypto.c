@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's private-key operations: CKM_SM2 (SKF_ECCSignData over
  * the 32-byte e token/ computed), CKM_RSA_PKCS (SKF_RSASignData over the
  * DigestInfo) with the signing key, and CKM_SM2_ENCRYPT decryption

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's devices: SKF_EnumDev, a stable id per inserted device,
  * connecting and opening the application on first use, and what a device
  * says about itself (DEVINFO, PIN counters, mechanisms). */

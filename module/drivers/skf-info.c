@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What an SKF device says about itself: DEVINFO and PIN counters as token
  * info, its mechanisms (by AlgAsymCap and the functions the library has),
  * and random bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's login and PINs: SKF_VerifyPIN, SKF_ClearSecureState,
  * SKF_ChangePIN and SKF_UnblockPIN. Each PIN goes to the library exactly
  * once (a retry would burn the key's counter), as a NUL-terminated copy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's objects as PKCS#11 sees them: each container gives a
  * signing and an encryption pair (public key, private key after login,
  * certificate), each file a data object. Attributes are synthesised from

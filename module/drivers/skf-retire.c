@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Retired signing pairs (docs/skf.md, "Destroy"). SKF deletes only whole
  * containers, and a container's encryption pair must outlive its signing
  * pair: old documents need the old encryption key. So destroying the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's inventory: each container's two pairs (public key,
  * certificate) read from the device into memory, and each file's name, size
  * and rights (its content is read only when asked for: skf-file.c). A

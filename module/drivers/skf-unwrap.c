@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CKM_UKEY_ENVELOPED_KEY_PAIR on an SKF backend: the sm2-envelope-v1
  * envelope is exactly GM/T 0016's SKF_ENVELOPEDKEYBLOB, which
  * SKF_ImportECCKeyPair opens inside the device with the container's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's writes: certificates into the container whose pair has
  * the template's CKA_ID, data objects as files, key pairs in new containers,
  * and what can be deleted (files; a container, through its signing private

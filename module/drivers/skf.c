@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver: loading a vendor GM/T 0016 library, its error codes, and
  * the vtable. Devices live in skf-dev.c, login in skf-login.c, the object
  * inventory in skf-scan.c / skf-objects.c / skf-write.c, private-key

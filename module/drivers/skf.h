@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver: a vendor GM/T 0016 "SKF" library as the backend
  * (docs/skf.md). Its devices become tokens, their containers key pairs and
  * certificates, their files data objects. */

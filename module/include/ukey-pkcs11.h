@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukey-pkcs11: public constants for consumers of the ukey-pkcs11 module.
  *
  * The module speaks standard PKCS#11 2.40. PKCS#11 (up to 3.2) has no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The cached attribute array of one object: lookup and update. Values are
  * copies owned by the object; secret values are never stored (object.c
  * decides what is cached). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* C_Encrypt and C_Decrypt with RSA (PKCS#1 v1.5 and OAEP) and SM2.
  * Encryption needs only the public key and runs in software; decryption goes
  * to the device. Both are one-shot only, as PKCS#11 allows for RSA. SM2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Mechanism table and software crypto used by sign.c, cipher.c and digest.c.
  *
  * The consumer-visible mechanism list is a data table (mech.c): each entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* C_Digest*: SHA-1, SHA-2 and SM3 in software with OpenSSL, offered on every
  * slot whatever the backend has. A one-shot C_Digest after C_DigestUpdate
  * ends the operation with CKR_OPERATION_NOT_INITIALIZED, as signing does. */

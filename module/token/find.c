@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* C_FindObjects*: the match runs over the inventory cache under the table
  * lock; the handles found are copied into the session's find state. A
  * template attribute the cache has not read for an object (a data object's

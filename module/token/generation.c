@@ -1,4 +1,5 @@
-/* Cross-process change notice (design.md §2): every write through the module
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Cross-process change notice (docs/architecture.md, "The inventory cache"): every write through the module
  * replaces $XDG_RUNTIME_DIR/ukey/<medium number>.gen; other processes that
  * hold the module (a browser) compare its identity with one stat() at
  * C_OpenSession and C_FindObjectsInit and reload their inventory when it

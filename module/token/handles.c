@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Handles are appended in increasing order, so the table stays sorted and
  * lookup is a binary search. */
 #include "config.h"

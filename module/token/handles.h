@@ -1,4 +1,5 @@
-/* The typed handle table (design.md §2): sessions and objects get
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The typed handle table (docs/architecture.md, "Handles"): sessions and objects get
  * monotonically increasing numbers, never pointers, so a stale handle can
  * never name a newer session or object. Numbers start at 0x100 so tests
  * catch a slot id or a backend handle used in place of ours. All calls need

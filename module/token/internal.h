@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Structures shared inside token/. Nothing outside token/ includes this.
  *
- * Locking contract (design.md §2): one module-wide table lock, ukey_M.lock,
+ * Locking contract (docs/architecture.md, "Locks"): one module-wide table lock, ukey_M.lock,
  * guards every structure below: the handle table, slots' token state,
  * sessions and the inventory. It is never held across a driver call.
  * A function whose name ends in _inlock must be called with it held;

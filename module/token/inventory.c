@@ -1,4 +1,5 @@
-/* The inventory cache (design.md §2). Each object's attributes are read from
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The inventory cache (docs/architecture.md, "The inventory cache"). Each object's attributes are read from
  * the backend once, in three calls (its class, then sizes, then values over
  * the union of the attributes consumers ask for), and served from memory
  * afterwards: a browser reads hundreds of attributes at start-up and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Login state and PINs. The PIN buffer is the caller's: it is passed to the
  * driver once and never copied, logged or retried here. A failed login is
  * never repeated automatically: on a real U-KEY each try burns a retry.
@@ -13,7 +14,7 @@
 #include "token/pinentry.h"
 #include "util/log.h"
 
-/* Forgets private objects: their handles die on logout (design.md §2). */
+/* Forgets private objects: their handles die on logout (docs/architecture.md, "Handles"). */
 static void drop_private_objects_inlock(struct ukey_slot *slot)
 {
 	CK_ULONG kept = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The consumer-visible mechanism table. Each entry names the backend
  * mechanism it needs; what we add in software (hashing, DigestInfo) lets a
  * backend that only signs digests offer the whole hash-and-sign family, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Module life cycle: C_Initialize / C_Finalize, the fork rule, and loading
  * the configured backends into slots.
  *

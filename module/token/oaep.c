@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* OAEP decoding in software, for backends whose own CKM_RSA_PKCS_OAEP
  * accepts fewer parameters than we encrypt with (SoftHSM 2.6: SHA-1 and no
  * label only). The device still does the private-key operation, raw

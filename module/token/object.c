@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Objects seen through a session: attribute reads served from the
  * inventory cache, writes passed to the driver and then cached, and the key
  * snapshot that cryptographic operations run with. */

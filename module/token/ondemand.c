@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Login on demand, in the PIN-dialog mode ([module] pin_prompt = pinentry).
  *
  * Browsers reach tokens through NSS, and NSS asks the browser for a

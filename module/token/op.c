@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What every cryptographic operation shares: checking a mechanism against a
  * key at *_init, copying its parameters, the hash context, and freeing. */
 #include "config.h"

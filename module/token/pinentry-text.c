@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the PIN dialog says. Pure functions of the token's description and
  * the locale, so every wording (exact counts, flags only, last try, Chinese)
  * is unit-tested without a device. Both languages are hard-coded until the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Assuan client for GnuPG's pinentry programs (pinentry-gnome3, -qt,
  * -gtk2, -curses, -tty...): spawn the program on a socket pair, read its
  * greeting, pass the terminal and locale options, show our texts, GETPIN,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The PIN dialog ([module] pin_prompt = pinentry): when a consumer logs in
  * with a NULL PIN, the module asks through GnuPG's `pinentry` program over
  * the Assuan protocol, telling the user which U-KEY it is and how many tries

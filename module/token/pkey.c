@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Public keys rebuilt from cached attributes, so verification and
  * public-key encryption run in software without asking the device. Input
  * comes from the backend and may be malformed: every failure gives NULL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Sessions: open/close, their info, and the slots where a session keeps its
  * running operations so that they can run without the table lock. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* C_Sign* and C_Verify*. Signing hashes and pads in software and sends the
  * raw result to the backend's raw mechanism; verification runs entirely in
  * software on the key's public part. SM3-SM2 works as ECDSA-SHA* does:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Slots and tokens: which devices the backends have, what each token says
  * about itself, and the driver calls made on behalf of a slot. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SM2 pieces that the generic sign/verify/encrypt/decrypt code cannot do
  * by itself (docs/mechanisms.md, "SM2 and SM3"):
  *  - the GM/T 0009 signer value Z, fed into SM3 before the message so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The token model's interface to api/. api/ checks the caller's arguments
  * (pointers, lengths, flags) and calls exactly one of these; everything here
  * takes the table lock itself and never holds it across a driver call.

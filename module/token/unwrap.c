@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* C_UnwrapKey with CKM_UKEY_ENVELOPED_KEY_PAIR: a new encryption key pair,
  * sealed by its issuer to the token's new signing key, is opened on the
  * device by the driver. Here: the session, key, mechanism and template

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Changes to the token made through the module: create, destroy, set
  * attributes, generate key pairs. Each goes to the driver first, then the
  * cache is updated and the token's generation bumped so that other

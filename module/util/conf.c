@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -19,8 +20,8 @@ struct parse_state {
 	int failed;
 };
 
-/* Debian's libinih only knows ';' inline comments; our examples (and
- * design.md) also write "key = value   # comment". */
+/* Debian's libinih only knows ';' inline comments; our examples
+ * (docs/configuration.md) also write "key = value   # comment". */
 static int set_str(char **dst, const char *value)
 {
 	char *copy = strdup(value);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The module's configuration file (INI, parsed with libinih):
  *
  *   [module]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Mutex helpers. A failed pthread call returns its error code (it does not
  * set errno), so it is reported from the return value. */
 #ifndef UKEY_LOCK_H

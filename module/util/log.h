@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Logging to stderr, level set by UKEY_LOG (debug|info|warn|error|off) or the
  * config's [module] log key. Never pass a PIN, key material or plaintext here:
  * log lengths and outcomes instead. */

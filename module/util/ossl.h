@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The module's own OpenSSL library context. The host program may have set
  * up OpenSSL its own way (an ENGINE made default for RSA, as libp11's
  * engine does; a config file; other providers): every fetch the module

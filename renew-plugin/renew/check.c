@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* check.c: step 4, the meaning of the renewal answer's parts (answer.c

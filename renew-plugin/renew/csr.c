@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* csr.c: step 2, the PKCS#10 request for the new key, built with OpenSSL

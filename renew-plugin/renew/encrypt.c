@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* encrypt.c: step 5, the new encryption key pair. The service sent it as an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* install.c: step 6 writes the new certificate (with the new key's CKA_ID)

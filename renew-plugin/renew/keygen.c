@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* keygen.c: step 1, the new signing key pair generated ON the token under a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* present.c: how the renewal presents itself to people: its steps' names,
  * and, after a step failed, a pulled-out U-KEY told from other failures. */
 #ifndef UKEY_RENEW_PRESENT_H

@@ -1,4 +1,5 @@
-/* Renewal as a journaled transaction (design.md §3, docs/protocol.md
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Renewal as a journaled transaction (docs/renewal.md, docs/protocol.md
  * "Renewal"): new key pair on the token, CSR signed by it, request signed by
  * the old key, the result checked, certificate and seals written and read
  * back, only then the old signing objects retired. Each step is recorded in

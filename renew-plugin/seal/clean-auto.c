@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * clean-auto.c: `ukey seals clean --auto`: a plan that follows the rules.
  * Of each group of identical usable seals the newest valid one is kept and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * clean-json.c: seal-cleaning JSON: the plan file (strict, every mistake is
  * an error naming the decision), the body sent to POST /api/v1/seals/clean

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * clean.c: the seal-cleaning rules of the guide, checked the way the
  * service checks them (docs/protocol.md, "Seals"), but reporting every

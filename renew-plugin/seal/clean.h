@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * clean.h: seal cleaning (the guide's "印章数据存在异常" page): the
  * service's seal list, a plan (per seal: keep with a type, or drop), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * der.c: DER TLV reading with every length checked against what is left,
  * so a hostile length can never make a read run past the buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * der.h: a bounds-checked DER TLV reader. The seal decoder walks the raw
  * bytes with it (instead of OpenSSL templates) so it can keep the signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-decode.c: SESeal DER (either shape) into struct ukey_seal, walking the
  * bytes with der.c. Every failure names the element ("SES_SealInfo.property.

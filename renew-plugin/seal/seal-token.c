@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-token.c: reads the seal objects off a token, and implements the
  * seals view of `ukey show` / `ukey status` (renew-plugin/seals-view.h) on

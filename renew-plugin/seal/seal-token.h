@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-token.h: the seals stored on a token: public CKO_DATA objects whose
  * CKA_APPLICATION is UKEY_SEAL_APPLICATION ("GM/T 0031 seal"), CKA_VALUE

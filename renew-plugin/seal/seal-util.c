@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-util.c: the lenient parts of seal decoding that need no ASN.1: dates
  * as real seals write them, picture bytes sniffed whatever the label, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-verify.c: the maker's signature over the bytes as written (2020
  * shape: DER(SES_SealInfo); 2014 shape: SEQUENCE { sealInfo, cert,

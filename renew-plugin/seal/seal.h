@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal.h: electronic seals (GM/T 0031-2014 and GB/T 38540-2020) decoded
  * tolerantly from their DER, and the maker's signature verified.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ses-asn1.c: ASN.1 templates for GM/T 0031-2014 and GB/T 38540-2020 seals,
  * shape detection, the signed bytes of each shape and signature helpers.

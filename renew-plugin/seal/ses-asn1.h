@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ses-asn1.h: electronic seals (SESeal) as OpenSSL ASN.1 types, both shapes:
  *   GM/T 0031-2014 ("v1"): SESeal = { SES_SealInfo, SES_SignInfo }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * auth.c: request authentication as docs/protocol.md says. Nonces are
  * single-use and short-lived; the caller signs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for tests that need the reference CA service (source it, bash).
 #
 #   ca_start STATE_DIR [ca-service serve options]   starts it on a free port,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ca-test-client.c: a tiny client of the CA service protocol for tests of
  * the SERVICE: signs each request with a software key from a PEM file (the

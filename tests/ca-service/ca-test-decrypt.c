@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ca-test-decrypt.c: decrypts stdin on a PKCS#11 token with the private key
  * of a given CKA_ID and any mechanism number, for the renewal tests that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ca-test-seal.c: decodes a seal (DER file, or base64 with --b64) with
  * renew-plugin/seal/ses-asn1 and prints what a test checks:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ca.c: the service's certificate authority primitives with OpenSSL:
  * key generation, issuing certificates of four profiles (user, CA, TLS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cli.c: ca-service-cli, the operator's side (phone account, CA counter)
  * over /operator/v1 with the bearer token read from a file.

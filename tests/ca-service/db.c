@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * db.c: the service's SQLite store (WAL) and small query helpers. Handlers
  * run one at a time under svc->lock, each between svc_db_begin and

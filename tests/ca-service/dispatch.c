@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * dispatch.c: maps a request to its handler. Authentication runs in its own
  * transaction (a consumed nonce stays consumed whatever follows); each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * http.c: the HTTPS front of the service with libmicrohttpd (TLS by GnuTLS
  * inside MHD, PEM key and certificate from memory). Collects the body (at

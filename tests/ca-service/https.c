@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * https.c: one HTTPS request per connection with OpenSSL (see https.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * https.h: a minimal HTTPS/1.1 client on OpenSSL for the service's CLI and
  * test client: server certificate verified against a CA file, host name or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * init.c: the service's state directory. `init` makes (or imports) the
  * user-certificate CA and makes the TLS CA + server certificate, the seal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * main.c: ca-service, the reference CA online service for tests.
  *   ca-service init  --state DIR [--ca-cert PEM --ca-key PEM]

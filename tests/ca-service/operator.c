@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * operator.c: /operator/v1/ -- the phone account and the CA's counter,
  * behind the bearer token (checked by dispatch.c). All POST with JSON:

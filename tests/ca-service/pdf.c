@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pdf.c: the invoice document, a small valid PDF 1.4 written by hand: one
  * page of Helvetica text and an Info dictionary (title in UTF-16BE, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * renew-enc.c: the encryption part of a renewal (the CA's key-management
  * role). The key-management centre generates the encryption pair, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * renew-enc.h: the encryption part of a renewal, the CA's key-management
  * role (docs/protocol.md "Renewal"): a new encryption key pair of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * routes-client.c: GET /api/v1/status, /api/v1/binding (GET, POST) and
  * GET /api/v1/order for the authenticated medium.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * routes-invoices.c: /api/v1/invoices -- list, request (one per paid or
  * used order, title and tax number checked), and the issued document.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * routes-renew.c: POST /api/v1/renewals (idempotent by request_id),
  * GET /api/v1/renewals/<id>, POST /api/v1/renewals/<id>/installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * routes-seals.c: GET /api/v1/seals and POST /api/v1/seals/clean with the
  * four cleaning rules of the guide (印章数据存在异常) checked server-side;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal.c: makes electronic seals with renew-plugin/seal/ses-asn1 -- the
  * holder's certificate in certList, a picture of real size (seal-picture.c),

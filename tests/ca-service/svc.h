@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * svc.h: the reference CA service (tests/ca-service), shared declarations.
  * One process: an HTTPS server (libmicrohttpd, GnuTLS inside) whose request

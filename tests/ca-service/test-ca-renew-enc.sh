@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The reference CA service's encryption part of a renewal (docs/protocol.md
 # "Renewal", the CA's key-management role): with an order covering the
 # encryption certificate, POST /api/v1/renewals answers the new encryption

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The reference CA service against docs/protocol.md: authentication, binding,
 # orders, invoices, seal cleaning, renewal (RSA, EC, SM2) and robustness,
 # through a real HTTPS client making real signatures with software keys.

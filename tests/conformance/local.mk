@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The differential conformance harness (tests/conformance/README.md),
 # included by tests/Makefile.am. It prints TAP itself; it is built with the
 # other test programs (which need cmocka).

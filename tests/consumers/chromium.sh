@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Chromium (headless) with ukey-pkcs11 in its NSS database ($HOME/.pki/nssdb)
 # against a local openssl s_server that asks for a client certificate, on an
 # RSA virtual U-KEY whose PIN comes through the module's own PIN dialog

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the consumer tests (tests/consumers/*.sh): real programs from
 # Debian packages (openssl with libengine-pkcs11-openssl, GnuTLS's p11tool
 # and gnutls-cli, p11-kit) driving the module under test. Source it after

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Firefox ESR (headless) with ukey-pkcs11 in its profile's NSS database
 # (added with modutil, marked friendly): Firefox loads the module and its
 # backend at start-up and finishes a headless page load without crashing.

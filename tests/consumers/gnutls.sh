@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # GnuTLS (p11tool, gnutls-cli) through ukey-pkcs11 on RSA and EC virtual
 # U-KEYs, loaded with --provider. Also checks the PKCS#11 URIs (RFC 7512)
 # that docs/uris.md documents: the token URI carries serial=<medium number>,

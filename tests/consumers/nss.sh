@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # NSS's own tools (libnss3-tools) through ukey-pkcs11 on RSA and EC virtual
 # U-KEYs, as Firefox and Chromium see the module: modutil adds it to a fresh
 # NSS database, certutil lists both certificates of the dual-certificate
@@ -35,7 +36,7 @@ for TYPE in rsa ec; do
 
 	# NSS lists a token's certificates without logging in only when the token
 	# says they are public: a CKO_PROFILE object CKP_PUBLIC_CERTIFICATES_TOKEN
-	# (design.md), or the user marks the module "friendly" (below).
+	# (docs/architecture.md, "Public certificates for browsers"), or the user marks the module "friendly" (below).
 	out=$(nss_tool certutil -d "$D" -L -h "$LABEL" </dev/null 2>&1)
 	t_grep "$TYPE: certutil -L lists the token's certificates without a PIN" "^$SIGN_NICK " "$out"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # OpenSSL through Debian's libengine-pkcs11-openssl (libp11's "pkcs11"
 # engine, PKCS11_MODULE_PATH = the module under test) on RSA and EC virtual
 # U-KEYs: `openssl req` makes a CSR signed by the token's signing key,

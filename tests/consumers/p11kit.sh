@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # p11-kit: the module registered with a module config file in a test HOME
 # (~/.config/pkcs11/modules/ukey-test.module, "module: <abs path>"), as a
 # user registers it. `p11-kit list-modules` shows the module and the token,

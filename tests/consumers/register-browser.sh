@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey register-browser on browser databases made here (HOME is a scratch
 # directory): a Firefox profiles.ini with a relative profile, an absolute
 # one and a profile never started (no cert9.db), plus no ~/.pki at all.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fuzz-lib.sh: what the fuzz runners share. Sourced by run-fuzz*.sh: finds
 # clang (CLANG, else clang, else clang-14) and checks that it links
 # -fsanitize=fuzzer (TAP SKIP with the reason otherwise), then offers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-plan-json.c: libFuzzer target for the seal-cleaning plan parser and
  * rules engine (renew-plugin/seal/clean*.c): arbitrary JSON is parsed
  * strictly, and whatever parses is checked against a fixed seal list and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-protocol-json.c: libFuzzer target for the renewal plugin's parsers
  * of the CA service's answers (renew-plugin/json.c, endpoints.c, the seals
  * a refusal names, and the seal list of seal/clean-json.c): the same bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-seal.c: libFuzzer target for the seal decoder and verifier
  * (renew-plugin/seal): arbitrary bytes must be decoded or refused with a
  * message, never crash, and whatever decodes must verify without crashing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* libFuzzer target for the SKF blob codecs (module/drivers/skf-blob.c): the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # run-fuzz-protocol.sh: fuzzes the renewal plugin's parsers of the CA
 # service's answers (fuzz-protocol-json.c: status, binding, order, invoices,
 # seal list, nonce, error body) from corpus/protocol-json. The request side

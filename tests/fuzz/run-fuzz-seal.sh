@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # run-fuzz-seal.sh: fuzzes the seal decoder and verifier (fuzz-seal.c, from
 # corpus/seal: seals made by the reference CA service and in-the-wild
 # shapes) and the seal-cleaning plan parser and rules (fuzz-plan-json.c).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # run-fuzz.sh: fuzzes the SKF blob codecs (tests/fuzz/fuzz-skf-blob.c:
 # ECC public key, signature and cipher blobs <-> DER, round trips checked)
 # from corpus/skf-blob. See fuzz-lib.sh for the environment.

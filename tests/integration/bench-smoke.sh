@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/bench-module runs end to end on a fresh virtual U-KEY (--quick): it
 # exits 0, prints every row of the table with numbers, finds the RSA
 # signatures identical on both sides, gives well-formed JSON, and fails

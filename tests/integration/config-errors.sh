@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A bad configuration never breaks the consumer: for a missing file, a syntax
 # error, an unknown driver, a backend library that does not exist and one that
 # is not PKCS#11 (libc), the module still loads (C_Initialize succeeds),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* OpenSSL-side checks shared by the crypto integration tests: every result
  * the module produces is verified here with OpenSSL against a public key
  * that came from the token (certificate or public key attributes), never

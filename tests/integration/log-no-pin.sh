@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The debug log never holds a PIN: with UKEY_LOG=debug, log in and sign, try
 # a wrong PIN, change the PIN and log in with the new one; the log must be
 # non-empty and hold none of the PINs, neither as text nor as hex.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by test-objects.c and test-objects-write.c (one program
  * each; static inline so a helper one program does not use costs nothing). */
 #ifndef UKEY_OBJECTS_COMMON_H

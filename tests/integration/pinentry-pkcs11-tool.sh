@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # pkcs11-tool and the PIN dialog: with [module] pin_prompt = pinentry the
 # token shows a PIN pad (protected authentication path), `pkcs11-tool --login`
 # without --pin logs in and signs through the dialog (the test pinentry), a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # pkcs11-tool (OpenSC) through ukey-pkcs11 on RSA and EC virtual U-KEYs:
 # the medium number is the token serial, certificates and public keys are
 # public, private keys need the PIN, signatures made on the token verify with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* The PIN dialog through the module ([module] pin_prompt = pinentry), on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* Sessions and login state through the module (PKCS#11 2.40 section 5.6

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* Concurrency through the module, initialised with CKF_OS_LOCKING_OK as

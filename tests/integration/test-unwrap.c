@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* CKM_UKEY_ENVELOPED_KEY_PAIR through the module (renewal's encryption key

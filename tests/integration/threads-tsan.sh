@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs test-threads (parallel signing and searching; login/logout churn)
 # from a ThreadSanitizer build of the module and tests, so
 # data races in the module's locking show up as failures. Builds nothing:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The possession proof of an EC key imported by ecdh-aes-v1
  * (test-unwrap.c), done in the p11 backend itself. */
 #ifndef UKEY_TESTS_UNWRAP_ECDH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* unwrap-tamper.c: where to flip a byte in each part of an envelope
  * (test-unwrap.c's tampering test), by format. */
 #include "config.h"

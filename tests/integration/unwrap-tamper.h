@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Byte offsets to flip in an envelope, one per part (and a few structural
  * ones): the SKF ENVELOPEDKEYBLOB on an SKF run, else the DER
  * UkeyEnvelopedKeyPair (docs/mechanisms.md). Returns how many, at most 16. */

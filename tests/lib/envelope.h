@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Builder of the envelopes CKM_UKEY_ENVELOPED_KEY_PAIR imports
  * (docs/mechanisms.md): a new encryption key pair sealed to the token's new
  * signing public key. Used by the module's tests and by the reference CA

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the shell tests (bash). Source it, call tap_plan N, then one
 # t_* call per test case. Every line on stdout is TAP; chatter goes to stderr
 # (it lands in the test's .log).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared helpers for the C test programs (unit and integration).
  *
  * Integration tests load the module under test with dlopen, exactly as a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian package, end to end (root only; tests/run-all runs it after
 # pass 1, outside `make check`): builds ukey-pkcs11_*.deb with
 # dpkg-buildpackage from the `make dist` tarball of the configured tree in a

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* A long-lived PKCS#11 consumer, as a browser is: it loads the module once,
  * opens one session and keeps both across a `ukey renew` run by another
  * process, so tests/plugin/ukey-renew-observer.sh can show that the module's
- * inventory cache notices the change (design.md §2, generation.c) without a
+ * inventory cache notices the change (docs/architecture.md, "The inventory cache"; generation.c) without a
  * restart.
  *
  *   observer [MODULE]      (else $UKEY_TEST_MODULE, else the build's module)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # renew-lib.sh: what the `ukey renew` tests share. Sourced by
 # tests/plugin/ukey-renew*.sh after tests/lib/tap.sh and ca-lib.sh, with top,
 # build, W (the test's directory) and UKEY (the ukey binary) set.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Token-signed requests with every key type a U-KEY has: ECDSA P-256 on a
 # SoftHSM key, SM2 (SM3 with the GM/T 0009 Z value) and RSA on an SKF key
 # through the emulator. For each, the reference CA service (its user CA being

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The README's main command, tools/ukey-demo, runs the CA's guide end to end
 # on a virtual U-KEY and the local reference service: this keeps it true.
 # Both key kinds (RSA, EC P-256); each run must exit 0 and report the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The ukey workflow commands against a faulty CA service: one that accepts
 # TCP and never answers, one that answers 500, drops the connection, sends
 # more than 4 MiB, or malformed / mistyped JSON. Each ends with exit 5 and a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey renew killed with SIGKILL at every failpoint of the transaction
 # (issue 6, "Kill -9 at each of the steps"): both journal sites of steps
 # 1..8 ("journal-N-before": the step's work done, not recorded;

@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A process that had the module loaded before `ukey renew` (as a browser
-# has) sees the renewal without a restart (design.md §2: the inventory cache
+# has) sees the renewal without a restart (docs/architecture.md, "The inventory cache": the inventory cache
 # and the generation file under $XDG_RUNTIME_DIR/ukey). tests/plugin/observer
 # loads the module, opens a session and lists the signing certificates; then
 # `ukey renew` runs in this shell; then the observer lists again, on the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey renew with a wrong PIN (issue 6: "stops before anything changes, one
 # try used, never retried"). SKF emulator (SM2): the device's own user-PIN
 # retry counter (device/apps/<app>/pin.user remain=, tests/skf-emu/README.md)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey renew against a faulty CA service (issue 6, "Faults"): every request
 # of the renewal (status, nonce, the renewals POST, installed) failing once
 # (HTTP 500, a dropped connection, no answer) is retried with backoff and the

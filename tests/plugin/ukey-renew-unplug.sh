@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The U-KEY removed in the middle of `ukey renew` (issue 6, "Token removed
 # mid-renewal"): the renewal is stopped at a failpoint (UKEY_FAILPOINT=
 # name:stop, SIGSTOP), the token is removed, the renewal continued

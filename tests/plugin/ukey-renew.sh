@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey renew end to end (issue: renewal part 2, first cut): the reference CA
 # service, virtual U-KEYs on both backends (SoftHSM RSA and EC, SKF SM2).
 # Refusals before anything changes (no binding, unpaid order, an order not

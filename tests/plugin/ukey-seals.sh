@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey seals end to end: the seals the reference CA service makes (a seal,
 # its identical duplicate, a second seal, an unusable remake) written on a
 # virtual U-KEY with `ukey-vkey add-seals`; `ukey seals` joins them with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The ukey workflow commands (libukey-renew) end to end: a virtual U-KEY
 # through ukey-pkcs11, the reference CA service over HTTPS, the operator side
 # driven with ca-service-cli. Covers list/show, one-token rule, PIN handling,

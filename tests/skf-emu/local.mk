@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # SKF emulator (tests/skf-emu/README.md), included by tests/Makefile.am.
 # libukey-skf-emu.so is built by plain `make` (the demo and ukey-vkey use
 # it); it links libcrypto only and exports only the SKF_* functions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the SKF emulator tests (test-skf-emu-util.c). */
 #ifndef UKEY_TEST_SKF_EMU_H
 #define UKEY_TEST_SKF_EMU_H

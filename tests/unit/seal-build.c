@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* seal-build.c: see seal-build.h. */
 #include "config.h"
 

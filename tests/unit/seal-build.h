@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-build.h: hand-built seals for the seal tests: raw DER written byte by
  * byte so each deviation seen in real seals (docs/seals.md) can be produced

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* OpenSSL reference helpers for the SM2 unit tests (see sm2-check.h). */
 #include "config.h"
 

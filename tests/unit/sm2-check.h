@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* OpenSSL as the SM2 reference for the SM2 unit tests: signature format
  * conversions, SM3-with-SM2 signing/verification with a distinguishing ID,
  * and SM2 encryption to the DER SM2Cipher. Failures fail the running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A fake SKF-like device for test-sm2-token.c (see sm2-fake.h). */
 #include "config.h"
 

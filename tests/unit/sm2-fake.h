@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A fake device for the SM2 token-layer tests: a driver (ukey_driver_find
  * "fake", a link-time seam) whose objects look like what the SKF driver
  * shows: SM2 keys as CKK_SM2 with CKA_EC_PARAMS = sm2p256v1 and CKA_EC_POINT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for an object's cached attributes (module/token/attr.c) on a
  * hand-built struct ukey_object: values are copied in, replaced in place,
  * markers record "sensitive" and "invalid", and the typed readers fall back

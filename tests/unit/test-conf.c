@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the module's INI configuration loader (module/util/conf.c):
  * what a valid file yields, and that every kind of bad file is refused with
  * one message naming the file and the problem, leaving the config empty. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The typed handle table (token/handles.c): monotonic numbers, typed
  * lookups, and no reuse after a handle is dropped. */
 #include "config.h"

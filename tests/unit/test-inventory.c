@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The inventory cache rule (token/inventory.c), proved by counting the
  * driver calls the token model makes (and which objects and attributes it
  * asks for). The driver is the real p11 driver

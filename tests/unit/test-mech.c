@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the mechanism table (module/token/mech.c): the table is
  * self-consistent (every software hash exists in OpenSSL and matches the
  * PKCS#11 hash it names), the list offered on a slot follows the slot's

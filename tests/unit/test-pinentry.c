@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the PIN dialog (module/token/pinentry*.c): what the dialog
  * says for every kind of PIN counter (exact counts, flags only, last try,
  * locked) in English and Chinese; the locale choice; Assuan escaping; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for public keys rebuilt from cached attributes
  * (module/token/pkey.c): objects are built by hand with
  * ukey_object_attr_set from keys and certificates made with OpenSSL, and

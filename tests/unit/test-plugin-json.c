@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The renewal plugin's parsers of the CA service's answers (status, binding,
  * order, invoices, seal list, nonce, error body) on hostile input: malformed
  * JSON, wrong member types, missing members, huge and deeply nested input,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The renewal journal (renew-plugin/renew/journal.c): atomic saves (no temp
  * file left, a stale temp file from a crash is harmless, a save that cannot
  * be written fails naming the path), the str/int round trip, refusal of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for seal cleaning (renew-plugin/seal/clean*.c): each of the
  * guide's four rules as docs/protocol.md states them (and their
  * combinations, all reported at once, naming ids and names), --auto on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the seal decoder and verifier (renew-plugin/seal): seals
  * made by the reference CA service (tests/unit/seal-data, written by
  * `ca-service-cli add-seals`), hand-built seals carrying each deviation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seal decoder on broken and hostile DER: every truncation and every
  * single-byte corruption of real service seals, absurd lengths, wrong
  * element counts. It must refuse with a message naming the element (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for the skf driver's pure codecs (module/drivers/skf-blob.c):
  * SM2 public key blobs, signature blobs, ECCCIPHERBLOB <-> DER SM2Cipher
  * (checked against ciphertexts OpenSSL itself makes), RSA public key blobs,

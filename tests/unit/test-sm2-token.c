@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The SM2/SM3 mechanisms through the token layer (token.h entry points):
  * CKM_SM3_SM2 signatures verify with OpenSSL (EVP_DigestVerify with the ID)
  * and with the openssl command line, default and custom IDs, one-shot and

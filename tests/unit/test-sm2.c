@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SM2 helpers of the token layer (module/token/sm2.c) against OpenSSL as
  * the reference implementation of GM/T 0003/0009: a signature OpenSSL makes
  * with EVP_DigestSign (SM3, distinguishing ID) verifies through our

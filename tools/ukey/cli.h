@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared plumbing of the workflow subcommands (list, show, bind, order,
  * invoices, status): options, the one token, the PIN login, the service
  * client, and printing an error as text or JSON. */

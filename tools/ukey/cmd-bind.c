@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* ukey bind: gets a binding code (绑定码) for the phone side, with the last

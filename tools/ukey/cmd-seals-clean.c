@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* ukey seals clean: the guide's "印章数据存在异常" page. A plan (per usable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* NSS databases driven through NSS's own tools (modutil, certutil from
  * libnss3-tools), never by editing pkcs11.txt: the tools know every
  * database format and lock the database as NSS itself does. */

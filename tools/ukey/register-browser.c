@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* ukey register-browser: puts ukey-pkcs11 into the NSS databases the

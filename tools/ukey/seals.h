@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukey seals: what cmd-seals.c (list, export) and cmd-seals-clean.c (clean)
  * share -- the service's seal list fetched and parsed. */
 #ifndef UKEY_TOOL_SEALS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* ukey: the command-line tool for U-KEYs used through ukey-pkcs11. main()

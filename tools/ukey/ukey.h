@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The ukey command: exit codes shared by every subcommand, and the
  * subcommands' entry points (one file per subcommand). */
 #ifndef UKEY_TOOL_UKEY_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the NSS and browser consumer tests (bash; source after
 # tests/lib/tap.sh and tap_setup). NSS programs (certutil, modutil, cmsutil,
 # chromium, firefox) load the module through an NSS database; each test makes

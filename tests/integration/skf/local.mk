@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The integration suite over the skf backend, and the SKF-specific tests
 # (included by tests/Makefile.am).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # pkcs11-tool (OpenSC) through ukey-pkcs11 on an SKF U-KEY (the emulator):
 # -L shows the emulated key with its 16-digit medium number, -O shows both
 # certificates and both public keys (and both private keys after login), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* Dual certificates on an SKF U-KEY (SM2 and RSA): one container holds a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* PIN retry counters of an SKF U-KEY through the module (the emulator

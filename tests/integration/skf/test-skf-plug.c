@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* Unplugging and replugging SKF U-KEYs under the module (the emulator's

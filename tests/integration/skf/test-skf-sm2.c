@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 /* SM2 and SM3 through the module on an SKF U-KEY (the emulator): CKM_SM3
