@@ -19,23 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool sqlite3; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-answer.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-renew-answer sqlite3
 tap_plan 40
-renew_env
 export UKEY_RETRY_BASE_MS=50
 export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
 unset UKEY_FAILPOINT UKEY_HTTP_TIMEOUT

@@ -16,24 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util sha256sum bmptopnm pngtopnm pnmfile; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-[ -f "$build/tests/skf-emu/.libs/libukey-skf-emu.so" ] || tap_skip_all "the SKF emulator is not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-seals-large.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-seals-large sha256sum bmptopnm pngtopnm pnmfile
+[ -f "$build/tests/skf-emu/.libs/libukey-skf-emu.so" ] || tap_skip_all "the SKF emulator is not built"
 tap_plan 24
-renew_env
 
 sha() { sha256sum "$1" | cut -c1-64; }
 # The SHA-256s of the DER files in a directory, sorted, one a line.
