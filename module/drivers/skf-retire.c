@@ -360,6 +360,7 @@ static CK_RV append(struct ukey_skf *s, struct skf_dev *d, struct rfile *f, cons
 						  SKF_SECURE_ANYONE_ACCOUNT, SKF_SECURE_USER_ACCOUNT));
 		if (rv != CKR_OK)
 			return rv;
+		free(f[last].text);   /* a damaged file's, deleted above */
 		memset(&f[last], 0, sizeof(f[last]));
 		f[last].present = f[last].usable = true;
 		f[last].size = SKF_RETIRED_SIZE;
