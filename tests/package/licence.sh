@@ -16,7 +16,8 @@ t_grep "COPYING is the GNU Lesser General Public License 2.1" \
 t_grep "debian/copyright grants LGPL-2.1+" "^License: LGPL-2\.1\+$" "$(cat "$top/debian/copyright" 2>&1)"
 
 # Source files: C, shell, automake/autoconf, man pages, the skf wrappers...
-sources=$(cd "$top" && find . -path ./build-asan -prune -o -path ./.git -prune -o -type f \
+# (build-aux/, build-asan/, build-tsan/: what autotools and tests/run-all make)
+sources=$(cd "$top" && find . -path './build*' -prune -o -path ./.git -prune -o -type f \
 	\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name Makefile.am -o -name '*.mk' \
 	-o -name configure.ac -o -name '*.skf' -o -name '*.1' -o -name '*.5' -o -name '*.map' \) -print |
 	grep -v -e '/autom4te.cache/' -e '^./config\.h$' | sort)
@@ -25,6 +26,6 @@ t_is "$missing" "" "each of the $(wc -w <<<"$sources") source files carries the 
 
 # Outside pointers: the first plan, the research notes, ../shared.
 cites=$(cd "$top" && grep -rIl -E '(design|gmt-facts|style-anchors)\.md|\.\./shared|shared/(design|reference|seed)' \
-	--exclude-dir=.git --exclude-dir=build-asan --exclude-dir=autom4te.cache \
+	--exclude-dir=.git --exclude-dir='build*' --exclude-dir=autom4te.cache \
 	--exclude=licence.sh --exclude='*.log' --exclude='*.trs' . 2>/dev/null)
 t_is "$cites" "" "no file points to notes outside the repository"
