@@ -20,15 +20,6 @@ static struct ukt_token tok;
 static CK_SLOT_ID slot;
 static CK_SESSION_HANDLE base, s;
 
-#define RV(call, want)                                                                              \
-	do {                                                                                        \
-		CK_RV rv_ = (call);                                                                 \
-		if (rv_ != (CK_RV)(want))                                                           \
-			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,         \
-				    (unsigned long)(want));                                         \
-		assert_int_equal(rv_, (want));                                                      \
-	} while (0)
-
 static int pass_group_setup(void **state)
 {
 	(void)state;

@@ -31,14 +31,8 @@ static CK_OBJECT_HANDLE priv, pub;
 static EVP_PKEY *pk;
 static const char *ctx_name = "";
 
-#define RV(call, want)                                                              \
-	do {                                                                        \
-		CK_RV rv_ = (call);                                                 \
-		if (rv_ != (CK_RV)(want))                                           \
-			print_error("# [%s] %s = 0x%lx, want 0x%lx\n", ctx_name, #call, \
-				    (unsigned long)rv_, (unsigned long)(want));     \
-		assert_int_equal(rv_, (want));                                      \
-	} while (0)
+#undef RV /* testlib.h's, with the case's name */
+#define RV(call, want) UKT_RV_IN(ctx_name, call, want)
 
 /* The padding schemes under test, with the OAEP hash (NULL: PKCS#1 v1.5). */
 struct pad {

@@ -30,14 +30,8 @@ static CK_SLOT_ID slot;
 static CK_SESSION_HANDLE base, s;
 static const char *ctx_name = "";
 
-#define RV(call, want)                                                              \
-	do {                                                                        \
-		CK_RV rv_ = (call);                                                 \
-		if (rv_ != (CK_RV)(want))                                           \
-			print_error("# [%s] %s = 0x%lx, want 0x%lx\n", ctx_name, #call, \
-				    (unsigned long)rv_, (unsigned long)(want));     \
-		assert_int_equal(rv_, (want));                                      \
-	} while (0)
+#undef RV /* testlib.h's, with the case's name */
+#define RV(call, want) UKT_RV_IN(ctx_name, call, want)
 
 /* DER OIDs for CKA_EC_PARAMS. */
 static const unsigned char oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };

@@ -42,15 +42,6 @@ static struct ukt_token tok_main, tok_ec, *cur = &tok_main;
 static CK_SLOT_ID slot;
 static CK_SESSION_HANDLE base, s;
 
-#define RV(call, want)                                                                                 \
-	do {                                                                                           \
-		CK_RV rv_ = (call);                                                                    \
-		if (rv_ != (CK_RV)(want))                                                              \
-			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,          \
-				    (unsigned long)(want));                                            \
-		assert_int_equal(rv_, (want));                                                         \
-	} while (0)
-
 static const unsigned char oid_sm2[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d };
 static const unsigned char oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
 static const unsigned char f4[] = { 0x01, 0x00, 0x01 };

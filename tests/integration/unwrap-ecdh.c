@@ -18,15 +18,6 @@
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
-#define RV(call, want)                                                                                 \
-	do {                                                                                           \
-		CK_RV rv_ = (call);                                                                    \
-		if (rv_ != (CK_RV)(want))                                                              \
-			print_error("# %s = 0x%lx, want 0x%lx\n", #call, (unsigned long)rv_,          \
-				    (unsigned long)(want));                                            \
-		assert_int_equal(rv_, (want));                                                         \
-	} while (0)
-
 void ukt_unwrap_ecdh_check(const struct ukt_token *tok, const unsigned char *id, unsigned long idlen, EVP_PKEY *pair)
 {
 	void *h = dlopen(ukt_softhsm_path(), RTLD_NOW | RTLD_LOCAL);

@@ -86,6 +86,19 @@ bool ukt_has_mechanism(CK_FUNCTION_LIST *p11, CK_SLOT_ID slot, CK_MECHANISM_TYPE
 /* The first slot whose token serial is tok->serial (C_Initialize first). */
 CK_RV ukt_slot_of(CK_FUNCTION_LIST *p11, const struct ukt_token *tok, CK_SLOT_ID *slot);
 
+/* Inside a cmocka test: asserts that call returns want; when it does not,
+ * prints the call and both codes first, after "[name] " unless name is ""
+ * (the case of a loop that failed). RV(call, want) is the unnamed form. */
+#define UKT_RV_IN(name, call, want)                                                                  \
+	do {                                                                                           \
+		CK_RV rv_ = (call);                                                                    \
+		if (rv_ != (CK_RV)(want))                                                              \
+			print_error("# %s%s%s%s = 0x%lx, want 0x%lx\n", *(name) ? "[" : "", (name),       \
+				    *(name) ? "] " : "", #call, (unsigned long)rv_, (unsigned long)(want));     \
+		assert_int_equal(rv_, (want));                                                         \
+	} while (0)
+#define RV(call, want) UKT_RV_IN("", call, want)
+
 /* Inside a cmocka test: skip it when cond holds, with the reason as a TAP
  * comment line. Use only for what the skf backend cannot do (no ECDSA, PSS,
  * OAEP, attribute changes, chosen CKA_IDs). cmocka 1.1.5 prints a skip as
