@@ -18,7 +18,7 @@
 # on an SKF U-KEY (the SKF emulator, RSA-2048 pairs, two certificates and
 # three seals of 4.8, 46 and 197 KB) and on a SoftHSM U-KEY holding the same,
 # reached through the p11 driver. SKF: calls, APDUs, file bytes read
-# (SKF_ReadFile) from the emulator's cost model (tests/skf-emu/README.md),
+# (SKF_ReadFile) from the emulator's cost model (emulator/README.md),
 # and the wall time with UKEY_SKF_EMU_USB_US (default 5000 us per APDU).
 # p11: backend calls and the bytes of data objects' CKA_VALUE the module
 # read, counted from OpenSC's pkcs11-spy placed between the module and
@@ -69,7 +69,7 @@ MOD=${MOD:-$build/module/.libs/ukey-pkcs11.so}
 MOD=$(readlink -f "$MOD")
 UKEY=$build/tools/ukey/ukey
 SEALS=$build/bench/bench-seals
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 SOFTHSM=${UKEY_TEST_SOFTHSM:-/usr/lib/softhsm/libsofthsm2.so}
 SPY=$(ls /usr/lib/*/pkcs11-spy.so /usr/lib/*/pkcs11/pkcs11-spy.so 2>/dev/null | head -n 1)
 for t in pkcs11-tool certutil modutil cmsutil sqlite3 jq openssl; do
@@ -77,8 +77,8 @@ for t in pkcs11-tool certutil modutil cmsutil sqlite3 jq openssl; do
 done
 [ -n "$SPY" ] || die "pkcs11-spy.so (opensc-pkcs11) not found"
 [ -f "$MOD" ] && [ -x "$UKEY" ] && [ -x "$SEALS" ] && [ -x "$CA_SERVICE_DIR/ca-service" ] ||
-	die "build first: need $MOD, tools/ukey/ukey, bench/bench-seals, tests/ca-service/ca-service"
-. "$top/tests/ca-service/ca-lib.sh"
+	die "build first: need $MOD, tools/ukey/ukey, bench/bench-seals, ca-service/ca-service"
+. "$top/ca-service/ca-run.sh"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench-cost.XXXXXX") || die "no work directory"
 cleanup() {

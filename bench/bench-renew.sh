@@ -4,7 +4,7 @@
 # steps a careful administrator would run with Debian's pkcs11-tool, openssl
 # (libp11's pkcs11 engine), curl and jq for the same result (B), through the
 # same module (ukey-pkcs11.so), on the same virtual U-KEY (SoftHSM RSA-2048)
-# and the same local reference CA service (tests/ca-service). A and B
+# and the same local reference CA service (ca-service/). A and B
 # alternate (A B B A ...) over N iterations; each iteration gets a fresh paid
 # order made outside the timed region, and its result is checked outside it
 # too. Prints the median wall time of each side, A/B (target <= 1.5), and
@@ -48,7 +48,7 @@ case $N in '' | *[!0-9]* | 0) echo "bench-renew: -n needs a positive number" >&2
 
 UKEY=$build/tools/ukey/ukey
 MOD=$build/module/.libs/ukey-pkcs11.so
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 die() { echo "bench-renew: $*" >&2; exit 2; }
 for t in pkcs11-tool openssl curl jq softhsm2-util; do
@@ -56,8 +56,8 @@ for t in pkcs11-tool openssl curl jq softhsm2-util; do
 done
 [ -n "$ENGINE" ] || die "libengine-pkcs11-openssl not installed (no engines-3/pkcs11.so)"
 [ -x "$UKEY" ] && [ -f "$MOD" ] && [ -x "$CA_SERVICE_DIR/ca-service" ] ||
-	die "build first: $build has no tools/ukey/ukey, module/.libs/ukey-pkcs11.so or tests/ca-service/ca-service"
-. "$top/tests/ca-service/ca-lib.sh"
+	die "build first: $build has no tools/ukey/ukey, module/.libs/ukey-pkcs11.so or ca-service/ca-service"
+. "$top/ca-service/ca-run.sh"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench-renew.XXXXXX") || die "no work directory"
 cleanup() {

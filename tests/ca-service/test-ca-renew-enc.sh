@@ -14,14 +14,16 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=${CA_SERVICE_DIR:-$here}
+build=${UKEY_TOP_BUILDDIR:-$top}
+CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/ca-service}
+CA_TEST_DIR=${CA_TEST_DIR:-$build/tests/ca-service}
 . "$here/ca-lib.sh"
 for t in openssl jq xxd; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-renew-enc.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
-BIN=$CA_SERVICE_DIR
+BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR
 tap_plan 33
 
 ca_start "$W/st" || { echo "Bail out! the service did not start"; cat "$W/st.log" >&2; exit 1; }

@@ -7,14 +7,16 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=${CA_SERVICE_DIR:-$here}
+build=${UKEY_TOP_BUILDDIR:-$top}
+CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/ca-service}
+CA_TEST_DIR=${CA_TEST_DIR:-$build/tests/ca-service}
 . "$here/ca-lib.sh"
 for t in openssl jq; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-service-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
-BIN=$CA_SERVICE_DIR
+BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR
 tap_plan 96
 
 ca_start "$W/st" || { echo "Bail out! the service did not start"; cat "$W/st.log" >&2; exit 1; }
@@ -41,12 +43,12 @@ call() { ca_call "$W/$1.key" "$W/$1.pem" "${@:2}"; }
 q() { "$@" >&2; } # chatter off the TAP stream
 
 # --- authentication
-out=$("$BIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce)
+out=$("$TBIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce)
 nonce=$(tail -n +2 <<<"$out" | jq -r .nonce)
 exp=$(tail -n +2 <<<"$out" | jq -r .expires)
 t_check "nonce is 32 random bytes in base64, valid for 120 s" \
 	test "$(base64 -d <<<"$nonce" | wc -c)" = 32 -a "$exp" -ge $((now + 110)) -a "$exp" -le $((now + 200))
-out=$("$BIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth GET /api/v1/status)
+out=$("$TBIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth GET /api/v1/status)
 BODY=$(tail -n +2 <<<"$out")
 t_is "$(head -1 <<<"$out") $(ca_err)" "401 auth_missing" "no authentication headers: 401 auth_missing"
 call rsa1 GET /api/v1/status
@@ -63,14 +65,14 @@ CA_OPTS=--bad-signature call rsa1 GET /api/v1/status
 t_is "$HTTP $(ca_err)" "401 auth_bad_signature" "a corrupted signature: 401 auth_bad_signature"
 CA_OPTS="--alg ecdsa-sha256" call rsa1 GET /api/v1/status
 t_is "$HTTP $(ca_err)" "401 auth_bad_signature" "an algorithm that does not match the key: auth_bad_signature"
-n=$("$BIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
+n=$("$TBIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
 CA_OPTS="--nonce $n" call rsa1 GET /api/v1/status
 first=$HTTP
 CA_OPTS="--nonce $n" call rsa1 GET /api/v1/status
 t_is "$first $HTTP $(ca_err)" "200 401 auth_nonce" "a nonce is good for one request: the replay gets auth_nonce"
 CA_OPTS="--nonce QUJDRA==" call rsa1 GET /api/v1/status
 t_is "$HTTP $(ca_err)" "401 auth_nonce" "a nonce the server never issued: auth_nonce"
-n=$("$BIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
+n=$("$TBIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
 CA_OPTS="--nonce $n --bad-signature" call rsa1 GET /api/v1/status
 CA_OPTS="--nonce $n" call rsa1 GET /api/v1/status
 t_is "$HTTP $(ca_err)" "401 auth_nonce" "a nonce is consumed even when the signature check fails"
@@ -94,7 +96,7 @@ ca_call "$W/revoked.key" "$W/revoked.pem" GET /api/v1/status
 t_is "$HTTP $(ca_err)" "401 auth_bad_certificate" "a revoked certificate: auth_bad_certificate"
 main=("$CA_URL" "$CA_TLS" "$CA_TOKEN_FILE" "$CA_USER_CA")
 ca_start "$W/st2" --nonce-ttl 1
-n=$("$BIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
+n=$("$TBIN/ca-test-client" --url "$CA_URL" --cafile "$CA_TLS" --no-auth POST /api/v1/nonce | tail -n +2 | jq -r .nonce)
 sleep 2.2
 "$BIN/ca-service" issue --state "$W/st2" --key "$W/ec1.key" --subject /CN=x --out "$W/x2.pem"
 ca_cli enroll 0071120230429999 "$W/x2.pem" >/dev/null
@@ -181,7 +183,7 @@ ca_cli add-seals $M1 "$W/seals" >"$W/seals.json"
 t_is "$(jq -r '.seals | length' "$W/seals.json")" 4 "the CA puts four seals on the medium (with duplicates)"
 ok=0 shapes=
 for f in "$W"/seals/*.der; do
-	line=$("$BIN/ca-test-seal" "$f") && ok=$((ok + 1))
+	line=$("$TBIN/ca-test-seal" "$f") && ok=$((ok + 1))
 	shapes="$shapes$(sed 's/^shape=\([0-9]\).*/\1/' <<<"$line")"
 	grep -q "holder_serial=$(serial "$W/rsa1.pem")" <<<"$line" || ok=-99
 done
@@ -240,7 +242,7 @@ first_serial=$(serial "$W/rsa1-new.pem")
 ok=0
 while read -r b; do
 	echo "$b" >"$W/s.b64"
-	"$BIN/ca-test-seal" --b64 "$W/s.b64" | grep -q "holder_serial=$first_serial .*verify=1" && ok=$((ok + 1))
+	"$TBIN/ca-test-seal" --b64 "$W/s.b64" | grep -q "holder_serial=$first_serial .*verify=1" && ok=$((ok + 1))
 done <"$W/newseals.b64"
 t_is "$ok" 2 "the two new seals are bound to the new certificate and signed by the seal maker"
 call rsa1 POST /api/v1/renewals "$(renew_body r1 "$W/rsa1.csr" true)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # capture-renew-answer.sh CORPUS_DIR CTX_DIR: real renewal answers from the
-# reference CA service (tests/ca-service), for the renewal-answer fuzz target
+# reference CA service (ca-service/), for the renewal-answer fuzz target
 # and tests/unit/test-renew-answer.c. Two renewals with software keys: SM2
 # with seals and the encryption certificate (sm2-envelope-v1), and RSA with
 # the encryption certificate (rsa-oaep-aes-v1). Writes CORPUS_DIR/<name>.json
@@ -10,12 +10,12 @@
 # key, what was asked, and the times of the capture). Only public data is
 # written. The seeds in tests/fuzz/corpus/renew-answer/ were made by it:
 #   tests/fuzz/capture-renew-answer.sh tests/fuzz/corpus/renew-answer tests/fuzz/renew-answer-ctx
-# Environment: CA_SERVICE_DIR (default: the build tree's tests/ca-service).
+# Environment: CA_SERVICE_DIR (default: the build tree's ca-service/).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
-CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/tests/ca-service}
+CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/ca-service}
 [ $# -eq 2 ] || { echo "usage: $0 CORPUS_DIR CTX_DIR" >&2; exit 2; }
 corpus=$1 ctx=$2
 for t in openssl jq; do

@@ -12,7 +12,7 @@ r=$src/renew-plugin
 export UKEY_FUZZ_RENEW_CTX=$probe/renew-answer.ctx
 mkdir -p "$UKEY_FUZZ_RENEW_CTX" "$probe/fresh" && cp "$src/tests/fuzz/renew-answer-ctx/"*.ctx "$UKEY_FUZZ_RENEW_CTX/"
 tap_plan 3
-if [ -x "$build/tests/ca-service/ca-service" ] &&
+if [ -x "$build/ca-service/ca-service" ] &&
 	UKEY_TOP_SRCDIR=$src UKEY_TOP_BUILDDIR=$build bash "$src/tests/fuzz/capture-renew-answer.sh" "$probe/fresh" \
 		"$probe/fresh" >"$probe/capture.log" 2>&1; then
 	for f in "$probe/fresh/"*.json; do
@@ -20,7 +20,7 @@ if [ -x "$build/tests/ca-service/ca-service" ] &&
 		mv "$f" "$probe/fresh/fresh-$b.json" && mv "$probe/fresh/$b.ctx" "$UKEY_FUZZ_RENEW_CTX/fresh-$b.ctx"
 	done
 	t_ok "two real answers captured from a fresh reference service, added to the seeds"
-elif [ -x "$build/tests/ca-service/ca-service" ]; then
+elif [ -x "$build/ca-service/ca-service" ]; then
 	t_fail "two real answers captured from a fresh reference service, added to the seeds"
 	t_diag "$(tail -n 5 "$probe/capture.log")"
 else

@@ -18,9 +18,9 @@
 
 #include "envelope.h"
 /* The SKF blob layouts, and the emulator's codecs between OpenSSL's DER
- * SM2 ciphertext / points and the SKF blobs (linked from skf-emu/emu-key.c). */
+ * SM2 ciphertext / points and the SKF blobs (linked from emulator/emu-key.c). */
 #include "drivers/skf-api.h"
-#include "skf-emu/emu.h"
+#include "emu.h"
 
 #define SM2_ENV_CIPHER_LEN 16
 #define SM2_ENV_SIZE (offsetof(SKF_ENVELOPEDKEYBLOB, ECCCipherBlob) + SKF_ECCCIPHERBLOB_HEADER + SM2_ENV_CIPHER_LEN)

@@ -2,7 +2,7 @@
 /* Builder of the envelopes CKM_UKEY_ENVELOPED_KEY_PAIR imports
  * (docs/mechanisms.md): a new encryption key pair sealed to the token's new
  * signing public key. Used by the module's tests and by the reference CA
- * service (tests/ca-service). Library: tests/libukeyenvelope.la. */
+ * service (ca-service/ compiles it in). Library: tests/libukeyenvelope.la. */
 #ifndef UKEY_TESTS_ENVELOPE_H
 #define UKEY_TESTS_ENVELOPE_H
 

@@ -143,7 +143,7 @@ crash_decrypts() {
 	openssl x509 -noout -pubkey -in "$1" >"$W/encpub.pem" 2>/dev/null &&
 		openssl pkeyutl -encrypt -pubin -inkey "$W/encpub.pem" -in "$W/plain" -out "$W/ct" 2>/dev/null &&
 		${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-			"$CA_SERVICE_DIR/ca-test-decrypt" "$UKEY_MODULE" "$W/pin" "$2" "$mech" <"$W/ct" >"$W/out" 2>/dev/null &&
+			"$CA_TEST_DIR/ca-test-decrypt" "$UKEY_MODULE" "$W/pin" "$2" "$mech" <"$W/ct" >"$W/out" 2>/dev/null &&
 		cmp -s "$W/plain" "$W/out"
 }
 

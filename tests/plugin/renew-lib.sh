@@ -86,12 +86,12 @@ renew_signs() {
 plugin_setup() {
 	local name=$1 t
 	shift
-	CA_SERVICE_DIR=$build/tests/ca-service
+	CA_SERVICE_DIR=$build/ca-service
 	UKEY=$build/tools/ukey/ukey
 	for t in openssl jq softhsm2-util pkcs11-tool "$@"; do
 		command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
 	done
-	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 	[ -x "$UKEY" ] || tap_skip_all "ukey not built"
 	. "$top/tests/ca-service/ca-lib.sh"
 	W=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")

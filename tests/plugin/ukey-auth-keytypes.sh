@@ -11,12 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 for t in openssl jq softhsm2-util; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-keytypes.XXXXXX")

@@ -13,7 +13,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 for t in openssl jq pkcs11-tool softhsm2-util; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$build/tests/ca-service/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$build/ca-service/ca-service" ] || tap_skip_all "ca-service not built"
 # The demo's pkcs11-tool is not instrumented and the demo (a user's
 # command) knows nothing of the test preload.
 [ -z "${UKEY_TEST_PRELOAD:-}" ] || tap_skip_all "sanitizer pass: the demo's pkcs11-tool cannot load an ASan-built module"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # ukey renew with a wrong PIN (issue 6: "stops before anything changes, one
 # try used, never retried"). SKF emulator (SM2): the device's own user-PIN
-# retry counter (device/apps/<app>/pin.user remain=, tests/skf-emu/README.md)
+# retry counter (device/apps/<app>/pin.user remain=, emulator/README.md)
 # drops by exactly one per run, the module reports it as
 # CKF_USER_PIN_COUNT_LOW (read by a fresh tests/plugin/observer), and a run
 # with the right PIN then renews and resets the counter. SoftHSM (RSA): the
@@ -14,13 +14,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 OBSERVER=$build/tests/plugin/observer
 for t in openssl jq softhsm2-util; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 [ -x "$OBSERVER" ] || tap_skip_all "tests/plugin/observer not built (needs cmocka's test build)"
 . "$top/tests/ca-service/ca-lib.sh"

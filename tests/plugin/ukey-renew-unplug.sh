@@ -9,7 +9,7 @@
 # one, and nothing is written to it; the first one put back, the rerun
 # completes with one certificate issued.
 #   SKF emulator: removal = renaming the device directory (SAR_DEVICE_REMOVED
-#   on every later call, tests/skf-emu/README.md).
+#   on every later call, emulator/README.md).
 #   p11tool (SoftHSM): removal = moving the token's directory out of SoftHSM's
 #   token directory: SoftHSM rescans it on C_GetSlotList and no longer lists
 #   the token, and writes to it fail (checked below through the module).
@@ -21,12 +21,12 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
 	tap_skip_all "failpoints not compiled in (configure --enable-failpoints)"
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 for t in openssl jq softhsm2-util pkcs11-tool sqlite3; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"

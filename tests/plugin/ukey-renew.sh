@@ -19,12 +19,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 for t in openssl jq softhsm2-util; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
@@ -235,7 +235,7 @@ fi
 
 # ---- SKF SM2: certificate and encryption pair; the old container keeps the old
 # encryption pair, its signing pair is retired (the driver no longer lists it)
-DEC=$CA_SERVICE_DIR/ca-test-decrypt
+DEC=$CA_TEST_DIR/ca-test-decrypt
 sm2dec() { # CERT ID: data encrypted by openssl to CERT, decrypted on the token (CKM_SM2_ENCRYPT) by the key ID
 	openssl x509 -noout -pubkey -in "$1" >"$W/pub.pem"
 	rm -f "$W/out"

@@ -9,7 +9,7 @@
 # --with-seals` then replaces them with the service's remade seals, written
 # through the module and read back, decoded and exported the same way. On
 # the SKF emulator, whose device fixes a file's size at SKF_CreateFile and
-# takes at most 2 KiB per SKF_WriteFile (tests/skf-emu), each seal is a file
+# takes at most 2 KiB per SKF_WriteFile (emulator/), each seal is a file
 # created at exactly its size, holding it whole.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-seals-large sha256sum bmptopnm pngtopnm pnmfile
-[ -f "$build/tests/skf-emu/.libs/libukey-skf-emu.so" ] || tap_skip_all "the SKF emulator is not built"
+[ -f "$build/emulator/.libs/libukey-skf-emu.so" ] || tap_skip_all "the SKF emulator is not built"
 tap_plan 24
 
 sha() { sha256sum "$1" | cut -c1-64; }

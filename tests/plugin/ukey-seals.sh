@@ -13,12 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/tests/ca-service
+CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 for t in openssl jq softhsm2-util pkcs11-tool; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "tests/ca-service not built"
+[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
 UKEY_TEST_SOFTHSM=${UKEY_TEST_SOFTHSM:-/usr/lib/softhsm/libsofthsm2.so}
@@ -188,7 +188,7 @@ else
 fi
 
 # --- the skf emulator: add-seals writes files the skf driver lists as seals
-if [ -f "$build/tests/skf-emu/.libs/libukey-skf-emu.so" ]; then
+if [ -f "$build/emulator/.libs/libukey-skf-emu.so" ]; then
 	"$top/tools/ukey-vkey" create "$W/s1" --backend skf >>"$W/vkey.log" 2>&1 &&
 		"$top/tools/ukey-vkey" add-seals "$W/s1" "$W/seals" >>"$W/vkey.log" 2>&1
 	t_is "$? $(ls "$W/s1/device/apps/UKEY/files" | wc -l)" "0 4" "skf: add-seals makes 4 files in the application"

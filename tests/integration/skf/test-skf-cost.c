@@ -2,7 +2,7 @@
 #include "config.h"
 
 /* What the module makes a U-KEY read (issue 13), counted by the SKF
- * emulator's cost model (tests/skf-emu/README.md): two SKF U-KEYs inserted,
+ * emulator's cost model (emulator/README.md): two SKF U-KEYs inserted,
  * the first holding three seals of realistic size (bench/bench-seals: 4.8,
  * 46 and 197 KB). Each test is one C_Initialize .. C_Finalize; the module
  * unloads the emulator at C_Finalize, which appends its counts to the file

@@ -99,7 +99,7 @@ int main(void)
 	bool have_symtab;
 	int failed = 0;
 
-	snprintf(path, sizeof(path), "%s/tests/skf-emu/.libs/libukey-skf-emu.so", bld ? bld : ".");
+	snprintf(path, sizeof(path), "%s/emulator/.libs/libukey-skf-emu.so", bld ? bld : ".");
 	unsigned char *img = slurp(path, &len);
 	if (!img) {
 		printf("Bail out! emulator not built: %s\n", path);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * svc.h: the reference CA service (tests/ca-service), shared declarations.
+ * svc.h: the reference CA service (ca-service/), shared declarations.
  * One process: an HTTPS server (libmicrohttpd, GnuTLS inside) whose request
  * handlers run one at a time under svc->lock on one SQLite connection, so
  * every handler is one transaction.

@@ -48,7 +48,7 @@ int setup(void **state)
 	(void)state;
 	if (!src || !bld || !mkdtemp(strcpy(tmp, "/tmp/skf-emu-test.XXXXXX")))
 		return -1;
-	snprintf(lpath, sizeof(lpath), "%s/tests/skf-emu/.libs/libukey-skf-emu.so", bld);
+	snprintf(lpath, sizeof(lpath), "%s/emulator/.libs/libukey-skf-emu.so", bld);
 	snprintf(va, sizeof(va), "%s/a", tmp);
 	snprintf(vb, sizeof(vb), "%s/b", tmp);
 	snprintf(cmd, sizeof(cmd),

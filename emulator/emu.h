@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Internals of libukey-skf-emu, a GM/T 0016 "SKF" library whose devices are
- * directories (format: tests/skf-emu/README.md). Only the SKF_* functions of
+ * directories (format: emulator/README.md). Only the SKF_* functions of
  * drivers/skf-api.h are exported; everything here is private to the .so. */
 #ifndef UKEY_SKF_EMU_H
 #define UKEY_SKF_EMU_H

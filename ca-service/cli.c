@@ -31,7 +31,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: ca-service-cli --url URL --token-file F --cafile CA COMMAND ...\n"
-			"see the head of tests/ca-service/cli.c for the commands\n");
+			"see the head of ca-service/cli.c for the commands\n");
 	return 2;
 }
 

@@ -18,7 +18,7 @@
  *                            wall-clock runs at a chosen USB latency
  *
  * Counts are per process: a forked child starts from zero. The format and
- * the choice of 255 bytes are documented in tests/skf-emu/README.md. */
+ * the choice of 255 bytes are documented in emulator/README.md. */
 #include "config.h"
 
 #include <fcntl.h>
