@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver: loading the backend PKCS#11 library, its devices, login
  * and PINs, and the private-key operations. Backend sessions live in
- * p11-pool.c, object operations in p11-objects.c. */
+ * pool.c, object operations in objects.c. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/lock.h"
 #include "util/log.h"
 

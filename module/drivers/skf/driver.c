@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver: loading a vendor GM/T 0016 library, its error codes, and
- * the vtable. Devices live in skf-dev.c, login in skf-login.c, the object
- * inventory in skf-scan.c / skf-objects.c / skf-write.c, private-key
- * operations in skf-crypto.c, blob codecs in skf-blob.c. See docs/skf.md. */
+ * the vtable. Devices live in dev.c, login in login.c, the object
+ * inventory in scan.c / objects.c / write.c, private-key
+ * operations in crypto.c, blob codecs in blob.c. See docs/skf.md. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"

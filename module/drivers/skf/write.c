@@ -3,7 +3,7 @@
  * the template's CKA_ID, data objects as files, key pairs in new containers,
  * and what can be deleted (files; a container, through its signing private
  * key; the signing pair of a container that keeps its encryption pair is
- * retired instead, skf-retire.c). SKF has no labels or ids to change, so
+ * retired instead, retire.c). SKF has no labels or ids to change, so
  * set_attrs always refuses. */
 #include "config.h"
 
@@ -13,13 +13,13 @@
 #include <openssl/rand.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
 #define SKF_WRITE_CHUNK 2048
 /* The GM/T 0006 table's SGD_SM2_1, which some libraries want instead of
- * skf-api.h's "vendor" value (docs/skf.md). */
+ * api.h's "vendor" value (docs/skf.md). */
 #define SKF_SM2_1_TABLE 0x00020200u
 
 static const CK_ATTRIBUTE *find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
