@@ -128,6 +128,12 @@ static CK_RV p11_load(const struct ukey_backend_conf *conf, void **drv)
 		ukey_error("backend %s: no library configured", conf && conf->name ? conf->name : "?");
 		return CKR_GENERAL_ERROR;
 	}
+	/* Quirks name SKF libraries' ways; a PKCS#11 library has none here. */
+	if (conf->quirks && *conf->quirks) {
+		ukey_error("%s: [backend %s]: quirks = %s: the p11 driver has no quirks (they are an skf setting)",
+			   conf->file ? conf->file : "configuration", conf->name, conf->quirks);
+		return CKR_GENERAL_ERROR;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->library = strdup(conf->library))) {
 		free(p);

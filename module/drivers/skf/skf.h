@@ -24,6 +24,7 @@ extern const struct ukey_driver_ops ukey_driver_skf;
 
 #include "drivers/skf/api.h"
 #include "drivers/skf/blob.h"
+#include "drivers/skf/quirks.h"
 
 #define SKF_FN_PTR(ret, name, args) ret(*name) args;
 struct ukey_skf_fns {
@@ -129,10 +130,16 @@ struct ukey_skf {
 	char *library;
 	char *application;                /* configured, or NULL */
 	struct ukey_skf_fns f;
+	struct ukey_skf_quirks q;         /* in effect since load (quirks.c) */
 	pthread_mutex_t lock;
 	struct skf_dev *devs;
 	ukey_dev_id next_dev_id;
 };
+
+/* quirks.c: the backend's quirks, found and configured, applied to s->f
+ * (a function the driver must not call is NULL afterwards). Logs them at
+ * debug level; on a bad `quirks =` value, one error line naming the word. */
+CK_RV ukey_skf_quirks_apply(struct ukey_skf *s, const struct ukey_backend_conf *conf);
 
 /* The one SAR → CKR table (driver.c); logs the raw code at debug level. */
 CK_RV ukey_skf_map(const char *fn, SKF_ULONG raw);
