@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Internals of libukey-skf-emu, a GM/T 0016 "SKF" library whose devices are
  * directories (format: emulator/README.md). Only the SKF_* functions of
- * drivers/skf-api.h are exported; everything here is private to the .so. */
+ * drivers/skf/api.h are exported; everything here is private to the .so. */
 #ifndef UKEY_SKF_EMU_H
 #define UKEY_SKF_EMU_H
 
@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "drivers/skf-api.h"
+#include "drivers/skf/api.h"
 
 /* The library's own sources implement the SKF functions as emu_SKF_*; the
  * exported SKF_* are the cost model's wrappers (emu-cost.c). */

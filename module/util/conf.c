@@ -102,6 +102,30 @@ static int set_timeout(struct parse_state *st, const char *value)
 	return 1;
 }
 
+/* A value continued on indented lines (or given twice) is one list. */
+static int add_quirks(struct ukey_backend_conf *b, const char *value)
+{
+	char *more = NULL, *joined;
+	if (!set_str(&more, value))
+		return 0;
+	if (b->quirks && !*more) {
+		free(more);
+		return 1;
+	}
+	if (b->quirks) {
+		joined = malloc(strlen(b->quirks) + strlen(more) + 3);
+		if (joined)
+			sprintf(joined, "%s, %s", b->quirks, more);
+		free(more);
+		if (!joined)
+			return 0;
+		more = joined;
+	}
+	free(b->quirks);
+	b->quirks = more;
+	return 1;
+}
+
 /* Debian's libinih is built without INI_HANDLER_LINENO: messages name the
  * section and key instead of a line number. */
 static int on_entry(void *user, const char *section, const char *key, const char *value)
@@ -131,6 +155,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			return set_str(&b->library, value);
 		if (strcmp(key, "application") == 0)
 			return set_str(&b->application, value);
+		if (strcmp(key, "quirks") == 0)
+			return add_quirks(b, value);
 		if (strcmp(key, "deepbind") == 0) {
 			char *v = NULL;
 			if (!set_str(&v, value))
@@ -200,6 +226,8 @@ int ukey_config_load(const char *path, struct ukey_conf *conf, char *err, size_t
 		snprintf(err, errlen, "%s: no [backend NAME] section", path), st.failed = 1;
 	if (!st.failed && !set_str(&conf->path, path))
 		snprintf(err, errlen, "%s: out of memory", path), st.failed = 1;
+	for (size_t i = 0; !st.failed && i < conf->nbackends; i++)
+		conf->backends[i].file = conf->path;
 	if (st.failed) {
 		ukey_config_free(conf);
 		return -1;
@@ -214,6 +242,7 @@ void ukey_config_free(struct ukey_conf *conf)
 		free(conf->backends[i].driver);
 		free(conf->backends[i].library);
 		free(conf->backends[i].application);
+		free(conf->backends[i].quirks);
 	}
 	free(conf->path);
 	free(conf->log);

@@ -12,6 +12,8 @@
  *   library = /path/to/backend.so
  *   application = NAME        (skf only: which application to open)
  *   deepbind = yes | no       (default no: see ukey_dlopen_flags)
+ *   quirks = NAME, !NAME ...  (skf only: vendor quirks forced on or off;
+ *                              drivers/skf/quirks.c knows the names)
  *
  * Several backend sections give several slot ranges, in file order. */
 #ifndef UKEY_CONF_H
@@ -28,6 +30,12 @@ struct ukey_backend_conf {
 	char *library;
 	char *application;
 	bool deepbind;
+	/* The `quirks =` value as written (several lines joined by ", "); the
+	 * driver parses it, so that the names live with what they change. */
+	char *quirks;
+	/* The file the section came from (the ukey_conf's path), for
+	 * messages; NULL when the caller built the section itself. */
+	const char *file;
 };
 
 /* How a NULL-PIN C_Login gets its PIN (docs/configuration.md, "PIN dialog"). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* libFuzzer target for the SKF blob codecs (module/drivers/skf-blob.c): the
+/* libFuzzer target for the SKF blob codecs (module/drivers/skf/blob.c): the
  * bytes a vendor library hands back are untrusted. The first input byte picks
  * the decoder, the rest is its input. Besides "no crash, no sanitizer report"
  * every successful decode is re-encoded and decoded again, and both results
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/skf-blob.h"
+#include "drivers/skf/blob.h"
 #include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,5 +6,5 @@
 . "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
 FUZZ_CFLAGS="-I$src/module -I$src/module/include"
 tap_plan 2
-fuzz fuzz-skf-blob "SKF blob codecs" "$src/module/drivers/skf-blob.c" "$src/module/util/log.c"
+fuzz fuzz-skf-blob "SKF blob codecs" "$src/module/drivers/skf/blob.c" "$src/module/util/log.c"
 [ $t_failed -eq 0 ]

@@ -19,7 +19,7 @@
 #include "envelope.h"
 /* The SKF blob layouts, and the emulator's codecs between OpenSSL's DER
  * SM2 ciphertext / points and the SKF blobs (linked from emulator/emu-key.c). */
-#include "drivers/skf-api.h"
+#include "drivers/skf/api.h"
 #include "emu.h"
 
 #define SM2_ENV_CIPHER_LEN 16

@@ -181,6 +181,25 @@ static void deepbind_is_off_unless_asked_and_must_be_yes_or_no(void **state)
 	assert_err_has(fx, "deepbind must be yes or no");
 }
 
+/* The names belong to the skf driver (drivers/skf/quirks.c, which parses
+ * them: test-skf-quirks); the file keeps the value as written, one list
+ * however many lines it takes, and the section knows its file for the
+ * driver's messages. */
+static void quirks_are_kept_as_one_list_for_the_driver(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx, "[backend a]\ndriver = skf\nlibrary = /a.so\n"
+		       "quirks = ulong32, sm2-id-0x20100   # the vendor's header says so\n"
+		       "  no-ecc-decrypt\n"
+		       "quirks = !no-enum-files\n"
+		       "[backend b]\ndriver = skf\nlibrary = /b.so\n");
+	assert_int_equal(load(fx), 0);
+	assert_string_equal(fx->conf.backends[0].quirks, "ulong32, sm2-id-0x20100, no-ecc-decrypt, !no-enum-files");
+	assert_null(fx->conf.backends[1].quirks);
+	assert_ptr_equal(fx->conf.backends[0].file, fx->conf.path);
+	assert_ptr_equal(fx->conf.backends[1].file, fx->conf.path);
+}
+
 static void hash_comment_after_a_value_is_stripped(void **state)
 {
 	struct fixture *fx = *state;
@@ -510,6 +529,7 @@ int main(void)
 		T(unterminated_section_header_is_refused),
 		T(hash_comment_after_a_value_is_stripped),
 		T(deepbind_is_off_unless_asked_and_must_be_yes_or_no),
+		T(quirks_are_kept_as_one_list_for_the_driver),
 		T(backend_without_driver_is_refused),
 		T(backend_without_library_is_refused),
 		T(file_without_backends_is_refused),

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "testlib.h"
 #include "token/handles.h"
 #include "token/internal.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for the skf driver's pure codecs (module/drivers/skf-blob.c):
+/* Unit tests for the skf driver's pure codecs (module/drivers/skf/blob.c):
  * SM2 public key blobs, signature blobs, ECCCIPHERBLOB <-> DER SM2Cipher
  * (checked against ciphertexts OpenSSL itself makes), RSA public key blobs,
  * seal detection, DER trimming and SKF name lists. Every decoder must
@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "drivers/skf-blob.h"
+#include "drivers/skf/blob.h"
 
 static EVP_PKEY *sm2_key;
 static uint8_t sm2_point[UKEY_SKF_POINT_LEN];

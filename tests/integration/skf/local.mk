@@ -37,7 +37,8 @@ SKF_CHECK_PROGS = \
 	integration/skf/test-skf-sm2 \
 	integration/skf/test-skf-pin \
 	integration/skf/test-skf-plug \
-	integration/skf/test-skf-cost
+	integration/skf/test-skf-cost \
+	integration/skf/test-skf-quirks
 
 check_PROGRAMS += $(SKF_CHECK_PROGS)
 integration_skf_test_skf_dual_SOURCES = integration/skf/test-skf-dual.c integration/crypto-check.c \
@@ -61,6 +62,9 @@ integration_skf_test_skf_plug_LDADD = $(TEST_LIBS)
 # bench/bench-seals, built before tests/.
 integration_skf_test_skf_cost_SOURCES = integration/skf/test-skf-cost.c
 integration_skf_test_skf_cost_LDADD = $(TEST_LIBS)
+# The vendor quirks (drivers/skf/quirks.c) seen through the emulator's meter.
+integration_skf_test_skf_quirks_SOURCES = integration/skf/test-skf-quirks.c
+integration_skf_test_skf_quirks_LDADD = $(TEST_LIBS)
 
 TESTS += $(SKF_SUITE) $(SKF_CHECK_PROGS)
 endif

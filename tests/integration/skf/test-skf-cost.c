@@ -30,7 +30,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/skf-blob.h"
+#include "drivers/skf/blob.h"
 #include "testlib.h"
 #include "ukey-pkcs11.h"
 

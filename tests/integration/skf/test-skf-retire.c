@@ -32,7 +32,7 @@
 #include "testlib.h"
 #include "ukey-pkcs11.h"
 
-/* The driver's bookkeeping file (UKEY_SKF_RETIRED_FILE, module/drivers/skf.h). */
+/* The driver's bookkeeping file (UKEY_SKF_RETIRED_FILE, module/drivers/skf/skf.h). */
 #define UKEY_SKF_RETIRED_NAME "ukey-retired"
 
 #include "skf-fixture.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "util/lock.h"
 #include "util/log.h"
 

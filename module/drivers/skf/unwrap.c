@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 

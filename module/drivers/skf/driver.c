@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver: loading a vendor GM/T 0016 library, its error codes, and
- * the vtable. Devices live in skf-dev.c, login in skf-login.c, the object
- * inventory in skf-scan.c / skf-objects.c / skf-write.c, private-key
- * operations in skf-crypto.c, blob codecs in skf-blob.c. See docs/skf.md. */
+ * the vtable. Devices live in dev.c, login in login.c, the object
+ * inventory in scan.c / objects.c / write.c, private-key
+ * operations in crypto.c, blob codecs in blob.c, vendor quirks in quirks.c.
+ * See docs/skf.md. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"
@@ -131,16 +132,13 @@ static void skf_free(struct ukey_skf *s, bool destroy_locks)
 	free(s);
 }
 
-/* Looks every function up; a missing one disables what it serves. */
+/* Looks every function up; a missing one disables what it serves (a
+ * vendor's other name for one is a quirk: quirks.c). */
 static void skf_bind(struct ukey_skf *s)
 {
 #define SKF_FN_LOAD(ret, name, args) s->f.name = (ret(*) args)dlsym(s->dl, #name);
 	UKEY_SKF_FUNCTIONS(SKF_FN_LOAD)
 #undef SKF_FN_LOAD
-	/* Some vendors export SM2 decryption under another name. */
-	if (!s->f.SKF_ECCDecrypt)
-		s->f.SKF_ECCDecrypt = (SKF_ULONG(*)(SKF_HANDLE, const SKF_ECCCIPHERBLOB *, SKF_BYTE *,
-						    SKF_ULONG *))dlsym(s->dl, "SKF_ECCPrvKeyDecrypt");
 #define SKF_FN_MISSING(ret, name, args) \
 	if (!s->f.name)                 \
 		ukey_debug("%s lacks %s", s->library, #name);
@@ -193,7 +191,9 @@ static CK_RV skf_load(const struct ukey_backend_conf *conf, void **drv)
 		ukey_error("%s is not an SKF library: it lacks %s", s->library, missing);
 		goto out;
 	}
-	rv = CKR_OK;
+	rv = ukey_skf_quirks_apply(s, conf);
+	if (rv != CKR_OK)
+		goto out;
 	ukey_info("SKF library %s loaded%s%s", s->library, s->application ? ", application " : "",
 		  s->application ? s->application : "");
 out:

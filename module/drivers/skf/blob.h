@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/skf-api.h"
+#include "drivers/skf/api.h"
 
 /* 0x04 || X || Y of a 256-bit point. */
 #define UKEY_SKF_POINT_LEN 65

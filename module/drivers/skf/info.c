@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 

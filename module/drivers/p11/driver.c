@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver: loading the backend PKCS#11 library, its devices, login
  * and PINs, and the private-key operations. Backend sessions live in
- * p11-pool.c, object operations in p11-objects.c. */
+ * pool.c, object operations in objects.c. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "ukey-pkcs11.h"
 #include "util/lock.h"
 #include "util/log.h"
@@ -126,6 +126,12 @@ static CK_RV p11_load(const struct ukey_backend_conf *conf, void **drv)
 	*drv = NULL;
 	if (!conf || !conf->library || !*conf->library) {
 		ukey_error("backend %s: no library configured", conf && conf->name ? conf->name : "?");
+		return CKR_GENERAL_ERROR;
+	}
+	/* Quirks name SKF libraries' ways; a PKCS#11 library has none here. */
+	if (conf->quirks && *conf->quirks) {
+		ukey_error("%s: [backend %s]: quirks = %s: the p11 driver has no quirks (they are an skf setting)",
+			   conf->file ? conf->file : "configuration", conf->name, conf->quirks);
 		return CKR_GENERAL_ERROR;
 	}
 	p = calloc(1, sizeof(*p));

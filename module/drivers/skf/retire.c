@@ -29,7 +29,7 @@
 #include <openssl/evp.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/log.h"
 
 #define SKF_RETIRED_MAX 4096u   /* the most a list file may hold */
@@ -410,7 +410,7 @@ CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 	CK_RV rv;
 
 	/* Only a bare name hides a new pair; a fingerprint never matches it.
-	 * The records as the last scan read them (skf-scan.c) hold none for
+	 * The records as the last scan read them (scan.c) hold none for
 	 * name: nothing to read or write. */
 	if (d->scanned && d->retired_known && (!latest(d->retired_names, name, fp) || fp[0] != '\0'))
 		return CKR_OK;

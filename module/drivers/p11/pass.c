@@ -7,7 +7,7 @@
  * running operation keeps the pooled session it started on until it ends.
  * Both are given up without a backend call (token/ may hold its table lock
  * then): a clean session goes back to the pool, any other is closed at the
- * next borrow (p11-pool.c), and one from before the device left is only
+ * next borrow (pool.c), and one from before the device left is only
  * forgotten, since the backend may hand its number out again. */
 #include "config.h"
 
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "util/lock.h"
 #include "util/log.h"
 

@@ -15,7 +15,7 @@
 #include <openssl/crypto.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/log.h"
 
 /* Vendor libraries cap one read; 2 KiB is under every cap seen (docs/skf.md). */

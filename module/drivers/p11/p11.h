@@ -8,7 +8,7 @@
 
 extern const struct ukey_driver_ops ukey_driver_p11;
 
-/* ---- private to drivers/p11.c, p11-pool.c and p11-objects.c ----
+/* ---- private to drivers/p11/ (driver.c, pool.c, objects.c, pass.c, unwrap.c) ----
  *
  * Backend sessions. PKCS#11 login state belongs to the token and dies with
  * the application's last session, so each device keeps one "anchor" RW
@@ -42,7 +42,7 @@ struct ukey_p11_dev {
 	pthread_mutex_t pool_lock;        /* guards the fields below; never held across a call */
 	CK_SESSION_HANDLE idle[UKEY_P11_POOL_MAX];
 	unsigned nidle;
-	/* Sessions given up where the backend may not be called (p11-pass.c):
+	/* Sessions given up where the backend may not be called (pass.c):
 	 * closed at the next borrow or at unload. */
 	CK_SESSION_HANDLE *closing;
 	unsigned nclosing, capclosing;
@@ -58,7 +58,7 @@ struct ukey_p11 {
 	char *library;
 	bool finalize;                    /* we initialised the backend ourselves */
 	pthread_mutex_t devs_lock;        /* serialises appends to devs */
-	struct ukey_p11_dev *devs;        /* read lock-free (acquire), see p11.c */
+	struct ukey_p11_dev *devs;        /* read lock-free (acquire), see driver.c */
 };
 
 /* Calls a backend function, or answers CKR_FUNCTION_NOT_SUPPORTED when the
@@ -66,7 +66,7 @@ struct ukey_p11 {
 #define UKEY_P11_RAW(p, fn, ...) \
 	((p)->f->fn ? (p)->f->fn(__VA_ARGS__) : (CK_RV)CKR_FUNCTION_NOT_SUPPORTED)
 
-/* Maps a raw backend code to ours (one table, in p11.c) and logs the raw
+/* Maps a raw backend code to ours (one table, in driver.c) and logs the raw
  * code with the backend function's name at debug level. */
 CK_RV ukey_p11_map(const char *fn, CK_RV raw);
 /* True when the raw code says the session itself is gone. */
@@ -102,7 +102,7 @@ void ukey_p11_put(struct ukey_p11 *p, struct ukey_p11_dev *d, CK_SESSION_HANDLE 
 
 #endif /* UKEY_P11_INTERNAL */
 
-/* Object operations, in p11-objects.c. */
+/* Object operations, in objects.c. */
 CK_RV ukey_p11_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
 CK_RV ukey_p11_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 CK_RV ukey_p11_set_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, const CK_ATTRIBUTE *tmpl,
@@ -113,7 +113,7 @@ CK_RV ukey_p11_destroy(void *drv, ukey_dev_id dev, ukey_ref ref);
 CK_RV ukey_p11_generate_key_pair(void *drv, ukey_dev_id dev, const CK_MECHANISM *mech,
 				 const CK_ATTRIBUTE *pub, CK_ULONG npub, const CK_ATTRIBUTE *priv,
 				 CK_ULONG npriv, ukey_ref *pub_out, ukey_ref *priv_out);
-/* Pass-through (p11-pass.c, driver.h's last group). */
+/* Pass-through (pass.c, driver.h's last group). */
 CK_RV ukey_p11_holder_open(void *drv, ukey_dev_id dev, ukey_ref *holder);
 void ukey_p11_holder_close(void *drv, ukey_dev_id dev, ukey_ref holder);
 CK_RV ukey_p11_generate_key(void *drv, ukey_dev_id dev, ukey_ref holder, const CK_MECHANISM *mech,
@@ -133,7 +133,7 @@ CK_RV ukey_p11_op_step(void *drv, void *op, enum ukey_pass_step step, const CK_B
 CK_RV ukey_p11_op_verify(void *drv, void *op, bool final, const CK_BYTE *in, CK_ULONG inlen, const CK_BYTE *sig,
 			 CK_ULONG siglen);
 void ukey_p11_op_end(void *drv, void *op);
-/* CKM_UKEY_ENVELOPED_KEY_PAIR, rsa-oaep-aes-v1 (p11-unwrap.c). */
+/* CKM_UKEY_ENVELOPED_KEY_PAIR, rsa-oaep-aes-v1 (unwrap.c). */
 CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			       ukey_ref *pub_out, ukey_ref *priv_out);

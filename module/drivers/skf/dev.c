@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/lock.h"
 #include "util/log.h"
 
@@ -250,7 +250,7 @@ static CK_RV connect_inlock(struct ukey_skf *s, struct skf_dev *d)
 		if (rv != CKR_OK)
 			goto fail;
 		d->devinfo = info;
-		d->asym_cap = info.AlgAsymCap;
+		d->asym_cap = ukey_skf_quirks_asym_cap(&s->q, &info);
 	}
 	if (!d->happ) {
 		rv = open_app_inlock(s, d);

@@ -3,7 +3,7 @@
  * the template's CKA_ID, data objects as files, key pairs in new containers,
  * and what can be deleted (files; a container, through its signing private
  * key; the signing pair of a container that keeps its encryption pair is
- * retired instead, skf-retire.c). SKF has no labels or ids to change, so
+ * retired instead, retire.c). SKF has no labels or ids to change, so
  * set_attrs always refuses. */
 #include "config.h"
 
@@ -13,14 +13,11 @@
 #include <openssl/rand.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
 #define SKF_WRITE_CHUNK 2048
-/* The GM/T 0006 table's SGD_SM2_1, which some libraries want instead of
- * skf-api.h's "vendor" value (docs/skf.md). */
-#define SKF_SM2_1_TABLE 0x00020200u
 
 static const CK_ATTRIBUTE *find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
@@ -298,16 +295,19 @@ static CK_RV keygen_check(CK_MECHANISM_TYPE mech, const CK_ATTRIBUTE *pub, CK_UL
 static CK_RV keygen_in(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, CK_MECHANISM_TYPE mech,
 		       SKF_ULONG bits, SKF_RSAPUBLICKEYBLOB *rsa, SKF_ECCPUBLICKEYBLOB *ecc)
 {
-	SKF_ULONG raw;
+	SKF_ULONG raw, ids[2];
+	size_t n;
 	if (mech == CKM_RSA_PKCS_KEY_PAIR_GEN)
 		return ukey_skf_note_inlock(d, "SKF_GenRSAKeyPair", SKF_RAW(s, SKF_GenRSAKeyPair, h, bits, rsa));
-	raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SGD_SM2_1, ecc);
-	/* Two conventions number SM2 signing; this is the other algorithm id,
-	 * not a second try of anything secret. */
-	if (raw != SAR_OK && raw != SAR_DEVICE_REMOVED && raw != SAR_USER_NOT_LOGGED_IN) {
-		ukey_debug("SKF_GenECCKeyPair(0x%08x): SAR 0x%08x; trying 0x%08x", (unsigned)SGD_SM2_1,
-			   (unsigned)raw, SKF_SM2_1_TABLE);
-		raw = SKF_RAW(s, SKF_GenECCKeyPair, h, SKF_SM2_1_TABLE, ecc);
+	/* Two conventions number SM2 signing (the sm2-id quirks): the next id
+	 * is the other convention, not a second try of anything secret. */
+	n = ukey_skf_quirks_sm2_ids(&s->q, ids);
+	raw = SKF_RAW(s, SKF_GenECCKeyPair, h, ids[0], ecc);
+	for (size_t i = 1; i < n && raw != SAR_OK && raw != SAR_DEVICE_REMOVED && raw != SAR_USER_NOT_LOGGED_IN;
+	     i++) {
+		ukey_debug("SKF_GenECCKeyPair(0x%08x): SAR 0x%08x; trying 0x%08x", (unsigned)ids[i - 1],
+			   (unsigned)raw, (unsigned)ids[i]);
+		raw = SKF_RAW(s, SKF_GenECCKeyPair, h, ids[i], ecc);
 	}
 	return ukey_skf_note_inlock(d, "SKF_GenECCKeyPair", raw);
 }

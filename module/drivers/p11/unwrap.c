@@ -29,7 +29,7 @@
 #include <openssl/x509.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver's inventory: each container's two pairs (public key,
  * certificate) read from the device into memory, and each file's name, size
- * and rights (its content is read only when asked for: skf-file.c). A
+ * and rights (its content is read only when asked for: file.c). A
  * container or file keeps its id, and so its refs, for as long as its name
  * stays on the device. */
 #include "config.h"
@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/log.h"
 
 #define SKF_FILE_MAX (1u << 20)
@@ -235,7 +235,7 @@ static CK_RV file_info(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f
 			  (unsigned)fa.FileSize, SKF_FILE_MAX);
 		return CKR_OK;
 	}
-	/* A private file is listed only while the user is in (skf-objects.c). */
+	/* A private file is listed only while the user is in (objects.c). */
 	f->priv = fa.ReadRights != SKF_SECURE_ANYONE_ACCOUNT;
 	f->size = (uint32_t)fa.FileSize;
 	*skip = false;
@@ -328,7 +328,7 @@ static void scan_container(const char *name, void *arg)
 		w->rv = read_container(w->s, w->d, c);
 	}
 	/* A retired signing pair is no longer listed; only a container that
-	 * keeps an encryption pair is ever retired (skf-retire.c). */
+	 * keeps an encryption pair is ever retired (retire.c). */
 	if (w->rv == CKR_OK && c->pair[SKF_ENC].has_key && ukey_skf_retired_has(w->retired, c)) {
 		ukey_skf_pair_free(&c->pair[SKF_SIGN]);
 		c->sign_retired = true;

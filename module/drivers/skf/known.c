@@ -5,7 +5,7 @@
  * call is a round trip; the driver knows what it just wrote. A pair
  * destroyed (its container deleted, or retired) likewise. A container
  * changed otherwise (a key pair imported) is marked for the next scan to
- * read again (skf-scan.c). With no reading yet, a scan makes one. */
+ * read again (scan.c). With no reading yet, a scan makes one. */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 
 CK_RV ukey_skf_file_added_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name, uint32_t size,
 				 bool priv)
@@ -57,7 +57,7 @@ CK_RV ukey_skf_container_made_inlock(struct ukey_skf *s, struct skf_dev *d, cons
 	if (!d->scanned)
 		return ukey_skf_scan_inlock(s, d);
 	/* Generated into a container the reading holds (one a killed run left
-	 * empty, skf-write.c): read it again. */
+	 * empty, write.c): read it again. */
 	if ((c = ukey_skf_container_named(d, name)) != NULL) {
 		c->touched = true;
 		return ukey_skf_scan_inlock(s, d);

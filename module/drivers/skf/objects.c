@@ -2,15 +2,15 @@
 /* The skf driver's objects as PKCS#11 sees them: each container gives a
  * signing and an encryption pair (public key, private key after login,
  * certificate), each file a data object. Attributes are synthesised from
- * the inventory (skf-scan.c) with full C_GetAttributeValue semantics; a
- * file's content is read when a template first asks for it (skf-file.c). */
+ * the inventory (scan.c) with full C_GetAttributeValue semantics; a
+ * file's content is read when a template first asks for it (file.c). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
@@ -72,7 +72,7 @@ static void common(struct skf_attrs *A, CK_OBJECT_CLASS cls, bool priv, bool des
 }
 
 /* "<container> sign|enc key|cert", and " (archived DATE)" for an archived
- * encryption pair (skf-archive.c). */
+ * encryption pair (archive.c). */
 static void pair_label(struct skf_attrs *A, const struct skf_dev *d, const struct skf_container *c, int usage,
 		       const char *what)
 {
@@ -168,7 +168,7 @@ static bool wanted(const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 }
 
 /* A file's content is read only for a template that asks for it: its
- * first bytes for CKA_APPLICATION, all of it for CKA_VALUE (skf-file.c). */
+ * first bytes for CKA_APPLICATION, all of it for CKA_VALUE (file.c). */
 static CK_RV data_attrs(struct ukey_skf *s, struct skf_dev *d, struct skf_attrs *A, struct skf_file *f,
 			const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {

@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 
 /* notBefore or notAfter of a pair's certificate, or -1. */
 static time_t cert_time(const struct skf_pair *p, int after)

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The p11 driver's backend sessions: the code map, the device list, the
- * per-device session pool and the anchor session (see drivers/p11.h). */
+ * per-device session pool and the anchor session (see drivers/p11/p11.h). */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define UKEY_P11_INTERNAL
-#include "drivers/p11.h"
+#include "drivers/p11/p11.h"
 #include "util/lock.h"
 #include "util/log.h"
 

@@ -2,7 +2,7 @@
 /* GM/T 0016-2012 "SKF" API as vendor libraries export it on Linux: types,
  * byte-packed structures, error codes and the function list. Shared by the
  * skf driver (which dlsym()s each function and tolerates missing ones) and
- * by tests/skf-emu (which implements them). Nothing above drivers/ may
+ * by emulator/ (which implements them). Nothing above drivers/ may
  * include this file.
  *
  * Widths: ULONG/DWORD are 32-bit (GmSSL, Tongsuo and the vendor headers we

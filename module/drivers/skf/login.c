@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #define UKEY_SKF_INTERNAL
-#include "drivers/skf.h"
+#include "drivers/skf/skf.h"
 #include "util/log.h"
 
 char *ukey_skf_pin_dup(const CK_UTF8CHAR *pin, CK_ULONG len, CK_RV *rv)

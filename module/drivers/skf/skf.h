@@ -9,7 +9,7 @@
 
 extern const struct ukey_driver_ops ukey_driver_skf;
 
-/* ---- private to drivers/skf*.c ----
+/* ---- private to drivers/skf/ ----
  *
  * Locking: the driver's table lock (skf->lock) guards the device list and
  * is held across SKF_EnumDev only. Each device has its own lock, held
@@ -22,8 +22,9 @@ extern const struct ukey_driver_ops ukey_driver_skf;
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "drivers/skf-api.h"
-#include "drivers/skf-blob.h"
+#include "drivers/skf/api.h"
+#include "drivers/skf/blob.h"
+#include "drivers/skf/quirks.h"
 
 #define SKF_FN_PTR(ret, name, args) ret(*name) args;
 struct ukey_skf_fns {
@@ -78,7 +79,7 @@ struct skf_container {
 };
 
 /* A file is known by SKF_GetFileInfo alone; its content is read when a
- * caller first asks for it (skf-file.c): a seal is 5-200 KB, and a real
+ * caller first asks for it (file.c): a seal is 5-200 KB, and a real
  * U-KEY moves 255 bytes per APDU. */
 struct skf_file {
 	char name[33];
@@ -118,7 +119,7 @@ struct skf_dev {
 	bool retired_warned;              /* the ukey-retired file's warning given */
 	/* ukey-retired's names as the last scan read them (NULL: none), valid
 	 * while retired_known: scans after the first read the file again only
-	 * when the driver wrote it (skf-retire.c clears retired_known). */
+	 * when the driver wrote it (retire.c clears retired_known). */
 	char *retired_names;
 	bool retired_known;
 };
@@ -129,17 +130,23 @@ struct ukey_skf {
 	char *library;
 	char *application;                /* configured, or NULL */
 	struct ukey_skf_fns f;
+	struct ukey_skf_quirks q;         /* in effect since load (quirks.c) */
 	pthread_mutex_t lock;
 	struct skf_dev *devs;
 	ukey_dev_id next_dev_id;
 };
 
-/* The one SAR → CKR table (skf.c); logs the raw code at debug level. */
+/* quirks.c: the backend's quirks, found and configured, applied to s->f
+ * (a function the driver must not call is NULL afterwards). Logs them at
+ * debug level; on a bad `quirks =` value, one error line naming the word. */
+CK_RV ukey_skf_quirks_apply(struct ukey_skf *s, const struct ukey_backend_conf *conf);
+
+/* The one SAR → CKR table (driver.c); logs the raw code at debug level. */
 CK_RV ukey_skf_map(const char *fn, SKF_ULONG raw);
 /* Maps and, when the device is gone, marks it so (d->lock held). */
 CK_RV ukey_skf_note_inlock(struct skf_dev *d, const char *fn, SKF_ULONG raw);
 
-/* skf-dev.c: finds the device and takes its lock, connecting and opening
+/* dev.c: finds the device and takes its lock, connecting and opening
  * its application on first use. On success the caller must call
  * ukey_skf_dev_unlock. */
 CK_RV ukey_skf_dev_lock(struct ukey_skf *s, ukey_dev_id dev, struct skf_dev **out);
@@ -156,7 +163,7 @@ CK_RV ukey_skf_enum_inlock(struct ukey_skf *s, struct skf_dev *d, int what, char
 #define SKF_ENUM_CONTAINER 2
 #define SKF_ENUM_FILE 3
 
-/* skf-login.c: PIN buffers. A NUL-terminated copy (SKF takes C strings);
+/* login.c: PIN buffers. A NUL-terminated copy (SKF takes C strings);
  * NULL when out of memory or the PIN holds a NUL byte (*rv says which).
  * Free with ukey_skf_pin_free, which wipes it. */
 char *ukey_skf_pin_dup(const CK_UTF8CHAR *pin, CK_ULONG len, CK_RV *rv);
@@ -164,7 +171,7 @@ void ukey_skf_pin_free(char *pin);
 /* Forgets the SO PIN and private file contents (d->lock held). */
 void ukey_skf_forget_secrets_inlock(struct skf_dev *d);
 
-/* skf-scan.c: the device's containers and files, read into d (d->lock
+/* scan.c: the device's containers and files, read into d (d->lock
  * held): containers with their public keys and certificates, files by name,
  * size and rights only. After a first reading (d->scanned), a scan lists
  * the names again and reads only the containers and files it has not
@@ -173,9 +180,9 @@ void ukey_skf_forget_secrets_inlock(struct skf_dev *d);
  * may have changed the device. */
 CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d);
 /* The driver changed the container of that name (a key pair imported):
- * the next scan reads it again (skf-known.c). */
+ * the next scan reads it again (known.c). */
 void ukey_skf_container_touched(struct skf_dev *d, const char *name);
-/* The id a name had in the last reading, or a new one (skf-scan.c). */
+/* The id a name had in the last reading, or a new one (scan.c). */
 uint32_t ukey_skf_id_for(struct skf_dev *d, const char *name, bool file);
 struct skf_container *ukey_skf_container_named(struct skf_dev *d, const char *name);
 /* A pair's public key from its blob (type: GetContainerType's answer, or
@@ -189,14 +196,14 @@ void ukey_skf_inventory_free(struct skf_dev *d);
 void ukey_skf_pair_id(const char *container, int usage, uint8_t id[8]);
 struct skf_container *ukey_skf_container(struct skf_dev *d, uint32_t id);
 struct skf_file *ukey_skf_file(struct skf_dev *d, uint32_t id);
-/* skf-file.c, d->lock held: f->head and f->seal read (at most
+/* file.c, d->lock held: f->head and f->seal read (at most
  * UKEY_SKF_SEAL_HEAD bytes), or f->value (the whole content; the head
  * already read is not read again). Errors: the library's, mapped. */
 CK_RV ukey_skf_file_sniff_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
 CK_RV ukey_skf_file_load_inlock(struct ukey_skf *s, struct skf_dev *d, struct skf_file *f);
 /* Forgets what was read of the file (a private one at logout). */
 void ukey_skf_file_forget(struct skf_file *f);
-/* skf-known.c, d->lock held: what the driver wrote, entered into its
+/* known.c, d->lock held: what the driver wrote, entered into its
  * reading without reading the device (a first reading is made when there
  * is none): a file made or deleted, a container made with the signing
  * pair's public-key blob the generation gave (type SKF_CONTAINER_*), a
@@ -210,13 +217,13 @@ CK_RV ukey_skf_cert_stored_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_
 				  const uint8_t *der, size_t len);
 /* The driver destroyed pair usage of container id: retired when it was the
  * signing pair of a container keeping its encryption pair, else the
- * container is gone (skf-write.c, Destroy). */
+ * container is gone (write.c, Destroy). */
 CK_RV ukey_skf_pair_removed_inlock(struct ukey_skf *s, struct skf_dev *d, uint32_t id, int usage);
 /* Opens a container by name; closes it again with ukey_skf_container_close. */
 CK_RV ukey_skf_container_open(struct ukey_skf *s, struct skf_dev *d, const char *name, SKF_HANDLE *h);
 void ukey_skf_container_close(struct ukey_skf *s, SKF_HANDLE h);
 
-/* skf-retire.c: the retired signing pairs of containers that keep their
+/* retire.c: the retired signing pairs of containers that keep their
  * encryption pair (docs/skf.md, Destroy). The records live in the
  * application's files UKEY_SKF_RETIRED_FILE, ".1", ... ".15", append-only,
  * one "container\tfingerprint" a line; they are never data objects. All
@@ -238,13 +245,13 @@ CK_RV ukey_skf_retire_inlock(struct ukey_skf *s, struct skf_dev *d, const struct
  * versions) would hide it, so one that names it last is ended by an
  * appended "name\t-". */
 CK_RV ukey_skf_retired_forget_inlock(struct ukey_skf *s, struct skf_dev *d, const char *name);
-/* skf-archive.c: whether c's encryption pair is archived (a newer one is
+/* archive.c: whether c's encryption pair is archived (a newer one is
  * elsewhere and c's signing pair is gone); date = when the successor starts. */
 bool ukey_skf_enc_archived(const struct skf_dev *d, const struct skf_container *c, char date[11]);
 /* The first 8 bytes of SHA-256 of a pair's public key, as 16 hex digits. */
 void ukey_skf_pair_fp(const struct skf_container *c, int usage, char out[17]);
 
-/* Object operations (skf-objects.c, skf-write.c) and crypto (skf-crypto.c). */
+/* Object operations (objects.c, write.c) and crypto (crypto.c). */
 CK_RV ukey_skf_objects(void *drv, ukey_dev_id dev, ukey_ref *refs, CK_ULONG *count);
 void ukey_skf_reread(void *drv, ukey_dev_id dev);
 CK_RV ukey_skf_get_attrs(void *drv, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *tmpl, CK_ULONG n);
@@ -259,7 +266,7 @@ CK_RV ukey_skf_sign(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM
 CK_RV ukey_skf_decrypt(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHANISM *mech,
 		       const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 CK_RV ukey_skf_random(void *drv, ukey_dev_id dev, CK_BYTE *out, CK_ULONG len);
-/* CKM_UKEY_ENVELOPED_KEY_PAIR, sm2-envelope-v1 (skf-unwrap.c). */
+/* CKM_UKEY_ENVELOPED_KEY_PAIR, sm2-envelope-v1 (unwrap.c). */
 CK_RV ukey_skf_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			       ukey_ref *pub_out, ukey_ref *priv_out);

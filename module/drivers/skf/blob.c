@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Pure codecs between SKF blobs and DER / PKCS#11 encodings (skf-blob.h).
+/* Pure codecs between SKF blobs and DER / PKCS#11 encodings (blob.h).
  * The DER walk is bounded by hand: every length is checked against what is
  * left before it is used, so a hostile device or file cannot make us read
  * past a buffer. */
@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
-#include "drivers/skf-blob.h"
+#include "drivers/skf/blob.h"
 #include "util/log.h"
 
 const uint8_t ukey_skf_sm2_oid_der[10] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d };
