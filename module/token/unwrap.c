@@ -8,9 +8,16 @@
 
 #include <string.h>
 
-#include "token/crypto.h"
-#include "token/internal.h"
+#include "token/backend.h"
+#include "token/generation.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
+#include "token/unwrap.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
@@ -89,7 +96,7 @@ static CK_KEY_TYPE format_key_type(CK_ULONG format)
  * takes with an empty envelope (CKR_WRAPPED_KEY_LEN_RANGE: this one). */
 bool ukey_unwrap_format_offered(const struct ukey_slot *slot, CK_ULONG format)
 {
-	if (!(slot->backend->ops->unwrap_formats & UKEY_ENVELOPE_BIT(format)))
+	if (!ukey_be_unwrap_format(slot, format))
 		return false;
 	switch (format) {
 	case UKEY_ENVELOPE_SM2_V1:
@@ -169,7 +176,7 @@ static CK_RV unwrapping_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE kh, CK_ULO
 		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
 	if (key->cls != CKO_PRIVATE_KEY || key->key_type != format_key_type(format))
 		return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
-	if (!key->slot->backend->ops->unwrap_key_pair)
+	if (!ukey_be_can(key->slot, UKEY_BE_UNWRAP_PAIR))
 		return CKR_MECHANISM_INVALID;
 	if (!ukey_unwrap_format_offered(key->slot, format))
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -237,11 +244,7 @@ CK_RV ukey_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_H
 	if (rv != CKR_OK)
 		goto out;
 	slot = key.slot;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->unwrap_key_pair(slot->backend->drv, slot->dev, key.ref, format, env, len, tmpl, n,
-						 &pub_ref, &priv_ref);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_unwrap_key_pair(slot, key.ref, format, env, len, tmpl, n, &pub_ref, &priv_ref);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: enveloped key pair (format %lu) refused: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)format, (unsigned long)rv);
