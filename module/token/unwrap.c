@@ -3,7 +3,9 @@
  * sealed by its issuer to the token's new signing key, is opened on the
  * device by the driver. Here: the session, key, mechanism and template
  * checks, then the two new objects enter the cache as generated ones do
- * (write.c), and the token's generation moves so other processes reload. */
+ * (write.c), and the token's generation moves so other processes reload.
+ * What an envelope looks like, its length included, is the driver's that
+ * implements the format (drivers/driver.h, unwrap_key_pair). */
 #include "config.h"
 
 #include <string.h>
@@ -20,23 +22,6 @@
 #include "token/unwrap.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
-
-/* sm2-envelope-v1 is a packed GM/T 0016 SKF_ENVELOPEDKEYBLOB: 208 bytes up
- * to ECCCipherBlob, whose 164-byte header is followed by the 16-byte
- * ciphertext of the SM4 key (drivers/skf-api.h checks the offsets). */
-#define SM2_ENV_LEN (208 + 164 + 16)
-/* rsa-oaep-aes-v1: at least the DER frame of a 1024-bit key's pieces, at
- * most what a 4096-bit key pair needs with room to spare. */
-#define RSA_ENV_MIN 128
-#define RSA_ENV_MAX 16384
-/* ecdh-aes-v1: about 310 bytes for a P-256 pair (65-byte point, wrapped
- * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
-#define ECDH_ENV_MIN 128
-#define ECDH_ENV_MAX 2048
-/* skf-rsa-envelope-v1: a 1024-bit pair takes about 900 bytes, a 2048-bit
- * one about 1.7 KiB (SKF devices hold RSA keys up to 2048 bits). */
-#define SKF_RSA_ENV_MIN 256
-#define SKF_RSA_ENV_MAX 8192
 
 static const CK_ATTRIBUTE *find_attr(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
@@ -139,17 +124,6 @@ static CK_RV template_check(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG format)
 	return CKR_OK;
 }
 
-static CK_RV length_check(CK_ULONG format, CK_ULONG len)
-{
-	if (format == UKEY_ENVELOPE_SM2_V1)
-		return len == SM2_ENV_LEN ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	if (format == UKEY_ENVELOPE_ECDH_AES_V1)
-		return len >= ECDH_ENV_MIN && len <= ECDH_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	if (format == UKEY_ENVELOPE_SKF_RSA_V1)
-		return len >= SKF_RSA_ENV_MIN && len <= SKF_RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	return len >= RSA_ENV_MIN && len <= RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-}
-
 /* The session may write token objects as the user. */
 static CK_RV session_check(CK_SESSION_HANDLE h)
 {
@@ -239,11 +213,10 @@ CK_RV ukey_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_H
 		rv = unwrapping_key_get(h, unwrapping_key, format, &key);
 	if (rv == CKR_OK)
 		rv = template_check(tmpl, n, format);
-	if (rv == CKR_OK)
-		rv = length_check(format, len);
 	if (rv != CKR_OK)
 		goto out;
 	slot = key.slot;
+	/* The driver checks the envelope's length before anything else. */
 	rv = ukey_be_unwrap_key_pair(slot, key.ref, format, env, len, tmpl, n, &pub_ref, &priv_ref);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: enveloped key pair (format %lu) refused: 0x%08lx", (unsigned long)slot->id,
