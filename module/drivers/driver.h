@@ -134,11 +134,14 @@ struct ukey_driver_ops {
 	/* CKM_UKEY_ENVELOPED_KEY_PAIR (docs/mechanisms.md): imports the key
 	 * pair sealed in env (format UKEY_ENVELOPE_*) to the private key
 	 * unwrapping_key, as token objects; tmpl is the caller's private-key
-	 * template (token/ checked class, CKA_TOKEN, sensitivity and the
-	 * envelope's length). Gives the new public and private keys. A driver
-	 * that cannot leaves it NULL; a format it does not know gives
-	 * CKR_MECHANISM_PARAM_INVALID, a malformed or tampered envelope
-	 * CKR_WRAPPED_KEY_INVALID, and nothing is left on the token then. */
+	 * template (token/ checked class, CKA_TOKEN and sensitivity). Gives the
+	 * new public and private keys. A driver that cannot leaves it NULL; a
+	 * format it does not know gives CKR_MECHANISM_PARAM_INVALID, then a
+	 * length the format never has CKR_WRAPPED_KEY_LEN_RANGE (checked before
+	 * anything else: callers ask which format a key takes with an empty
+	 * envelope), a malformed or tampered envelope CKR_WRAPPED_KEY_INVALID,
+	 * and nothing is left on the token then. token/ knows nothing of a
+	 * format's insides. */
 	CK_RV (*unwrap_key_pair)(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 				 const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 				 ukey_ref *pub_out, ukey_ref *priv_out);

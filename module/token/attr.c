@@ -9,7 +9,8 @@
 
 #include <openssl/crypto.h>
 
-#include "token/internal.h"
+#include "token/attr.h"
+#include "token/model.h"
 
 const struct ukey_attr *ukey_object_attr(const struct ukey_object *obj, CK_ATTRIBUTE_TYPE type)
 {

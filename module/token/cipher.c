@@ -12,8 +12,13 @@
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
+#include "token/backend.h"
 #include "token/crypto.h"
+#include "token/model.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -201,7 +206,7 @@ static CK_RV decrypt_oaep_raw(struct ukey_op *op, const CK_BYTE *in, CK_ULONG le
 	unsigned char *em = malloc(k);
 	if (!em)
 		return CKR_HOST_MEMORY;
-	CK_RV rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &raw, in, len, em, &emlen);
+	CK_RV rv = ukey_be_decrypt(op->key.slot, op->key.ref, &raw, in, len, em, &emlen);
 	if (rv == CKR_OK)
 		rv = ukey_oaep_decode(&op->oaep, op->label, em, emlen, k, plain, plen);
 	OPENSSL_cleanse(em, k);
@@ -232,7 +237,7 @@ static CK_RV decrypt_sm2(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 	if (!plain)
 		return CKR_HOST_MEMORY;
 	plen = want;
-	rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
+	rv = ukey_be_decrypt(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
 	/* A device reports a failed C3 check in its own words. */
 	if (rv == CKR_GENERAL_ERROR || rv == CKR_DATA_INVALID)
 		rv = CKR_ENCRYPTED_DATA_INVALID;
@@ -280,7 +285,7 @@ static CK_RV decrypt_run(struct ukey_op *op, const CK_BYTE *in, CK_ULONG len, CK
 	plain = malloc(k);
 	if (!plain)
 		return CKR_HOST_MEMORY;
-	rv = ukey_slot_decrypt_unlocked(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
+	rv = ukey_be_decrypt(op->key.slot, op->key.ref, &bmech, in, len, plain, &plen);
 	/* Our arguments were checked; the backend refusing them means it
 	 * does not support these OAEP parameters (SoftHSM 2.6: SHA-1 only,
 	 * no label): decrypt raw on the device and check the padding here. */

@@ -9,9 +9,14 @@
 #ifndef UKEY_TOKEN_CRYPTO_H
 #define UKEY_TOKEN_CRYPTO_H
 
-#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-#include "token/internal.h"
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+
+#include "token/model.h"
+#include "token/object.h"
 #include "ukey-pkcs11.h"
 
 /* What token/ does in software before the backend mechanism runs. */
@@ -108,6 +113,8 @@ CK_RV ukey_op_prepare(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECH
 		      CK_OBJECT_HANDLE key, struct ukey_op **out);
 /* Installs a prepared op, freeing it when the session refuses it. */
 CK_RV ukey_op_start(CK_SESSION_HANDLE h, enum ukey_op_kind kind, struct ukey_op *op);
+/* Frees an operation of any kind (dispatches on kind). */
+void ukey_op_free(enum ukey_op_kind kind, struct ukey_op *op);
 /* Every C_*Init: prepare, then install. */
 CK_RV ukey_op_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, const CK_MECHANISM *mech,
 		    CK_OBJECT_HANDLE key);

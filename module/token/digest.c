@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include "token/crypto.h"
+#include "token/model.h"
+#include "token/session.h"
+#include "token/token.h"
 
 CK_RV ukey_digest_init(CK_SESSION_HANDLE h, const CK_MECHANISM *mech)
 {

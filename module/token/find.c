@@ -10,8 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token/attr.h"
+#include "token/find.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 
 struct ukey_find {

@@ -25,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "token/internal.h"
+#include "token/generation.h"
+#include "token/model.h"
 #include "util/log.h"
 
 /* One warning per process: the directory does not change its owner often. */

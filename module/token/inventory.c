@@ -21,8 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token/attr.h"
+#include "token/backend.h"
+#include "token/generation.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/ondemand.h"
 #include "util/log.h"
 
 static const CK_ATTRIBUTE_TYPE cached_types[] = {
@@ -38,7 +43,6 @@ static const CK_ATTRIBUTE_TYPE cached_types[] = {
 	CKA_WRAP_WITH_TRUSTED, CKA_PUBLIC_KEY_INFO, CKA_NAME_HASH_ALGORITHM, CKA_VALUE_LEN,
 };
 #define NCACHED (sizeof(cached_types) / sizeof(cached_types[0]))
-#define UKEY_LIST_FIRST 64
 
 /* Attributes whose value is key material on a private or secret key. */
 bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type)
@@ -77,7 +81,6 @@ void ukey_object_free(struct ukey_object *obj)
 
 CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct ukey_object **out)
 {
-	struct ukey_backend *b = slot->backend;
 	CK_ATTRIBUTE t[NCACHED];
 	CK_ULONG n = 0, k = 0;
 	CK_RV rv;
@@ -88,11 +91,10 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 	obj->ref = ref;
 	obj->on_token = true;
 	obj->cls = (CK_OBJECT_CLASS)-1;
-	ukey_slot_device_lock(slot);
 	/* The class first: it decides what is never asked (secrets) and what is
 	 * asked only later (lazy values). */
 	CK_ATTRIBUTE c = { CKA_CLASS, &obj->cls, sizeof(obj->cls) };
-	rv = b->ops->get_attrs(b->drv, slot->dev, ref, &c, 1);
+	rv = ukey_be_get_attrs(slot, ref, &c, 1);
 	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
 		rv = CKR_OK;
 	if (rv != CKR_OK)
@@ -100,33 +102,13 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 	for (size_t i = 0; i < NCACHED; i++)
 		if (!ukey_attr_is_secret(obj->cls, cached_types[i]) && !ukey_attr_is_lazy(obj->cls, cached_types[i]))
 			t[k++] = (CK_ATTRIBUTE){ cached_types[i], NULL, 0 };
-	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, k);
-	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID)
-		goto out;
-	for (CK_ULONG i = 0; i < k; i++) {
-		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
-			continue;
-		t[n].type = t[i].type;
-		t[n].ulValueLen = t[i].ulValueLen;
-		t[n].pValue = t[n].ulValueLen ? malloc(t[n].ulValueLen) : NULL;
-		if (t[n].ulValueLen && !t[n].pValue) {
-			rv = CKR_HOST_MEMORY;
-			goto free_values;
-		}
-		n++;
-	}
-	rv = b->ops->get_attrs(b->drv, slot->dev, ref, t, n);
-	if (rv != CKR_OK)
-		goto free_values;
+	rv = ukey_be_get_values(slot, ref, t, k, &n);
 	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
 		rv = ukey_object_attr_set(obj, t[i].type, t[i].pValue, t[i].ulValueLen, false);
 	obj->is_private = ukey_object_bool(obj, CKA_PRIVATE, true);
-free_values:
 	for (CK_ULONG i = 0; i < n; i++)
 		free(t[i].pValue);
 out:
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK) {
 		ukey_object_free(obj);
 		return rv;
@@ -272,7 +254,6 @@ CK_RV ukey_inventory_current_unlocked(struct ukey_slot *slot, bool load)
 
 CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 {
-	struct ukey_backend *b = slot->backend;
 	ukey_ref *refs = NULL;
 	struct ukey_object **fresh = NULL;
 	CK_ULONG n = 0, nread = 0;
@@ -290,29 +271,9 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 	/* The stamp before listing: a change made while we list is newer than
 	 * it, so the next check reloads instead of taking it as seen. */
 	ukey_generation_read(serial, &stamp);
-	ukey_slot_device_lock(slot);
-	if (reread && b->ops->reread)
-		b->ops->reread(b->drv, slot->dev);
-	/* One listing with room for the usual token, not a sizing call first:
-	 * on a p11 backend each listing is a search of its own. Objects may
-	 * appear between two calls (a login elsewhere in the process shows the
-	 * private ones): grow and list again, a few times. */
-	rv = CKR_BUFFER_TOO_SMALL;
-	for (CK_ULONG tries = 0, cap = UKEY_LIST_FIRST; tries < 4; tries++, cap = n) {
-		ukey_ref *grown = realloc(refs, (cap + 1) * sizeof(*refs));
-		if (!grown) {
-			rv = CKR_HOST_MEMORY;
-			break;
-		}
-		refs = grown;
-		n = cap;
-		rv = b->ops->objects(b->drv, slot->dev, refs, &n);
-		if (rv != CKR_BUFFER_TOO_SMALL || n <= cap)
-			break;
-	}
+	rv = ukey_be_list_objects(slot, reread, &refs, &n);
 	if (rv == CKR_OK && !(fresh = calloc(n + 1, sizeof(*fresh))))
 		rv = CKR_HOST_MEMORY;
-	ukey_slot_device_unlock(slot);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
 		bool cached = false;
 		if (!reread) {
@@ -332,7 +293,6 @@ CK_RV ukey_inventory_reload_unlocked(struct ukey_slot *slot, bool reread)
 			nread++;
 		}
 	}
-	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv == CKR_OK) {
 		ukey_lock();
 		/* A login or logout since the listing: what we read belongs to

@@ -9,9 +9,15 @@
 
 #include <openssl/crypto.h>
 
+#include "token/backend.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/login.h"
+#include "token/model.h"
+#include "token/ondemand.h"
 #include "token/pinentry.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 
 /* Forgets private objects: their handles die on logout (docs/architecture.md, "Handles"). */
@@ -39,11 +45,8 @@ static void drop_private_objects_inlock(struct ukey_slot *slot)
 /* The device logout and the state change; login_lock held. */
 static void logout_locked(struct ukey_slot *slot)
 {
-	ukey_slot_device_lock(slot);
-	CK_RV rv = slot->backend->ops->logout(slot->backend->drv, slot->dev);
-	ukey_slot_device_unlock(slot);
-	if (rv != CKR_OK)
-		ukey_debug("slot %lu: backend logout: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
+	/* What the device answers changes nothing: the state is logged out. */
+	(void)ukey_be_logout(slot);
 	ukey_lock();
 	drop_private_objects_inlock(slot);
 	ukey_unlock();
@@ -70,15 +73,6 @@ static bool has_ro_session_inlock(const struct ukey_slot *slot)
 	return slot->sessions > slot->rw_sessions;
 }
 
-/* One driver login, serialised with the device's other calls. */
-static CK_RV device_login(struct ukey_slot *slot, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
-{
-	ukey_slot_device_lock(slot);
-	CK_RV rv = slot->backend->ops->login(slot->backend->drv, slot->dev, user, pin, len);
-	ukey_slot_device_unlock(slot);
-	return rv;
-}
-
 /* The protected authentication path: fresh PIN counters from the device
  * (they change with every try, also from other processes), no dialog for a
  * locked PIN, one driver login with what the user typed. */
@@ -89,9 +83,7 @@ static CK_RV login_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user)
 	char pin[UKEY_PINENTRY_MAX_PIN + 1];
 	size_t len = 0;
 	CK_RV rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, &fresh);
-	ukey_slot_device_unlock(slot);
+	rv = ukey_be_dev_info(slot, &fresh);
 	if (rv != CKR_OK)
 		goto out;
 	ukey_lock();
@@ -107,7 +99,7 @@ static CK_RV login_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user)
 				   &len);
 	if (rv != CKR_OK)
 		goto out;
-	rv = device_login(slot, user, (const CK_UTF8CHAR *)pin, (CK_ULONG)len);
+	rv = ukey_be_login(slot, user, (const CK_UTF8CHAR *)pin, (CK_ULONG)len);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rv;
@@ -152,8 +144,7 @@ static CK_RV login_locked(CK_SESSION_HANDLE h, struct ukey_slot *slot, CK_USER_T
 	else if (len == 0 || (max && len > max))
 		rv = CKR_PIN_LEN_RANGE;
 	else
-		rv = device_login(slot, user, pin, len);
-	ukey_slot_note_rv_unlocked(slot, rv);
+		rv = ukey_be_login(slot, user, pin, len);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: login refused: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 		return rv;
@@ -261,10 +252,7 @@ CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 	rv = pin_arg_check(slot, pin, len, true);
 	if (rv != CKR_OK)
 		return rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->init_pin(slot->backend->drv, slot->dev, pin, len);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_init_pin(slot, pin, len);
 	ukey_info("slot %lu: user PIN initialised: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;
 }
@@ -282,11 +270,7 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 		rv = pin_arg_check(slot, new_pin, new_len, true);
 	if (rv != CKR_OK)
 		return rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->set_pin(slot->backend->drv, slot->dev, login == CKU_SO ? CKU_SO : CKU_USER,
-					 old_pin, old_len, new_pin, new_len);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_set_pin(slot, login == CKU_SO ? CKU_SO : CKU_USER, old_pin, old_len, new_pin, new_len);
 	ukey_info("slot %lu: PIN change: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;
 }

@@ -12,8 +12,12 @@
 
 #include <string.h>
 
+#include "token/backend.h"
 #include "token/crypto.h"
+#include "token/model.h"
 #include "token/pass.h"
+#include "token/slot.h"
+#include "token/unwrap.h"
 
 #define SV (CKF_SIGN | CKF_VERIFY)
 #define ED (CKF_ENCRYPT | CKF_DECRYPT)
@@ -88,7 +92,7 @@ const struct ukey_mech *ukey_mech_lookup(CK_MECHANISM_TYPE type)
  * same rules per format are token/unwrap.c's ukey_unwrap_format_offered(). */
 static bool unwrap_offered(const struct ukey_slot *slot)
 {
-	if (!slot->backend || !slot->backend->ops || !slot->backend->ops->unwrap_key_pair)
+	if (!ukey_be_can(slot, UKEY_BE_UNWRAP_PAIR))
 		return false;
 	for (CK_ULONG f = UKEY_ENVELOPE_SM2_V1; f <= UKEY_ENVELOPE_SKF_RSA_V1; f++)
 		if (ukey_unwrap_format_offered(slot, f))
@@ -139,7 +143,7 @@ CK_RV ukey_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK
 	if (m->soft == UKEY_SOFT_DIGEST || m->type == CKM_UKEY_ENVELOPED_KEY_PAIR)
 		return CKR_OK;
 	memset(&binfo, 0, sizeof(binfo));
-	rv = ukey_slot_backend_mech_info_unlocked(slot, m->backend, &binfo);
+	rv = ukey_be_mechanism_info(slot, m->backend, &binfo);
 	if (rv != CKR_OK)
 		return rv;
 	info->ulMinKeySize = binfo.ulMinKeySize;

@@ -13,9 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "token/crypto.h"
+#include "token/backend.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
 #include "token/vendor.h"
 #include "util/log.h"
 #include "util/ossl.h"
@@ -90,7 +94,7 @@ static void teardown(bool in_child)
 	ukey_handle_reset_inlock();
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_backend *b = &ukey_M.backends[i];
-		b->ops->unload(b->drv, in_child || exiting);
+		ukey_be_unload(b, in_child || exiting);
 		free(b->name);
 	}
 	memset(ukey_M.backends, 0, sizeof(ukey_M.backends));
@@ -135,7 +139,7 @@ static void load_backends(void)
 	for (size_t i = 0; i < ukey_M.conf.nbackends; i++) {
 		const struct ukey_backend_conf *bc = &ukey_M.conf.backends[i];
 		const struct ukey_driver_ops *ops = ukey_driver_find(bc->driver);
-		void *drv = NULL;
+		struct ukey_backend *b = &ukey_M.backends[ukey_M.nbackends];
 		if (!ops) {
 			ukey_error("%s: [backend %s]: unknown driver '%s' (known: p11, skf)", ukey_M.conf.path,
 				   bc->name, bc->driver);
@@ -149,18 +153,14 @@ static void load_backends(void)
 			continue;
 		}
 		ukey_log_clear_last_error();
-		CK_RV rv = ops->load(bc, &drv);
+		CK_RV rv = ukey_be_load(b, ops, bc);
 		ukey_vendor_note_backend(bc, rv, ukey_log_last_error());
 		if (rv != CKR_OK) {
 			/* The driver logged the one error line, with the reason. */
 			ukey_debug("[backend %s] skipped: 0x%08lx", bc->name, (unsigned long)rv);
 			continue;
 		}
-		struct ukey_backend *b = &ukey_M.backends[ukey_M.nbackends];
-		b->ops = ops;
-		b->drv = drv;
 		b->name = strdup(bc->name);
-		b->thread_safe = ops->thread_safe(drv);
 		/* Each backend owns a range of 256 slot ids, in file order. */
 		b->slot_base = 1 + 0x100 * (CK_SLOT_ID)i;
 		ukey_M.nbackends++;
@@ -233,27 +233,13 @@ out:
 	return rv;
 }
 
-static void pad(CK_UTF8CHAR *dst, size_t size, const char *src)
-{
-	size_t n = strlen(src);
-	if (n > size)
-		n = size;
-	memset(dst, ' ', size);
-	memcpy(dst, src, n);
-}
-
-void ukey_pad_string(CK_UTF8CHAR *dst, size_t size, const char *src)
-{
-	pad(dst, size, src);
-}
-
 CK_RV ukey_module_info(CK_INFO *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->cryptokiVersion.major = CRYPTOKI_VERSION_MAJOR;
 	info->cryptokiVersion.minor = CRYPTOKI_VERSION_MINOR;
-	pad(info->manufacturerID, sizeof(info->manufacturerID), "ukey-pkcs11 project");
-	pad(info->libraryDescription, sizeof(info->libraryDescription), "U-KEY PKCS#11 module");
+	ukey_pad_string(info->manufacturerID, sizeof(info->manufacturerID), "ukey-pkcs11 project");
+	ukey_pad_string(info->libraryDescription, sizeof(info->libraryDescription), "U-KEY PKCS#11 module");
 	info->libraryVersion.major = 0;
 	info->libraryVersion.minor = 1;
 	return CKR_OK;

@@ -11,8 +11,15 @@
 
 #include "ukey-pkcs11.h"
 
+#include "token/attr.h"
+#include "token/backend.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
+#include "token/pkey.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 
 CK_RV ukey_object_find_inlock(struct ukey_session *s, CK_OBJECT_HANDLE h, struct ukey_object **out)
@@ -60,20 +67,9 @@ static CK_RV serve(const struct ukey_attr *a, CK_ATTRIBUTE *t)
 CK_RV ukey_object_fetch_attr_unlocked(struct ukey_slot *slot, ukey_ref ref, CK_OBJECT_CLASS cls,
 				    CK_OBJECT_HANDLE oh, CK_ATTRIBUTE *t)
 {
-	struct ukey_backend *b = slot->backend;
 	CK_ATTRIBUTE probe = { t->type, NULL, 0 };
-	ukey_slot_device_lock(slot);
-	CK_RV rv = b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1);
-	CK_RV vrv = CKR_OK;
-	unsigned char *value = NULL;
-	if (rv == CKR_OK && probe.ulValueLen && probe.ulValueLen != CK_UNAVAILABLE_INFORMATION) {
-		value = malloc(probe.ulValueLen);
-		probe.pValue = value;
-		vrv = value ? b->ops->get_attrs(b->drv, slot->dev, ref, &probe, 1) : CKR_HOST_MEMORY;
-	}
-	ukey_slot_device_unlock(slot);
-	if (vrv != CKR_OK)
-		rv = vrv;
+	CK_RV rv = ukey_be_get_value(slot, ref, &probe, CK_UNAVAILABLE_INFORMATION);
+	unsigned char *value = probe.pValue;
 	if (rv == CKR_OK || rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) {
 		bool secret = ukey_attr_is_secret(cls, t->type);
 		CK_ULONG len = rv == CKR_OK ? probe.ulValueLen : CK_UNAVAILABLE_INFORMATION;

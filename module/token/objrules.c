@@ -9,7 +9,9 @@
 
 #include <string.h>
 
-#include "token/internal.h"
+#include "token/attr.h"
+#include "token/model.h"
+#include "token/objrules.h"
 
 static bool in(CK_ATTRIBUTE_TYPE t, const CK_ATTRIBUTE_TYPE *set, size_t n)
 {

@@ -22,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token/attr.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/ondemand.h"
 
 static const CK_ATTRIBUTE_TYPE copied[] = {
 	CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_SUBJECT, CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT,

@@ -11,7 +11,10 @@
 #include <openssl/x509.h>
 
 #include "token/crypto.h"
+#include "token/model.h"
+#include "token/object.h"
 #include "token/pass.h"
+#include "token/session.h"
 #include "util/log.h"
 #include "util/ossl.h"
 

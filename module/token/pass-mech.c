@@ -10,7 +10,11 @@
 
 #include <string.h>
 
+#include "token/backend.h"
+#include "token/crypto.h"
+#include "token/model.h"
 #include "token/pass.h"
+#include "token/slot.h"
 
 #define ED (CKF_ENCRYPT | CKF_DECRYPT)
 #define SV (CKF_SIGN | CKF_VERIFY)
@@ -86,7 +90,7 @@ CK_FLAGS ukey_pass_mech_flags(CK_MECHANISM_TYPE type)
 
 static bool driver_passes(const struct ukey_slot *slot)
 {
-	return slot->backend && slot->backend->ops && slot->backend->ops->op_begin;
+	return ukey_be_can(slot, UKEY_BE_PASS);
 }
 
 bool ukey_pass_offered(const struct ukey_slot *slot, CK_MECHANISM_TYPE type, CK_FLAGS fn)
@@ -120,7 +124,7 @@ CK_RV ukey_pass_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE typ
 
 	if (!ours || !ukey_pass_offered(slot, type, ours))
 		return CKR_MECHANISM_INVALID;
-	rv = ukey_slot_backend_mech_info_unlocked(slot, type, info);
+	rv = ukey_be_mechanism_info(slot, type, info);
 	if (rv != CKR_OK)
 		return rv;
 	/* What the backend does, of what passes through, plus CKF_HW. */

@@ -10,9 +10,16 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "token/attr.h"
+#include "token/backend.h"
+#include "token/generation.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 
 /* CK_BBOOL of a template attribute: dflt when absent, -1 when malformed,
@@ -100,7 +107,6 @@ static CK_RV session_slot(CK_SESSION_HANDLE h, struct ukey_slot **slot, bool *rw
 /* The session's holder, opened on first use. */
 static CK_RV session_holder(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_ref *holder)
 {
-	struct ukey_backend *b = slot->backend;
 	struct ukey_session *s;
 	ukey_ref fresh = UKEY_NO_HOLDER;
 	CK_RV rv;
@@ -111,12 +117,7 @@ static CK_RV session_holder(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_re
 	ukey_unlock();
 	if (rv != CKR_OK || *holder != UKEY_NO_HOLDER)
 		return rv;
-	if (!b->ops->holder_open)
-		return CKR_FUNCTION_NOT_SUPPORTED;
-	ukey_slot_device_lock(slot);
-	rv = b->ops->holder_open(b->drv, slot->dev, &fresh);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_holder_open(slot, &fresh);
 	if (rv != CKR_OK)
 		return rv;
 	ukey_lock();
@@ -128,19 +129,15 @@ static CK_RV session_holder(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_re
 	if (rv == CKR_OK)
 		*holder = s->holder;
 	/* Another thread was first, or the session closed meanwhile. */
-	if (fresh != UKEY_NO_HOLDER)
-		b->ops->holder_close(b->drv, slot->dev, fresh);
+	ukey_be_holder_close(slot, fresh);
 	ukey_unlock();
 	return rv;
 }
 
 void ukey_pass_session_end_inlock(struct ukey_session *s)
 {
-	struct ukey_backend *b = s->slot->backend;
-	/* A forked child drops the parent's state without calling drivers:
-	 * their locks may be held by threads that do not exist here. */
-	if (s->holder != UKEY_NO_HOLDER && b->ops->holder_close && ukey_M.pid == getpid())
-		b->ops->holder_close(b->drv, s->slot->dev, s->holder);
+	/* (Not in a forked child, which drops the parent's state: backend.c.) */
+	ukey_be_holder_close(s->slot, s->holder);
 	s->holder = UKEY_NO_HOLDER;
 }
 
@@ -199,15 +196,6 @@ static CK_RV adopt(CK_SESSION_HANDLE h, struct ukey_slot *slot, ukey_ref ref, bo
 	return rv;
 }
 
-/* One driver call that makes an object, then its adoption. */
-#define MAKE(slot, call)                                          \
-	do {                                                      \
-		ukey_slot_device_lock(slot);                      \
-		rv = (call);                                      \
-		ukey_slot_device_unlock(slot);                    \
-		ukey_slot_note_rv_unlocked(slot, rv);             \
-	} while (0)
-
 CK_RV ukey_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			CK_OBJECT_HANDLE *out)
 {
@@ -225,8 +213,7 @@ CK_RV ukey_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_
 	rv = destination(h, slot, rw, tmpl, n, 0, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
-	struct ukey_backend *b = slot->backend;
-	MAKE(slot, b->ops->generate_key(b->drv, slot->dev, holder, mech, tmpl, n, &ref));
+	rv = ukey_be_generate_key(slot, holder, mech, tmpl, n, &ref);
 	if (rv == CKR_OK)
 		rv = adopt(h, slot, ref, tok, out);
 	ukey_info("slot %lu: secret key generated (mechanism 0x%lx, %s object): 0x%08lx", (unsigned long)slot->id,
@@ -237,19 +224,18 @@ CK_RV ukey_generate_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_
 CK_RV ukey_pass_create_session(CK_SESSION_HANDLE h, struct ukey_slot *slot, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			       CK_OBJECT_HANDLE *out)
 {
-	struct ukey_backend *b = slot->backend;
 	ukey_ref holder, ref = 0;
 	CK_RV rv;
 
 	/* A backend without pass-through has no place for a secret key. */
-	if (!b->ops->create_in)
+	if (!ukey_be_can(slot, UKEY_BE_CREATE_IN))
 		return CKR_TEMPLATE_INCONSISTENT;
 	rv = tmpl_sane(tmpl, n);
 	if (rv == CKR_OK)
 		rv = session_holder(h, slot, &holder);
 	if (rv != CKR_OK)
 		return rv;
-	MAKE(slot, b->ops->create_in(b->drv, slot->dev, holder, tmpl, n, &ref));
+	rv = ukey_be_create_in(slot, holder, tmpl, n, &ref);
 	return rv == CKR_OK ? adopt(h, slot, ref, false, out) : rv;
 }
 
@@ -371,14 +357,13 @@ CK_RV ukey_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIB
 		return copy_in_memory(h, oh, tmpl, n, out);
 	if ((rv = copyable(h, oh)) != CKR_OK)
 		return rv;
-	struct ukey_backend *b = slot->backend;
-	if (!b->ops->copy)
+	if (!ukey_be_can(slot, UKEY_BE_COPY))
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	/* Without CKA_TOKEN in the template the copy is what the original is. */
 	rv = destination(h, slot, rw, tmpl, n, k.on_token, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
-	MAKE(slot, b->ops->copy(b->drv, slot->dev, holder, k.ref, tmpl, n, &ref));
+	rv = ukey_be_copy(slot, holder, k.ref, tmpl, n, &ref);
 	if (rv == CKR_OK)
 		rv = adopt(h, slot, ref, tok, out);
 	ukey_debug("slot %lu: object copied (%s object): 0x%08lx", (unsigned long)slot->id, tok ? "token" : "session",
@@ -424,9 +409,7 @@ CK_RV ukey_wrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HAN
 		return rv;
 	if (!kk.backed)
 		return CKR_KEY_NOT_WRAPPABLE;
-	struct ukey_backend *b = slot->backend;
-	MAKE(slot, b->ops->wrap(b->drv, slot->dev, mech, wk.ref, kk.ref, out, outlen));
-	return rv;
+	return ukey_be_wrap(slot, mech, wk.ref, kk.ref, out, outlen);
 }
 
 CK_RV ukey_pass_unwrap(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE unwrapping_key,
@@ -444,8 +427,7 @@ CK_RV ukey_pass_unwrap(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_
 		rv = destination(h, slot, rw, tmpl, n, 0, &tok, &holder);
 	if (rv != CKR_OK)
 		return rv;
-	struct ukey_backend *b = slot->backend;
-	MAKE(slot, b->ops->unwrap(b->drv, slot->dev, holder, mech, uk.ref, in, len, tmpl, n, &ref));
+	rv = ukey_be_unwrap(slot, holder, mech, uk.ref, in, len, tmpl, n, &ref);
 	/* SoftHSM says so when the wrapped bytes do not decrypt or unpad; it
 	 * is the wrapped key that is wrong (as cipher.c maps it for decrypt). */
 	if (rv == CKR_GENERAL_ERROR)

@@ -11,11 +11,15 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "token/backend.h"
+#include "token/crypto.h"
+#include "token/model.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 
 /* A secret key's value is a few dozen bytes; this is far beyond any. */
@@ -84,16 +88,12 @@ CK_RV ukey_pass_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, bool recover,
 	/* A public key in the module's memory only: the backend never saw it. */
 	if (!k.backed)
 		return CKR_KEY_TYPE_INCONSISTENT;
-	struct ukey_backend *b = k.slot->backend;
-	ukey_slot_device_lock(k.slot);
-	rv = b->ops->op_begin(b->drv, k.slot->dev, pass_kind(kind, recover), mech, k.ref, &dop);
-	ukey_slot_device_unlock(k.slot);
-	ukey_slot_note_rv_unlocked(k.slot, rv);
+	rv = ukey_be_op_begin(k.slot, pass_kind(kind, recover), mech, k.ref, &dop);
 	if (rv != CKR_OK)
 		return rv;
 	op = calloc(1, sizeof(*op));
 	if (!op) {
-		b->ops->op_end(b->drv, dop);
+		ukey_be_op_end(k.slot, dop);
 		return CKR_HOST_MEMORY;
 	}
 	op->kind = kind;
@@ -106,8 +106,6 @@ CK_RV ukey_pass_begin(CK_SESSION_HANDLE h, enum ukey_op_kind kind, bool recover,
 CK_RV ukey_pass_step(struct ukey_op *op, enum ukey_pass_step step, bool recover, const CK_BYTE *in,
 		     CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen, bool *finished)
 {
-	struct ukey_slot *slot = op->pass_slot;
-	struct ukey_backend *b = slot->backend;
 	CK_RV rv;
 
 	/* C_Sign on a C_SignRecoverInit, or the other way round. */
@@ -115,10 +113,7 @@ CK_RV ukey_pass_step(struct ukey_op *op, enum ukey_pass_step step, bool recover,
 		*finished = false;
 		return CKR_OPERATION_NOT_INITIALIZED;
 	}
-	ukey_slot_device_lock(slot);
-	rv = b->ops->op_step(b->drv, op->pass, step, in, inlen, out, outlen);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_op_step(op->pass_slot, op->pass, step, in, inlen, out, outlen);
 	*finished = !(rv == CKR_BUFFER_TOO_SMALL || (rv == CKR_OK && (step == UKEY_PASS_UPDATE || !out)));
 	return rv;
 }
@@ -126,24 +121,16 @@ CK_RV ukey_pass_step(struct ukey_op *op, enum ukey_pass_step step, bool recover,
 CK_RV ukey_pass_verify(struct ukey_op *op, bool final, const CK_BYTE *in, CK_ULONG inlen, const CK_BYTE *sig,
 		       CK_ULONG siglen)
 {
-	struct ukey_slot *slot = op->pass_slot;
-	struct ukey_backend *b = slot->backend;
-	CK_RV rv;
-
 	if (op->recover)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	ukey_slot_device_lock(slot);
-	rv = b->ops->op_verify(b->drv, op->pass, final, in, inlen, sig, siglen);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	return rv;
+	return ukey_be_op_verify(op->pass_slot, op->pass, final, in, inlen, sig, siglen);
 }
 
 void ukey_pass_op_free(struct ukey_op *op)
 {
-	/* In a forked child the driver's state is the parent's: leave it. */
-	if (op->pass && ukey_M.pid == getpid())
-		op->pass_slot->backend->ops->op_end(op->pass_slot->backend->drv, op->pass);
+	/* (Not in a forked child, whose driver state is the parent's: backend.c.) */
+	if (op->pass)
+		ukey_be_op_end(op->pass_slot, op->pass);
 	op->pass = NULL;
 }
 
@@ -231,29 +218,19 @@ CK_RV ukey_verify_recover(CK_SESSION_HANDLE h, const CK_BYTE *sig, CK_ULONG sigl
  * extractable) cannot be digested in software: CKR_KEY_INDIGESTIBLE. */
 static CK_RV digest_value(struct ukey_op *op, const struct ukey_pass_key *k, bool *finished)
 {
-	struct ukey_backend *b = k->slot->backend;
 	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
-	unsigned char *value = NULL;
-	CK_ULONG cap = 0;
+	unsigned char *value;
 	CK_RV rv;
 
 	if (k->cls != CKO_SECRET_KEY || !k->backed)
 		return CKR_KEY_INDIGESTIBLE;
-	ukey_slot_device_lock(k->slot);
-	rv = b->ops->get_attrs(b->drv, k->slot->dev, k->ref, &a, 1);
-	if (rv == CKR_OK && a.ulValueLen != CK_UNAVAILABLE_INFORMATION && a.ulValueLen <= DIGEST_KEY_MAX) {
-		cap = a.ulValueLen;
-		value = malloc(cap ? cap : 1);
-		a.pValue = value;
-		rv = value ? b->ops->get_attrs(b->drv, k->slot->dev, k->ref, &a, 1) : CKR_HOST_MEMORY;
-	} else if (rv == CKR_OK) {
+	rv = ukey_be_get_value(k->slot, k->ref, &a, DIGEST_KEY_MAX);
+	value = a.pValue;
+	/* Kept to itself (sensitive, not extractable), or no value of a size
+	 * a key has (unavailable, over the bound, or grown meanwhile). */
+	if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_BUFFER_TOO_SMALL)
 		rv = CKR_KEY_INDIGESTIBLE;
-	}
-	ukey_slot_device_unlock(k->slot);
-	ukey_slot_note_rv_unlocked(k->slot, rv);
-	if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID)
-		rv = CKR_KEY_INDIGESTIBLE;
-	if (rv == CKR_OK && a.ulValueLen > cap)
+	if (rv == CKR_OK && a.ulValueLen > DIGEST_KEY_MAX)
 		rv = CKR_KEY_INDIGESTIBLE;
 	if (rv == CKR_OK) {
 		if (a.ulValueLen && !EVP_DigestUpdate(op->mdctx, value, a.ulValueLen)) {
@@ -264,7 +241,7 @@ static CK_RV digest_value(struct ukey_op *op, const struct ukey_pass_key *k, boo
 		op->updated = true;
 	}
 	if (value) {
-		OPENSSL_cleanse(value, cap);
+		OPENSSL_cleanse(value, a.ulValueLen);
 		free(value);
 	}
 	return rv;

@@ -13,7 +13,12 @@
 #ifndef UKEY_TOKEN_PASS_H
 #define UKEY_TOKEN_PASS_H
 
-#include "token/crypto.h"
+#include <stdbool.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "drivers/driver.h"
+#include "token/model.h"
 
 /* ---- pass-mech.c: which backend mechanisms pass through ---- */
 /* The functions (CKF_ENCRYPT, CKF_WRAP...) the module passes through for

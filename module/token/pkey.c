@@ -16,7 +16,9 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
-#include "token/internal.h"
+#include "token/attr.h"
+#include "token/model.h"
+#include "token/pkey.h"
 #include "ukey-pkcs11.h"
 #include "util/ossl.h"
 

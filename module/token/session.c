@@ -6,10 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token/backend.h"
+#include "token/crypto.h"
+#include "token/find.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/login.h"
+#include "token/model.h"
 #include "token/pass.h"
-#include "util/log.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
 
 CK_RV ukey_session_find_inlock(CK_SESSION_HANDLE h, struct ukey_session **out)
 {
@@ -161,15 +168,11 @@ static void collect_backend_refs_inlock(struct ukey_slot *slot, CK_SESSION_HANDL
 
 static void destroy_backend_refs_unlocked(struct ukey_slot *slot, struct backend_refs *r)
 {
-	for (CK_ULONG i = 0; i < r->n; i++) {
-		ukey_slot_device_lock(slot);
-		CK_RV rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, r->refs[i]);
-		ukey_slot_device_unlock(slot);
-		/* Gone already: a private session key dies at the backend's logout. */
-		if (rv != CKR_OK && rv != CKR_OBJECT_HANDLE_INVALID)
-			ukey_debug("slot %lu: destroying a session key: 0x%08lx", (unsigned long)slot->id,
-				   (unsigned long)rv);
-	}
+	/* A failure changes nothing here (backend.c logs it); one that says
+	 * CKR_OBJECT_HANDLE_INVALID is a private session key that died at the
+	 * backend's logout already. */
+	for (CK_ULONG i = 0; i < r->n; i++)
+		(void)ukey_be_destroy(slot, r->refs[i]);
 	free(r->refs);
 }
 

@@ -17,8 +17,12 @@
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
+#include "token/backend.h"
 #include "token/crypto.h"
+#include "token/model.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/token.h"
 #include "util/log.h"
 #include "util/ossl.h"
 
@@ -120,7 +124,7 @@ static CK_RV sign_run(struct ukey_op *op, const CK_BYTE *data, CK_ULONG len, boo
 		bmech.ulParameterLen = sizeof(op->pss);
 	}
 	outlen = *siglen;
-	rv = ukey_slot_sign_unlocked(op->key.slot, op->key.ref, &bmech, tbs, tbslen, sig, &outlen);
+	rv = ukey_be_sign(op->key.slot, op->key.ref, &bmech, tbs, tbslen, sig, &outlen);
 	/* Our arguments were checked; the backend refusing them means it
 	 * does not support these PSS parameters (SoftHSM 2.6: MGF1 must use
 	 * the same hash). */

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Slots and tokens: which devices the backends have, what each token says
- * about itself, and the driver calls made on behalf of a slot. */
+/* Slots and tokens: which devices the backends have, and what each token
+ * says about itself (asked through backend.c, as every driver call is). */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "token/backend.h"
 #include "token/crypto.h"
-#include "token/internal.h"
+#include "token/model.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
 #include "util/log.h"
 
 #define UKEY_MAX_DEVICES 64
@@ -29,42 +33,23 @@ static struct ukey_slot *slot_for_device_inlock(struct ukey_backend *b, ukey_dev
 	return NULL;
 }
 
-void ukey_slot_device_lock(struct ukey_slot *slot)
+void ukey_pad_string(CK_UTF8CHAR *dst, size_t size, const char *src)
 {
-	if (!slot->backend->thread_safe)
-		pthread_mutex_lock(&slot->dev_lock);
+	size_t n = strlen(src);
+	if (n > size)
+		n = size;
+	memset(dst, ' ', size);
+	memcpy(dst, src, n);
 }
 
-void ukey_slot_device_unlock(struct ukey_slot *slot)
+bool ukey_slot_gone_inlock(struct ukey_slot *slot)
 {
-	if (!slot->backend->thread_safe)
-		pthread_mutex_unlock(&slot->dev_lock);
-}
-
-/* Reads a device's description and mechanisms, without the table lock. */
-static CK_RV read_device(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info,
-			  CK_MECHANISM_TYPE **mechs, CK_ULONG *nmechs)
-{
-	CK_ULONG n = 0;
-	CK_RV rv = b->ops->dev_info(b->drv, dev, info);
-	if (rv != CKR_OK)
-		return rv;
-	*mechs = NULL;
-	*nmechs = 0;
-	rv = b->ops->mechanisms(b->drv, dev, NULL, &n);
-	if (rv != CKR_OK)
-		return rv;
-	*mechs = calloc(n ? n : 1, sizeof(**mechs));
-	if (!*mechs)
-		return CKR_HOST_MEMORY;
-	rv = b->ops->mechanisms(b->drv, dev, *mechs, &n);
-	if (rv != CKR_OK) {
-		free(*mechs);
-		*mechs = NULL;
-		return rv;
-	}
-	*nmechs = n;
-	return CKR_OK;
+	if (!slot->present)
+		return false;
+	slot->present = false;
+	slot->event_pending = true;
+	ukey_session_close_slot_inlock(slot);
+	return true;
 }
 
 static struct ukey_slot *add_slot_inlock(struct ukey_backend *b, ukey_dev_id dev)
@@ -98,7 +83,7 @@ static void refresh_backend(struct ukey_backend *b)
 {
 	ukey_dev_id ids[UKEY_MAX_DEVICES];
 	CK_ULONG n = UKEY_MAX_DEVICES;
-	CK_RV rv = b->ops->devices(b->drv, ids, &n);
+	CK_RV rv = ukey_be_devices(b, ids, &n);
 	if (rv != CKR_OK) {
 		ukey_warn("[backend %s]: listing devices failed: 0x%08lx", b->name, (unsigned long)rv);
 		return;
@@ -112,12 +97,8 @@ static void refresh_backend(struct ukey_backend *b)
 			continue;
 		for (CK_ULONG k = 0; k < n; k++)
 			found |= ids[k] == slot->dev;
-		if (!found && slot->present) {
+		if (!found && ukey_slot_gone_inlock(slot))
 			ukey_info("slot %lu: token removed", (unsigned long)slot->id);
-			slot->present = false;
-			slot->event_pending = true;
-			ukey_session_close_slot_inlock(slot);
-		}
 	}
 	for (CK_ULONG k = 0; k < n; k++) {
 		struct ukey_slot *slot = slot_for_device_inlock(b, ids[k]);
@@ -149,10 +130,7 @@ CK_RV ukey_slot_probe_unlocked(struct ukey_slot *slot)
 	ukey_unlock();
 	if (done)
 		return CKR_OK;
-	ukey_slot_device_lock(slot);
-	rv = read_device(slot->backend, slot->dev, &info, &mechs, &nmechs);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_probe(slot, &info, &mechs, &nmechs);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: the device does not say what it is: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)rv);
@@ -251,12 +229,8 @@ struct ukey_slot *ukey_slot_fresh_info_unlocked(CK_SLOT_ID id, struct ukey_dev_i
 	/* PIN counters change with every login attempt: ask the device (the
 	 * first probe just did). */
 	*rv = ukey_slot_probe_unlocked(slot);
-	if (*rv == CKR_OK && probed) {
-		ukey_slot_device_lock(slot);
-		*rv = slot->backend->ops->dev_info(slot->backend->drv, slot->dev, fresh);
-		ukey_slot_device_unlock(slot);
-		ukey_slot_note_rv_unlocked(slot, *rv);
-	}
+	if (*rv == CKR_OK && probed)
+		*rv = ukey_be_dev_info(slot, fresh);
 	if (*rv != CKR_OK)
 		return NULL;
 	ukey_lock();
@@ -352,63 +326,6 @@ bool ukey_slot_backend_has(const struct ukey_slot *slot, CK_MECHANISM_TYPE type)
 		if (slot->backend_mechs[i] == type)
 			return true;
 	return false;
-}
-
-CK_RV ukey_slot_backend_mech_info_unlocked(struct ukey_slot *slot, CK_MECHANISM_TYPE type,
-					   CK_MECHANISM_INFO *info)
-{
-	CK_RV rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->mechanism_info(slot->backend->drv, slot->dev, type, info);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	return rv;
-}
-
-void ukey_slot_note_rv_unlocked(struct ukey_slot *slot, CK_RV rv)
-{
-	if (rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT)
-		return;
-	ukey_lock();
-	if (slot->present) {
-		ukey_info("slot %lu: device removed", (unsigned long)slot->id);
-		slot->present = false;
-		slot->event_pending = true;
-		ukey_session_close_slot_inlock(slot);
-	}
-	ukey_unlock();
-}
-
-CK_RV ukey_slot_sign_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
-			      const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
-{
-	CK_RV rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->sign(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	return rv;
-}
-
-CK_RV ukey_slot_decrypt_unlocked(struct ukey_slot *slot, ukey_ref key, const CK_MECHANISM *mech,
-				 const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
-{
-	CK_RV rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->decrypt(slot->backend->drv, slot->dev, key, mech, in, inlen, out, outlen);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	return rv;
-}
-
-CK_RV ukey_slot_random_unlocked(struct ukey_slot *slot, CK_BYTE *out, CK_ULONG len)
-{
-	CK_RV rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->random(slot->backend->drv, slot->dev, out, len);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
-	return rv;
 }
 
 static struct ukey_slot *pending_event_inlock(void)

@@ -24,7 +24,12 @@
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 
+#include "token/attr.h"
 #include "token/crypto.h"
+#include "token/model.h"
+#include "token/object.h"
+#include "token/pkey.h"
+#include "token/session.h"
 #include "util/log.h"
 #include "util/ossl.h"
 

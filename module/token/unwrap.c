@@ -3,33 +3,25 @@
  * sealed by its issuer to the token's new signing key, is opened on the
  * device by the driver. Here: the session, key, mechanism and template
  * checks, then the two new objects enter the cache as generated ones do
- * (write.c), and the token's generation moves so other processes reload. */
+ * (write.c), and the token's generation moves so other processes reload.
+ * What an envelope looks like, its length included, is the driver's that
+ * implements the format (drivers/driver.h, unwrap_key_pair). */
 #include "config.h"
 
 #include <string.h>
 
-#include "token/crypto.h"
-#include "token/internal.h"
+#include "token/backend.h"
+#include "token/generation.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
+#include "token/unwrap.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
-
-/* sm2-envelope-v1 is a packed GM/T 0016 SKF_ENVELOPEDKEYBLOB: 208 bytes up
- * to ECCCipherBlob, whose 164-byte header is followed by the 16-byte
- * ciphertext of the SM4 key (drivers/skf-api.h checks the offsets). */
-#define SM2_ENV_LEN (208 + 164 + 16)
-/* rsa-oaep-aes-v1: at least the DER frame of a 1024-bit key's pieces, at
- * most what a 4096-bit key pair needs with room to spare. */
-#define RSA_ENV_MIN 128
-#define RSA_ENV_MAX 16384
-/* ecdh-aes-v1: about 310 bytes for a P-256 pair (65-byte point, wrapped
- * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
-#define ECDH_ENV_MIN 128
-#define ECDH_ENV_MAX 2048
-/* skf-rsa-envelope-v1: a 1024-bit pair takes about 900 bytes, a 2048-bit
- * one about 1.7 KiB (SKF devices hold RSA keys up to 2048 bits). */
-#define SKF_RSA_ENV_MIN 256
-#define SKF_RSA_ENV_MAX 8192
 
 static const CK_ATTRIBUTE *find_attr(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
 {
@@ -89,7 +81,7 @@ static CK_KEY_TYPE format_key_type(CK_ULONG format)
  * takes with an empty envelope (CKR_WRAPPED_KEY_LEN_RANGE: this one). */
 bool ukey_unwrap_format_offered(const struct ukey_slot *slot, CK_ULONG format)
 {
-	if (!(slot->backend->ops->unwrap_formats & UKEY_ENVELOPE_BIT(format)))
+	if (!ukey_be_unwrap_format(slot, format))
 		return false;
 	switch (format) {
 	case UKEY_ENVELOPE_SM2_V1:
@@ -132,17 +124,6 @@ static CK_RV template_check(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG format)
 	return CKR_OK;
 }
 
-static CK_RV length_check(CK_ULONG format, CK_ULONG len)
-{
-	if (format == UKEY_ENVELOPE_SM2_V1)
-		return len == SM2_ENV_LEN ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	if (format == UKEY_ENVELOPE_ECDH_AES_V1)
-		return len >= ECDH_ENV_MIN && len <= ECDH_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	if (format == UKEY_ENVELOPE_SKF_RSA_V1)
-		return len >= SKF_RSA_ENV_MIN && len <= SKF_RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-	return len >= RSA_ENV_MIN && len <= RSA_ENV_MAX ? CKR_OK : CKR_WRAPPED_KEY_LEN_RANGE;
-}
-
 /* The session may write token objects as the user. */
 static CK_RV session_check(CK_SESSION_HANDLE h)
 {
@@ -169,7 +150,7 @@ static CK_RV unwrapping_key_get(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE kh, CK_ULO
 		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
 	if (key->cls != CKO_PRIVATE_KEY || key->key_type != format_key_type(format))
 		return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
-	if (!key->slot->backend->ops->unwrap_key_pair)
+	if (!ukey_be_can(key->slot, UKEY_BE_UNWRAP_PAIR))
 		return CKR_MECHANISM_INVALID;
 	if (!ukey_unwrap_format_offered(key->slot, format))
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -232,16 +213,11 @@ CK_RV ukey_unwrap_key(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_H
 		rv = unwrapping_key_get(h, unwrapping_key, format, &key);
 	if (rv == CKR_OK)
 		rv = template_check(tmpl, n, format);
-	if (rv == CKR_OK)
-		rv = length_check(format, len);
 	if (rv != CKR_OK)
 		goto out;
 	slot = key.slot;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->unwrap_key_pair(slot->backend->drv, slot->dev, key.ref, format, env, len, tmpl, n,
-						 &pub_ref, &priv_ref);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	/* The driver checks the envelope's length before anything else. */
+	rv = ukey_be_unwrap_key_pair(slot, key.ref, format, env, len, tmpl, n, &pub_ref, &priv_ref);
 	if (rv != CKR_OK) {
 		ukey_info("slot %lu: enveloped key pair (format %lu) refused: 0x%08lx", (unsigned long)slot->id,
 			  (unsigned long)format, (unsigned long)rv);

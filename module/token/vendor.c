@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "token/internal.h"
+#include "token/model.h"
+#include "token/slot.h"
+#include "token/token.h"
 #include "token/vendor.h"
 
 struct backend_note {

@@ -8,10 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token/attr.h"
+#include "token/backend.h"
 #include "token/crypto.h"
+#include "token/generation.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/inventory.h"
+#include "token/model.h"
+#include "token/object.h"
+#include "token/objrules.h"
 #include "token/pass.h"
+#include "token/session.h"
+#include "token/slot.h"
+#include "token/token.h"
 #include "util/log.h"
 
 static const CK_ATTRIBUTE *tmpl_find(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
@@ -127,10 +136,7 @@ CK_RV ukey_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	rv = ukey_inventory_current_unlocked(slot, false);
 	if (rv != CKR_OK)
 		return rv;
-	ukey_slot_device_lock(slot);
-	rv = slot->backend->ops->create(slot->backend->drv, slot->dev, tmpl, n, &ref);
-	ukey_slot_device_unlock(slot);
-	ukey_slot_note_rv_unlocked(slot, rv);
+	rv = ukey_be_create(slot, tmpl, n, &ref);
 	if (rv != CKR_OK)
 		return rv;
 	rv = adopt_unlocked(slot, ref, out);
@@ -177,10 +183,7 @@ CK_RV ukey_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	if (rv != CKR_OK)
 		return rv;
 	if (backend) {
-		ukey_slot_device_lock(slot);
-		rv = slot->backend->ops->destroy(slot->backend->drv, slot->dev, ref);
-		ukey_slot_device_unlock(slot);
-		ukey_slot_note_rv_unlocked(slot, rv);
+		rv = ukey_be_destroy(slot, ref);
 		if (rv != CKR_OK)
 			return rv;
 	}
@@ -212,10 +215,7 @@ CK_RV ukey_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_A
 	if (rv != CKR_OK)
 		return rv;
 	if (backend) {
-		ukey_slot_device_lock(slot);
-		rv = slot->backend->ops->set_attrs(slot->backend->drv, slot->dev, ref, tmpl, n);
-		ukey_slot_device_unlock(slot);
-		ukey_slot_note_rv_unlocked(slot, rv);
+		rv = ukey_be_set_attrs(slot, ref, tmpl, n);
 		if (rv != CKR_OK)
 			return rv;
 	}
@@ -294,7 +294,7 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 		return rv;
 	if (!ukey_slot_backend_has(slot, m->backend))
 		return CKR_MECHANISM_INVALID;
-	if (!on_token && !slot->backend->ops->session_keys)
+	if (!on_token && !ukey_be_can(slot, UKEY_BE_SESSION_KEYS))
 		return CKR_TEMPLATE_INCONSISTENT;
 	CK_ATTRIBUTE *pub_copy, *priv_copy;
 	rv = ukey_inventory_current_unlocked(slot, false);
@@ -302,14 +302,10 @@ CK_RV ukey_generate_key_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, cons
 		return rv;
 	pub = on_token_template(pub, &npub, &pub_copy);
 	priv = on_token_template(priv, &npriv, &priv_copy);
-	ukey_slot_device_lock(slot);
-	rv = pub && priv ? slot->backend->ops->generate_key_pair(slot->backend->drv, slot->dev, mech, pub, npub,
-								 priv, npriv, &pub_ref, &priv_ref)
+	rv = pub && priv ? ukey_be_generate_key_pair(slot, mech, pub, npub, priv, npriv, &pub_ref, &priv_ref)
 			 : CKR_HOST_MEMORY;
-	ukey_slot_device_unlock(slot);
 	free(pub_copy);
 	free(priv_copy);
-	ukey_slot_note_rv_unlocked(slot, rv);
 	if (rv != CKR_OK)
 		return rv;
 	if (!on_token) {
@@ -338,5 +334,5 @@ CK_RV ukey_generate_random(CK_SESSION_HANDLE h, CK_BYTE *out, CK_ULONG len)
 	ukey_unlock();
 	if (rv != CKR_OK || len == 0)
 		return rv;
-	return ukey_slot_random_unlocked(slot, out, len);
+	return ukey_be_random(slot, out, len);
 }

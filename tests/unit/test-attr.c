@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token/internal.h"
+#include "token/attr.h"
+#include "token/inventory.h"
+#include "token/model.h"
 
 static int setup(void **state)
 {

@@ -17,7 +17,7 @@
 #include "drivers/p11/p11.h"
 #include "testlib.h"
 #include "token/handles.h"
-#include "token/internal.h"
+#include "token/model.h"
 #include "token/token.h"
 
 static unsigned get_attrs_calls, objects_calls, dev_info_calls;

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "token/crypto.h"
+#include "token/model.h"
+#include "token/slot.h"
 
 static bool in_list(const CK_MECHANISM_TYPE *list, CK_ULONG n, CK_MECHANISM_TYPE t)
 {

@@ -22,7 +22,9 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-#include "token/internal.h"
+#include "token/attr.h"
+#include "token/model.h"
+#include "token/pkey.h"
 #include "ukey-pkcs11.h"
 
 struct fixture {

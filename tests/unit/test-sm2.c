@@ -28,6 +28,7 @@
 
 #include "sm2-check.h"
 #include "token/crypto.h"
+#include "token/pkey.h"
 #include "token/token.h"
 
 static const unsigned char default_id[] = UKEY_SM2_DEFAULT_ID;

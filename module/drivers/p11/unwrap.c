@@ -35,6 +35,14 @@
 
 #define P256_POINT_LEN 65
 #define AES_KEY_LEN 32
+/* rsa-oaep-aes-v1: at least the DER frame of a 1024-bit key's pieces, at
+ * most what a 4096-bit key pair needs with room to spare. */
+#define RSA_ENV_MIN 128
+#define RSA_ENV_MAX 16384
+/* ecdh-aes-v1: about 310 bytes for a P-256 pair (65-byte point, wrapped
+ * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
+#define ECDH_ENV_MIN 128
+#define ECDH_ENV_MAX 2048
 
 /* The parts of a parsed envelope; the pointers point into env. km is the
  * key material: rsa: the OAEP-encrypted AES key; ecdh: the ephemeral
@@ -395,6 +403,12 @@ CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_k
 
 	if (format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 && format != UKEY_ENVELOPE_ECDH_AES_V1) {
 		rv = CKR_MECHANISM_PARAM_INVALID;
+		goto out;
+	}
+	/* Before anything else: an empty envelope asks which format a key takes. */
+	if (format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? len < RSA_ENV_MIN || len > RSA_ENV_MAX
+						     : len < ECDH_ENV_MIN || len > ECDH_ENV_MAX) {
+		rv = CKR_WRAPPED_KEY_LEN_RANGE;
 		goto out;
 	}
 	e.format = format;

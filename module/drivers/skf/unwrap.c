@@ -28,6 +28,10 @@
 
 #define SM2_ENV_CIPHER_LEN 16
 #define SM2_ENV_LEN (offsetof(SKF_ENVELOPEDKEYBLOB, ECCCipherBlob) + SKF_ECCCIPHERBLOB_HEADER + SM2_ENV_CIPHER_LEN)
+/* skf-rsa-envelope-v1: a 1024-bit pair takes about 900 bytes, a 2048-bit
+ * one about 1.7 KiB (SKF devices hold RSA keys up to 2048 bits). */
+#define RSA_ENV_MIN 256
+#define RSA_ENV_MAX 8192
 
 /* The header fields GM/T 0016 fixes for an SM2 pair under SM4, and the
  * encryption public key as a point (which must lie on the curve). */
@@ -286,8 +290,11 @@ CK_RV ukey_skf_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_k
 
 	(void)tmpl; /* class and flags checked by token/; SKF stores no ID or label */
 	(void)n;
+	/* The length before anything else: an empty envelope asks which
+	 * format a key takes. */
 	if (format == UKEY_ENVELOPE_SKF_RSA_V1)
-		return rsa_unwrap(s, dev, unwrapping_key, env, len, pub_out, priv_out);
+		return len < RSA_ENV_MIN || len > RSA_ENV_MAX ? CKR_WRAPPED_KEY_LEN_RANGE
+							      : rsa_unwrap(s, dev, unwrapping_key, env, len, pub_out, priv_out);
 	if (format != UKEY_ENVELOPE_SM2_V1)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (len != SM2_ENV_LEN)
