@@ -23,12 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "p11.h"
-#include "pin.h"
+#include "base/err.h"
+#include "p11/p11.h"
+#include "p11/pin.h"
 #include "seal/seal-token.h"
 #include "seal/seal.h"
-#include "token.h"
+#include "p11/token.h"
 #include "ukey-pkcs11.h"
 
 #define SEAL_FILE_MAX (16u << 20)

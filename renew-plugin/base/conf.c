@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* config.c: reads ukey.conf with libinih; environment overrides it. */
+/* conf.c: reads ukey.conf with libinih; environment overrides it. */
 
 #include <errno.h>
 #include <ini.h>

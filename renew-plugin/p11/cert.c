@@ -15,7 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "token.h"
 
 /* GDCA's trust-service number (证书信任号), docs/protocol.md, "trust_number". */

@@ -6,7 +6,7 @@
 
 #include <p11-kit/pkcs11.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "ukey-pkcs11.h"
 
 struct ukey_p11 {

@@ -13,9 +13,9 @@
 
 #include <openssl/crypto.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "pin.h"
-#include "text.h"
+#include "base/text.h"
 
 #define PIN_MAX 256
 

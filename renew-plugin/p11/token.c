@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "text.h"
+#include "base/i18n.h"
+#include "base/text.h"
 #include "token.h"
 
 /* PKCS#11 pads text fields with blanks and does not terminate them. */

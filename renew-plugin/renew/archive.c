@@ -23,8 +23,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 
 #define MAX_KEYS 64
 #define ARCHIVED " (archived "

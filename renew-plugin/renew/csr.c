@@ -14,8 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 #define SM2_ID "1234567812345678"

@@ -29,8 +29,8 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 #define MAX_KEYS 64

@@ -20,9 +20,9 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#include "failpoint.h"
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/failpoint.h"
+#include "base/i18n.h"
+#include "renew.h"
 #include "seal/seal-token.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"

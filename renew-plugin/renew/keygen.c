@@ -14,9 +14,9 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
-#include "failpoint.h"
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/failpoint.h"
+#include "base/i18n.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 int ukey_renew_key_params(const unsigned char *old_der, size_t old_len, const char *type,

@@ -23,8 +23,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 
 #define MAX_OBJECTS 256
 #define SEAL_LABEL_MAX 32

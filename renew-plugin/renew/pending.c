@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 
 #define MAX_LEFT 16
 

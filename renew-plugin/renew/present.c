@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/present.h"
-#include "token.h"
+#include "base/i18n.h"
+#include "present.h"
+#include "p11/token.h"
 
 const char *ukey_renew_step_label(int step)
 {

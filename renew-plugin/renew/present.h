@@ -4,7 +4,7 @@
 #ifndef UKEY_RENEW_PRESENT_H
 #define UKEY_RENEW_PRESENT_H
 
-#include "p11.h"
+#include "p11/p11.h"
 
 /* The step's name for people, translated ("generate the new key pair on
  * the U-KEY"): what progress lines and error messages show. The JSON

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "renew.h"
 
 /* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */
 static const unsigned char p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };

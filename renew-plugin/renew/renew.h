@@ -14,8 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "api.h"
-#include "token.h"
+#include "service/api.h"
+#include "p11/token.h"
 
 enum ukey_renew_step {
 	UKEY_RENEW_KEYGEN = 1, UKEY_RENEW_CSR, UKEY_RENEW_REQUEST, UKEY_RENEW_CHECK,

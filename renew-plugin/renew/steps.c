@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "renew/present.h"
-#include "renew/renew.h"
+#include "base/i18n.h"
+#include "present.h"
+#include "renew.h"
 #include "seal/seal-token.h"
 
 static const char *const step_names[] = {

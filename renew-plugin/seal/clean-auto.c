@@ -10,7 +10,7 @@
 
 #include "clean.h"
 #include "seal.h"
-#include "i18n.h"
+#include "base/i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 
 #include "clean.h"
 #include "seal.h"
-#include "i18n.h"
+#include "base/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>

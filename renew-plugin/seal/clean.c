@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "clean.h"
-#include "i18n.h"
+#include "base/i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "err.h"
+#include "base/err.h"
 
 struct ukey_clean_seal {
 	char *id, *es_id, *sha256, *name;

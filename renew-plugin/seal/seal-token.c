@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-token.c: reads the seal objects off a token, and implements the
- * seals view of `ukey show` / `ukey status` (renew-plugin/seals-view.h) on
+ * seals view of `ukey show` / `ukey status` (seals-view.h) on
  * top of the decoder: name, type, validity and a verdict for each seal.
  */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include "seal-token.h"
 #include "seal.h"
 #include "seals-view.h"
-#include "i18n.h"
+#include "base/i18n.h"
 #include "ukey-pkcs11.h"
 
 #include <stdio.h>

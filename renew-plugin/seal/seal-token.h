@@ -2,14 +2,14 @@
 /*
  * seal-token.h: the seals stored on a token: public CKO_DATA objects whose
  * CKA_APPLICATION is UKEY_SEAL_APPLICATION ("GM/T 0031 seal"), CKA_VALUE
- * the seal DER. Read through any PKCS#11 module (renew-plugin/p11.h).
+ * the seal DER. Read through any PKCS#11 module (renew-plugin/p11/p11.h).
  */
 #ifndef UKEY_SEAL_TOKEN_H
 #define UKEY_SEAL_TOKEN_H
 
 #include <stddef.h>
 
-#include "p11.h"
+#include "p11/p11.h"
 
 struct ukey_token_seal {
 	CK_OBJECT_HANDLE h;

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define UKEY_SEAL_SM2_ID "1234567812345678"
 

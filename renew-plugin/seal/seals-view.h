@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "p11.h"
+#include "p11/p11.h"
 
 struct ukey_seal_view {
 	char name[256];      /* the seal's name; the object's CKA_LABEL until decoded */

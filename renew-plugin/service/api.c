@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "api.h"
-#include "i18n.h"
+#include "base/i18n.h"
 #include "api-parse.h"
 
 /* What the user should understand from a known error code. */

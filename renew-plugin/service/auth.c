@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
-#include "i18n.h"
+#include "base/i18n.h"
 #include "json.h"
 #include "ukey-pkcs11.h"
 #include "api-parse.h"

@@ -6,7 +6,7 @@
 #define UKEY_RENEW_AUTH_H
 
 #include "http.h"
-#include "token.h"
+#include "p11/token.h"
 
 struct ukey_auth {
 	struct ukey_p11 *p;

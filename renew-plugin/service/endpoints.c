@@ -11,7 +11,7 @@
 #include "api.h"
 
 #include "api-parse.h"
-#include "i18n.h"
+#include "base/i18n.h"
 
 /* A string member copied into a fixed buffer: a value that does not fit is
  * an error (a cut id would name another order), and so are control

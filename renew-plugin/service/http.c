@@ -10,7 +10,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "http.h"
-#include "i18n.h"
+#include "base/i18n.h"
 
 struct sink {
 	struct ukey_http_resp *r;

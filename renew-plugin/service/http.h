@@ -8,8 +8,8 @@
 
 #include <curl/curl.h>
 
-#include "err.h"
-#include "ukey-conf.h"
+#include "base/err.h"
+#include "base/ukey-conf.h"
 
 #define UKEY_HTTP_MAX_JSON (4u << 20) /* 4 MiB (docs/protocol.md) */
 #define UKEY_HTTP_MAX_PDF (8u << 20)

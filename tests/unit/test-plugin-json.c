@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api-parse.h"
+#include "service/api-parse.h"
 #include "seal/clean.h"
 
 enum which { P_STATUS, P_ORDER, P_BINDING, P_BINDING_STATE, P_INVOICES, P_NONCE, P_SEALS };

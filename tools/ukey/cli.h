@@ -7,13 +7,13 @@
 
 #include <json-c/json.h>
 
-#include "api.h"
-#include "i18n.h"
-#include "pin.h"
-#include "seals-view.h"
-#include "text.h"
-#include "token.h"
-#include "ukey-conf.h"
+#include "service/api.h"
+#include "base/i18n.h"
+#include "p11/pin.h"
+#include "seal/seals-view.h"
+#include "base/text.h"
+#include "p11/token.h"
+#include "base/ukey-conf.h"
 
 enum {
 	CLI_JSON = 1 << 0, CLI_SERIAL = 1 << 1, CLI_MODULE = 1 << 2, CLI_PIN = 1 << 3,

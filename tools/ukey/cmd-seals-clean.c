@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api-parse.h"
+#include "service/api-parse.h"
 #include "seals.h"
 #include "ukey.h"
 

@@ -14,11 +14,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "api-parse.h"
+#include "service/api-parse.h"
 #include "cli.h"
 #include "doctor.h"
-#include "http.h"
-#include "token.h"
+#include "service/http.h"
+#include "p11/token.h"
 
 static void backends(struct ukey_doctor *d, const UKEY_MODULE_STATUS *ms)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "text.h"
+#include "base/i18n.h"
+#include "base/text.h"
 #include "ukey.h"
 
 struct subcommand {

@@ -4,8 +4,8 @@
 #ifndef UKEY_TOOL_UKEY_H
 #define UKEY_TOOL_UKEY_H
 
-#include "api.h"
-#include "i18n.h"
+#include "service/api.h"
+#include "base/i18n.h"
 
 #define UKEY_EXIT_OK 0    /* done */
 #define UKEY_EXIT_ERROR 1 /* something could not be done (see its message) */
