@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "api-parse.h"
 #include "auth.h"
 #include "json.h"
 
@@ -15,31 +16,6 @@ struct ukey_client {
 	 * number of the coming try (2, 3), why the failure that caused it. */
 	void (*on_retry)(void *arg, const char *method, const char *path, int attempt, const char *why);
 	void *retry_arg;
-};
-
-struct ukey_binding {
-	char code[64], medium_last4[8], qr[160];
-	int64_t expires;
-};
-
-struct ukey_order {
-	char state[24]; /* none unpaid awaiting_transfer paid used */
-	char id[64], covers[16], price_text[32], pay_method[16];
-	int64_t price, paid_at; /* fen; 0 when null */
-	int encryption;
-};
-
-struct ukey_invoice {
-	char id[64], order_id[64], state[16], title[304], tax_number[32];
-	int64_t amount, issued_at;
-};
-
-struct ukey_svc_status {
-	char medium[32], medium_last4[8], binding[16], seals[16];
-	char cert_serial[80], cert_subject[512], trust_number[64];
-	int64_t not_before, not_after;
-	int expired, identity_checked;
-	struct ukey_order order;
 };
 
 /* Tries a request safe to repeat gets (GETs, and POSTs idempotent by
@@ -73,8 +49,5 @@ int ukey_api_invoice_request(struct ukey_client *c, const char *order, const cha
 /* The PDF (raw->body, raw->len). */
 int ukey_api_invoice_document(struct ukey_client *c, const char *id, struct ukey_http_resp *raw,
 			      struct ukey_err *e);
-/* order parsing, shared by status and order (api-parse.c) */
-int ukey_api_parse_order(json_object *j, struct ukey_order *o, struct ukey_err *e);
-int ukey_api_parse_invoice(json_object *j, struct ukey_invoice *inv, struct ukey_err *e);
 
 #endif
