@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukey doctor: the whole chain checked, one line per check with what to
- * fix (cmd-doctor.c: the command, its output, the local checks;
- * doctor-checks.c: the module, its backends and U-KEYs, the service and
- * the clock). */
+ * fix (cmd-doctor.c: the command and the local checks; doctor-checks.c:
+ * the module, its backends and U-KEYs, the service and the clock;
+ * doctor-line.c: the output line each check ends with). */
 #ifndef UKEY_TOOL_DOCTOR_H
 #define UKEY_TOOL_DOCTOR_H
 
@@ -28,8 +28,9 @@ struct ukey_doctor {
 	time_t service_date; /* the service's Date header, 0 unknown */
 };
 
-/* One check's line: what was checked (check, with an object: "backend
- * gdca"), the outcome, what was found, and what to do (NULL when nothing). */
+/* doctor-line.c: one check's line: what was checked (check, with an
+ * object: "backend gdca"), the outcome, what was found, and what to do
+ * (NULL when nothing). */
 void ukey_doctor_line(struct ukey_doctor *d, const char *check, enum ukey_doctor_status st, const char *fix,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
