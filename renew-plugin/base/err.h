@@ -5,6 +5,8 @@
 #ifndef UKEY_RENEW_ERR_H
 #define UKEY_RENEW_ERR_H
 
+#include "../../common/log-level.h"
+
 enum ukey_err_code {
 	UKEY_E_OK = 0,
 	UKEY_E_ERROR = 1,   /* something could not be done */
@@ -26,9 +28,10 @@ void ukey_err_clear(struct ukey_err *e);
 int ukey_err_set(struct ukey_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-enum ukey_log_level { UKEY_LOG_ERROR = 1, UKEY_LOG_INFO = 2, UKEY_LOG_DEBUG = 3 };
-/* Logs to stderr when UKEY_LOG (error|info|debug) allows it. Never pass a
- * PIN, signature, nonce or binding code. */
-void ukey_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Logs to stderr ("ukey[info]: ...") when the level is at least UKEY_LOG's
+ * (the module's words: debug, info, warn, error, off; unset or another
+ * word: warn, as in the module). Never pass a PIN, signature, nonce or
+ * binding code. */
+void ukey_log(enum ukey_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
