@@ -92,7 +92,7 @@ static int read_pin(const struct ukey_token_info *t, const struct ukey_pin_opts 
 	return read_tty(t, buf, len, e);
 }
 
-int ukey_pin_login(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
+int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e)
 {
 	char pin[PIN_MAX], tries[160];

@@ -15,7 +15,7 @@ struct ukey_pin_opts {
 /* Warns (stderr) when the flags say COUNT_LOW or FINAL_TRY, before the try;
  * at FINAL_TRY refuses non-interactive input unless accept_final_try. One
  * C_Login. A wrong PIN is UKEY_E_TOKEN with what the flags now say. */
-int ukey_pin_login(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
+int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e);
 
 #endif

@@ -36,13 +36,13 @@ struct ukey_cert {
 };
 
 /* Tokens present (malloc'd array). */
-int ukey_token_list(struct ukey_p11 *p, struct ukey_token_info **out, size_t *n, struct ukey_err *e);
+int ukey_token_list(struct ukey_conn *p, struct ukey_token_info **out, size_t *n, struct ukey_err *e);
 /* Exactly one token: the one whose medium number is serial, or ends with
  * serial when that is 4 (hex) digits and matches one token only (the
  * guide's "last four digits"), else the only one present. None, several (listed
  * in the message) or no match: UKEY_E_TOKEN; no token because the module
  * has no working backend: UKEY_E_ERROR (ukey_token_no_backend). */
-int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_info *out,
+int ukey_token_select(struct ukey_conn *p, const char *serial, struct ukey_token_info *out,
 		      struct ukey_err *e);
 /* Appends "\n  <medium number>  <label>" to e->msg for each token of
  * list (those ending in last4 when it is not NULL); returns UKEY_E_TOKEN. */
@@ -52,9 +52,9 @@ int ukey_token_list_into(const struct ukey_token_info *list, size_t n, const cha
  * library loads): UKEY_E_ERROR with "the module found no backend: <reason>;
  * see ukey-pkcs11.conf(5)". When only some did not load: UKEY_E_TOKEN, no
  * U-KEY inserted, naming those. Otherwise UKEY_E_OK: none is inserted. */
-int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e);
+int ukey_token_no_backend(struct ukey_conn *p, struct ukey_err *e);
 /* Re-reads the token's flags and tries. */
-int ukey_token_refresh(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e);
+int ukey_token_refresh(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err *e);
 /* "ok", "count_low", "final_try" or "locked": from the exact tries when
  * known, else from the CKF_USER_PIN_* flags. */
 const char *ukey_token_pin_state(const struct ukey_token_info *t);
@@ -64,7 +64,7 @@ const char *ukey_token_pin_text(const struct ukey_token_info *t, char *buf, size
 
 /* Certificates on the token (public objects: no login needed), signing
  * ones first, then by label and serial: a stable order. */
-int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
+int ukey_token_certs(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
 		     struct ukey_err *e);
 void ukey_certs_free(struct ukey_cert *c, size_t n);
 /* The signing certificate: has digitalSignature; the latest notAfter wins. */

@@ -54,7 +54,7 @@ static int preconditions(struct ukey_client *c, int *with_seals, int *enc, struc
 	return UKEY_E_OK;
 }
 
-int ukey_renew_refusals(struct ukey_p11 *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
+int ukey_renew_refusals(struct ukey_conn *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
 			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
 			struct ukey_err *e)
 {

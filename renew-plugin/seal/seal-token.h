@@ -21,7 +21,7 @@ struct ukey_token_seal {
 
 /* All seal objects (up to 256) in session s, by label then sha256 (the
  * numbering of 'ukey show' and 'ukey seals'). *out malloc'd, *n may be 0. */
-int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_seal **out,
+int ukey_seal_list_token(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_seal **out,
 			 size_t *n, struct ukey_err *e);
 void ukey_token_seals_free(struct ukey_token_seal *t, size_t n);
 

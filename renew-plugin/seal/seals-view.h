@@ -27,7 +27,7 @@ struct ukey_seal_view {
 
 /* All seals on the token open in session s (public objects). *out is
  * malloc'd (free()), *n may be 0. */
-int ukey_seals_view_list(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_seal_view **out, size_t *n,
+int ukey_seals_view_list(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_seal_view **out, size_t *n,
 			 struct ukey_err *e);
 
 #endif

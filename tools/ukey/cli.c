@@ -99,7 +99,7 @@ int ukey_cli_open_module(struct ukey_cli *c)
 		return ret;
 	if (c->module != NULL)
 		snprintf(c->conf.module, sizeof(c->conf.module), "%s", c->module);
-	return ukey_p11_open(&c->p11, c->conf.module, &c->err);
+	return ukey_conn_open(&c->p11, c->conf.module, &c->err);
 }
 
 int ukey_cli_open_token(struct ukey_cli *c)
@@ -173,7 +173,7 @@ int ukey_cli_finish(struct ukey_cli *c, int ret)
 	ukey_certs_free(c->certs, c->ncerts);
 	if (c->have_session)
 		c->p11.f->C_CloseSession(c->s);
-	ukey_p11_close(&c->p11);
+	ukey_conn_close(&c->p11);
 	return ret < 0 ? UKEY_E_OK : ret;
 }
 

@@ -32,7 +32,7 @@ struct ukey_cli {
 	int nargs;
 
 	struct ukey_conf conf;
-	struct ukey_p11 p11;
+	struct ukey_conn p11;
 	struct ukey_token_info tok;
 	CK_SESSION_HANDLE s;
 	int have_session;

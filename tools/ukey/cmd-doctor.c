@@ -240,7 +240,7 @@ int ukey_cmd_doctor(int argc, char **argv)
 	browsers(&d);
 	ukey_doctor_service(&d);
 	ukey_doctor_clock(&d);
-	ukey_p11_close(&d.p11);
+	ukey_conn_close(&d.p11);
 	if (d.json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "checks", d.checks);

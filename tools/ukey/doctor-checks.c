@@ -102,7 +102,7 @@ void ukey_doctor_module(struct ukey_doctor *d)
 	const char *path = d->module_arg ? d->module_arg : d->conf.module;
 
 	ukey_err_clear(&e);
-	if (ukey_p11_open(&d->p11, path, &e) != UKEY_E_OK) {
+	if (ukey_conn_open(&d->p11, path, &e) != UKEY_E_OK) {
 		ukey_doctor_line(d, "module", UKEY_DOCTOR_FAIL,
 				 _("install ukey-pkcs11, or name the module with [module] path in ukey.conf or UKEY_MODULE"),
 				 "%s", ukey_tx(e.msg));

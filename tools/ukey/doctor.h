@@ -22,7 +22,7 @@ struct ukey_doctor {
 	int failed, warned;
 	const char *module_arg; /* --module, or NULL */
 	struct ukey_conf conf;
-	struct ukey_p11 p11; /* the module, when it loaded */
+	struct ukey_conn p11; /* the module, when it loaded */
 	char module_real[PATH_MAX];
 	time_t not_before;   /* the latest signing certificate start seen, 0 none */
 	time_t service_date; /* the service's Date header, 0 unknown */
