@@ -23,13 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/err.h"
-#include "p11/p11.h"
-#include "p11/pin.h"
-#include "seal/seal-token.h"
-#include "seal/seal.h"
-#include "p11/token.h"
-#include "ukey-pkcs11.h"
+#include "ukey-renew.h"
 
 #define SEAL_FILE_MAX (16u << 20)
 #define LABEL_MAX 32

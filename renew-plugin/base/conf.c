@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "ukey-conf.h"
+#include "log.h"
+#include "ukey-base.h"
 
 #ifndef UKEY_MODULE_PATH
 #error "UKEY_MODULE_PATH must be defined by the build"

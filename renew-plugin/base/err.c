@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "log.h"
+#include "ukey-base.h"
 
 void ukey_err_clear(struct ukey_err *e)
 {

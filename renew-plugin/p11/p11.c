@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "p11.h"
 
 const char *ukey_p11_rv_name(CK_RV rv)

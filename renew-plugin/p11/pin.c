@@ -13,9 +13,8 @@
 
 #include <openssl/crypto.h>
 
-#include "base/i18n.h"
-#include "pin.h"
-#include "base/text.h"
+#include "ukey-base.h"
+#include "p11.h"
 
 #define PIN_MAX 256
 

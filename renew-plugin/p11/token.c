@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/i18n.h"
-#include "base/text.h"
-#include "token.h"
+#include "base/log.h"
+#include "ukey-base.h"
+#include "p11.h"
 
 /* PKCS#11 pads text fields with blanks and does not terminate them. */
 static void padded(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)

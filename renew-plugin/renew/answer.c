@@ -14,7 +14,7 @@
 
 #include <openssl/pem.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 /* A seal's name becomes a label on the token. */

@@ -23,7 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 #define MAX_KEYS 64

@@ -21,7 +21,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"

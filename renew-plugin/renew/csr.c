@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 #include "ukey-pkcs11.h"
 

@@ -29,7 +29,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 #include "ukey-pkcs11.h"
 

@@ -21,9 +21,9 @@
 #include <openssl/x509.h>
 
 #include "base/failpoint.h"
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
-#include "seal/seal-token.h"
+#include "ukey-renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"
 

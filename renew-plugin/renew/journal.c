@@ -18,7 +18,7 @@
 #include <openssl/rand.h>
 
 #include "base/failpoint.h"
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 static int state_dir(char *out, size_t len, int create, struct ukey_err *e)

@@ -15,7 +15,7 @@
 #include <openssl/x509.h>
 
 #include "base/failpoint.h"
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 #include "ukey-pkcs11.h"
 

@@ -23,7 +23,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 #define MAX_OBJECTS 256

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 #define MAX_LEFT 16

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "present.h"
-#include "p11/token.h"
+#include "p11/p11.h"
 
 const char *ukey_renew_step_label(int step)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "renew.h"
 
 /* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */

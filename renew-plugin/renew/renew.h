@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Renewal as a journaled transaction (docs/renewal.md, docs/protocol.md
- * "Renewal"): new key pair on the token, CSR signed by it, request signed by
- * the old key, the result checked, certificate and seals written and read
- * back, only then the old signing objects retired. Each step is recorded in
- * the journal before the next begins; a rerun resumes from it. */
+/* The renewal's steps, one file each (ukey_renew_run, its options and
+ * result are public: ukey-renew.h). */
 #ifndef UKEY_RENEW_RENEW_H
 #define UKEY_RENEW_RENEW_H
 
@@ -14,14 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "service/api.h"
-#include "p11/token.h"
+#include "ukey-renew.h"
 
-enum ukey_renew_step {
-	UKEY_RENEW_KEYGEN = 1, UKEY_RENEW_CSR, UKEY_RENEW_REQUEST, UKEY_RENEW_CHECK,
-	UKEY_RENEW_ENCRYPTION, UKEY_RENEW_WRITE, UKEY_RENEW_RETIRE, UKEY_RENEW_INSTALLED,
-};
-#define UKEY_RENEW_STEPS 8
+#include "p11/p11.h"
+#include "service/api.h"
 
 enum ukey_renew_kind { UKEY_KEY_RSA = 0, UKEY_KEY_EC, UKEY_KEY_SM2 };
 
@@ -204,23 +197,6 @@ int ukey_renew_retire(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_jour
  * cannot copy leaves them as they are. Notes to the journal. */
 int ukey_renew_archive(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e);
 
-/* steps.c: the whole transaction. */
-struct ukey_renew_opts {
-	int with_seals;       /* -1: as the order covers; 0: --cert-only; 1: --with-seals */
-	const char *key_type; /* NULL: as the old key */
-	void (*event)(void *arg, int step, const char *name, const char *state, const char *detail);
-	void *arg;
-	/* Asked before each step: nonzero stops the renewal there with
-	 * UKEY_E_INTERRUPTED (everything done so far is journaled). */
-	int (*stop)(void *arg);
-};
-
-struct ukey_renew_result {
-	char request_id[40];
-	time_t not_after;
-	int resumed;
-};
-
 /* refusals.c, before step 1: what the service (binding, identity, order,
  * seals) or the token (the envelope formats it opens, in fmts; *known as
  * ukey_renew_enc_formats says) would refuse, UKEY_E_WAIT with the
@@ -229,12 +205,5 @@ struct ukey_renew_result {
 int ukey_renew_refusals(struct ukey_conn *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
 			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
 			struct ukey_err *e);
-
-/* s: a session of the logged-in token; c: the client authenticated by the
- * old signing key. UKEY_E_WAIT (3) for every refusal before step 1. */
-int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
-		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
-		   const struct ukey_renew_opts *o, struct ukey_renew_result *r, struct ukey_err *e);
-const char *ukey_renew_step_name(int step);
 
 #endif

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "present.h"
 #include "renew.h"
-#include "seal/seal-token.h"
+#include "ukey-renew.h"
 
 static const char *const step_names[] = {
 	"preconditions", "generate-key", "build-request", "send-request", "check-certificate",

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-token.c: reads the seal objects off a token, and implements the
- * seals view of `ukey show` / `ukey status` (seals-view.h) on
+ * seals view of `ukey show` / `ukey status` (ukey-renew.h) on
  * top of the decoder: name, type, validity and a verdict for each seal.
  */
 #include "config.h"
 
-#include "seal-token.h"
+#include "ukey-renew.h"
+
+#include "p11/p11.h"
 #include "seal.h"
-#include "seals-view.h"
-#include "base/i18n.h"
-#include "ukey-pkcs11.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The CA service's client endpoints (docs/protocol.md), parsed strictly. */
+/* The client's insides: struct ukey_client (opaque in ukey-renew.h, where
+ * the endpoints are declared), and the signed requests the endpoints
+ * (endpoints.c) and the renewal make. */
 #ifndef UKEY_RENEW_API_H
 #define UKEY_RENEW_API_H
 
@@ -38,16 +40,9 @@ int ukey_api_call(struct ukey_client *c, const char *method, const char *path, c
 int ukey_api_call_idempotent(struct ukey_client *c, const char *method, const char *path, const char *body,
 			     json_object **out, struct ukey_http_resp *raw, size_t max, struct ukey_err *e);
 
-int ukey_api_status(struct ukey_client *c, struct ukey_svc_status *st, struct ukey_err *e);
-int ukey_api_binding_new(struct ukey_client *c, struct ukey_binding *b, struct ukey_err *e);
-int ukey_api_binding_state(struct ukey_client *c, char *state, size_t len, int64_t *confirmed_at,
-			   struct ukey_err *e);
-int ukey_api_order(struct ukey_client *c, struct ukey_order *o, struct ukey_err *e);
-int ukey_api_invoices(struct ukey_client *c, struct ukey_invoice **list, size_t *n, struct ukey_err *e);
-int ukey_api_invoice_request(struct ukey_client *c, const char *order, const char *title, const char *tax,
-			     struct ukey_invoice *inv, int *created, struct ukey_err *e);
-/* The PDF (raw->body, raw->len). */
-int ukey_api_invoice_document(struct ukey_client *c, const char *id, struct ukey_http_resp *raw,
-			      struct ukey_err *e);
+/* One signed request, sent once, its answer whatever the HTTP status in r
+ * (only a request that could not be made is an error). */
+int ukey_api_send(struct ukey_client *c, const char *method, const char *path, const char *body,
+		  struct ukey_http_resp *r, size_t max, struct ukey_err *e);
 
 #endif

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
-#include "base/i18n.h"
+#include "ukey-base.h"
 #include "json.h"
 #include "ukey-pkcs11.h"
 #include "api-parse.h"

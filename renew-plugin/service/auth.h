@@ -6,7 +6,7 @@
 #define UKEY_RENEW_AUTH_H
 
 #include "http.h"
-#include "p11/token.h"
+#include "p11/p11.h"
 
 struct ukey_auth {
 	struct ukey_conn *p;

@@ -10,9 +10,6 @@
 
 #include "api.h"
 
-#include "api-parse.h"
-#include "base/i18n.h"
-
 int ukey_api_status(struct ukey_client *c, struct ukey_svc_status *st, struct ukey_err *e)
 {
 	json_object *j = NULL;
@@ -119,4 +116,23 @@ int ukey_api_invoice_document(struct ukey_client *c, const char *id, struct ukey
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service's invoice document is not a PDF"));
 	}
 	return ret;
+}
+
+int ukey_api_seals(struct ukey_client *c, struct ukey_clean_list *l, struct ukey_err *e)
+{
+	struct ukey_http_resp r;
+	int ret = ukey_api_call(c, "GET", "/api/v1/seals", NULL, NULL, &r, UKEY_HTTP_MAX_JSON, e);
+
+	memset(l, 0, sizeof(*l));
+	if (ret != UKEY_E_OK)
+		return ret;
+	if (ukey_clean_list_parse(r.body, r.len, l, e) != 0)
+		ret = e->code ? e->code : UKEY_E_SERVICE;
+	ukey_http_resp_free(&r);
+	return ret;
+}
+
+int ukey_api_seals_clean(struct ukey_client *c, const char *plan, struct ukey_http_resp *r, struct ukey_err *e)
+{
+	return ukey_api_send(c, "POST", "/api/v1/seals/clean", plan, r, UKEY_HTTP_MAX_JSON, e);
 }

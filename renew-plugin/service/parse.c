@@ -12,7 +12,7 @@
 #include "api-parse.h"
 #include "json.h"
 
-#include "base/i18n.h"
+#include "ukey-base.h"
 
 /* A string member copied into a fixed buffer: a value that does not fit is
  * an error (a cut id would name another order), and so are control

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ukey-renew.h"
+
 #include "service/api-parse.h"
-#include "seal/clean.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

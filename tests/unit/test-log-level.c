@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/err.h"
+#include "base/log.h"
 
 static void the_order_runs_from_debug_to_off(void **state)
 {

@@ -7,13 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "service/api.h"
-#include "base/i18n.h"
-#include "p11/pin.h"
-#include "seal/seals-view.h"
-#include "base/text.h"
-#include "p11/token.h"
-#include "base/ukey-conf.h"
+#include "ukey-renew.h"
 
 enum {
 	CLI_JSON = 1 << 0, CLI_SERIAL = 1 << 1, CLI_MODULE = 1 << 2, CLI_PIN = 1 << 3,
@@ -38,8 +32,7 @@ struct ukey_cli {
 	int have_session;
 	struct ukey_cert *certs;
 	size_t ncerts;
-	struct ukey_client client;
-	int have_client;
+	struct ukey_client *client; /* NULL until ukey_cli_connect */
 	struct ukey_err err;
 	int reported; /* the command already printed its outcome (error included) */
 };

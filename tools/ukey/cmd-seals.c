@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "seal/seal-token.h"
-#include "seal/seal.h"
 #include "seals.h"
 #include "ukey.h"
 
@@ -192,7 +190,7 @@ int ukey_cmd_seals(int argc, char **argv)
 	if (!c.offline) {
 		ret = ukey_cli_connect(&c);
 		if (ret == UKEY_E_OK)
-			ret = ukey_seals_fetch(&c, &l);
+			ret = ukey_api_seals(c.client, &l, &c.err);
 		if (ret != UKEY_E_OK)
 			goto out;
 		have_list = 1;

@@ -11,8 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "p11/p11.h"
-#include "base/ukey-conf.h"
+#include "ukey-renew.h"
 
 enum ukey_doctor_status { UKEY_DOCTOR_OK, UKEY_DOCTOR_WARN, UKEY_DOCTOR_FAIL, UKEY_DOCTOR_SKIP };
 

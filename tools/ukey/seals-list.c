@@ -3,14 +3,14 @@
 
 /* The seal listing of `ukey seals` in one place, for list, export and
  * clean alike: the token's seals read, decoded and verified; the
- * service's list fetched, and joined to them by sha256; its seals named. */
+ * service's list (ukey_api_seals) joined to them by sha256; its seals
+ * named. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "seal/seal-token.h"
-#include "seal/seal.h"
 #include "seals.h"
 
 int ukey_seals_read(struct ukey_cli *c, struct ukey_token_seal **t, struct ukey_seal_row **rows, size_t *n)
@@ -43,20 +43,6 @@ void ukey_seals_free(struct ukey_token_seal *t, struct ukey_seal_row *rows, size
 		ukey_seal_free(rows[i].dec);
 	free(rows);
 	ukey_token_seals_free(t, n);
-}
-
-int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l)
-{
-	struct ukey_http_resp r;
-	int ret = ukey_api_call(&c->client, "GET", "/api/v1/seals", NULL, NULL, &r, UKEY_HTTP_MAX_JSON, &c->err);
-
-	memset(l, 0, sizeof(*l));
-	if (ret != UKEY_E_OK)
-		return ret;
-	if (ukey_clean_list_parse(r.body, r.len, l, &c->err) != 0)
-		ret = c->err.code ? c->err.code : UKEY_E_SERVICE;
-	ukey_http_resp_free(&r);
-	return ret;
 }
 
 void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf, size_t len)

@@ -5,9 +5,6 @@
 #define UKEY_TOOL_SEALS_H
 
 #include "cli.h"
-#include "seal/clean.h"
-#include "seal/seal-token.h"
-#include "seal/seal.h"
 
 /* One seal of the token as 'ukey seals' lists it. */
 struct ukey_seal_row {
@@ -26,9 +23,6 @@ int ukey_seals_read(struct ukey_cli *c, struct ukey_token_seal **t, struct ukey_
 void ukey_seals_free(struct ukey_token_seal *t, struct ukey_seal_row *rows, size_t n);
 /* Token seal i gets the service's seal of the same sha256 (rows[i].svc). */
 void ukey_seals_join(struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l);
-/* GET /api/v1/seals into l (ukey_clean_list_free it); needs
- * ukey_cli_connect first. Returns a UKEY_E_* code, message in c->err. */
-int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l);
 /* "S1 (业务章), S3 (财务专用章)" for the service's ids (unknown ids as is). */
 void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf,
 		      size_t len);

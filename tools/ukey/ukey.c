@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/i18n.h"
-#include "base/text.h"
+#include "ukey-renew.h"
 #include "ukey.h"
 
 struct subcommand {
