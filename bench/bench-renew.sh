@@ -159,7 +159,7 @@ p11l() { p11 --login --pin env:UKEY_BENCH_PIN "$@"; }
 ossl() { OPENSSL_CONF=$W/openssl.cnf openssl "$@" 2>>"$W/b.err"; }
 pct() { sed 's/../%&/g' <<<"$1"; }
 # signed METHOD PATH BODYFILE|- KEYID CERTDER OUT -> HTTP (docs/protocol.md,
-# as renew-plugin/auth.c: a fresh nonce, the string to sign, the signature
+# as renew-plugin/service/auth.c: a fresh nonce, the string to sign, the signature
 # made on the token by the key KEYID, four headers)
 signed() {
 	local method=$1 path=$2 body=$3 id=$4 cert=$5 out=$6 nonce hash sig

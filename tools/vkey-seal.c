@@ -23,13 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "p11.h"
-#include "pin.h"
-#include "seal/seal-token.h"
-#include "seal/seal.h"
-#include "token.h"
-#include "ukey-pkcs11.h"
+#include "ukey-renew.h"
 
 #define SEAL_FILE_MAX (16u << 20)
 #define LABEL_MAX 32
@@ -102,7 +96,7 @@ static void utf8_cut(char *out, const char *in, size_t max)
 	out[n] = '\0';
 }
 
-static int label_taken(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label)
+static int label_taken(struct ukey_conn *p, CK_SESSION_HANDLE s, const char *label)
 {
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_LABEL, (void *)label, strlen(label) } };
@@ -119,7 +113,7 @@ static int label_taken(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *labe
 
 /* name as a label no data object has yet: '/' -> '_', no leading '.',
  * LABEL_ROOT bytes, "-N" appended until free. */
-static int unique_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *name, char *out)
+static int unique_label(struct ukey_conn *p, CK_SESSION_HANDLE s, const char *name, char *out)
 {
 	char root[LABEL_MAX + 1];
 	int i;
@@ -138,7 +132,7 @@ static int unique_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *nam
 
 /* Creates the object, then reads its value back: what the token holds must
  * be the file, whole. */
-static int write_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label,
+static int write_seal(struct ukey_conn *p, CK_SESSION_HANDLE s, const char *label,
 		      const unsigned char *der, size_t len, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_DATA;
@@ -160,7 +154,7 @@ static int write_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label
 	if (rv != CKR_OK)
 		return ukey_err_set(e, UKEY_E_TOKEN, "cannot write seal %s (%zu bytes): %s", label, len,
 				    ukey_p11_rv_name(rv));
-	ret = ukey_p11_attr(p, s, h, CKA_VALUE, &back, &blen, e);
+	ret = ukey_conn_attr(p, s, h, CKA_VALUE, &back, &blen, e);
 	if (ret == UKEY_E_OK && (blen != len || memcmp(back, der, len) != 0))
 		ret = ukey_err_set(e, UKEY_E_TOKEN,
 				   "seal %s reads back as %zu bytes that differ from the %zu written", label,
@@ -174,7 +168,7 @@ int main(int argc, char **argv)
 	const char *module = UKEY_MODULE_PATH, *serial = NULL;
 	struct ukey_pin_opts pin = { .fd = 0, .accept_final_try = 0 };
 	struct ukey_token_info tok;
-	struct ukey_p11 p;
+	struct ukey_conn p;
 	struct ukey_err e;
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	int unique = 0, i, ret;
@@ -194,7 +188,7 @@ int main(int argc, char **argv)
 	if (serial == NULL || i == argc)
 		return usage();
 	ukey_err_clear(&e);
-	ret = ukey_p11_open(&p, module, &e);
+	ret = ukey_conn_open(&p, module, &e);
 	if (ret == UKEY_E_OK)
 		ret = ukey_token_select(&p, serial, &tok, &e);
 	if (ret == UKEY_E_OK && p.f->C_OpenSession(tok.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
@@ -228,7 +222,7 @@ int main(int argc, char **argv)
 		p.f->C_CloseSession(s);
 	}
 	if (p.f != NULL)
-		ukey_p11_close(&p);
+		ukey_conn_close(&p);
 	if (ret != UKEY_E_OK)
 		fprintf(stderr, "ukey-vkey-seal: error: %s\n", e.msg);
 	return ret;

@@ -7,13 +7,9 @@
 
 #include <stdbool.h>
 
-enum ukey_log_level {
-	UKEY_LOG_DEBUG = 0,
-	UKEY_LOG_INFO = 1,
-	UKEY_LOG_WARN = 2,
-	UKEY_LOG_ERROR = 3,
-	UKEY_LOG_OFF = 4,
-};
+/* enum ukey_log_level, shared with libukey-renew (relative: the module's
+ * include paths stay its own). */
+#include "../../common/log-level.h"
 
 /* Reads UKEY_LOG; called from C_Initialize. */
 void ukey_log_init(void);

@@ -14,8 +14,8 @@
 
 #include <openssl/pem.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 /* A seal's name becomes a label on the token. */
 #define SEAL_NAME_MAX 128

@@ -23,8 +23,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 #define MAX_KEYS 64
 #define ARCHIVED " (archived "
@@ -32,7 +32,7 @@
 /* An encryption key: its certificate (same CKA_ID) is for encryption only;
  * without a certificate, a key that cannot sign. (Imported keys often
  * carry every usage flag, so the certificate decides first.) */
-static int is_enc_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, const unsigned char *id,
+static int is_enc_key(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, const unsigned char *id,
 		      size_t id_len)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
@@ -45,14 +45,14 @@ static int is_enc_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	int enc = -1;
 
 	ukey_err_clear(&probe);
-	if (ukey_p11_find(p, s, t, 2, h, 4, &n, &probe) != UKEY_E_OK)
+	if (ukey_conn_find(p, s, t, 2, h, 4, &n, &probe) != UKEY_E_OK)
 		n = 0;
 	for (CK_ULONG i = 0; i < n && enc != 0; i++) {
 		unsigned char *der = NULL;
 		size_t len = 0;
 		const unsigned char *q;
 		X509 *x = NULL;
-		if (ukey_p11_attr(p, s, h[i], CKA_VALUE, &der, &len, &probe) == UKEY_E_OK) {
+		if (ukey_conn_attr(p, s, h[i], CKA_VALUE, &der, &len, &probe) == UKEY_E_OK) {
 			q = der;
 			x = d2i_X509(NULL, &q, (long)len);
 		}
@@ -68,7 +68,7 @@ static int is_enc_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	return p->f->C_GetAttributeValue(s, key, &a, 1) == CKR_OK && !sign;
 }
 
-static int has_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, char *out, size_t outlen)
+static int has_label(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, char *out, size_t outlen)
 {
 	unsigned char *v = NULL;
 	size_t vl = 0;
@@ -76,7 +76,7 @@ static int has_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h
 	int ok;
 
 	ukey_err_clear(&probe);
-	ok = ukey_p11_attr(p, s, h, CKA_LABEL, &v, &vl, &probe) == UKEY_E_OK;
+	ok = ukey_conn_attr(p, s, h, CKA_LABEL, &v, &vl, &probe) == UKEY_E_OK;
 	snprintf(out, outlen, "%.*s", ok ? (int)(vl < 200 ? vl : 200) : 0, ok && v ? (char *)v : "");
 	free(v);
 	return ok;
@@ -92,7 +92,7 @@ static CK_ATTRIBUTE_TYPE witness(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 	return kt == CKK_RSA ? CKA_MODULUS : CKA_EC_PARAMS;
 }
 
-static int same_value(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE a, CK_OBJECT_HANDLE b,
+static int same_value(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE a, CK_OBJECT_HANDLE b,
 		      CK_ATTRIBUTE_TYPE t)
 {
 	unsigned char *va = NULL, *vb = NULL;
@@ -101,8 +101,8 @@ static int same_value(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 	int same;
 
 	ukey_err_clear(&probe);
-	same = ukey_p11_attr(p, s, a, t, &va, &la, &probe) == UKEY_E_OK &&
-	       ukey_p11_attr(p, s, b, t, &vb, &lb, &probe) == UKEY_E_OK && la > 0 && la == lb &&
+	same = ukey_conn_attr(p, s, a, t, &va, &la, &probe) == UKEY_E_OK &&
+	       ukey_conn_attr(p, s, b, t, &vb, &lb, &probe) == UKEY_E_OK && la > 0 && la == lb &&
 	       memcmp(va, vb, la) == 0;
 	free(va);
 	free(vb);
@@ -112,14 +112,14 @@ static int same_value(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE 
 /* One class of the pair with CKA_ID id: a whole archived copy made if
  * there is none, then the originals destroyed. *refused when the backend
  * cannot copy. */
-static int archive_class(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt,
+static int archive_class(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt,
 			 const unsigned char *id, size_t id_len, const char *date, int *refused, struct ukey_err *e)
 {
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
 	CK_OBJECT_HANDLE h[8], copy = 0, orig[8];
 	CK_ULONG n = 0, norig = 0;
 	char label[256];
-	int ret = ukey_p11_find(p, s, t, 2, h, 8, &n, e);
+	int ret = ukey_conn_find(p, s, t, 2, h, 8, &n, e);
 
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n; i++) {
 		if (!has_label(p, s, h[i], label, sizeof(label)))
@@ -160,7 +160,7 @@ static int archive_class(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLAS
 	return UKEY_E_OK;
 }
 
-int ukey_renew_archive(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e)
+int ukey_renew_archive(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) } };
@@ -168,7 +168,7 @@ int ukey_renew_archive(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 	CK_ULONG n = 0;
 	unsigned char nid[64];
 	size_t nid_len = 0;
-	int ret = ukey_p11_find(p, s, t, 1, h, MAX_KEYS, &n, e), done = 0, kept = 0;
+	int ret = ukey_conn_find(p, s, t, 1, h, MAX_KEYS, &n, e), done = 0, kept = 0;
 	char date[16] = "", note[300];
 
 	if (ukey_unhex(ukey_journal_str(jn, "enc_key_id"), nid, sizeof(nid), &nid_len) != 0)
@@ -192,7 +192,7 @@ int ukey_renew_archive(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 
 		ukey_err_clear(&probe);
 		/* A key whose id or label cannot be read is left alone. */
-		if (ukey_p11_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) != UKEY_E_OK ||
+		if (ukey_conn_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) != UKEY_E_OK ||
 		    (id_len == nid_len && memcmp(id, nid, id_len) == 0) || !has_label(p, s, h[i], label, sizeof(label)) ||
 		    strstr(label, ARCHIVED) != NULL || !is_enc_key(p, s, h[i], id, id_len) ||
 		    p->f->C_GetAttributeValue(s, h[i], &ka, 1) != CKR_OK) {

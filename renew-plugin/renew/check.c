@@ -21,8 +21,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"
 

@@ -14,8 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 #define SM2_ID "1234567812345678"
@@ -51,7 +51,7 @@ static int set_sm2_id(X509_REQ *req)
 	return 0;
 }
 
-int ukey_renew_csr(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
 		   const unsigned char *old_der, size_t old_len, char **pem, struct ukey_err *e)
 {
 	static const int nids[] = { NID_sha256WithRSAEncryption, NID_ecdsa_with_SHA256, NID_SM2_with_SM3 };

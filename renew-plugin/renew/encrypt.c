@@ -29,8 +29,8 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 #define MAX_KEYS 64
@@ -38,14 +38,14 @@
 /* The private key of the pair whose public half is x->pub, if the token
  * holds it (by CKA_ID from every private key: labels and ids are the
  * backend's choice on SKF). */
-static int find_imported(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_enc *x,
+static int find_imported(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_enc *x,
 			 struct ukey_renew_key *out, int *found, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) } };
 	CK_OBJECT_HANDLE h[MAX_KEYS];
 	CK_ULONG n = 0;
-	int ret = ukey_p11_find(p, s, t, 1, h, MAX_KEYS, &n, e);
+	int ret = ukey_conn_find(p, s, t, 1, h, MAX_KEYS, &n, e);
 
 	*found = 0;
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && !*found; i++) {
@@ -56,7 +56,7 @@ static int find_imported(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct u
 
 		memset(&probe, 0, sizeof(probe));
 		/* A key whose attributes cannot be read is not ours: skip it. */
-		if (ukey_p11_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) == UKEY_E_OK && id_len > 0 &&
+		if (ukey_conn_attr(p, s, h[i], CKA_ID, &id, &id_len, &probe) == UKEY_E_OK && id_len > 0 &&
 		    ukey_renew_key_find(p, s, id, id_len, NULL, out, &got, &probe) == UKEY_E_OK && got &&
 		    out->pkey != NULL && EVP_PKEY_eq(out->pkey, x->pub) == 1)
 			*found = 1;
@@ -67,7 +67,7 @@ static int find_imported(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct u
 	return ret;
 }
 
-static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+static int import(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
 		  const struct ukey_renew_enc *x, const char *label, const unsigned char *id, size_t id_len,
 		  CK_OBJECT_HANDLE *h, struct ukey_err *e)
 {
@@ -102,7 +102,7 @@ static int import(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_ren
 
 /* EC: the public key the token holds under the new key's CKA_ID is the
  * certificate's (the private half was checked by the module at import). */
-static int prove_ec(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+static int prove_ec(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 		    const struct ukey_renew_enc *x, struct ukey_err *e)
 {
 	struct ukey_renew_key k;
@@ -125,7 +125,7 @@ static int pub_only(const struct ukey_renew_enc *x)
 
 /* The challenge encrypted here to pub (RSA-OAEP SHA-1, or DER SM2Cipher),
  * decrypted on the token by priv. */
-static int prove(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukey_renew_enc *x,
+static int prove(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukey_renew_enc *x,
 		 struct ukey_err *e)
 {
 	unsigned char chal[32], ct[1024], pt[1024];
@@ -161,7 +161,7 @@ out:
 	return ret;
 }
 
-int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_encrypt(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		       const struct ukey_renew_key *k, const struct ukey_renew_enc *x, char *detail, size_t dlen,
 		       struct ukey_err *e)
 {
@@ -190,7 +190,7 @@ int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_jour
 		snprintf(detail, dlen, "%s", _("imported"));
 	}
 	if (ret == UKEY_E_OK)
-		ret = ukey_p11_attr(p, s, h, CKA_ID, &id, &id_len, e);
+		ret = ukey_conn_attr(p, s, h, CKA_ID, &id, &id_len, e);
 	if (ret == UKEY_E_OK && id_len == 0)
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new encryption key has no CKA_ID"));
 	if (ret == UKEY_E_OK)
@@ -242,7 +242,7 @@ CK_ULONG ukey_renew_enc_format(const char *name)
  * imports with CKR_WRAPPED_KEY_LEN_RANGE (docs/mechanisms.md); nothing is
  * written either way. The old signing key unwraps: the new one does not
  * exist yet, and it is of the same type. */
-int ukey_renew_enc_formats(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
+int ukey_renew_enc_formats(struct ukey_conn *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
 			   const unsigned char *old_id, size_t old_id_len, char *out, size_t outlen, int *known,
 			   struct ukey_err *e)
 {

@@ -20,10 +20,10 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#include "failpoint.h"
-#include "i18n.h"
-#include "renew/renew.h"
-#include "seal/seal-token.h"
+#include "base/failpoint.h"
+#include "ukey-base.h"
+#include "renew.h"
+#include "ukey-renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"
 
@@ -53,20 +53,20 @@ static void sha256_hex(const unsigned char *p, size_t len, char out[65])
 }
 
 /* The certificate with CKA_ID id and value der, if present (0 otherwise). */
-static int find_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+static int find_cert(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 		     const unsigned char *der, size_t der_len, CK_OBJECT_HANDLE *out, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
 	CK_OBJECT_HANDLE h[16];
 	CK_ULONG n = 0;
-	int ret = ukey_p11_find(p, s, t, 2, h, 16, &n, e);
+	int ret = ukey_conn_find(p, s, t, 2, h, 16, &n, e);
 
 	*out = 0;
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && *out == 0; i++) {
 		unsigned char *v = NULL;
 		size_t len = 0;
-		ret = ukey_p11_attr(p, s, h[i], CKA_VALUE, &v, &len, e);
+		ret = ukey_conn_attr(p, s, h[i], CKA_VALUE, &v, &len, e);
 		if (ret == UKEY_E_OK && len == der_len && memcmp(v, der, len) == 0)
 			*out = h[i];
 		free(v);
@@ -76,7 +76,7 @@ static int find_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned cha
 
 /* Writes the certificate der with CKA_ID id unless it is there (an
  * interrupted run wrote it). */
-static int put_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+static int put_cert(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 		    const unsigned char *der, size_t der_len, const char *label, int enc, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS ccls = CKO_CERTIFICATE;
@@ -123,7 +123,7 @@ static int put_cert(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char
  * few KiB: a kill between two leaves its first bytes and zeros, which the
  * driver's look at the header takes for a seal). A seal that decodes is
  * never removed here (on SoftHSM the old seal has the same label). */
-static int seal_leftover(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const unsigned char *sd,
+static int seal_leftover(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const unsigned char *sd,
 			 size_t sl)
 {
 	unsigned char *v = NULL;
@@ -133,13 +133,13 @@ static int seal_leftover(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HAND
 	int app_seal, leftover;
 
 	ukey_err_clear(&probe);
-	app_seal = ukey_p11_attr(p, s, h, CKA_APPLICATION, &v, &vl, &probe) == UKEY_E_OK &&
+	app_seal = ukey_conn_attr(p, s, h, CKA_APPLICATION, &v, &vl, &probe) == UKEY_E_OK &&
 		   vl == strlen(UKEY_SEAL_APPLICATION) && memcmp(v, UKEY_SEAL_APPLICATION, vl) == 0;
 	free(v);
 	if (!app_seal)
 		return 1;
 	v = NULL;
-	if (ukey_p11_attr(p, s, h, CKA_VALUE, &v, &vl, &probe) != UKEY_E_OK)
+	if (ukey_conn_attr(p, s, h, CKA_VALUE, &v, &vl, &probe) != UKEY_E_OK)
 		return 0;
 	leftover = vl == sl && memcmp(v, sd, sl) != 0 && ukey_seal_decode(v, vl, &seal, NULL) != 0;
 	ukey_seal_free(seal);
@@ -151,7 +151,7 @@ static int seal_leftover(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HAND
  * with that content is on the token already. What an interrupted run left
  * under that label (seal_leftover; the label was free when step 6 planned
  * it, names.c) is removed first; seals are never touched here. */
-static int put_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label, const unsigned char *sd, size_t sl,
+static int put_seal(struct ukey_conn *p, CK_SESSION_HANDLE s, const char *label, const unsigned char *sd, size_t sl,
 		    const char *hex, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS dcls = CKO_DATA;
@@ -169,7 +169,7 @@ static int put_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label, 
 	ukey_token_seals_free(have, nhave);
 	if (ret != UKEY_E_OK || j < nhave)
 		return ret;
-	ret = ukey_p11_find(p, s, q, 2, h, 8, &n, e);
+	ret = ukey_conn_find(p, s, q, 2, h, 8, &n, e);
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n; i++) {
 		if (!seal_leftover(p, s, h[i], sd, sl))
 			continue;
@@ -192,7 +192,7 @@ static int put_seal(struct ukey_p11 *p, CK_SESSION_HANDLE s, const char *label, 
 	return ret;
 }
 
-int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_write(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		     const struct ukey_renew_key *k, const unsigned char *der, size_t der_len,
 		     const unsigned char *enc_id, size_t enc_id_len, const unsigned char *enc_der, size_t enc_der_len,
 		     json_object *seals, struct ukey_err *e)
@@ -263,13 +263,13 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journa
 	return ret;
 }
 
-static int destroy_class(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id,
+static int destroy_class(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const unsigned char *id,
 			 size_t id_len, CK_RV *rv, struct ukey_err *e)
 {
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
 	CK_OBJECT_HANDLE h[8];
 	CK_ULONG n = 0;
-	int ret = ukey_p11_find(p, s, t, 2, h, 8, &n, e);
+	int ret = ukey_conn_find(p, s, t, 2, h, 8, &n, e);
 
 	*rv = CKR_OK;
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < n && *rv == CKR_OK; i++)
@@ -285,7 +285,7 @@ static int goes_on(CK_RV rv)
 	       rv == CKR_OBJECT_HANDLE_INVALID;
 }
 
-int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_retire(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
 		      json_object *old_seals, json_object *new_seals, struct ukey_err *e)
 {

@@ -17,9 +17,9 @@
 
 #include <openssl/rand.h>
 
-#include "failpoint.h"
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/failpoint.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 static int state_dir(char *out, size_t len, int create, struct ukey_err *e)
 {

@@ -14,9 +14,9 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
-#include "failpoint.h"
-#include "i18n.h"
-#include "renew/renew.h"
+#include "base/failpoint.h"
+#include "ukey-base.h"
+#include "renew.h"
 #include "ukey-pkcs11.h"
 
 int ukey_renew_key_params(const unsigned char *old_der, size_t old_len, const char *type,
@@ -71,10 +71,10 @@ out:
 	return ret;
 }
 
-static int attr(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+static int attr(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 		unsigned char **v, size_t *len, struct ukey_err *e)
 {
-	return ukey_p11_attr(p, s, o, t, v, len, e);
+	return ukey_conn_attr(p, s, o, t, v, len, e);
 }
 
 /* The EC point as stored (DER OCTET STRING, or raw 04||X||Y from some
@@ -98,7 +98,7 @@ static int ec_point(const unsigned char *v, size_t len, unsigned char *out, size
 	return ok ? 0 : -1;
 }
 
-static int public_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
+static int public_key(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
 {
 	CK_OBJECT_HANDLE o = k->pub ? k->pub : k->priv;
 	unsigned char *a = NULL, *b = NULL, pt[256];
@@ -164,12 +164,12 @@ out:
 
 /* The public key with the private key's CKA_ID (0 when the backend has
  * none: the private key then carries the public attributes). */
-static int find_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
+static int find_pub(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, k->id, k->id_len } };
 	CK_ULONG found = 0;
-	int ret = ukey_p11_find(p, s, t, 2, &k->pub, 1, &found, e);
+	int ret = ukey_conn_find(p, s, t, 2, &k->pub, 1, &found, e);
 
 	if (ret == UKEY_E_OK && found == 0)
 		k->pub = 0;
@@ -181,7 +181,7 @@ static int find_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_k
  * makes each object first with the template, then adds the key values,
  * and a pair one object after the other (the module's import makes the
  * public key last): a pair cut short lacks one of them. */
-static int complete(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k)
+static int complete(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k)
 {
 	CK_ATTRIBUTE_TYPE t = k->kind == UKEY_KEY_RSA ? CKA_MODULUS : CKA_EC_PARAMS;
 	CK_ATTRIBUTE_TYPE tp = k->kind == UKEY_KEY_RSA ? CKA_MODULUS : CKA_EC_POINT;
@@ -194,11 +194,11 @@ static int complete(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_r
 	       b.ulValueLen != CK_UNAVAILABLE_INFORMATION;
 }
 
-static int read_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
+static int read_id(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_renew_key *k, struct ukey_err *e)
 {
 	unsigned char *v = NULL;
 	size_t len = 0;
-	int ret = ukey_p11_attr(p, s, k->priv, CKA_ID, &v, &len, e);
+	int ret = ukey_conn_attr(p, s, k->priv, CKA_ID, &v, &len, e);
 
 	if (ret == UKEY_E_OK && (len == 0 || len > sizeof(k->id)))
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the new key has no usable CKA_ID"));
@@ -210,7 +210,7 @@ static int read_id(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_renew_ke
 	return ret;
 }
 
-int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
+int ukey_renew_keygen(struct ukey_conn *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
 		      const unsigned char *ec, size_t ec_len, const char *label, const unsigned char *id,
 		      size_t id_len, struct ukey_renew_key *k, struct ukey_err *e)
 {
@@ -258,7 +258,7 @@ int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_k
 	return ret;
 }
 
-int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+int ukey_renew_key_find(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 			const char *label, struct ukey_renew_key *k, int *found, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -274,9 +274,9 @@ int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned 
 	k->kind = kind;
 	*found = 0;
 	if (id_len > 0)
-		ret = ukey_p11_find(p, s, t, 2, &k->priv, 1, &n, e);
+		ret = ukey_conn_find(p, s, t, 2, &k->priv, 1, &n, e);
 	else if (label != NULL && label[0] != '\0')
-		ret = ukey_p11_find(p, s, tl, 2, &k->priv, 1, &n, e);
+		ret = ukey_conn_find(p, s, tl, 2, &k->priv, 1, &n, e);
 	else
 		return UKEY_E_OK;
 	if (ret != UKEY_E_OK || n == 0)

@@ -23,22 +23,22 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 #define MAX_OBJECTS 256
 #define SEAL_LABEL_MAX 32
 
 /* The labels of every object of class cls (all when cls is -1), one a
  * line in a malloc'd string ("\n" first and after each). */
-static int labels_of(struct ukey_p11 *p, CK_SESSION_HANDLE s, long cls, char **out, struct ukey_err *e)
+static int labels_of(struct ukey_conn *p, CK_SESSION_HANDLE s, long cls, char **out, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS c = (CK_OBJECT_CLASS)cls;
 	CK_ATTRIBUTE t = { CKA_CLASS, &c, sizeof(c) };
 	CK_OBJECT_HANDLE h[MAX_OBJECTS];
 	CK_ULONG n = 0;
 	size_t len = 2;
-	int ret = ukey_p11_find(p, s, &t, cls < 0 ? 0 : 1, h, MAX_OBJECTS, &n, e);
+	int ret = ukey_conn_find(p, s, &t, cls < 0 ? 0 : 1, h, MAX_OBJECTS, &n, e);
 
 	*out = ret == UKEY_E_OK ? strdup("\n") : NULL;
 	if (ret == UKEY_E_OK && *out == NULL)
@@ -49,7 +49,7 @@ static int labels_of(struct ukey_p11 *p, CK_SESSION_HANDLE s, long cls, char **o
 		struct ukey_err probe;
 		char *grown;
 		ukey_err_clear(&probe);
-		if (ukey_p11_attr(p, s, h[i], CKA_LABEL, &v, &vl, &probe) != UKEY_E_OK) {
+		if (ukey_conn_attr(p, s, h[i], CKA_LABEL, &v, &vl, &probe) != UKEY_E_OK) {
 			free(v);
 			continue;
 		}
@@ -144,7 +144,7 @@ static void common_name(const unsigned char *der, size_t len, char *out, size_t 
 }
 
 /* The label of the private key with CKA_ID id, or "". */
-static void key_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len, char *out,
+static void key_label(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len, char *out,
 		      size_t outlen)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -157,8 +157,8 @@ static void key_label(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned ch
 
 	ukey_err_clear(&probe);
 	out[0] = '\0';
-	if (ukey_p11_find(p, s, t, 2, &h, 1, &n, &probe) == UKEY_E_OK && n == 1 &&
-	    ukey_p11_attr(p, s, h, CKA_LABEL, &v, &vl, &probe) == UKEY_E_OK)
+	if (ukey_conn_find(p, s, t, 2, &h, 1, &n, &probe) == UKEY_E_OK && n == 1 &&
+	    ukey_conn_attr(p, s, h, CKA_LABEL, &v, &vl, &probe) == UKEY_E_OK)
 		snprintf(out, outlen, "%.*s", (int)vl, (char *)v);
 	free(v);
 }
@@ -188,7 +188,7 @@ static int random_id(struct ukey_journal *jn, const char *key, struct ukey_err *
 	return UKEY_E_OK;
 }
 
-int ukey_renew_names(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_cert *certs, size_t ncerts,
+int ukey_renew_names(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_cert *certs, size_t ncerts,
 		     const struct ukey_cert *old, struct ukey_journal *jn, struct ukey_err *e)
 {
 	const struct ukey_cert *enc = current_enc(certs, ncerts);
@@ -239,7 +239,7 @@ int ukey_renew_names(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_
 	return UKEY_E_OK;
 }
 
-int ukey_renew_seal_labels(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, json_object *seals,
+int ukey_renew_seal_labels(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, json_object *seals,
 			   struct ukey_err *e)
 {
 	size_t n = seals ? json_object_array_length(seals) : 0;

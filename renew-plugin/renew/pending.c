@@ -16,18 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 #define MAX_LEFT 16
 
 /* Destroys every object matching t (n attributes); *removed counts them. */
-static int remove_matching(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *t, CK_ULONG n, int *removed,
+static int remove_matching(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *t, CK_ULONG n, int *removed,
 			   struct ukey_err *e)
 {
 	CK_OBJECT_HANDLE h[MAX_LEFT];
 	CK_ULONG found = 0;
-	int ret = ukey_p11_find(p, s, t, n, h, MAX_LEFT, &found, e);
+	int ret = ukey_conn_find(p, s, t, n, h, MAX_LEFT, &found, e);
 
 	for (CK_ULONG i = 0; ret == UKEY_E_OK && i < found; i++) {
 		CK_RV rv = p->f->C_DestroyObject(s, h[i]);
@@ -43,7 +43,7 @@ static int remove_matching(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE
 	return ret;
 }
 
-int ukey_renew_pending_remove(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+int ukey_renew_pending_remove(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 			      const char *label, int *removed, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
@@ -61,7 +61,7 @@ int ukey_renew_pending_remove(struct ukey_p11 *p, CK_SESSION_HANDLE s, const uns
 	return ret;
 }
 
-int ukey_renew_pending_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_pending_key(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 			   struct ukey_renew_key *k, int *found, struct ukey_err *e)
 {
 	unsigned char id[64];

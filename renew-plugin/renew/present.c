@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/present.h"
-#include "token.h"
+#include "ukey-base.h"
+#include "present.h"
+#include "p11/p11.h"
 
 const char *ukey_renew_step_label(int step)
 {
@@ -27,7 +27,7 @@ const char *ukey_renew_step_label(int step)
 	return step >= 0 && step < (int)(sizeof(t) / sizeof(t[0])) ? _(t[step]) : "?";
 }
 
-int ukey_renew_present(struct ukey_p11 *p, const char *serial, int ret, struct ukey_err *e)
+int ukey_renew_present(struct ukey_conn *p, const char *serial, int ret, struct ukey_err *e)
 {
 	struct ukey_token_info *list = NULL;
 	struct ukey_err scratch;

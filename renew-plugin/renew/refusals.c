@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "renew/renew.h"
+#include "ukey-base.h"
+#include "renew.h"
 
 /* DER OID of P-256 (prime256v1), the one EC curve with an envelope format. */
 static const unsigned char p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
@@ -54,7 +54,7 @@ static int preconditions(struct ukey_client *c, int *with_seals, int *enc, struc
 	return UKEY_E_OK;
 }
 
-int ukey_renew_refusals(struct ukey_p11 *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
+int ukey_renew_refusals(struct ukey_conn *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
 			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
 			struct ukey_err *e)
 {

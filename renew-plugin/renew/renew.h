@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Renewal as a journaled transaction (docs/renewal.md, docs/protocol.md
- * "Renewal"): new key pair on the token, CSR signed by it, request signed by
- * the old key, the result checked, certificate and seals written and read
- * back, only then the old signing objects retired. Each step is recorded in
- * the journal before the next begins; a rerun resumes from it. */
+/* The renewal's steps, one file each (ukey_renew_run, its options and
+ * result are public: ukey-renew.h). */
 #ifndef UKEY_RENEW_RENEW_H
 #define UKEY_RENEW_RENEW_H
 
@@ -14,14 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "api.h"
-#include "token.h"
+#include "ukey-renew.h"
 
-enum ukey_renew_step {
-	UKEY_RENEW_KEYGEN = 1, UKEY_RENEW_CSR, UKEY_RENEW_REQUEST, UKEY_RENEW_CHECK,
-	UKEY_RENEW_ENCRYPTION, UKEY_RENEW_WRITE, UKEY_RENEW_RETIRE, UKEY_RENEW_INSTALLED,
-};
-#define UKEY_RENEW_STEPS 8
+#include "p11/p11.h"
+#include "service/api.h"
 
 enum ukey_renew_kind { UKEY_KEY_RSA = 0, UKEY_KEY_EC, UKEY_KEY_SM2 };
 
@@ -66,12 +59,12 @@ struct ukey_renew_key {
 int ukey_renew_key_params(const unsigned char *old_der, size_t old_len, const char *type,
 			  enum ukey_renew_kind *kind, CK_ULONG *bits, unsigned char *ec, size_t *ec_len,
 			  struct ukey_err *e);
-int ukey_renew_keygen(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
+int ukey_renew_keygen(struct ukey_conn *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind, CK_ULONG bits,
 		      const unsigned char *ec, size_t ec_len, const char *label, const unsigned char *id,
 		      size_t id_len, struct ukey_renew_key *k, struct ukey_err *e);
 /* The key by its CKA_ID (id_len > 0) or else by label; *found 1 only for
  * a complete key pair (one cut short while being made is not found). */
-int ukey_renew_key_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+int ukey_renew_key_find(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 			const char *label, struct ukey_renew_key *k, int *found, struct ukey_err *e);
 void ukey_renew_key_free(struct ukey_renew_key *k);
 
@@ -81,25 +74,25 @@ void ukey_renew_key_free(struct ukey_renew_key *k);
  * "label_enc_key", "label_enc_cert", "find_key" (the label the new key is
  * found by on a container backend, else ""), "pending_key_id",
  * "pending_enc_id". */
-int ukey_renew_names(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_cert *certs, size_t ncerts,
+int ukey_renew_names(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_cert *certs, size_t ncerts,
 		     const struct ukey_cert *old, struct ukey_journal *jn, struct ukey_err *e);
 /* At step 6: a free label for each new seal, into the journal's
  * "seal_labels" and saved, unless an interrupted run planned them. */
-int ukey_renew_seal_labels(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, json_object *seals,
+int ukey_renew_seal_labels(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, json_object *seals,
 			   struct ukey_err *e);
 
 /* pending.c: what an interrupted run left. The complete new signing key
  * (by the journal's pending id or find label) in k, *found 1; else what
  * is there in part removed (noted in the journal), *found 0. */
-int ukey_renew_pending_key(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_pending_key(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 			   struct ukey_renew_key *k, int *found, struct ukey_err *e);
 /* Destroys the objects with CKA_ID id and the private keys labelled label
  * (either may be empty); *removed counts them. */
-int ukey_renew_pending_remove(struct ukey_p11 *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
+int ukey_renew_pending_remove(struct ukey_conn *p, CK_SESSION_HANDLE s, const unsigned char *id, size_t id_len,
 			      const char *label, int *removed, struct ukey_err *e);
 
 /* csr.c: the PKCS#10 request, signed on the token by k; PEM, malloc'd. */
-int ukey_renew_csr(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
+int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
 		   const unsigned char *old_der, size_t old_len, char **pem, struct ukey_err *e);
 /* r || s from the token to a DER ECDSA-Sig-Value (EC and SM2). */
 int ukey_renew_rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *der_len);
@@ -168,14 +161,14 @@ void ukey_renew_answer_free(struct ukey_renew_answer *a);
  * the pair is on the token already (an interrupted run), proves the token
  * decrypts with it, and records its CKA_ID as "enc_key_id" in the journal
  * (saved by the caller). detail: what happened, for the progress line. */
-int ukey_renew_encrypt(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_encrypt(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		       const struct ukey_renew_key *k, const struct ukey_renew_enc *x, char *detail, size_t dlen,
 		       struct ukey_err *e);
 /* Before step 1: the envelope formats (names, comma-separated in out, ""
  * for none) the token imports for a new key of kind, asked of the module
  * with the old signing key (CKA_ID old_id) when it is of that kind;
  * *known 0 when that cannot be asked (then out means nothing). */
-int ukey_renew_enc_formats(struct ukey_p11 *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
+int ukey_renew_enc_formats(struct ukey_conn *p, CK_SESSION_HANDLE s, enum ukey_renew_kind kind,
 			   const unsigned char *old_id, size_t old_id_len, char *out, size_t outlen, int *known,
 			   struct ukey_err *e);
 /* UKEY_ENVELOPE_* of a format name, 0 for an unknown one. */
@@ -186,7 +179,7 @@ CK_ULONG ukey_renew_enc_format(const char *name);
  * 0 without one), written after the signing certificate. */
 /* Labels from the journal (names.c); a seal file that an interrupted run
  * left without its content is removed and written again. */
-int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_write(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		     const struct ukey_renew_key *k, const unsigned char *der, size_t der_len,
 		     const unsigned char *enc_id, size_t enc_id_len, const unsigned char *enc_der, size_t enc_der_len,
 		     json_object *seals, struct ukey_err *e);
@@ -194,7 +187,7 @@ int ukey_renew_write(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journa
  * renewal; notes go to the journal. With a new encryption key installed
  * (journal "encryption_installed", "enc_key_id"), the old encryption keys
  * and certificates are kept; archive.c gives them an archived label. */
-int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
+int ukey_renew_retire(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn,
 		      const struct ukey_renew_key *k, const unsigned char *old_der, size_t old_len,
 		      json_object *old_seals, json_object *new_seals, struct ukey_err *e);
 
@@ -202,39 +195,15 @@ int ukey_renew_retire(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journ
  * "enc_key_id") copied under "<label> (archived DATE)", each original
  * destroyed once its copy is whole; a backend that labels them itself or
  * cannot copy leaves them as they are. Notes to the journal. */
-int ukey_renew_archive(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e);
-
-/* steps.c: the whole transaction. */
-struct ukey_renew_opts {
-	int with_seals;       /* -1: as the order covers; 0: --cert-only; 1: --with-seals */
-	const char *key_type; /* NULL: as the old key */
-	void (*event)(void *arg, int step, const char *name, const char *state, const char *detail);
-	void *arg;
-	/* Asked before each step: nonzero stops the renewal there with
-	 * UKEY_E_INTERRUPTED (everything done so far is journaled). */
-	int (*stop)(void *arg);
-};
-
-struct ukey_renew_result {
-	char request_id[40];
-	time_t not_after;
-	int resumed;
-};
+int ukey_renew_archive(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, struct ukey_err *e);
 
 /* refusals.c, before step 1: what the service (binding, identity, order,
  * seals) or the token (the envelope formats it opens, in fmts; *known as
  * ukey_renew_enc_formats says) would refuse, UKEY_E_WAIT with the
  * service's code. *with_seals < 0: as the order covers; *enc: the order
  * includes an encryption certificate. */
-int ukey_renew_refusals(struct ukey_p11 *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
+int ukey_renew_refusals(struct ukey_conn *p, CK_SESSION_HANDLE rw, struct ukey_client *c, const struct ukey_cert *old,
 			const char *key_type, int *with_seals, int *enc, char *fmts, size_t fmts_len, int *known,
 			struct ukey_err *e);
-
-/* s: a session of the logged-in token; c: the client authenticated by the
- * old signing key. UKEY_E_WAIT (3) for every refusal before step 1. */
-int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
-		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
-		   const struct ukey_renew_opts *o, struct ukey_renew_result *r, struct ukey_err *e);
-const char *ukey_renew_step_name(int step);
 
 #endif

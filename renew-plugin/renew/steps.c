@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "renew/present.h"
-#include "renew/renew.h"
-#include "seal/seal-token.h"
+#include "ukey-base.h"
+#include "present.h"
+#include "renew.h"
+#include "ukey-renew.h"
 
 static const char *const step_names[] = {
 	"preconditions", "generate-key", "build-request", "send-request", "check-certificate",
@@ -28,7 +28,7 @@ const char *ukey_renew_step_name(int step)
 }
 
 struct run {
-	struct ukey_p11 *p;
+	struct ukey_conn *p;
 	CK_SESSION_HANDLE rw;
 	struct ukey_client *c;
 	const struct ukey_renew_opts *o;
@@ -452,7 +452,7 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	return ret;
 }
 
-int ukey_renew_run(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
+int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
 		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
 		   const struct ukey_renew_opts *o, struct ukey_renew_result *res, struct ukey_err *e)
 {

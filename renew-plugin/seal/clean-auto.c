@@ -8,9 +8,9 @@
  */
 #include "config.h"
 
-#include "clean.h"
+#include "ukey-seal.h"
 #include "seal.h"
-#include "i18n.h"
+#include "ukey-base.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,9 +6,9 @@
  */
 #include "config.h"
 
-#include "clean.h"
+#include "ukey-seal.h"
 #include "seal.h"
-#include "i18n.h"
+#include "ukey-base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,8 +6,8 @@
  */
 #include "config.h"
 
-#include "clean.h"
-#include "i18n.h"
+#include "ukey-seal.h"
+#include "ukey-base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 
 #include "seal.h"
 #include "der.h"
-#include "i18n.h"
+#include "ukey-base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

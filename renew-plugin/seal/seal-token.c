@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * seal-token.c: reads the seal objects off a token, and implements the
- * seals view of `ukey show` / `ukey status` (renew-plugin/seals-view.h) on
+ * seals view of `ukey show` / `ukey status` (ukey-renew.h) on
  * top of the decoder: name, type, validity and a verdict for each seal.
  */
 #include "config.h"
 
-#include "seal-token.h"
+#include "ukey-renew.h"
+
+#include "p11/p11.h"
 #include "seal.h"
-#include "seals-view.h"
-#include "i18n.h"
-#include "ukey-pkcs11.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,7 @@ static int seal_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->sha256, y->sha256);
 }
 
-int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_seal **out,
+int ukey_seal_list_token(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_seal **out,
 			 size_t *n, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_DATA;
@@ -47,7 +46,7 @@ int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_to
 
 	*out = NULL;
 	*n = 0;
-	ret = ukey_p11_find(p, s, tmpl, 2, h, MAX_SEALS, &found, e);
+	ret = ukey_conn_find(p, s, tmpl, 2, h, MAX_SEALS, &found, e);
 	if (ret != UKEY_E_OK)
 		return ret;
 	*out = calloc(found + 1, sizeof(**out));
@@ -56,12 +55,12 @@ int ukey_seal_list_token(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_to
 	for (i = 0; i < found; i++) {
 		struct ukey_token_seal *t = &(*out)[*n];
 		t->h = h[i];
-		if (ukey_p11_attr(p, s, h[i], CKA_LABEL, &v, &len, e) == UKEY_E_OK) {
+		if (ukey_conn_attr(p, s, h[i], CKA_LABEL, &v, &len, e) == UKEY_E_OK) {
 			snprintf(t->label, sizeof(t->label), "%.*s", (int)(len < 255 ? len : 255),
 				 (char *)v);
 			free(v);
 		}
-		ret = ukey_p11_attr(p, s, h[i], CKA_VALUE, &t->der, &t->len, e);
+		ret = ukey_conn_attr(p, s, h[i], CKA_VALUE, &t->der, &t->len, e);
 		if (ret != UKEY_E_OK) {
 			ukey_token_seals_free(*out, *n);
 			*out = NULL;
@@ -87,7 +86,7 @@ void ukey_token_seals_free(struct ukey_token_seal *t, size_t n)
 	free(t);
 }
 
-int ukey_seals_view_list(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_seal_view **out,
+int ukey_seals_view_list(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_seal_view **out,
 			 size_t *n, struct ukey_err *e)
 {
 	struct ukey_token_seal *t = NULL;

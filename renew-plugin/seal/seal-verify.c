@@ -9,7 +9,7 @@
 #include "config.h"
 
 #include "seal.h"
-#include "i18n.h"
+#include "ukey-base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

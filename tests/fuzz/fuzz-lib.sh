@@ -39,7 +39,7 @@ FUZZ_LIBS=${FUZZ_LIBS:-}
 # sources (or TAP SKIP when their development files are missing).
 renew_plugin_flags() {
 	pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
-	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
+	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/renew-plugin/include -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
 		-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
 	FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seal/clean.h"
+#include "ukey-seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-protocol-json.c: libFuzzer target for the renewal plugin's parsers
- * of the CA service's answers (renew-plugin/json.c, endpoints.c, the seals
+ * of the CA service's answers (renew-plugin/service/json.c, endpoints.c, the seals
  * a refusal names, and the seal list of seal/clean-json.c): the same bytes
  * go to every parser. Each must accept or refuse with a message and a code,
  * and what it accepts must obey its contract (NUL-terminated fields, known
@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api-parse.h"
-#include "seal/clean.h"
+#include "ukey-renew.h"
+
+#include "service/api-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,6 @@ renew_plugin_flags
 r=$src/renew-plugin
 tap_plan 2
 fuzz fuzz-protocol-json "service answer parsers (status, binding, order, invoices, seals, nonce, error)" \
-	"$r/json.c" "$r/endpoints.c" "$r/err.c" "$r/i18n.c" "$r/api.c" "$r/auth.c" "$r/http.c" "$r/p11.c" \
-	"$r/token.c" "$r/text.c" "$r/cert.c" "$r/seal/clean.c" "$r/seal/clean-auto.c" "$r/seal/clean-json.c" \
-	"$r/seal/seal-util.c"
+	"$r/base/err.c" "$r/base/i18n.c" "$r/service/json.c" "$r/service/parse.c" \
+	"$r/seal/clean.c" "$r/seal/clean-auto.c" "$r/seal/clean-json.c" "$r/seal/seal-util.c"
 [ $t_failed -eq 0 ]

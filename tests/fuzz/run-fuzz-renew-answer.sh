@@ -26,8 +26,11 @@ elif [ -x "$build/ca-service/ca-service" ]; then
 else
 	t_ok "# SKIP no reference service built in $build: the committed seeds only"
 fi
+# A tree configured with --enable-failpoints has the steps call ukey_failpoint.
+fp=()
+grep -q '^#define UKEY_FAILPOINTS' "$build/config.h" && fp=("$r/base/failpoint.c")
 FUZZ_EXTRA_CORPUS=$probe/fresh fuzz fuzz-renew-answer "renewal answer parse and check (types, certificate, chain, seals, envelope)" \
 	"$r/renew/answer.c" "$r/renew/check.c" "$r/renew/journal.c" "$r/renew/encrypt.c" "$r/renew/keygen.c" "$r/renew/pending.c" \
-	"$r/json.c" "$r/err.c" "$r/i18n.c" "$r/p11.c" \
-	"$r/seal/der.c" "$r/seal/seal-decode.c" "$r/seal/seal-util.c" "$r/seal/seal-verify.c"
+	"$r/service/json.c" "$r/base/err.c" "$r/base/i18n.c" "$r/p11/p11.c" \
+	"$r/seal/der.c" "$r/seal/seal-decode.c" "$r/seal/seal-util.c" "$r/seal/seal-verify.c" ${fp[@]+"${fp[@]}"}
 [ $t_failed -eq 0 ]

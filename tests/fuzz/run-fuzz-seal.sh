@@ -7,7 +7,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
 pkg-config --exists json-c || tap_skip_all "json-c development files missing"
 s=$src/renew-plugin/seal
-FUZZ_CFLAGS="-I$src/renew-plugin $(pkg-config --cflags json-c)"
+FUZZ_CFLAGS="-I$src/renew-plugin -I$src/renew-plugin/include $(pkg-config --cflags json-c)"
 FUZZ_LIBS=$(pkg-config --libs json-c)
 tap_plan 4
 fuzz fuzz-seal "seal decoder and verifier" "$s/der.c" "$s/seal-decode.c" "$s/seal-util.c" "$s/seal-verify.c"

@@ -32,7 +32,7 @@
  * lower-case without leading zeros and id lower-case hex, as `ukey show
  * --json` prints them. A signing certificate is one whose keyUsage allows
  * digitalSignature or nonRepudiation (or that has no keyUsage), the same
- * rule as renew-plugin/cert.c. */
+ * rule as renew-plugin/p11/cert.c. */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -39,7 +39,7 @@ codes=$(sed -n 's/^#define UKEY_EXIT_[A-Z]* \([0-9]*\) .*/\1/p' "$top/tools/ukey
 documented=$(section 'EXIT STATUS' | sed -n '/^\.TP$/{n;s/^\.B \([0-9]*\)$/\1/p}' | sort -n | tr '\n' ' ')
 t_is "$documented" "$codes" "EXIT STATUS documents every exit code of tools/ukey/ukey.h ($codes)"
 
-vars=$(cat "$top"/renew-plugin/*.c "$top"/renew-plugin/*/*.c "$top"/tools/ukey/*.c |
+vars=$(cat "$top"/renew-plugin/*/*.c "$top"/tools/ukey/*.c |
 	grep -o -e 'getenv("[A-Z_]*")' -e 'env_over([^"]*"[A-Z_]*")' | grep -o '"[A-Z_]*"' | tr -d '"' | sort -u)
 missing=
 for v in $vars UKEY_PKCS11_CONF; do

@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 tap_plan 49
 renew_env
-# The retry pauses, shortened for the test (documented in renew-plugin/api.h).
+# The retry pauses, shortened for the test (documented in renew-plugin/service/api.h).
 export UKEY_RETRY_BASE_MS=50
 export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)
 unset UKEY_FAILPOINT UKEY_HTTP_TIMEOUT

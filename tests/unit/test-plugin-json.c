@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api-parse.h"
-#include "seal/clean.h"
+#include "ukey-renew.h"
+
+#include "service/api-parse.h"
 
 enum which { P_STATUS, P_ORDER, P_BINDING, P_BINDING_STATE, P_INVOICES, P_NONCE, P_SEALS };
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seal/clean.h"
+#include "ukey-seal.h"
 
 #define DAY 86400
 static const time_t T0 = 1750000000;

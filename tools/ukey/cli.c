@@ -99,7 +99,7 @@ int ukey_cli_open_module(struct ukey_cli *c)
 		return ret;
 	if (c->module != NULL)
 		snprintf(c->conf.module, sizeof(c->conf.module), "%s", c->module);
-	return ukey_p11_open(&c->p11, c->conf.module, &c->err);
+	return ukey_conn_open(&c->p11, c->conf.module, &c->err);
 }
 
 int ukey_cli_open_token(struct ukey_cli *c)
@@ -131,13 +131,12 @@ int ukey_cli_connect(struct ukey_cli *c)
 
 	/* Configuration first: no PIN is asked for a request that cannot be sent. */
 	if (ret == UKEY_E_OK)
-		ret = ukey_http_init(&c->client.http, &c->conf, &c->err);
+		ret = ukey_client_new(&c->conf, &c->client, &c->err);
 	if (ret != UKEY_E_OK)
 		return ret;
-	c->have_client = 1;
 	ret = ukey_pin_login(&c->p11, c->s, &c->tok, &c->pin, &c->err);
 	if (ret == UKEY_E_OK)
-		ret = ukey_auth_init(&c->client.auth, &c->p11, c->s, c->certs, c->ncerts, &c->err);
+		ret = ukey_client_sign_with(c->client, &c->p11, c->s, c->certs, c->ncerts, &c->err);
 	return ret;
 }
 
@@ -168,12 +167,12 @@ int ukey_cli_finish(struct ukey_cli *c, int ret)
 		 * last guard, our own line breaks kept. */
 		fprintf(stderr, "ukey %s: %s\n", c->name, ukey_text_escape(c->err.msg, msg, sizeof(msg), 1));
 	}
-	if (c->have_client)
-		ukey_http_cleanup(&c->client.http);
+	ukey_client_free(c->client);
+	c->client = NULL;
 	ukey_certs_free(c->certs, c->ncerts);
 	if (c->have_session)
 		c->p11.f->C_CloseSession(c->s);
-	ukey_p11_close(&c->p11);
+	ukey_conn_close(&c->p11);
 	return ret < 0 ? UKEY_E_OK : ret;
 }
 

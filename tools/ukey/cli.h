@@ -7,13 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "api.h"
-#include "i18n.h"
-#include "pin.h"
-#include "seals-view.h"
-#include "text.h"
-#include "token.h"
-#include "ukey-conf.h"
+#include "ukey-renew.h"
 
 enum {
 	CLI_JSON = 1 << 0, CLI_SERIAL = 1 << 1, CLI_MODULE = 1 << 2, CLI_PIN = 1 << 3,
@@ -32,14 +26,13 @@ struct ukey_cli {
 	int nargs;
 
 	struct ukey_conf conf;
-	struct ukey_p11 p11;
+	struct ukey_conn p11;
 	struct ukey_token_info tok;
 	CK_SESSION_HANDLE s;
 	int have_session;
 	struct ukey_cert *certs;
 	size_t ncerts;
-	struct ukey_client client;
-	int have_client;
+	struct ukey_client *client; /* NULL until ukey_cli_connect */
 	struct ukey_err err;
 	int reported; /* the command already printed its outcome (error included) */
 };

@@ -53,7 +53,7 @@ static int status(struct ukey_cli *c)
 {
 	char state[16], when[16];
 	int64_t at;
-	int ret = ukey_api_binding_state(&c->client, state, sizeof(state), &at, &c->err);
+	int ret = ukey_api_binding_state(c->client, state, sizeof(state), &at, &c->err);
 
 	if (ret != UKEY_E_OK)
 		return ret;
@@ -96,7 +96,7 @@ int ukey_cmd_bind(int argc, char **argv)
 		goto out;
 	}
 	if (ret == UKEY_E_OK)
-		ret = ukey_api_binding_new(&c.client, &b, &c.err);
+		ret = ukey_api_binding_new(c.client, &b, &c.err);
 	if (ret != UKEY_E_OK)
 		goto out;
 	if (c.json) {

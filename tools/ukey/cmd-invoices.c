@@ -47,7 +47,7 @@ static int list(struct ukey_cli *c)
 {
 	struct ukey_invoice *v = NULL;
 	size_t n = 0, i;
-	int ret = ukey_api_invoices(&c->client, &v, &n, &c->err);
+	int ret = ukey_api_invoices(c->client, &v, &n, &c->err);
 
 	if (ret != UKEY_E_OK)
 		return ret;
@@ -70,7 +70,7 @@ static int list(struct ukey_cli *c)
 static int request(struct ukey_cli *c)
 {
 	struct ukey_invoice v;
-	int created = 0, ret = ukey_api_invoice_request(&c->client, c->order, c->title, c->tax, &v, &created, &c->err);
+	int created = 0, ret = ukey_api_invoice_request(c->client, c->order, c->title, c->tax, &v, &created, &c->err);
 
 	if (ret != UKEY_E_OK)
 		return ret;
@@ -99,7 +99,7 @@ static int download(struct ukey_cli *c, const char *id)
 	/* Checked before the request, again atomically at open (O_EXCL). */
 	if (!c->force && access(path, F_OK) == 0)
 		return ukey_err_set(&c->err, UKEY_E_ERROR, _("%s exists; use --force to overwrite it"), ukey_tx(path));
-	ret = ukey_api_invoice_document(&c->client, id, &r, &c->err);
+	ret = ukey_api_invoice_document(c->client, id, &r, &c->err);
 	if (ret != UKEY_E_OK)
 		return ret;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (c->force ? O_TRUNC : O_EXCL), 0644);

@@ -34,7 +34,7 @@ int ukey_cmd_order(int argc, char **argv)
 	}
 	ret = ukey_cli_connect(&c);
 	if (ret == UKEY_E_OK)
-		ret = ukey_api_status(&c.client, &st, &c.err);
+		ret = ukey_api_status(c.client, &st, &c.err);
 	if (ret != UKEY_E_OK)
 		goto out;
 	ukey_next_step(&st, &next);

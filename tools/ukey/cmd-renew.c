@@ -14,8 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "renew/present.h"
-#include "renew/renew.h"
 #include "ukey.h"
 
 void ukey_cmd_renew_usage(void)
@@ -228,7 +226,7 @@ int ukey_cmd_renew(int argc, char **argv)
 	if (ret == UKEY_E_OK) {
 		prepare_stop_msg(1);
 		catch_signals();
-		ret = ukey_renew_run(&c.p11, c.s, &c.tok, &c.client, c.certs, c.ncerts, &o, &r, &c.err);
+		ret = ukey_renew_run(&c.p11, c.s, &c.tok, c.client, c.certs, c.ncerts, &o, &r, &c.err);
 	}
 	if (ret != UKEY_E_OK)
 		goto out;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api-parse.h"
 #include "seals.h"
 #include "ukey.h"
 
@@ -242,25 +241,15 @@ static int refused(struct ukey_cli *c, const struct ukey_clean_list *l, const st
 /* POST /api/v1/seals/clean, signed by the token like every request. */
 static int send_plan(struct ukey_cli *c, const struct ukey_clean_list *l, const char *body, json_object *out)
 {
-	static const char path[] = "/api/v1/seals/clean";
-	struct curl_slist *h = NULL, *n;
 	struct ukey_http_resp r;
-	int ret = ukey_auth_headers(&c->client.auth, &c->client.http, "POST", path, body, strlen(body), &h, &c->err);
+	int ret;
 
 	memset(&r, 0, sizeof(r));
-	if (ret == UKEY_E_OK) {
-		n = curl_slist_append(h, "Content-Type: application/json; charset=utf-8");
-		if (n == NULL)
-			ret = ukey_err_set(&c->err, UKEY_E_ERROR, "%s", _("out of memory"));
-		else
-			h = n;
-	}
-	if (ret == UKEY_E_OK)
-		ret = ukey_http_request(&c->client.http, "POST", path, h, body, strlen(body), UKEY_HTTP_MAX_JSON, &r,
-					&c->err);
-	curl_slist_free_all(h);
-	if (ret != UKEY_E_OK)
+	ret = ukey_api_seals_clean(c->client, body, &r, &c->err);
+	if (ret != UKEY_E_OK) {
+		ukey_http_resp_free(&r);
 		return ret;
+	}
 	if (r.status >= 500)
 		ret = ukey_err_set(&c->err, UKEY_E_SERVICE, _("the service has a problem (HTTP %ld)"), r.status);
 	else if (r.status < 200 || r.status > 299)
@@ -305,7 +294,7 @@ int ukey_seals_clean(struct ukey_cli *c)
 	}
 	ret = ukey_cli_connect(c);
 	if (ret == UKEY_E_OK)
-		ret = ukey_seals_fetch(c, &l);
+		ret = ukey_api_seals(c->client, &l, &c->err);
 	if (ret != UKEY_E_OK)
 		goto out;
 	json_object_object_add(out, "medium", json_object_new_string(c->tok.serial));

@@ -4,7 +4,8 @@
 /* ukey seals: every seal on the token decoded (name, type, validity, the
  * maker's signature) and joined by sha256 with the service's view (usable,
  * or unusable = a duplicate awaiting cleaning); `seals export` writes a
- * seal's picture; `seals clean` is in cmd-seals-clean.c. */
+ * seal's picture (cmd-seals-export.c); `seals clean` is in
+ * cmd-seals-clean.c. The listing itself is seals-list.c. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "seal/seal-token.h"
-#include "seal/seal.h"
 #include "seals.h"
 #include "ukey.h"
 
@@ -26,61 +25,6 @@ void ukey_cmd_seals_usage(void)
 		 "Lists the seals on the U-KEY with the service's status, writes a seal's picture,\n"
 		 "or cleans the seals (the CA's \"abnormal seal data\" page). N is the number shown by\n"
 		 "'ukey seals', ID the service's seal id. Exit 3 when there is nothing to clean.\n"));
-}
-
-int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l)
-{
-	struct ukey_http_resp r;
-	int ret = ukey_api_call(&c->client, "GET", "/api/v1/seals", NULL, NULL, &r, UKEY_HTTP_MAX_JSON, &c->err);
-
-	memset(l, 0, sizeof(*l));
-	if (ret != UKEY_E_OK)
-		return ret;
-	if (ukey_clean_list_parse(r.body, r.len, l, &c->err) != 0)
-		ret = c->err.code ? c->err.code : UKEY_E_SERVICE;
-	ukey_http_resp_free(&r);
-	return ret;
-}
-
-void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf, size_t len)
-{
-	size_t used = 0, i;
-	long k;
-	int w;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && used < len; i++) {
-		k = ukey_clean_find(l, ids[i]);
-		w = k >= 0 ? snprintf(buf + used, len - used, "%s%s (%s)", i ? ", " : "", ukey_tx(ids[i]),
-				      ukey_tx(l->seals[k].name))
-			   : snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ukey_tx(ids[i]));
-		used = w < 0 ? len : used + (size_t)w;
-	}
-}
-
-/* Token seal i gets the first service seal with its sha256 not taken by an
- * earlier one (identical duplicates are two objects and two service ids). */
-static void join(struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l)
-{
-	unsigned char *taken = calloc(l->n_seals + 1, 1);
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		rows[i].svc = -1;
-		for (j = 0; j < l->n_seals; j++) {
-			if (strcmp(l->seals[j].sha256, rows[i].t->sha256) != 0)
-				continue;
-			if (rows[i].svc < 0)
-				rows[i].svc = (long)j;
-			if (taken == NULL || !taken[j]) {
-				rows[i].svc = (long)j;
-				break;
-			}
-		}
-		if (taken != NULL && rows[i].svc >= 0)
-			taken[rows[i].svc] = 1;
-	}
-	free(taken);
 }
 
 static const char *status_text(const struct ukey_clean_list *l, long k)
@@ -206,7 +150,7 @@ int ukey_cmd_seals(int argc, char **argv)
 	struct ukey_clean_list l;
 	struct ukey_seal_row *rows = NULL;
 	const char *sub;
-	size_t nt = 0, i;
+	size_t nt = 0;
 	int have_list = 0, ret = ukey_cli_parse(&c, "seals", argc, argv,
 						CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE | CLI_OUTPUT |
 							CLI_FORCE | CLI_CLEAN,
@@ -233,23 +177,9 @@ int ukey_cmd_seals(int argc, char **argv)
 							  "with --json")));
 	ret = ukey_cli_open_token(&c);
 	if (ret == UKEY_E_OK)
-		ret = ukey_seal_list_token(&c.p11, c.s, &t, &nt, &c.err);
+		ret = ukey_seals_read(&c, &t, &rows, &nt);
 	if (ret != UKEY_E_OK)
 		goto out;
-	rows = calloc(nt + 1, sizeof(*rows));
-	if (rows == NULL) {
-		ret = ukey_err_set(&c.err, UKEY_E_ERROR, "%s", _("out of memory"));
-		goto out;
-	}
-	for (i = 0; i < nt; i++) {
-		rows[i].t = &t[i];
-		rows[i].svc = -1;
-		ukey_err_clear(&rows[i].derr);
-		if (ukey_seal_decode(t[i].der, t[i].len, &rows[i].dec, &rows[i].derr) != 0)
-			rows[i].dec = NULL;
-		else
-			ukey_seal_verify(rows[i].dec, time(NULL), &rows[i].vr);
-	}
 	/* Export by number needs no PIN; the service's view (list, ids) does. */
 	if (!c.offline && strcmp(sub, "export") == 0 && strspn(c.args[1], "0123456789") == strlen(c.args[1]))
 		c.offline = 1;
@@ -260,21 +190,18 @@ int ukey_cmd_seals(int argc, char **argv)
 	if (!c.offline) {
 		ret = ukey_cli_connect(&c);
 		if (ret == UKEY_E_OK)
-			ret = ukey_seals_fetch(&c, &l);
+			ret = ukey_api_seals(c.client, &l, &c.err);
 		if (ret != UKEY_E_OK)
 			goto out;
 		have_list = 1;
-		join(rows, nt, &l);
+		ukey_seals_join(rows, nt, &l);
 	}
 	if (strcmp(sub, "export") == 0)
 		ret = ukey_seals_export(&c, rows, nt, &l, have_list, c.args[1]);
 	else
 		list_print(&c, rows, nt, &l, have_list);
 out:
-	for (i = 0; rows != NULL && i < nt; i++)
-		ukey_seal_free(rows[i].dec);
-	free(rows);
-	ukey_token_seals_free(t, nt);
+	ukey_seals_free(t, rows, nt);
 	ukey_clean_list_free(&l);
 	return ukey_cli_finish(&c, ret);
 }

@@ -70,7 +70,7 @@ int ukey_cmd_status(int argc, char **argv)
 		serr = c.err;
 		ret = UKEY_E_OK;
 	} else if (ret == UKEY_E_OK && !c.offline) {
-		if (ukey_api_status(&c.client, &st, &serr) == UKEY_E_OK)
+		if (ukey_api_status(c.client, &st, &serr) == UKEY_E_OK)
 			have_svc = 1;
 	}
 	if (ret == UKEY_E_OK)

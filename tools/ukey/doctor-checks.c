@@ -14,11 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "api-parse.h"
 #include "cli.h"
 #include "doctor.h"
-#include "http.h"
-#include "token.h"
 
 static void backends(struct ukey_doctor *d, const UKEY_MODULE_STATUS *ms)
 {
@@ -102,7 +99,7 @@ void ukey_doctor_module(struct ukey_doctor *d)
 	const char *path = d->module_arg ? d->module_arg : d->conf.module;
 
 	ukey_err_clear(&e);
-	if (ukey_p11_open(&d->p11, path, &e) != UKEY_E_OK) {
+	if (ukey_conn_open(&d->p11, path, &e) != UKEY_E_OK) {
 		ukey_doctor_line(d, "module", UKEY_DOCTOR_FAIL,
 				 _("install ukey-pkcs11, or name the module with [module] path in ukey.conf or UKEY_MODULE"),
 				 "%s", ukey_tx(e.msg));
@@ -169,11 +166,8 @@ static int ca_file(struct ukey_doctor *d)
 
 void ukey_doctor_service(struct ukey_doctor *d)
 {
-	struct ukey_http h;
-	struct ukey_http_resp r;
+	struct ukey_probe p;
 	struct ukey_err e;
-	char nonce[256];
-	struct curl_header *date = NULL;
 
 	if (d->conf.service_url[0] == '\0') {
 		ukey_doctor_line(d, "service", UKEY_DOCTOR_WARN,
@@ -185,29 +179,27 @@ void ukey_doctor_service(struct ukey_doctor *d)
 	if (ca_file(d) != 0)
 		return;
 	ukey_err_clear(&e);
-	if (ukey_http_init(&h, &d->conf, &e) != UKEY_E_OK) {
+	switch (ukey_api_probe(&d->conf, &p, &e)) {
+	case UKEY_PROBE_BAD_URL:
 		ukey_doctor_line(d, "service", UKEY_DOCTOR_FAIL, _("correct [service] url in ukey.conf"), "%s",
 				 ukey_tx(e.msg));
-		ukey_http_cleanup(&h);
-		return;
-	}
-	/* The one request that needs no login: it proves TLS and the protocol. */
-	if (ukey_http_request(&h, "POST", "/api/v1/nonce", NULL, NULL, 0, 4096, &r, &e) != UKEY_E_OK) {
+		break;
+	case UKEY_PROBE_UNREACHABLE:
 		ukey_doctor_line(d, "service", UKEY_DOCTOR_FAIL,
 				 _("check the URL and the network; [service] ca must be the CA that issued the service's "
 				   "TLS certificate"),
 				 "%s", ukey_tx(e.msg));
-	} else if (r.status != 200 || ukey_api_parse_nonce(r.body, r.len, nonce, sizeof(nonce), &e) != UKEY_E_OK) {
+		break;
+	case UKEY_PROBE_NOT_PROTOCOL:
 		ukey_doctor_line(d, "service", UKEY_DOCTOR_FAIL,
 				 _("the URL must be a CA service that speaks docs/protocol.md"),
-				 _("%s answers, but not as docs/protocol.md says (HTTP %ld)"), ukey_tx(h.base), r.status);
-	} else {
-		ukey_doctor_line(d, "service", UKEY_DOCTOR_OK, NULL, _("%s answers (TLS verified)"), ukey_tx(h.base));
-		if (curl_easy_header(h.c, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK && date != NULL)
-			d->service_date = curl_getdate(date->value, NULL) > 0 ? curl_getdate(date->value, NULL) : 0;
+				 _("%s answers, but not as docs/protocol.md says (HTTP %ld)"), ukey_tx(p.base), p.status);
+		break;
+	case UKEY_PROBE_OK:
+		ukey_doctor_line(d, "service", UKEY_DOCTOR_OK, NULL, _("%s answers (TLS verified)"), ukey_tx(p.base));
+		d->service_date = p.date;
+		break;
 	}
-	ukey_http_resp_free(&r);
-	ukey_http_cleanup(&h);
 }
 
 void ukey_doctor_clock(struct ukey_doctor *d)

@@ -19,7 +19,7 @@
 
 #include "browsers.h"
 #include "nssdb.h"
-#include "text.h"
+#include "ukey-renew.h"
 #include "ukey.h"
 
 #ifndef UKEY_MODULE_PATH

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ukey seals: what cmd-seals.c (list, export) and cmd-seals-clean.c (clean)
- * share -- the service's seal list fetched and parsed. */
+/* ukey seals: the listing (seals-list.c) that the list and export
+ * (cmd-seals.c, cmd-seals-export.c) and clean (cmd-seals-clean.c) share. */
 #ifndef UKEY_TOOL_SEALS_H
 #define UKEY_TOOL_SEALS_H
 
 #include "cli.h"
-#include "seal/clean.h"
-#include "seal/seal-token.h"
-#include "seal/seal.h"
 
 /* One seal of the token as 'ukey seals' lists it. */
 struct ukey_seal_row {
@@ -18,9 +15,14 @@ struct ukey_seal_row {
 	long svc; /* index in the service's list, or -1 */
 };
 
-/* GET /api/v1/seals into l (ukey_clean_list_free it); needs
- * ukey_cli_connect first. Returns a UKEY_E_* code, message in c->err. */
-int ukey_seals_fetch(struct ukey_cli *c, struct ukey_clean_list *l);
+/* The seals on the token open in c (ukey_cli_open_token first), each
+ * decoded and verified now, in the numbering of 'ukey show': *t the
+ * objects, *rows one per object (svc -1). Free both with ukey_seals_free
+ * (also after a failure). Returns a UKEY_E_* code, message in c->err. */
+int ukey_seals_read(struct ukey_cli *c, struct ukey_token_seal **t, struct ukey_seal_row **rows, size_t *n);
+void ukey_seals_free(struct ukey_token_seal *t, struct ukey_seal_row *rows, size_t n);
+/* Token seal i gets the service's seal of the same sha256 (rows[i].svc). */
+void ukey_seals_join(struct ukey_seal_row *rows, size_t n, const struct ukey_clean_list *l);
 /* "S1 (业务章), S3 (财务专用章)" for the service's ids (unknown ids as is). */
 void ukey_seals_names(const struct ukey_clean_list *l, const char *const *ids, size_t n, char *buf,
 		      size_t len);

@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "text.h"
+#include "ukey-renew.h"
 #include "ukey.h"
 
 struct subcommand {

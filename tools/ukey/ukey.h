@@ -4,8 +4,7 @@
 #ifndef UKEY_TOOL_UKEY_H
 #define UKEY_TOOL_UKEY_H
 
-#include "api.h"
-#include "i18n.h"
+#include "ukey-renew.h"
 
 #define UKEY_EXIT_OK 0    /* done */
 #define UKEY_EXIT_ERROR 1 /* something could not be done (see its message) */

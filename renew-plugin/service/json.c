@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "i18n.h"
+#include "ukey-base.h"
 #include "json.h"
 
 int ukey_json_parse(const char *text, size_t len, json_object **out, struct ukey_err *e)

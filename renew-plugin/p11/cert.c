@@ -15,8 +15,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "i18n.h"
-#include "token.h"
+#include "ukey-base.h"
+#include "p11.h"
 
 /* GDCA's trust-service number (证书信任号), docs/protocol.md, "trust_number". */
 #define TRUST_NUMBER_OID "1.2.86.21.1.3"

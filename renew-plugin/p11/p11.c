@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "ukey-base.h"
 #include "p11.h"
 
 const char *ukey_p11_rv_name(CK_RV rv)
@@ -45,7 +45,7 @@ static const UKEY_VENDOR_FUNCTION_LIST *vendor(void *dl)
 	return v->version.major == UKEY_VENDOR_VERSION_MAJOR ? v : NULL;
 }
 
-int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
+int ukey_conn_open(struct ukey_conn *p, const char *path, struct ukey_err *e)
 {
 	CK_C_INITIALIZE_ARGS args;
 	CK_C_GetFunctionList gfl;
@@ -59,7 +59,7 @@ int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
 				    dlerror());
 	*(void **)&gfl = dlsym(p->dl, "C_GetFunctionList");
 	if (gfl == NULL || gfl(&p->f) != CKR_OK || p->f == NULL) {
-		ukey_p11_close(p);
+		ukey_conn_close(p);
 		return ukey_err_set(e, UKEY_E_ERROR, _("%s is not a PKCS#11 module"), path);
 	}
 	p->v = vendor(p->dl);
@@ -72,7 +72,7 @@ int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
 	if (quiet)
 		unsetenv("UKEY_LOG");
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		ukey_p11_close(p);
+		ukey_conn_close(p);
 		return ukey_err_set(e, UKEY_E_ERROR, _("the PKCS#11 module %s failed to start: %s"), path,
 				    ukey_p11_rv_name(rv));
 	}
@@ -80,7 +80,7 @@ int ukey_p11_open(struct ukey_p11 *p, const char *path, struct ukey_err *e)
 	return UKEY_E_OK;
 }
 
-void ukey_p11_close(struct ukey_p11 *p)
+void ukey_conn_close(struct ukey_conn *p)
 {
 	if (p->f != NULL && p->initialized)
 		p->f->C_Finalize(NULL);
@@ -89,8 +89,8 @@ void ukey_p11_close(struct ukey_p11 *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int ukey_p11_attr(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
-		  unsigned char **val, size_t *len, struct ukey_err *e)
+int ukey_conn_attr(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+		   unsigned char **val, size_t *len, struct ukey_err *e)
 {
 	CK_ATTRIBUTE a = { t, NULL, 0 };
 	CK_RV rv = p->f->C_GetAttributeValue(s, o, &a, 1);
@@ -115,8 +115,8 @@ int ukey_p11_attr(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, C
 	return UKEY_E_OK;
 }
 
-int ukey_p11_find(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		  CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *found, struct ukey_err *e)
+int ukey_conn_find(struct ukey_conn *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		   CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *found, struct ukey_err *e)
 {
 	CK_RV rv = p->f->C_FindObjectsInit(s, tmpl, n);
 

@@ -8,8 +8,7 @@
 
 #include <curl/curl.h>
 
-#include "err.h"
-#include "ukey-conf.h"
+#include "ukey-renew.h"
 
 #define UKEY_HTTP_MAX_JSON (4u << 20) /* 4 MiB (docs/protocol.md) */
 #define UKEY_HTTP_MAX_PDF (8u << 20)
@@ -24,13 +23,6 @@ struct ukey_http {
 	int transient;
 };
 
-struct ukey_http_resp {
-	long status;
-	char *body; /* NUL-terminated */
-	size_t len;
-	char ctype[128];
-};
-
 int ukey_http_init(struct ukey_http *h, const struct ukey_conf *c, struct ukey_err *e);
 void ukey_http_cleanup(struct ukey_http *h);
 /* One request; no retries here (api.c decides, from h->transient). headers
@@ -41,6 +33,5 @@ void ukey_http_cleanup(struct ukey_http *h);
 int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 		      struct curl_slist *headers, const char *body, size_t body_len, size_t max,
 		      struct ukey_http_resp *r, struct ukey_err *e);
-void ukey_http_resp_free(struct ukey_http_resp *r);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* config.c: reads ukey.conf with libinih; environment overrides it. */
+/* conf.c: reads ukey.conf with libinih; environment overrides it. */
 
 #include <errno.h>
 #include <ini.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "ukey-conf.h"
+#include "log.h"
+#include "ukey-base.h"
 
 #ifndef UKEY_MODULE_PATH
 #error "UKEY_MODULE_PATH must be defined by the build"

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* api.c: authenticated requests, retries of the transient failures of the
- * requests safe to repeat, and the service's error bodies. */
+/* api.c: the client, its authenticated requests, retries of the transient
+ * failures of the requests safe to repeat, and the service's error bodies. */
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api.h"
-#include "i18n.h"
-#include "api-parse.h"
+
+#include "base/log.h"
 
 /* What the user should understand from a known error code. */
 static const struct {
@@ -59,8 +59,39 @@ out:
 	return ret;
 }
 
-static int once(struct ukey_client *c, const char *method, const char *path, const char *body,
-		struct ukey_http_resp *r, size_t max, struct ukey_err *e)
+int ukey_client_new(const struct ukey_conf *conf, struct ukey_client **out, struct ukey_err *e)
+{
+	struct ukey_client *c = calloc(1, sizeof(*c));
+	int ret;
+
+	*out = NULL;
+	if (c == NULL)
+		return ukey_err_set(e, UKEY_E_ERROR, "%s", _("out of memory"));
+	ret = ukey_http_init(&c->http, conf, e);
+	if (ret != UKEY_E_OK) {
+		ukey_client_free(c);
+		return ret;
+	}
+	*out = c;
+	return UKEY_E_OK;
+}
+
+int ukey_client_sign_with(struct ukey_client *c, struct ukey_conn *p, CK_SESSION_HANDLE s,
+			  const struct ukey_cert *certs, size_t n, struct ukey_err *e)
+{
+	return ukey_auth_init(&c->auth, p, s, certs, n, e);
+}
+
+void ukey_client_free(struct ukey_client *c)
+{
+	if (c == NULL)
+		return;
+	ukey_http_cleanup(&c->http);
+	free(c);
+}
+
+int ukey_api_send(struct ukey_client *c, const char *method, const char *path, const char *body,
+		  struct ukey_http_resp *r, size_t max, struct ukey_err *e)
 {
 	struct curl_slist *h = NULL;
 	size_t blen = body ? strlen(body) : 0;
@@ -106,7 +137,7 @@ static int call(struct ukey_client *c, const char *method, const char *path, con
 	for (i = 1;; i++) {
 		memset(&r, 0, sizeof(r));
 		e->service_code[0] = '\0';
-		ret = once(c, method, path, body, &r, max, e);
+		ret = ukey_api_send(c, method, path, body, &r, max, e);
 		if (ret == UKEY_E_OK && r.status >= 500)
 			ret = service_error(&r, e);
 		else if (ret == UKEY_E_OK)

@@ -7,7 +7,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
-#include "i18n.h"
+#include "ukey-base.h"
 
 #ifndef LOCALEDIR
 #error "LOCALEDIR must be defined by the build"

@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "err.h"
+#include "ukey-base.h"
 
 int ukey_json_parse(const char *text, size_t len, json_object **out, struct ukey_err *e);
 /* nullable: JSON null is accepted and gives NULL / *is_null = 1. */

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "log.h"
+#include "ukey-base.h"
 
 void ukey_err_clear(struct ukey_err *e)
 {
@@ -29,33 +30,26 @@ int ukey_err_set(struct ukey_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Read once: the threshold does not change while the command runs. */
 static int log_level(void)
 {
 	static int level = -1;
-	const char *v;
 
-	if (level >= 0)
-		return level;
-	v = getenv("UKEY_LOG");
-	if (v == NULL || *v == '\0')
-		level = 0;
-	else if (strcmp(v, "debug") == 0)
-		level = UKEY_LOG_DEBUG;
-	else if (strcmp(v, "info") == 0)
-		level = UKEY_LOG_INFO;
-	else
-		level = UKEY_LOG_ERROR;
+	if (level < 0) {
+		level = ukey_log_level_parse(getenv("UKEY_LOG"));
+		if (level < 0)
+			level = UKEY_LOG_WARN;
+	}
 	return level;
 }
 
-void ukey_log(int level, const char *fmt, ...)
+void ukey_log(enum ukey_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "", "error", "info", "debug" };
 	va_list ap;
 
-	if (level > log_level())
+	if ((int)level < log_level() || level >= UKEY_LOG_OFF)
 		return;
-	fprintf(stderr, "ukey[%s]: ", names[level]);
+	fprintf(stderr, "ukey[%s]: ", ukey_log_level_word(level));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -6,10 +6,10 @@
 #define UKEY_RENEW_AUTH_H
 
 #include "http.h"
-#include "token.h"
+#include "p11/p11.h"
 
 struct ukey_auth {
-	struct ukey_p11 *p;
+	struct ukey_conn *p;
 	CK_SESSION_HANDLE s; /* logged in */
 	CK_OBJECT_HANDLE key;
 	const struct ukey_cert *cert;
@@ -18,7 +18,7 @@ struct ukey_auth {
 };
 
 /* Finds the signing certificate among certs and its private key. */
-int ukey_auth_init(struct ukey_auth *a, struct ukey_p11 *p, CK_SESSION_HANDLE s,
+int ukey_auth_init(struct ukey_auth *a, struct ukey_conn *p, CK_SESSION_HANDLE s,
 		   const struct ukey_cert *certs, size_t n, struct ukey_err *e);
 /* Gets a nonce and signs; appends the four X-Ukey-* headers to *hdrs. */
 int ukey_auth_headers(struct ukey_auth *a, struct ukey_http *h, const char *method, const char *path,

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* text.c: escaping text from outside for the terminal (text.h). */
+/* text.c: escaping text from outside for the terminal (ukey-base.h). */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "ukey-base.h"
 
 /* Length of the UTF-8 character at p (RFC 3629, no overlong forms or
  * surrogates) and its code point; 0 when p does not start one. */

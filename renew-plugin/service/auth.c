@@ -13,12 +13,12 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
-#include "i18n.h"
+#include "ukey-base.h"
 #include "json.h"
 #include "ukey-pkcs11.h"
 #include "api-parse.h"
 
-int ukey_auth_init(struct ukey_auth *a, struct ukey_p11 *p, CK_SESSION_HANDLE s,
+int ukey_auth_init(struct ukey_auth *a, struct ukey_conn *p, CK_SESSION_HANDLE s,
 		   const struct ukey_cert *certs, size_t n, struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -34,7 +34,7 @@ int ukey_auth_init(struct ukey_auth *a, struct ukey_p11 *p, CK_SESSION_HANDLE s,
 		return ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate"));
 	tmpl[1].pValue = (void *)a->cert->id;
 	tmpl[1].ulValueLen = a->cert->id_len;
-	ret = ukey_p11_find(p, s, tmpl, 2, &a->key, 1, &found, e);
+	ret = ukey_conn_find(p, s, tmpl, 2, &a->key, 1, &found, e);
 	if (ret != UKEY_E_OK)
 		return ret;
 	if (found == 0)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "text.h"
-#include "token.h"
+#include "base/log.h"
+#include "ukey-base.h"
+#include "p11.h"
 
 /* PKCS#11 pads text fields with blanks and does not terminate them. */
 static void padded(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)
@@ -26,7 +26,7 @@ static void padded(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srcl
  * With the vendor interface 1.1 both come from one reading of the device:
  * each reading of the PIN counters costs a real U-KEY a round trip per PIN
  * (docs/benchmarks.md). */
-static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e)
+static int fill(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err *e)
 {
 	CK_TOKEN_INFO ti;
 	UKEY_PIN_TRIES tr;
@@ -62,7 +62,7 @@ static int fill(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *
 }
 
 /* The reasons of the backends that did not load, "; "-separated, in why. */
-static size_t failed_backends(struct ukey_p11 *p, const UKEY_MODULE_STATUS *ms, char *why, size_t len)
+static size_t failed_backends(struct ukey_conn *p, const UKEY_MODULE_STATUS *ms, char *why, size_t len)
 {
 	UKEY_BACKEND_STATUS bs;
 	size_t used = 0, n = 0;
@@ -80,7 +80,7 @@ static size_t failed_backends(struct ukey_p11 *p, const UKEY_MODULE_STATUS *ms, 
 	return n;
 }
 
-int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e)
+int ukey_token_no_backend(struct ukey_conn *p, struct ukey_err *e)
 {
 	UKEY_MODULE_STATUS ms;
 	char why[sizeof(e->msg) - 160];
@@ -101,12 +101,12 @@ int ukey_token_no_backend(struct ukey_p11 *p, struct ukey_err *e)
 					       "'ukey doctor'"), ukey_tx(why));
 }
 
-int ukey_token_refresh(struct ukey_p11 *p, struct ukey_token_info *t, struct ukey_err *e)
+int ukey_token_refresh(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err *e)
 {
 	return fill(p, t, e);
 }
 
-int ukey_token_list(struct ukey_p11 *p, struct ukey_token_info **out, size_t *n, struct ukey_err *e)
+int ukey_token_list(struct ukey_conn *p, struct ukey_token_info **out, size_t *n, struct ukey_err *e)
 {
 	CK_SLOT_ID *slots = NULL;
 	CK_ULONG count = 0, i;
@@ -145,7 +145,7 @@ out:
 	return ret;
 }
 
-int ukey_token_select(struct ukey_p11 *p, const char *serial, struct ukey_token_info *out,
+int ukey_token_select(struct ukey_conn *p, const char *serial, struct ukey_token_info *out,
 		      struct ukey_err *e)
 {
 	struct ukey_token_info *list;
@@ -258,7 +258,7 @@ static int cert_cmp(const void *a, const void *b)
 	return r ? r : memcmp(x->der, y->der, x->der_len);
 }
 
-int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
+int ukey_token_certs(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
 		     struct ukey_err *e)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
@@ -274,7 +274,7 @@ int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert *
 
 	*out = NULL;
 	*n = 0;
-	ret = ukey_p11_find(p, s, tmpl, 2, h, 64, &found, e);
+	ret = ukey_conn_find(p, s, tmpl, 2, h, 64, &found, e);
 	if (ret != UKEY_E_OK)
 		return ret;
 	list = calloc(found + 1, sizeof(*list));
@@ -282,15 +282,15 @@ int ukey_token_certs(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_cert *
 		return ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 	for (i = 0; i < found; i++) {
 		struct ukey_cert *c = &list[*n];
-		ret = ukey_p11_attr(p, s, h[i], CKA_VALUE, &c->der, &c->der_len, e);
+		ret = ukey_conn_attr(p, s, h[i], CKA_VALUE, &c->der, &c->der_len, e);
 		if (ret != UKEY_E_OK)
 			goto out;
-		if (ukey_p11_attr(p, s, h[i], CKA_ID, &v, &len, e) == UKEY_E_OK) {
+		if (ukey_conn_attr(p, s, h[i], CKA_ID, &v, &len, e) == UKEY_E_OK) {
 			c->id_len = len < sizeof(c->id) ? len : sizeof(c->id);
 			memcpy(c->id, v, c->id_len);
 			free(v);
 		}
-		if (ukey_p11_attr(p, s, h[i], CKA_LABEL, &v, &len, e) == UKEY_E_OK) {
+		if (ukey_conn_attr(p, s, h[i], CKA_LABEL, &v, &len, e) == UKEY_E_OK) {
 			snprintf(c->label, sizeof(c->label), "%s", (char *)v);
 			free(v);
 		}

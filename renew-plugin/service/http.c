@@ -10,7 +10,8 @@
 #include <openssl/x509_vfy.h>
 
 #include "http.h"
-#include "i18n.h"
+#include "base/log.h"
+#include "ukey-base.h"
 
 struct sink {
 	struct ukey_http_resp *r;

@@ -13,9 +13,8 @@
 
 #include <openssl/crypto.h>
 
-#include "i18n.h"
-#include "pin.h"
-#include "text.h"
+#include "ukey-base.h"
+#include "p11.h"
 
 #define PIN_MAX 256
 
@@ -92,7 +91,7 @@ static int read_pin(const struct ukey_token_info *t, const struct ukey_pin_opts 
 	return read_tty(t, buf, len, e);
 }
 
-int ukey_pin_login(struct ukey_p11 *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
+int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e)
 {
 	char pin[PIN_MAX], tries[160];
