@@ -24,23 +24,10 @@ void ukey_log_clear_last_error(void)
 	last_error[0] = '\0';
 }
 
-int ukey_log_parse_level(const char *word)
-{
-	static const char *const names[] = { "debug", "info", "warn", "error", "off" };
-	if (!word)
-		return -1;
-	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
-		if (strcasecmp(word, names[i]) == 0)
-			return i;
-	if (strcasecmp(word, "warning") == 0)
-		return UKEY_LOG_WARN;
-	return -1;
-}
-
 void ukey_log_init(void)
 {
 	const char *env = secure_getenv("UKEY_LOG");
-	int lvl = ukey_log_parse_level(env);
+	int lvl = ukey_log_level_parse(env);
 	log_from_env = lvl >= 0;
 	log_level = log_from_env ? lvl : UKEY_LOG_WARN;
 	if (env && *env && lvl < 0)
@@ -50,7 +37,7 @@ void ukey_log_init(void)
 
 void ukey_log_set_default(const char *level)
 {
-	int lvl = ukey_log_parse_level(level);
+	int lvl = ukey_log_level_parse(level);
 	if (lvl < 0) {
 		ukey_warn("config: log = %s is not one of debug, info, warn, error, off", level);
 		return;

@@ -22,8 +22,6 @@ void ukey_log_write(enum ukey_log_level level, const char *where, const char *fm
  * printed or not. */
 const char *ukey_log_last_error(void);
 void ukey_log_clear_last_error(void);
-/* Parses "debug" etc.; returns -1 when the word is unknown. */
-int ukey_log_parse_level(const char *word);
 
 /* Errors are always formatted, even when not printed: the last one is kept
  * for the vendor interface (a backend's load failure, token/vendor.c). */
