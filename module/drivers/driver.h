@@ -198,7 +198,12 @@ struct ukey_driver_ops {
 
 #define UKEY_ENVELOPE_BIT(format) (1UL << (format))
 
-/* The registry of built-in drivers ("p11", later "skf"). */
+/* The built-in drivers, each defined in its own room (drivers/p11/,
+ * drivers/skf/), and the registry that finds one by name: declared here so
+ * registry.c needs no driver's private header (no include runs from
+ * drivers/ into a room and back). */
+extern const struct ukey_driver_ops ukey_driver_p11;
+extern const struct ukey_driver_ops ukey_driver_skf;
 const struct ukey_driver_ops *ukey_driver_find(const char *name);
 
 #endif

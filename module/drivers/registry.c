@@ -4,8 +4,6 @@
 #include <string.h>
 
 #include "drivers/driver.h"
-#include "drivers/p11/p11.h"
-#include "drivers/skf/skf.h"
 
 static const struct ukey_driver_ops *const drivers[] = {
 	&ukey_driver_p11,

@@ -5,14 +5,15 @@
 # (the only caller of the vtable, the only taker of the device lock), no
 # file above drivers/ includes a driver's own header or judges a format the
 # drivers implement, and token/'s headers include each other without a
-# cycle. Each check also proves it looked: what it forbids elsewhere is
+# cycle, and no two folders of the product include each other's headers
+# round a loop. Each check also proves it looked: what it forbids elsewhere is
 # found where it belongs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/lib/tap.sh"
 top=${UKEY_TOP_SRCDIR:-$here}
 mod=$top/module
-tap_plan 5
+tap_plan 6
 
 # grep -rnE $1 over C sources, less comment lines, paths relative to
 # module/; lines of the files allowed to match ($2, an ERE on the path)
@@ -47,5 +48,30 @@ if [ -n "$edges" ] && [ -z "$loop" ]; then
 else
 	t_fail "token/'s headers include each other without a cycle"
 	t_diag "${loop:-no include between token/ headers found}"
+fi
+# Edges "folder included-folder" over the whole product (not tests/): each
+# quoted include resolved the way the Makefiles' -I flags do (the file's own
+# folder, then the include roots); tsort fails on a loop between folders.
+roots="module module/include renew-plugin renew-plugin/include common"
+folder_edges=$(cd "$top" && find module renew-plugin common tools ca-service emulator \
+	-name '*.[ch]' 2>/dev/null |
+	while read -r f; do
+		d=${f%/*}
+		sed -n 's|^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*|\1|p' "$f" |
+			while read -r inc; do
+				for r in "$d" $roots; do
+					[ -f "$r/$inc" ] || continue
+					t=$(realpath -m --relative-to=. "$r/$inc")
+					[ "${t%/*}" != "$d" ] && echo "$d ${t%/*}"
+					break
+				done
+			done
+	done | sort -u)
+loop=$(tsort <<<"$folder_edges" 2>&1 >/dev/null)
+if [ "$(wc -l <<<"$folder_edges")" -gt 10 ] && [ -z "$loop" ]; then
+	t_ok "no include cycle between the product's folders ($(wc -l <<<"$folder_edges") folder edges)"
+else
+	t_fail "no include cycle between the product's folders"
+	t_diag "${loop:-too few includes between folders found: $(wc -l <<<"$folder_edges")}"
 fi
 tap_done

@@ -6,8 +6,6 @@
 
 #include "drivers/driver.h"
 
-extern const struct ukey_driver_ops ukey_driver_p11;
-
 /* ---- private to drivers/p11/ (driver.c, pool.c, objects.c, pass.c, unwrap.c) ----
  *
  * Backend sessions. PKCS#11 login state belongs to the token and dies with

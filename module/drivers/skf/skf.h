@@ -7,8 +7,6 @@
 
 #include "drivers/driver.h"
 
-extern const struct ukey_driver_ops ukey_driver_skf;
-
 /* ---- private to drivers/skf/ ----
  *
  * Locking: the driver's table lock (skf->lock) guards the device list and
