@@ -21,21 +21,8 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
 	tap_skip_all "failpoints not compiled in (configure --enable-failpoints)"
-CA_SERVICE_DIR=$build/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool sqlite3 od; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-kill.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-renew-kill sqlite3 od
 RSA_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
 	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
 	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
@@ -43,7 +30,6 @@ RSA_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journa
 SKF_POINTS="keygen-made journal-3-before write-cert-done journal-7-before"
 PER_POINT=7
 tap_plan $((4 + PER_POINT * ($(wc -w <<<"$RSA_POINTS") + $(wc -w <<<"$SKF_POINTS"))))
-renew_env
 # The virtual U-KEY's test PIN, for pkcs11-tool (--pin env:, never argv).
 export UKEY_TEST_PIN=123456
 unset UKEY_FAILPOINT

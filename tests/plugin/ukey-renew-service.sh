@@ -14,23 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool sqlite3 od; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew-svc.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-renew-svc sqlite3 od
 tap_plan 49
-renew_env
 # The retry pauses, shortened for the test (documented in renew-plugin/service/api.h).
 export UKEY_RETRY_BASE_MS=50
 export UKEY_TEST_PIN=123456 # for pkcs11-tool (--pin env:, never argv)

@@ -19,23 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-CA_SERVICE_DIR=$build/ca-service
-UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
-[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
-[ -x "$UKEY" ] || tap_skip_all "ukey not built"
-. "$top/tests/ca-service/ca-lib.sh"
 . "$top/tests/plugin/renew-lib.sh"
-W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-renew.XXXXXX")
-cleanup() {
-	ca_stop_all
-	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+plugin_setup ukey-renew
 tap_plan 72
-renew_env
 echo 999999 >"$W/badpin"
 
 order() { ca_cli create-order "$M" --covers "$1" --price 30000 "${@:2}" | jq -r .id; }
