@@ -318,6 +318,22 @@ static int write_all(int fd, const char *text)
 	return fsync(fd);
 }
 
+/* mkdir -p: /etc/ukey does not exist before the first configuration. */
+static int make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+				return -1;
+			*s = '/';
+		}
+	return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* A new file next to path holding text, with the file's owner and mode;
  * its name in tmp. */
 static int stage(const struct setup_conf *c, const char *path, const char *text, char *tmp, size_t len,
@@ -330,7 +346,7 @@ static int stage(const struct setup_conf *c, const char *path, const char *text,
 	snprintf(dir, sizeof(dir), "%s", dirname(buf));
 	snprintf(buf, sizeof(buf), "%s", path);
 	snprintf(base, sizeof(base), "%s", basename(buf));
-	if (!c->exists && mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (!c->exists && make_dirs(dir) != 0)
 		return ukey_err_set(e, UKEY_E_ERROR, _("cannot create the directory %s: %s"), dir, strerror(errno));
 	if (snprintf(tmp, len, "%s/.%s.ukey-setup.XXXXXX", dir, base) >= (int)len)
 		return ukey_err_set(e, UKEY_E_ERROR, _("%s: name too long"), path);
