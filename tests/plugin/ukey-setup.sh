@@ -19,7 +19,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 plugin_setup ukey-setup
 EMU=$build/emulator/.libs/libukey-skf-emu.so
 [ -f "$EMU" ] || { echo "Bail out! the SKF emulator is not built: $EMU"; exit 1; }
-tap_plan 45
+tap_plan 46
 unset UKEY_LOG
 
 # A virtual U-KEY for the emulator (its devices: UKEY_SKF_EMU_DEVICES).
@@ -136,6 +136,11 @@ u setup --config "$W/open.conf"
 t_grep "a file others may write: the module refuses it, in its words (exit 1)" \
 	"^1 ukey setup: the module does not accept the new configuration: .*writable by others.*nothing was written" "$RC $ERR"
 t_check "... and it is left as it was, without a backup" eval 'test "$(cat "$W/open.conf")" = "# shared" && test ! -e "$W/open.conf.bak"'
+cp "$C" "$W/open2.conf"
+chmod 0666 "$W/open2.conf"
+UKEY_PKCS11_CONF=$W/open2.conf u setup
+t_grep "the module's own file, complete but others may write it: nothing to add, and said that the module ignores it (exit 1)" \
+	"^1 .*the module does not use $W/open2.conf: .*writable by others" "$RC $(tr '\n' ' ' <<<"$ERR")"
 
 # --- a bad table: the entry and the key named
 sed 's/^usb = 096e:0309$/usb = 96e:0309/' "$top/tools/ukey/vendors.conf" >"$W/bad-usb.conf"

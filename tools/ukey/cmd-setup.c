@@ -136,6 +136,15 @@ static int write_it(struct setup_run *r)
 	return UKEY_E_OK;
 }
 
+static int same_file(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	if (realpath(a, ra) == NULL || realpath(b, rb) == NULL)
+		return strcmp(a, b) == 0;
+	return strcmp(ra, rb) == 0;
+}
+
 /* Where the file is: --config, else what the module reads (asked of it:
  * $UKEY_PKCS11_CONF or its built-in default, as the module decides). */
 static int locate(struct setup_run *r)
@@ -145,7 +154,12 @@ static int locate(struct setup_run *r)
 	if (setup_probe_run(r->module, NULL, &p) != 0)
 		return ukey_err_set(&r->err, UKEY_E_ERROR, _("cannot use the module %s: %s"), r->module, p.error);
 	snprintf(r->module_reads, sizeof(r->module_reads), "%s", p.config_path);
-	return setup_conf_read(r->config_arg ? r->config_arg : p.config_path, &r->conf, &r->err);
+	snprintf(r->module_error, sizeof(r->module_error), "%s", p.config_error);
+	if (setup_conf_read(r->config_arg ? r->config_arg : p.config_path, &r->conf, &r->err) != UKEY_E_OK)
+		return r->err.code;
+	/* By what the names point at: UKEY_PKCS11_CONF may be relative. */
+	r->is_default = r->config_arg == NULL || same_file(r->config_arg, p.config_path);
+	return UKEY_E_OK;
 }
 
 static int run(struct setup_run *r)

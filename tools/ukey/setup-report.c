@@ -95,8 +95,17 @@ int setup_outcome(struct setup_run *r)
 				     "your CA which library it needs"),
 				dm->u->vid, dm->u->pid, ukey_tx(dm->u->manufacturer), ukey_tx(dm->u->product));
 	}
+	/* Nothing to add, but the module does not use the file as it is (one
+	 * others may write, owned by another user...): setup cannot mend it. */
+	if (known > 0 && r->nadd == 0 && r->is_default && r->conf.exists && r->module_error[0]) {
+		problem(r, _("the module does not use %s: %s"), r->conf.path, r->module_error);
+		missing++;
+	}
 	if (known == 0) {
-		problem(r, "%s", r->usb_note[0] ? r->usb_note : _("no known U-KEY is plugged in"));
+		if (r->usb_note[0])
+			problem(r, _("no known U-KEY is plugged in (no USB device list: %s)"), r->usb_note);
+		else
+			problem(r, "%s", _("no known U-KEY is plugged in"));
 		return UKEY_E_TOKEN;
 	}
 	return missing ? UKEY_E_ERROR : UKEY_E_OK;
@@ -257,7 +266,7 @@ void setup_report(struct setup_run *r, int rc)
 
 	/* A file the module does not read by default is of no use to it
 	 * until it is told (a test's, or one being prepared). */
-	if (!fatal && r->module_reads[0] && (r->changed || r->dry_run) && strcmp(r->module_reads, r->conf.path) != 0)
+	if (!fatal && r->module_reads[0] && (r->changed || (r->dry_run && r->diff)) && !r->is_default)
 		problem(r, _("note: the module reads %s; set UKEY_PKCS11_CONF=%s for it to read this file"),
 			r->module_reads, r->conf.path);
 	if (fatal || (rc != UKEY_E_OK && r->err.msg[0])) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "setup.h"
 
@@ -248,6 +249,24 @@ static int complete(struct parse *p, const struct setup_entry *en)
 	return 1;
 }
 
+/* Not installed: an in-tree build's ukey finds the table next to itself
+ * (tools/ukey/), as ukey-vkey finds its helper. */
+static int beside_me(char *file, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	return snprintf(file, len, "%s/vendors.conf", self) < (int)len && access(file, R_OK) == 0;
+}
+
 int setup_table_load(struct setup_table *t, struct ukey_err *e)
 {
 	const char *env = getenv("UKEY_VENDOR_TABLE");
@@ -263,6 +282,8 @@ int setup_table_load(struct setup_table *t, struct ukey_err *e)
 	if (t->e == NULL)
 		return ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 	f = fopen(t->file, "re");
+	if (f == NULL && errno == ENOENT && !(env && *env) && beside_me(t->file, sizeof(t->file)))
+		f = fopen(t->file, "re");
 	if (f == NULL)
 		return ukey_err_set(e, UKEY_E_ERROR, _("cannot read the table of known U-KEYs %s: %s"), t->file,
 				    strerror(errno));

@@ -206,6 +206,8 @@ struct setup_run {
 	struct ukey_conf uconf;
 	const char *module;
 	char module_reads[256]; /* the file the module reads by default */
+	char module_error[512]; /* what the module said of that file, "" when it read it */
+	int is_default;         /* the file changed is that one */
 	struct setup_table table;
 	struct setup_usb_dev *usb;
 	size_t nusb;
