@@ -30,6 +30,7 @@ static const struct subcommand subcommands[] = {
 	  N_("register the module in Firefox's and Chromium's NSS databases") },
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
+	{ "setup", ukey_cmd_setup, N_("find the vendor library of the U-KEYs plugged in and configure the module") },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
