@@ -23,7 +23,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-reminder sqlite3
-tap_plan 49
+tap_plan 50
 
 # The real user's unit directory, to prove the test leaves it alone.
 real_home=$(getent passwd "$(id -u)" | cut -d: -f6)
@@ -178,7 +178,7 @@ EOF
 chmod +x "$W/bin/x-terminal-emulator"
 export TERM_ARGS=$W/term.args
 if [ -n "$notify_ok" ]; then
-	for _ in $(seq 17); do t_ok "# SKIP $notify_ok"; done
+	for _ in $(seq 18); do t_ok "# SKIP $notify_ok"; done
 else
 	t_check "the notification service owns org.freedesktop.Notifications on the private bus" test -e "$W/ready"
 	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 60 * 86400))) rem check --json
@@ -202,10 +202,13 @@ else
 	# Taken out: the remembered date still reminds, asking for the key.
 	mv "$D/device" "$D/device.out"
 	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 5 * 86400))) rem check --json
-	mv "$D/device.out" "$D/device"
 	t_is "$RC $(js '.tokens[0].present') $(js '.tokens[0].notified') $(calls) $(last .hints.urgency)" "0 false true 3 2" \
 		"reminder check with the U-KEY taken out, 5 days before expiry: notified from the remembered date, critical"
 	t_grep "... the body asks for the U-KEY" "Insert the U-KEY, then choose \"Renew now\"" "$(last .body)"
+	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na + 31 * 86400))) rem check --json
+	t_is "$RC $(js '.tokens[0].due') $(js '.tokens[0].notified') $(calls)" "0 true false 3" \
+		"... not seen since its certificate expired 31 days ago (more than --days): no longer notified"
+	mv "$D/device.out" "$D/device"
 	# "Renew now": the terminal runs this ukey's renew, which renews.
 	echo renew >"$W/answer"
 	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 3 * 86400))) rem check --json

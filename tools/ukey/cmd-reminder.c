@@ -93,6 +93,7 @@ static int enable(struct ukey_cli *c, long days)
 		for (i = 0; i < n; i++)
 			json_object_array_add(arr, ukey_reminder_entry_json(&list[i]));
 		json_object_object_add(o, "tokens", arr);
+		json_object_object_add(o, "module_error", why[0] ? json_object_new_string(why) : NULL);
 		ukey_cli_print_json(o);
 		goto out;
 	}
@@ -109,6 +110,8 @@ static int enable(struct ukey_cli *c, long days)
 				 "reminder can only write to the timer's log."));
 	for (i = 0; i < n; i++)
 		ukey_reminder_entry_print(&list[i], 1);
+	if (why[0])
+		fprintf(stderr, "ukey reminder: %s\n", ukey_tx(why));
 	if (n == 0)
 		printf("%s\n", _("No U-KEY is inserted: the daily check learns the expiry date whenever the U-KEY is "
 				 "in (or insert it now and run 'ukey reminder check')."));

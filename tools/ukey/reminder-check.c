@@ -154,6 +154,10 @@ int ukey_reminder_check(struct ukey_cli *c, long days)
 		int acted = 0;
 		if (!x->d.not_after || !x->d.due || x->error[0])
 			continue;
+		/* Not seen since its certificate expired, long ago: most likely
+		 * replaced by a new U-KEY; a daily "expired" would be noise. */
+		if (!x->present && x->d.days_left < -x->d.days)
+			continue;
 		ukey_err_clear(&e);
 		if (ukey_notify_due(&x->d, x->present, &acted, &e) == UKEY_E_OK)
 			x->notified = 1;
