@@ -187,14 +187,14 @@ const char *ukey_cli_date(time_t t, char *buf, size_t len)
 
 long ukey_cli_days_left(time_t t)
 {
-	double d = difftime(t, time(NULL)) / 86400.0;
+	double d = difftime(t, ukey_now()) / 86400.0;
 
 	return d >= 0 ? (long)d : -(long)(-d + 0.999999);
 }
 
 const char *ukey_cli_days_text(time_t t, char *buf, size_t len)
 {
-	time_t now = time(NULL);
+	time_t now = ukey_now();
 	/* Whole days either way: 729.9 days left is 729, 1690.2 days ago is 1690. */
 	long d = (long)(difftime(t >= now ? t : now, t >= now ? now : t) / 86400.0);
 

@@ -57,6 +57,9 @@ int ukey_cli_finish(struct ukey_cli *c, int ret);
 void ukey_cli_print_json(json_object *o);
 /* "2026-01-02" (UTC) */
 const char *ukey_cli_date(time_t t, char *buf, size_t len);
+/* The command's clock: $UKEY_NOW (YYYY-MM-DDTHH:MM:SSZ, for tests) when
+ * set, else the real time; read only here (clock.c). */
+time_t ukey_now(void);
 /* Days from now to t, rounded down (negative when past). */
 long ukey_cli_days_left(time_t t);
 /* "300 days left", "expires today", "expired 1690 days ago", translated. */

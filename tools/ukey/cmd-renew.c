@@ -14,16 +14,21 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "reminder.h"
 #include "ukey.h"
 
 void ukey_cmd_renew_usage(void)
 {
 	printf(_("Usage: ukey renew [--with-seals | --cert-only] [--key-type rsa|ec|sm2] [--serial MEDIUM]\n"
-		 "                  [--pin-fd N] [--accept-final-try] [--json] [--module PATH]\n"
+		 "                  [--when-due [--days N]] [--pin-fd N] [--accept-final-try] [--json]\n"
+		 "                  [--module PATH]\n"
 		 "Renews the signing certificate (and the seals, if the order covers them) with a new key\n"
 		 "generated on the U-KEY. Each step is journaled under $XDG_STATE_HOME/ukey/; run it again\n"
 		 "after an interruption to resume. Exit 3 when the renewal cannot run yet (binding, identity\n"
-		 "check, order, seals) or there is nothing to do.\n"));
+		 "check, order, seals) or there is nothing to do.\n"
+		 "--when-due: renew only when the signing certificate is within N days (default 30) of its\n"
+		 "expiry; before that, say so and exit 0 without asking for the PIN (--json: \"result\":\n"
+		 "\"not_due\").\n"));
 }
 
 /* Milliseconds since the first event: each step's time is then in the
@@ -196,15 +201,64 @@ static int one_token_only(struct ukey_cli *c)
 	return ret;
 }
 
+/* A reminder that remembers this U-KEY's expiry must not go on about the
+ * certificate just replaced while the key is out (reminder.h). */
+static void remember(const struct ukey_cli *c, const struct ukey_renew_result *r)
+{
+	struct ukey_seen s;
+	struct ukey_err e;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.medium, sizeof(s.medium), "%s", c->tok.serial);
+	snprintf(s.label, sizeof(s.label), "%s", c->tok.label);
+	s.not_after = r->not_after;
+	s.seen = ukey_now();
+	ukey_seen_put(&s, 1, &e);
+}
+
+/* --when-due, before the PIN: 1 when the renewal should go on, 0 when it is
+ * not due (said, nothing done), or an error. Checked on the token the
+ * renewal would use, from its public certificates. */
+static int due_gate(struct ukey_cli *c, long days)
+{
+	struct ukey_due d;
+	int ret = ukey_cli_open_token(c);
+
+	if (ret == UKEY_E_OK)
+		ret = ukey_due_check(c->tok.serial, c->certs, c->ncerts, days, &d, &c->err);
+	if (ret != UKEY_E_OK)
+		return -ret;
+	if (c->json) {
+		char detail[160];
+		json_object *o = ukey_due_json(&d);
+		if (!d.due) {
+			json_object_object_add(o, "result", json_object_new_string("not_due"));
+			ukey_cli_print_json(o);
+			return 0;
+		}
+		json_object_put(o);
+		snprintf(detail, sizeof(detail), "due: %ld days left, --days %ld", d.days_left, d.days);
+		event(c, 0, "when-due", "done", detail);
+	} else {
+		ukey_due_print(&d);
+		if (!d.due)
+			printf("%s\n", _("Nothing done."));
+	}
+	fflush(stdout);
+	return d.due;
+}
+
 int ukey_cmd_renew(int argc, char **argv)
 {
 	struct ukey_cli c;
 	struct ukey_renew_opts o = { .with_seals = -1 };
 	struct ukey_renew_result r;
 	char d[16];
-	int ret;
+	int ret, when_due = 0;
+	long days;
 
-	if (own_options(&argc, argv, &o.with_seals, &o.key_type) != UKEY_E_OK) {
+	if (own_options(&argc, argv, &o.with_seals, &o.key_type) != UKEY_E_OK ||
+	    ukey_due_options("renew", &argc, argv, &when_due, &days) != UKEY_E_OK) {
 		fprintf(stderr, "%s\n", _("Try 'ukey help renew'."));
 		return UKEY_EXIT_USAGE;
 	}
@@ -221,6 +275,13 @@ int ukey_cmd_renew(int argc, char **argv)
 	/* Login (one try, never retried) happens here, before step 1: a
 	 * wrong PIN stops before anything changes. */
 	ret = one_token_only(&c);
+	if (ret == UKEY_E_OK && when_due) {
+		int go = due_gate(&c, days);
+		if (go <= 0) {
+			ret = -go;
+			goto out;
+		}
+	}
 	if (ret == UKEY_E_OK)
 		ret = ukey_cli_connect(&c);
 	if (ret == UKEY_E_OK) {
@@ -230,6 +291,7 @@ int ukey_cmd_renew(int argc, char **argv)
 	}
 	if (ret != UKEY_E_OK)
 		goto out;
+	remember(&c, &r);
 	if (c.json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "result", json_object_new_string("done"));

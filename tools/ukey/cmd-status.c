@@ -9,12 +9,46 @@
 #include <string.h>
 
 #include "cli.h"
+#include "reminder.h"
 #include "ukey.h"
 
 void ukey_cmd_status_usage(void)
 {
 	printf(_("Usage: ukey status [--serial MEDIUM] [--offline] [--pin-fd N] [--json] [--module PATH]\n"
-		 "Certificate and seal validity (days left); with the service's view unless --offline.\n"));
+		 "       ukey status --when-due [--days N] [--serial MEDIUM] [--json] [--module PATH]\n"
+		 "Certificate and seal validity (days left); with the service's view unless --offline.\n"
+		 "--when-due: is the renewal due (the signing certificate within N days, default 30, of its\n"
+		 "expiry)? Exit 0 when it is due, 3 when not yet; the U-KEY only, no PIN, no service.\n"));
+}
+
+/* status --when-due: the timer's and scripts' question, answered from the
+ * token's public objects alone (no PIN is there to ask for). */
+static int when_due(struct ukey_cli *c, long days)
+{
+	struct ukey_due d;
+	struct ukey_seen s;
+	int ret = ukey_cli_open_token(c);
+
+	if (ret == UKEY_E_OK)
+		ret = ukey_due_check(c->tok.serial, c->certs, c->ncerts, days, &d, &c->err);
+	if (ret != UKEY_E_OK)
+		return ukey_cli_finish(c, ret);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.medium, sizeof(s.medium), "%s", c->tok.serial);
+	snprintf(s.label, sizeof(s.label), "%s", c->tok.label);
+	snprintf(s.serial_hex, sizeof(s.serial_hex), "%s", d.serial_hex);
+	s.not_after = d.not_after;
+	s.seen = ukey_now();
+	/* A reminder's memory kept true; a failure to write it is not this
+	 * command's answer. */
+	ukey_seen_put(&s, 1, &c->err);
+	ukey_err_clear(&c->err);
+	if (c->json)
+		ukey_cli_print_json(ukey_due_json(&d));
+	else
+		ukey_due_print(&d);
+	c->reported = 1; /* "not due" (exit 3) is an answer, not an error */
+	return ukey_cli_finish(c, d.due ? UKEY_E_OK : UKEY_E_WAIT);
 }
 
 static json_object *service_json(const struct ukey_svc_status *st)
@@ -47,15 +81,25 @@ int ukey_cmd_status(int argc, char **argv)
 	size_t ns = 0, i;
 	char d[16], left[64], pin[160], serial[80];
 	struct ukey_next next;
-	int ret = ukey_cli_parse(&c, "status", argc, argv, CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE,
-				 ukey_cmd_status_usage), have_svc = 0;
+	int due = 0, ret, have_svc = 0;
+	long days;
 
+	if (ukey_due_options("status", &argc, argv, &due, &days) != UKEY_E_OK) {
+		fprintf(stderr, "%s\n", _("Try 'ukey help status'."));
+		return UKEY_EXIT_USAGE;
+	}
+	ret = ukey_cli_parse(&c, "status", argc, argv,
+			     due ? CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_OFFLINE
+				 : CLI_JSON | CLI_MODULE | CLI_SERIAL | CLI_PIN | CLI_OFFLINE,
+			     ukey_cmd_status_usage);
 	if (ret != UKEY_E_OK)
 		return ret < 0 ? UKEY_EXIT_OK : ret;
 	if (c.nargs > 0) {
 		ukey_cmd_status_usage();
 		return UKEY_EXIT_USAGE;
 	}
+	if (due)
+		return when_due(&c, days);
 	ukey_err_clear(&serr);
 	ret = ukey_cli_open_token(&c);
 	if (ret == UKEY_E_OK && !c.offline && !ukey_cli_service_configured(&c)) {

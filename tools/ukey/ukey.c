@@ -28,6 +28,7 @@ static const struct subcommand subcommands[] = {
 	{ "renew", ukey_cmd_renew, N_("renew the certificate (and seals) with a new key made on the U-KEY") },
 	{ "register-browser", ukey_cmd_register_browser,
 	  N_("register the module in Firefox's and Chromium's NSS databases") },
+	{ "reminder", ukey_cmd_reminder, N_("a daily desktop reminder when the certificate is due for renewal") },
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
 	{ "setup", ukey_cmd_setup, N_("find the vendor library of the U-KEYs plugged in and configure the module") },
