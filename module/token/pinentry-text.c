@@ -168,12 +168,14 @@ static void length_rule(const struct ukey_dev_info *info, bool zh, char *d, size
 
 static void retype_error(enum ukey_pin_retype why, bool zh, char *e, size_t n)
 {
+	static const char length_zh[] = "新 PIN 的长度不符合要求，请重新输入。";
+	static const char length_en[] = "The new PIN does not have an allowed length; type another.";
+	static const char differ_zh[] = "两次输入的新 PIN 不一致，请重新输入。";
+	static const char differ_en[] = "The two new PINs differ; type the new PIN again.";
 	if (why == UKEY_PIN_RETYPE_LENGTH)
-		add(e, n, "%s", zh ? "新 PIN 的长度不符合要求，请重新输入。" : "The new PIN does not have an allowed length; "
-									 "type another.");
+		add(e, n, "%s", zh ? length_zh : length_en);
 	else if (why == UKEY_PIN_RETYPE_MISMATCH)
-		add(e, n, "%s", zh ? "两次输入的新 PIN 不一致，请重新输入。" : "The two new PINs differ; type the new PIN "
-									 "again.");
+		add(e, n, "%s", zh ? differ_zh : differ_en);
 }
 
 CK_RV ukey_pin_dialog_build_change(const struct ukey_dev_info *info, CK_USER_TYPE user, enum ukey_pin_step step,
