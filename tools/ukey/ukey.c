@@ -28,6 +28,7 @@ static const struct subcommand subcommands[] = {
 	{ "renew", ukey_cmd_renew, N_("renew the certificate (and seals) with a new key made on the U-KEY") },
 	{ "register-browser", ukey_cmd_register_browser,
 	  N_("register the module in Firefox's and Chromium's NSS databases") },
+	{ "pin", ukey_cmd_pin, N_("change the PIN, or unblock it with the administrator PIN") },
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
 };
