@@ -130,10 +130,9 @@ static int open_rw(struct ukey_conn *p, const struct ukey_token_info *t, CK_SESS
 
 /* What the token said to the new PIN or a dialog, once the old PIN (or the
  * administrator's) was accepted or never tried. */
-static int common_refusal(struct ukey_conn *p, struct ukey_token_info *t, CK_RV rv, const char *what,
-			  struct ukey_pin_outcome *out, struct ukey_err *e)
+static int common_refusal(const struct ukey_token_info *t, CK_RV rv, const char *what, struct ukey_pin_outcome *out,
+			  struct ukey_err *e)
 {
-	(void)p;
 	if (rv == CKR_FUNCTION_CANCELED)
 		return done(out, "cancelled", ukey_err_set(e, UKEY_E_ERROR,
 							   _("The PIN dialog was cancelled (or the new PINs never "
@@ -218,7 +217,7 @@ int ukey_pin_change(struct ukey_conn *p, struct ukey_token_info *t, const struct
 							    "was not changed."), ukey_tx(t->serial),
 							  ukey_token_pin_text(t, tries, sizeof(tries))));
 	else
-		ret = common_refusal(p, t, rv, _("Changing the PIN"), out, e);
+		ret = common_refusal(t, rv, _("Changing the PIN"), out, e);
 out:
 	OPENSSL_cleanse(&pins, sizeof(pins));
 	return ret;
@@ -248,7 +247,7 @@ static int so_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_
 								"administrator PIN locks, only your CA can unlock "
 								"this U-KEY."), ukey_tx(t->serial),
 							      ukey_token_so_pin_text(t, tries, sizeof(tries))));
-	return common_refusal(p, t, rv, _("The administrator login"), out, e);
+	return common_refusal(t, rv, _("The administrator login"), out, e);
 }
 
 int ukey_pin_unblock(struct ukey_conn *p, struct ukey_token_info *t, const struct ukey_pin_opts *o,
@@ -284,7 +283,7 @@ int ukey_pin_unblock(struct ukey_conn *p, struct ukey_token_info *t, const struc
 				 : p->f->C_InitPIN(s, (CK_UTF8CHAR_PTR)pins.new1, strlen(pins.new1));
 		p->f->C_Logout(s);
 		ret = rv == CKR_OK ? done(out, "unblocked", UKEY_E_OK)
-				   : common_refusal(p, t, rv, _("Setting the new user PIN"), out, e);
+				   : common_refusal(t, rv, _("Setting the new user PIN"), out, e);
 	}
 	p->f->C_CloseSession(s);
 	if (ret == UKEY_E_OK) {
