@@ -4,7 +4,8 @@
  * never repeated automatically: on a real U-KEY each try burns a retry.
  * With [module] pin_prompt = pinentry, a NULL PIN is asked for through the
  * PIN dialog (token/pinentry.h); that PIN goes to the driver once and is
- * wiped, never kept for the next login. */
+ * wiped, never kept for the next login. PIN changes with NULL PINs take
+ * the same path (pin-dialog.c). */
 #include "config.h"
 
 #include <openssl/crypto.h>
@@ -222,9 +223,8 @@ static struct ukey_slot *rw_slot(CK_SESSION_HANDLE h, CK_USER_TYPE *login, CK_RV
 }
 
 /* A PIN the device would refuse anyway is refused here, before it costs a
- * try: a missing one (no protected path for PIN changes: the dialog serves
- * logins only) and an empty or over-long one. A new PIN is also held to the
- * token's minimum. */
+ * try: a missing one (outside the protected path) and an empty or
+ * over-long one. A new PIN is also held to the token's minimum. */
 static CK_RV pin_arg_check(const struct ukey_slot *slot, const CK_UTF8CHAR *pin, CK_ULONG len, bool is_new)
 {
 	CK_ULONG min, max;
@@ -240,6 +240,24 @@ static CK_RV pin_arg_check(const struct ukey_slot *slot, const CK_UTF8CHAR *pin,
 	return CKR_OK;
 }
 
+/* C_SetPIN (set) or C_InitPIN with NULL PINs on the protected
+ * authentication path: the dialog's PINs go to the driver once, then are
+ * wiped. */
+static CK_RV change_with_dialog(struct ukey_slot *slot, CK_USER_TYPE user, bool set)
+{
+	char old[UKEY_PINENTRY_MAX_PIN + 1], new_pin[UKEY_PINENTRY_MAX_PIN + 1];
+	size_t old_len = 0, new_len = 0;
+	CK_RV rv = ukey_pin_dialog_collect(slot, user, set ? old : NULL, &old_len, new_pin, &new_len);
+	if (rv == CKR_OK && set)
+		rv = ukey_be_set_pin(slot, user, (const CK_UTF8CHAR *)old, (CK_ULONG)old_len,
+				     (const CK_UTF8CHAR *)new_pin, (CK_ULONG)new_len);
+	else if (rv == CKR_OK)
+		rv = ukey_be_init_pin(slot, (const CK_UTF8CHAR *)new_pin, (CK_ULONG)new_len);
+	OPENSSL_cleanse(old, sizeof(old));
+	OPENSSL_cleanse(new_pin, sizeof(new_pin));
+	return rv;
+}
+
 CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	CK_RV rv;
@@ -249,10 +267,14 @@ CK_RV ukey_init_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *pin, CK_ULONG len)
 		return rv;
 	if (login != CKU_SO)
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = pin_arg_check(slot, pin, len, true);
-	if (rv != CKR_OK)
-		return rv;
-	rv = ukey_be_init_pin(slot, pin, len);
+	if (!pin && len == 0 && ukey_pin_prompt_on()) {
+		rv = change_with_dialog(slot, CKU_USER, false);
+	} else {
+		rv = pin_arg_check(slot, pin, len, true);
+		if (rv != CKR_OK)
+			return rv;
+		rv = ukey_be_init_pin(slot, pin, len);
+	}
 	ukey_info("slot %lu: user PIN initialised: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;
 }
@@ -263,14 +285,19 @@ CK_RV ukey_set_pin(CK_SESSION_HANDLE h, const CK_UTF8CHAR *old_pin, CK_ULONG old
 	CK_RV rv;
 	CK_USER_TYPE login = UKEY_NO_USER;
 	struct ukey_slot *slot = rw_slot(h, &login, &rv);
+	CK_USER_TYPE user = login == CKU_SO ? CKU_SO : CKU_USER;
 	if (!slot)
 		return rv;
-	rv = pin_arg_check(slot, old_pin, old_len, false);
-	if (rv == CKR_OK)
-		rv = pin_arg_check(slot, new_pin, new_len, true);
-	if (rv != CKR_OK)
-		return rv;
-	rv = ukey_be_set_pin(slot, login == CKU_SO ? CKU_SO : CKU_USER, old_pin, old_len, new_pin, new_len);
+	if (!old_pin && old_len == 0 && !new_pin && new_len == 0 && ukey_pin_prompt_on()) {
+		rv = change_with_dialog(slot, user, true);
+	} else {
+		rv = pin_arg_check(slot, old_pin, old_len, false);
+		if (rv == CKR_OK)
+			rv = pin_arg_check(slot, new_pin, new_len, true);
+		if (rv != CKR_OK)
+			return rv;
+		rv = ukey_be_set_pin(slot, user, old_pin, old_len, new_pin, new_len);
+	}
 	ukey_info("slot %lu: PIN change: 0x%08lx", (unsigned long)slot->id, (unsigned long)rv);
 	return rv;
 }

@@ -396,6 +396,8 @@ static CK_RV converse(struct conn *c, unsigned timeout_s, const struct ukey_pin_
 	if (rv == CKR_OK)
 		rv = set_text(c, "SETCANCEL", dlg->cancel);
 	if (rv == CKR_OK)
+		rv = set_text(c, "SETERROR", dlg->error);
+	if (rv == CKR_OK)
 		rv = send_line(c, "GETPIN");
 	if (rv == CKR_OK)
 		rv = read_reply(c, "GETPIN", pin, size, len, &err);

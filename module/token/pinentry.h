@@ -28,6 +28,9 @@ struct ukey_pin_dialog {
 	char ok[32];
 	char cancel[32];
 	char desc[UKEY_PINENTRY_MAX_TEXT];
+	/* Shown above the entry field (SETERROR) when not empty: why the
+	 * dialog asks again during a PIN change. */
+	char error[160];
 };
 
 /* True when the user's messages locale (LC_ALL, else LC_MESSAGES, else
@@ -41,6 +44,28 @@ bool ukey_pin_dialog_locale_zh(void);
  * locked: the caller must not prompt. */
 CK_RV ukey_pin_dialog_build(const struct ukey_dev_info *info, CK_USER_TYPE user, bool zh,
 			    struct ukey_pin_dialog *out);
+
+/* The dialogs of a PIN change through the protected authentication path
+ * (C_SetPIN and C_InitPIN with NULL PINs): the current PIN, then the new
+ * one, then the new one again. */
+enum ukey_pin_step {
+	UKEY_PIN_STEP_OLD,    /* the current PIN of `user` (C_SetPIN) */
+	UKEY_PIN_STEP_NEW,    /* the new PIN of `user`, with the token's length rule */
+	UKEY_PIN_STEP_REPEAT, /* the new PIN again */
+};
+/* Why the new PIN is asked again. */
+enum ukey_pin_retype {
+	UKEY_PIN_RETYPE_NONE,
+	UKEY_PIN_RETYPE_LENGTH,   /* outside the token's min/max length */
+	UKEY_PIN_RETYPE_MISMATCH, /* the two new PINs differ */
+};
+
+/* Fills the dialog of one step of changing the PIN of `user` on the token
+ * `info` describes. The current PIN's dialog shows the tries left, like a
+ * login's, and returns CKR_PIN_LOCKED for a locked PIN (nothing to ask);
+ * the new PIN's dialogs never refuse (unblocking sets a locked user PIN). */
+CK_RV ukey_pin_dialog_build_change(const struct ukey_dev_info *info, CK_USER_TYPE user, enum ukey_pin_step step,
+				   enum ukey_pin_retype why, bool zh, struct ukey_pin_dialog *out);
 
 /* Runs `program` (a path, or a name looked up in PATH; NULL means
  * "pinentry"), shows the dialog and reads the PIN into pin[0..size), NUL

@@ -70,6 +70,13 @@ struct ukey_token_info {
 	/* The user PIN's exact tries where the module tells them (the vendor
 	 * interface, SKF backends); -1 when unknown (only flags then). */
 	long tries_left, tries_max;
+	/* The same for the administrator (SO) PIN: -1 until
+	 * ukey_token_so_refresh reads them (the CKF_SO_PIN_* flags are in
+	 * flags from the start). */
+	long so_tries_left, so_tries_max;
+	/* The token's PIN length rule (CK_TOKEN_INFO ulMinPinLen,
+	 * ulMaxPinLen); 0 for a bound it does not tell. */
+	unsigned long min_pin_len, max_pin_len;
 };
 
 struct ukey_cert {
@@ -111,6 +118,15 @@ const char *ukey_token_pin_state(const struct ukey_token_info *t);
  * left of 10"), translated, in buf. */
 const char *ukey_token_pin_text(const struct ukey_token_info *t, char *buf, size_t len);
 
+/* The administrator (SO) PIN's counter, asked of the device now: exact
+ * through the vendor interface, else from a fresh C_GetTokenInfo's
+ * CKF_SO_PIN_* flags. One more device round trip: only `ukey pin unblock`
+ * needs it. */
+int ukey_token_so_refresh(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err *e);
+/* As ukey_token_pin_state and _text, for the administrator PIN. */
+const char *ukey_token_so_pin_state(const struct ukey_token_info *t);
+const char *ukey_token_so_pin_text(const struct ukey_token_info *t, char *buf, size_t len);
+
 /* Certificates on the token (public objects: no login needed), signing
  * ones first, then by label and serial: a stable order. */
 int ukey_token_certs(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_cert **out, size_t *n,
@@ -133,6 +149,39 @@ struct ukey_pin_opts {
  * C_Login. A wrong PIN is UKEY_E_TOKEN with what the flags now say. */
 int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e);
+
+/* --- Changing and unblocking the PIN (`ukey pin`) ---------------------------
+ * Through standard PKCS#11 only, so any module works: C_SetPIN in a
+ * read-write session nobody is logged into (the user PIN), and C_Login as
+ * the SO then C_InitPIN to unblock. The PINs come as for a login, one per
+ * line in the order asked (--pin-fd, UKEY_PIN_FILE, else the terminal
+ * without echo), or, when the token has a protected authentication path
+ * (ukey-pkcs11 with pin_prompt = pinentry) and none comes from a
+ * descriptor or file, from the module's PIN dialog. Before the device is
+ * touched: a locked PIN is refused, the new PIN is held to the token's
+ * length rule and must be typed the same twice, and at the last try a PIN
+ * from a descriptor or file needs accept_final_try. Then one call: a wrong
+ * PIN burns one try and is never retried. Every PIN is wiped after use. */
+struct ukey_pin_outcome {
+	/* What happened, for --json: "changed" or "unblocked"; else "locked",
+	 * "so_locked", "final_try", "wrong_pin", "wrong_so_pin", "length",
+	 * "mismatch", "no_pin", "refused" (the token refused the new PIN),
+	 * "cancelled" (the PIN dialog), "error". */
+	const char *reason;
+	int dialog; /* the module's PIN dialog asked for the PINs */
+};
+/* Old PIN, new PIN twice. UKEY_E_USAGE for input refused before the
+ * device (length, mismatch, none), UKEY_E_TOKEN for the token's refusals
+ * (with the tries now left), UKEY_E_ERROR for a cancelled dialog. t is
+ * read again afterwards (its tries as they are now). */
+int ukey_pin_change(struct ukey_conn *p, struct ukey_token_info *t, const struct ukey_pin_opts *o,
+		    struct ukey_pin_outcome *out, struct ukey_err *e);
+/* Administrator PIN, then the new user PIN twice; says (stderr) how many
+ * administrator tries are left before asking. A locked administrator PIN
+ * is refused before anything is asked: only the CA can help then. t's
+ * user and SO counters are read again afterwards. */
+int ukey_pin_unblock(struct ukey_conn *p, struct ukey_token_info *t, const struct ukey_pin_opts *o,
+		     struct ukey_pin_outcome *out, struct ukey_err *e);
 
 /* --- The CA service ----------------------------------------------------------
  * Its client endpoints (docs/protocol.md), every answer parsed strictly: a

@@ -50,6 +50,11 @@ static int fill(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err 
 	padded(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
 	t->flags = ti.flags;
 	t->tries_left = t->tries_max = -1;
+	t->so_tries_left = t->so_tries_max = -1;
+	/* 0 and CK_UNAVAILABLE_INFORMATION tell no bound; no PIN is longer
+	 * than the 255 characters we read anyway. */
+	t->min_pin_len = ti.ulMinPinLen < 256 ? ti.ulMinPinLen : 0;
+	t->max_pin_len = ti.ulMaxPinLen > 0 && ti.ulMaxPinLen < 256 ? ti.ulMaxPinLen : 0;
 	if (have_tries) {
 		t->flags = (t->flags & ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) |
 			   tr.flags;
@@ -218,7 +223,8 @@ const char *ukey_token_pin_text(const struct ukey_token_info *t, char *buf, size
 	const char *state = ukey_token_pin_state(t);
 
 	if (strcmp(state, "locked") == 0)
-		snprintf(buf, len, "%s", _("the PIN is locked: ask your CA to unlock the U-KEY"));
+		snprintf(buf, len, "%s", _("the PIN is locked: unblock it with 'ukey pin unblock' (administrator PIN) "
+					   "or ask your CA"));
 	else if (strcmp(state, "final_try") == 0)
 		snprintf(buf, len, "%s", _("1 try left: a wrong PIN now locks the U-KEY"));
 	else if (t->tries_left > 0 && t->tries_max > 0)
@@ -232,6 +238,62 @@ const char *ukey_token_pin_text(const struct ukey_token_info *t, char *buf, size
 					   "how many)"));
 	else
 		snprintf(buf, len, "%s", _("no wrong PIN entered"));
+	return buf;
+}
+
+int ukey_token_so_refresh(struct ukey_conn *p, struct ukey_token_info *t, struct ukey_err *e)
+{
+	const CK_FLAGS so_bits = CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED;
+	UKEY_PIN_TRIES tr;
+	int ret = fill(p, t, e);
+
+	if (ret != UKEY_E_OK || p->v == NULL || p->v->UKEY_GetPinTries(t->slot, CKU_SO, &tr) != CKR_OK)
+		return ret;
+	t->flags = (t->flags & ~so_bits) | (tr.flags & so_bits);
+	if (tr.ulTriesLeft != CK_UNAVAILABLE_INFORMATION && tr.ulTriesLeft < 1000)
+		t->so_tries_left = (long)tr.ulTriesLeft;
+	if (tr.ulMaxTries != CK_UNAVAILABLE_INFORMATION && tr.ulMaxTries < 1000)
+		t->so_tries_max = (long)tr.ulMaxTries;
+	return UKEY_E_OK;
+}
+
+/* The administrator PIN's counter seen as a user PIN's, so its state and
+ * counts are worded alike. */
+static struct ukey_token_info so_as_user(const struct ukey_token_info *t)
+{
+	struct ukey_token_info u = *t;
+
+	u.flags &= ~(CK_FLAGS)(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED);
+	if (t->flags & CKF_SO_PIN_COUNT_LOW)
+		u.flags |= CKF_USER_PIN_COUNT_LOW;
+	if (t->flags & CKF_SO_PIN_FINAL_TRY)
+		u.flags |= CKF_USER_PIN_FINAL_TRY;
+	if (t->flags & CKF_SO_PIN_LOCKED)
+		u.flags |= CKF_USER_PIN_LOCKED;
+	u.tries_left = t->so_tries_left;
+	u.tries_max = t->so_tries_max;
+	return u;
+}
+
+const char *ukey_token_so_pin_state(const struct ukey_token_info *t)
+{
+	struct ukey_token_info u = so_as_user(t);
+
+	return ukey_token_pin_state(&u);
+}
+
+const char *ukey_token_so_pin_text(const struct ukey_token_info *t, char *buf, size_t len)
+{
+	struct ukey_token_info u = so_as_user(t);
+	const char *state = ukey_token_pin_state(&u);
+
+	if (strcmp(state, "locked") == 0)
+		snprintf(buf, len, "%s", _("locked: only your CA can unlock this U-KEY now"));
+	else if (strcmp(state, "final_try") == 0)
+		snprintf(buf, len, "%s", _("1 try left: a wrong administrator PIN now locks it, and then only your CA "
+					   "can unlock the U-KEY"));
+	else
+		ukey_token_pin_text(&u, buf, len);
 	return buf;
 }
 

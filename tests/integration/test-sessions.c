@@ -4,7 +4,8 @@
 /* Sessions and login state through the module (PKCS#11 2.40 section 5.6
  * and the session state table): RO/RW sessions, user and SO login on all
  * sessions of a token, the refusals the spec names, C_CloseSession /
- * C_CloseAllSessions, C_InitPIN and C_SetPIN. */
+ * C_CloseAllSessions, C_InitPIN and C_SetPIN (logged in or not, user or
+ * SO, and what each refuses before the device). */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -426,6 +427,66 @@ static void test_empty_or_missing_pins_never_reach_the_device(void **state)
 	assert_int_equal(login(rw, CKU_USER, pin), CKR_OK);
 }
 
+/* "C_SetPIN modifies the PIN of the user that is currently logged in, or
+ * the CKU_USER PIN if the session is not logged in" (PKCS#11 2.40 5.6). */
+static void test_set_pin_when_not_logged_in_changes_the_user_pin(void **state)
+{
+	static const char newpin[] = "97531975";
+	CK_SESSION_HANDLE rw = open_session(true);
+
+	(void)state;
+	assert_int_equal(state_of(rw), CKS_RW_PUBLIC_SESSION);
+	assert_int_equal(set_pin(rw, cur->user_pin, newpin), CKR_OK);
+	assert_int_equal(state_of(rw), CKS_RW_PUBLIC_SESSION);
+	assert_int_equal(login(rw, CKU_USER, newpin), CKR_OK);
+	assert_int_equal(p11->C_Logout(rw), CKR_OK);
+	/* ... and not the SO PIN */
+	assert_int_equal(login(rw, CKU_SO, cur->so_pin), CKR_OK);
+}
+
+static void test_set_pin_as_so_changes_the_so_pin(void **state)
+{
+	static const char newso[] = "86428642";
+	CK_SESSION_HANDLE rw = open_session(true);
+
+	(void)state;
+	assert_int_equal(login(rw, CKU_SO, cur->so_pin), CKR_OK);
+	assert_int_equal(set_pin(rw, cur->so_pin, newso), CKR_OK);
+	assert_int_equal(p11->C_Logout(rw), CKR_OK);
+	assert_int_equal(login(rw, CKU_SO, newso), CKR_OK);
+	assert_int_equal(p11->C_Logout(rw), CKR_OK);
+	/* the user PIN is untouched */
+	assert_int_equal(login(rw, CKU_USER, cur->user_pin), CKR_OK);
+}
+
+/* The other refusals PKCS#11 names for C_InitPIN and C_SetPIN, each
+ * decided before the device: a read-only session, a stale handle, and a
+ * PIN longer than the token's ulMaxPinLen; none costs a try. */
+static void test_pin_change_refusals_cost_no_try(void **state)
+{
+	CK_SESSION_HANDLE ro = open_session(false), rw = open_session(true), gone = open_session(true);
+	CK_TOKEN_INFO ti;
+	const char *pin = cur->user_pin;
+	CK_ULONG plen = strlen(pin);
+	char longpin[300];
+
+	(void)state;
+	assert_int_equal(p11->C_GetTokenInfo(slot, &ti), CKR_OK);
+	assert_int_equal(p11->C_CloseSession(gone), CKR_OK);
+	assert_int_equal(p11->C_InitPIN(ro, (CK_UTF8CHAR_PTR)pin, plen), CKR_SESSION_READ_ONLY);
+	assert_int_equal(p11->C_InitPIN(gone, (CK_UTF8CHAR_PTR)pin, plen), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(set_pin(gone, pin, pin), CKR_SESSION_HANDLE_INVALID);
+	if (ti.ulMaxPinLen > 0 && ti.ulMaxPinLen < sizeof(longpin)) {
+		memset(longpin, '7', ti.ulMaxPinLen + 1);
+		longpin[ti.ulMaxPinLen + 1] = '\0';
+		assert_int_equal(set_pin(rw, longpin, pin), CKR_PIN_LEN_RANGE);
+		assert_int_equal(set_pin(rw, pin, longpin), CKR_PIN_LEN_RANGE);
+	}
+	assert_int_equal(p11->C_GetTokenInfo(slot, &ti), CKR_OK);
+	assert_int_equal(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED), 0);
+	assert_int_equal(login(rw, CKU_USER, pin), CKR_OK);
+}
+
 #define SHARED(f) cmocka_unit_test_setup_teardown(f, shared_setup, shared_teardown)
 #define OWN(f) cmocka_unit_test_setup_teardown(f, own_setup, own_teardown)
 
@@ -453,6 +514,9 @@ int main(void)
 		OWN(test_set_pin_wrong_old_pin_is_pin_incorrect),
 		SHARED(test_set_pin_in_ro_session_is_session_read_only),
 		OWN(test_null_pointers_are_arguments_bad),
+		OWN(test_set_pin_when_not_logged_in_changes_the_user_pin),
+		OWN(test_set_pin_as_so_changes_the_so_pin),
+		SHARED(test_pin_change_refusals_cost_no_try),
 	};
 	void *handle;
 	int rc;

@@ -164,6 +164,81 @@ static void chinese_dialog_has_counts_serial_and_last_try_warning(void **state)
 	assert_has(d.desc, "之前输入过错误的 PIN：剩余尝试次数已不多");
 }
 
+/* A PIN change (protected path): the current PIN with its tries, then the
+ * new PIN with the token's length rule, then the confirmation. */
+static void change_dialogs_ask_current_pin_with_tries_then_new_pin_with_length_rule(void **state)
+{
+	struct ukey_dev_info info = token(4, 10, 0);
+	struct ukey_pin_dialog d;
+	(void)state;
+	info.min_pin_len = 6;
+	info.max_pin_len = 16;
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_OLD, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_OK);
+	assert_string_equal(d.title, "Change the U-KEY PIN");
+	assert_has(d.desc, "Changing the user PIN: the current one first.");
+	assert_has(d.desc, "Tries left: 4 of 10.");
+	assert_string_equal(d.error, "");
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_OK);
+	assert_has(d.desc, "Enter the new user PIN of the U-KEY \"GDCA 100% key\".");
+	assert_has(d.desc, "Medium number: 4403000012345678");
+	assert_has(d.desc, "The PIN must be 6 to 16 characters long.");
+	assert_lacks(d.desc, "Tries left");
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_REPEAT, UKEY_PIN_RETYPE_NONE,
+						      false, &d), CKR_OK);
+	assert_has(d.desc, "Enter the new user PIN again to confirm it.");
+	/* Only a bound the token tells is said. */
+	info.max_pin_len = 0;
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_OK);
+	assert_has(d.desc, "The PIN must be at least 6 characters long.");
+}
+
+static void change_dialog_of_a_locked_pin_is_refused_but_a_new_pin_is_still_asked(void **state)
+{
+	struct ukey_dev_info info = token(0, 10, CKF_USER_PIN_LOCKED);
+	struct ukey_pin_dialog d;
+	(void)state;
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_OLD, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_PIN_LOCKED);
+	/* Unblocking (C_InitPIN) sets a new user PIN on a locked one. */
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_OK);
+	info.so_retries_left = 2;
+	info.so_retries_max = 10;
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_SO, UKEY_PIN_STEP_OLD, UKEY_PIN_RETYPE_NONE, false,
+						      &d), CKR_OK);
+	assert_has(d.desc, "Changing the administrator (SO) PIN");
+	assert_has(d.desc, "Tries left: 2 of 10.");
+	assert_string_equal(d.prompt, "SO PIN:");
+}
+
+static void change_dialog_says_why_the_new_pin_is_asked_again_in_both_languages(void **state)
+{
+	struct ukey_dev_info info = token(10, 10, 0);
+	struct ukey_pin_dialog d;
+	(void)state;
+	info.min_pin_len = 6;
+	info.max_pin_len = 16;
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_LENGTH, false,
+						      &d), CKR_OK);
+	assert_has(d.error, "does not have an allowed length");
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_MISMATCH,
+						      false, &d), CKR_OK);
+	assert_has(d.error, "The two new PINs differ");
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_NEW, UKEY_PIN_RETYPE_MISMATCH,
+						      true, &d), CKR_OK);
+	assert_string_equal(d.title, "修改 U-KEY PIN");
+	assert_has(d.desc, "请输入 U-KEY“GDCA 100% key”的新用户 PIN。");
+	assert_has(d.desc, "PIN 长度须为 6 到 16 个字符。");
+	assert_has(d.error, "两次输入的新 PIN 不一致");
+	assert_int_equal(ukey_pin_dialog_build_change(&info, CKU_USER, UKEY_PIN_STEP_OLD, UKEY_PIN_RETYPE_NONE, true,
+						      &d), CKR_OK);
+	assert_has(d.desc, "修改用户 PIN：先验证当前的用户 PIN。");
+	assert_has(d.desc, "剩余尝试次数：10 次（共 10 次）。");
+}
+
 static void locale_zh_follows_lc_all_then_lc_messages_then_lang(void **state)
 {
 	(void)state;
@@ -378,6 +453,19 @@ static void client_reads_the_pin_and_sends_escaped_description(void **state)
 	assert_has(log, "SETTIMEOUT 20\n");
 	assert_has(log, "GETPIN\nBYE\n");
 	assert_lacks(log, "12%34");
+	/* No error line unless the dialog asks again. */
+	assert_lacks(log, "SETERROR");
+}
+
+static void client_shows_the_reason_a_new_pin_is_asked_again(void **state)
+{
+	struct client_fx *fx = *state;
+	char pin[UKEY_PINENTRY_MAX_PIN + 1];
+	size_t len = 0;
+	put_pin(fx, "123456");
+	snprintf(fx->dlg.error, sizeof(fx->dlg.error), "The two new PINs differ; type the new PIN again.");
+	assert_int_equal(ask(fx, TEST_PINENTRY, 20, pin, &len), CKR_OK);
+	assert_has(read_all(fx->log), "SETERROR The two new PINs differ; type the new PIN again.\nGETPIN\n");
 }
 
 static void client_cancel_is_function_canceled_with_no_pin(void **state)
@@ -441,12 +529,16 @@ int main(void)
 		cmocka_unit_test(locked_user_pin_is_pin_locked_and_builds_no_dialog),
 		cmocka_unit_test(so_login_uses_the_so_counters_and_names_the_so_pin),
 		cmocka_unit_test(chinese_dialog_has_counts_serial_and_last_try_warning),
+		cmocka_unit_test(change_dialogs_ask_current_pin_with_tries_then_new_pin_with_length_rule),
+		cmocka_unit_test(change_dialog_of_a_locked_pin_is_refused_but_a_new_pin_is_still_asked),
+		cmocka_unit_test(change_dialog_says_why_the_new_pin_is_asked_again_in_both_languages),
 		cmocka_unit_test(locale_zh_follows_lc_all_then_lc_messages_then_lang),
 		cmocka_unit_test(assuan_escaping_round_trips_percent_cr_lf),
 		cmocka_unit_test(conf_pin_prompt_pinentry_with_program_and_timeout),
 		cmocka_unit_test(conf_default_is_no_prompt_and_120_seconds),
 		cmocka_unit_test(conf_unknown_pin_prompt_or_bad_timeout_warns_and_falls_back),
 		CLIENT(client_reads_the_pin_and_sends_escaped_description),
+		CLIENT(client_shows_the_reason_a_new_pin_is_asked_again),
 		CLIENT(client_cancel_is_function_canceled_with_no_pin),
 		CLIENT(client_refuses_broken_programs_cleanly),
 		CLIENT(client_gives_up_on_a_hanging_program_at_the_timeout),

@@ -72,7 +72,8 @@ static void tokens(struct ukey_doctor *d)
 		ukey_doctor_line(d, check,
 				 strcmp(state, "locked") == 0 || strcmp(state, "final_try") == 0 ? UKEY_DOCTOR_WARN
 				 : n > 1 ? UKEY_DOCTOR_WARN : UKEY_DOCTOR_OK,
-				 strcmp(state, "locked") == 0 ? _("ask your CA to unlock the PIN")
+				 strcmp(state, "locked") == 0
+					 ? _("run 'ukey pin unblock' (needs the administrator PIN) or ask your CA")
 				 : n > 1 ? _("the renewal works on one U-KEY at a time: take out the others before "
 					     "'ukey renew'")
 					 : NULL,

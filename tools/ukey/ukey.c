@@ -29,6 +29,7 @@ static const struct subcommand subcommands[] = {
 	{ "register-browser", ukey_cmd_register_browser,
 	  N_("register the module in Firefox's and Chromium's NSS databases") },
 	{ "reminder", ukey_cmd_reminder, N_("a daily desktop reminder when the certificate is due for renewal") },
+	{ "pin", ukey_cmd_pin, N_("change the PIN, or unblock it with the administrator PIN") },
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
 	{ "setup", ukey_cmd_setup, N_("find the vendor library of the U-KEYs plugged in and configure the module") },

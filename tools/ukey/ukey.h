@@ -38,6 +38,9 @@ void ukey_cmd_renew_usage(void);
 /* ukey reminder enable|disable|status|check (cmd-reminder.c) */
 int ukey_cmd_reminder(int argc, char **argv);
 void ukey_cmd_reminder_usage(void);
+/* ukey pin change|unblock: the PIN changed, or unblocked with the SO PIN */
+int ukey_cmd_pin(int argc, char **argv);
+void ukey_cmd_pin_usage(void);
 /* ukey doctor [--json] [--module PATH] */
 int ukey_cmd_doctor(int argc, char **argv);
 void ukey_cmd_doctor_usage(void);

@@ -21,6 +21,7 @@ SKF_SUITE = \
 	integration/skf/test-keygen.skf \
 	integration/skf/test-threads.skf \
 	integration/skf/test-pinentry.skf \
+	integration/skf/test-pin-dialog.skf \
 	integration/skf/test-unwrap.skf \
 	integration/skf/test-vendor.skf \
 	integration/skf/test-hostile.skf \
