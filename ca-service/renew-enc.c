@@ -43,8 +43,8 @@ static const char *pair_type(EVP_PKEY *to)
  * none fits (svc_enc_prepare refuses). */
 static const char *pick_format(EVP_PKEY *to, json_object *formats)
 {
-	static const char *const known[] = { UKEY_ENVELOPE_NAME_SM2_V1, UKEY_ENVELOPE_NAME_RSA_OAEP_AES_V1,
-					     UKEY_ENVELOPE_NAME_ECDH_AES_V1, UKEY_ENVELOPE_NAME_SKF_RSA_V1 };
+	static const char *const known[] = { UKC_ENVELOPE_NAME_SM2_V1, UKC_ENVELOPE_NAME_RSA_OAEP_AES_V1,
+					     UKC_ENVELOPE_NAME_ECDH_AES_V1, UKC_ENVELOPE_NAME_SKF_RSA_V1 };
 	const char *type = pair_type(to);
 	size_t n = json_object_array_length(formats);
 
@@ -93,8 +93,8 @@ int svc_enc_prepare(EVP_PKEY *to, json_object *formats, struct svc_enc *e, struc
 		return -1;
 	}
 	rc = e->format != NULL
-		     ? ukey_envelope_build_format(to, e->pair, e->format, &e->env, &e->env_len, err, sizeof(err))
-		     : ukey_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err));
+		     ? ukc_envelope_build_format(to, e->pair, e->format, &e->env, &e->env_len, err, sizeof(err))
+		     : ukc_envelope_build(to, e->pair, &e->env, &e->env_len, &e->format, err, sizeof(err));
 	if (rc == 0)
 		return 0;
 	svc_resp_error(o, 500, "internal", "cannot envelope the encryption key: %s", err);

@@ -3,7 +3,7 @@
  * renew-enc.h: the encryption part of a renewal, the CA's key-management
  * role (docs/protocol.md "Renewal"): a new encryption key pair of the
  * CSR key's type, its certificate, and the pair enveloped to the CSR's
- * (the new signing) public key with ukey_envelope_build.
+ * (the new signing) public key with ukc_envelope_build.
  */
 #ifndef UKEY_CA_RENEW_ENC_H
 #define UKEY_CA_RENEW_ENC_H

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "emu.h"
+#include "skfblob.h"
 
 /* Key generation, signing, decryption and key import. Every private-key
  * operation needs the user PIN of the container's application. The result
@@ -110,7 +111,7 @@ EMU_EXPORT SKF_ULONG SKF_ECCSignData(SKF_HANDLE hContainer, const SKF_BYTE *pbDi
 	struct emu_cont *c;
 	EVP_PKEY *k = NULL;
 	ECDSA_SIG *sig = NULL;
-	uint8_t der[80];
+	uint8_t der[80], rs[64];
 	const uint8_t *p = der;
 	size_t derlen = sizeof(der);
 	SKF_ULONG rv = cont_enter(hContainer, &c);
@@ -129,11 +130,11 @@ EMU_EXPORT SKF_ULONG SKF_ECCSignData(SKF_HANDLE hContainer, const SKF_BYTE *pbDi
 		   !(sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen))) {
 		/* OpenSSL's SM2 signer takes the input as e: no Z is added. */
 		rv = SAR_FAIL;
+	} else if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), rs, 32) < 0 ||
+		   BN_bn2binpad(ECDSA_SIG_get0_s(sig), rs + 32, 32) < 0) {
+		rv = SAR_FAIL;
 	} else {
-		memset(pSignature, 0, sizeof(*pSignature));
-		if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), pSignature->r + 32, 32) < 0 ||
-		    BN_bn2binpad(ECDSA_SIG_get0_s(sig), pSignature->s + 32, 32) < 0)
-			rv = SAR_FAIL;
+		ukc_skf_ecc_sig_pack(rs, pSignature);
 	}
 	ECDSA_SIG_free(sig);
 	EVP_PKEY_free(k);

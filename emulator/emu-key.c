@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -16,10 +15,12 @@
 #include <openssl/pem.h>
 
 #include "emu.h"
+#include "skfblob.h"
+#include "sm2cipher.h"
 
-/* Key helpers: PEM storage, SKF blobs, and the ECCCIPHERBLOB <-> SM2Cipher
- * DER conversion (SEQUENCE { INTEGER x, INTEGER y, OCTET STRING hash,
- * OCTET STRING ciphertext }, what OpenSSL's SM2 encryption reads/writes). */
+/* Key helpers: PEM storage, the SKF blobs of a key (common/skfblob.h), and
+ * SM2 decryption of an ECCCIPHERBLOB (through the DER SM2Cipher OpenSSL
+ * reads, common/sm2cipher.h). */
 
 int emu_key_is_sm2(const EVP_PKEY *pkey)
 {
@@ -94,41 +95,30 @@ out:
 
 int emu_ecc_pub_to_blob(const EVP_PKEY *pkey, SKF_ECCPUBLICKEYBLOB *blob)
 {
-	unsigned char pt[65];
+	unsigned char pt[UKC_SKF_POINT_LEN];
 	size_t len = 0;
 
-	if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &len) ||
-	    len != 65 || pt[0] != 4)
+	if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &len))
 		return -1;
-	memset(blob, 0, sizeof(*blob));
-	blob->BitLen = 256;
-	memcpy(blob->XCoordinate + 32, pt + 1, 32);
-	memcpy(blob->YCoordinate + 32, pt + 33, 32);
-	return 0;
+	return ukc_skf_ecc_pub_pack(pt, len, blob);
 }
 
-/* Modulus and exponent right-aligned in their fields (like ECC values). */
 int emu_rsa_pub_to_blob(const EVP_PKEY *pkey, SKF_RSAPUBLICKEYBLOB *blob)
 {
 	BIGNUM *n = NULL, *e = NULL;
-	int rc = -1;
+	unsigned char nb[sizeof(blob->Modulus)], eb[sizeof(blob->PublicExponent)];
+	int nl = -1, el = -1;
 
 	memset(blob, 0, sizeof(*blob));
-	if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
-	    !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e))
-		goto out;
-	if (BN_num_bytes(n) > (int)sizeof(blob->Modulus) || BN_num_bytes(e) > 4)
-		goto out;
-	blob->AlgID = SGD_RSA;
-	blob->BitLen = (SKF_ULONG)BN_num_bits(n);
-	if (BN_bn2binpad(n, blob->Modulus, sizeof(blob->Modulus)) < 0 ||
-	    BN_bn2binpad(e, blob->PublicExponent, 4) < 0)
-		goto out;
-	rc = 0;
-out:
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) &&
+	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) && BN_num_bytes(n) <= (int)sizeof(nb) &&
+	    BN_num_bytes(e) <= (int)sizeof(eb)) {
+		nl = BN_bn2bin(n, nb);
+		el = BN_bn2bin(e, eb);
+	}
 	BN_free(n);
 	BN_free(e);
-	return rc;
+	return nl > 0 && el > 0 ? ukc_skf_rsa_pub_pack(nb, (size_t)nl, eb, (size_t)el, blob) : -1;
 }
 
 /* An SM2 key pair from its private scalar d (32 bytes big-endian). */
@@ -168,104 +158,6 @@ out:
 	return pkey;
 }
 
-static int push_int(STACK_OF(ASN1_TYPE) *seq, const uint8_t *bytes)
-{
-	BIGNUM *bn = BN_bin2bn(bytes, 64, NULL);
-	ASN1_INTEGER *ai = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
-	ASN1_TYPE *t = ai ? ASN1_TYPE_new() : NULL;
-
-	BN_free(bn);
-	if (!t) {
-		ASN1_INTEGER_free(ai);
-		return 0;
-	}
-	ASN1_TYPE_set(t, V_ASN1_INTEGER, ai);
-	if (!sk_ASN1_TYPE_push(seq, t)) {
-		ASN1_TYPE_free(t);
-		return 0;
-	}
-	return 1;
-}
-
-static int push_octets(STACK_OF(ASN1_TYPE) *seq, const uint8_t *bytes, size_t len)
-{
-	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-	ASN1_TYPE *t = os ? ASN1_TYPE_new() : NULL;
-
-	if (!t || !ASN1_OCTET_STRING_set(os, bytes, (int)len)) {
-		ASN1_OCTET_STRING_free(os);
-		ASN1_TYPE_free(t);
-		return 0;
-	}
-	ASN1_TYPE_set(t, V_ASN1_OCTET_STRING, os);
-	if (!sk_ASN1_TYPE_push(seq, t)) {
-		ASN1_TYPE_free(t);
-		return 0;
-	}
-	return 1;
-}
-
-int emu_cipher_blob_to_der(const SKF_ECCCIPHERBLOB *blob, uint8_t **der, size_t *len)
-{
-	STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
-	unsigned char *out = NULL;
-	int n, rc = -1;
-
-	*der = NULL;
-	if (!seq || !push_int(seq, blob->XCoordinate) || !push_int(seq, blob->YCoordinate) ||
-	    !push_octets(seq, blob->HASH, 32) || !push_octets(seq, blob->Cipher, blob->CipherLen))
-		goto out;
-	n = i2d_ASN1_SEQUENCE_ANY(seq, &out);
-	if (n <= 0)
-		goto out;
-	*der = out;
-	*len = (size_t)n;
-	rc = 0;
-out:
-	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	return rc;
-}
-
-/* The inverse, for callers holding OpenSSL SM2 ciphertext (tests, tools).
- * Returns a malloc'ed blob of SKF_ECCCIPHERBLOB_HEADER + CipherLen bytes. */
-SKF_ECCCIPHERBLOB *emu_der_to_cipher_blob(const uint8_t *der, size_t len)
-{
-	const unsigned char *p = der;
-	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
-	SKF_ECCCIPHERBLOB *blob = NULL;
-	BIGNUM *bn = NULL;
-	ASN1_TYPE *t[4];
-
-	if (!seq || sk_ASN1_TYPE_num(seq) != 4)
-		goto out;
-	for (int i = 0; i < 4; i++)
-		t[i] = sk_ASN1_TYPE_value(seq, i);
-	if (t[0]->type != V_ASN1_INTEGER || t[1]->type != V_ASN1_INTEGER ||
-	    t[2]->type != V_ASN1_OCTET_STRING || t[3]->type != V_ASN1_OCTET_STRING ||
-	    ASN1_STRING_length(t[2]->value.octet_string) != 32)
-		goto out;
-	blob = calloc(1, SKF_ECCCIPHERBLOB_HEADER + (size_t)ASN1_STRING_length(t[3]->value.octet_string));
-	if (!blob)
-		goto out;
-	for (int i = 0; i < 2; i++) {
-		bn = ASN1_INTEGER_to_BN(t[i]->value.integer, NULL);
-		if (!bn || BN_bn2binpad(bn, i ? blob->YCoordinate : blob->XCoordinate, 64) < 0) {
-			free(blob);
-			blob = NULL;
-			goto out;
-		}
-		BN_free(bn);
-		bn = NULL;
-	}
-	memcpy(blob->HASH, ASN1_STRING_get0_data(t[2]->value.octet_string), 32);
-	blob->CipherLen = (SKF_ULONG)ASN1_STRING_length(t[3]->value.octet_string);
-	memcpy(blob->Cipher, ASN1_STRING_get0_data(t[3]->value.octet_string), blob->CipherLen);
-out:
-	BN_free(bn);
-	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	return blob;
-}
-
 int emu_sm2_decrypt(EVP_PKEY *pkey, const SKF_ECCCIPHERBLOB *blob, uint8_t *out, size_t *outlen)
 {
 	EVP_PKEY_CTX *ctx = NULL;
@@ -273,7 +165,7 @@ int emu_sm2_decrypt(EVP_PKEY *pkey, const SKF_ECCCIPHERBLOB *blob, uint8_t *out,
 	size_t derlen;
 	int rc = -1;
 
-	if (emu_cipher_blob_to_der(blob, &der, &derlen) != 0)
+	if (ukc_sm2cipher_from_skf(blob, SKF_ECCCIPHERBLOB_HEADER + (size_t)blob->CipherLen, &der, &derlen, NULL) != 0)
 		return -1;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	if (ctx && EVP_PKEY_decrypt_init(ctx) > 0 && EVP_PKEY_decrypt(ctx, out, outlen, der, derlen) > 0)

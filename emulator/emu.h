@@ -125,8 +125,6 @@ int emu_key_is_sm2(const EVP_PKEY *pkey);
 int emu_ecc_pub_to_blob(const EVP_PKEY *pkey, SKF_ECCPUBLICKEYBLOB *blob);
 int emu_rsa_pub_to_blob(const EVP_PKEY *pkey, SKF_RSAPUBLICKEYBLOB *blob);
 EVP_PKEY *emu_sm2_from_priv(const uint8_t d[32]);
-int emu_cipher_blob_to_der(const SKF_ECCCIPHERBLOB *blob, uint8_t **der, size_t *len);
-SKF_ECCCIPHERBLOB *emu_der_to_cipher_blob(const uint8_t *der, size_t len);
 int emu_sm2_decrypt(EVP_PKEY *pkey, const SKF_ECCCIPHERBLOB *blob, uint8_t *out, size_t *outlen);
 
 /* emu-limits.c */

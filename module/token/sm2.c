@@ -4,7 +4,8 @@
  *  - the GM/T 0009 signer value Z, fed into SM3 before the message so that
  *    CKM_SM3_SM2 signs e = SM3(Z || M) with the backend's raw CKM_SM2;
  *  - verification of r||s over e, in software;
- *  - the plaintext length of a DER SM2Cipher, known before decrypting;
+ *  - the plaintext length of a DER SM2Cipher (common/sm2cipher.h), known
+ *    before decrypting;
  *  - which keys are SM2 keys: CKK_SM2, or CKK_EC on the sm2p256v1 curve
  *    (some vendors label SM2 keys that way).
  *
@@ -14,7 +15,6 @@
  * checked without reimplementing the curve arithmetic. */
 #include "config.h"
 
-#include <limits.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
@@ -24,6 +24,7 @@
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 
+#include "sm2cipher.h"
 #include "token/attr.h"
 #include "token/crypto.h"
 #include "token/model.h"
@@ -159,45 +160,16 @@ out:
 	return rv;
 }
 
-/* Reads one DER element of the given universal tag at *p (within end);
- * sets *content and *clen and advances *p past it. */
-static bool der_take(const unsigned char **p, const unsigned char *end, int want_tag, bool constructed,
-		     const unsigned char **content, long *clen)
-{
-	const unsigned char *q = *p;
-	long len = 0;
-	int tag = 0, cls = 0;
-	int ret = ASN1_get_object(&q, &len, &tag, &cls, end - *p);
-
-	/* 0x80 flags an error, 0x01 an indefinite length; DER has neither. */
-	if ((ret & 0x81) || cls != V_ASN1_UNIVERSAL || tag != want_tag ||
-	    ((ret & V_ASN1_CONSTRUCTED) != 0) != constructed || len > end - q)
-		return false;
-	*content = q;
-	*clen = len;
-	*p = q + len;
-	return true;
-}
-
 CK_RV ukey_sm2_cipher_plain_len(const unsigned char *der, size_t len, CK_ULONG *plen)
 {
-	const unsigned char *p = der, *end = der + len, *seq, *c;
-	long seqlen, clen;
+	const char *why = NULL;
+	size_t n = 0;
 
-	if (!der || len < 2 || len > (size_t)LONG_MAX)
+	if (ukc_sm2cipher_plain_len(der, len, &n, &why) != 0) {
+		ukey_debug("SM2 ciphertext refused (%zu bytes): %s", len, why);
 		return CKR_ENCRYPTED_DATA_INVALID;
-	/* SEQUENCE { x INTEGER, y INTEGER, hash OCTET STRING (32),
-	 * ciphertext OCTET STRING }, exactly, nothing after it. */
-	if (!der_take(&p, end, V_ASN1_SEQUENCE, true, &seq, &seqlen) || p != end)
-		return CKR_ENCRYPTED_DATA_INVALID;
-	p = seq;
-	end = seq + seqlen;
-	if (!der_take(&p, end, V_ASN1_INTEGER, false, &c, &clen) || clen < 1 || clen > FIELD + 1 ||
-	    !der_take(&p, end, V_ASN1_INTEGER, false, &c, &clen) || clen < 1 || clen > FIELD + 1 ||
-	    !der_take(&p, end, V_ASN1_OCTET_STRING, false, &c, &clen) || clen != FIELD ||
-	    !der_take(&p, end, V_ASN1_OCTET_STRING, false, &c, &clen) || clen < 1 || p != end)
-		return CKR_ENCRYPTED_DATA_INVALID;
-	*plen = (CK_ULONG)clen;
+	}
+	*plen = (CK_ULONG)n;
 	return CKR_OK;
 }
 

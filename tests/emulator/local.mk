@@ -9,7 +9,7 @@ emulator_test_skf_emu_SOURCES = emulator/test-skf-emu.c emulator/test-skf-emu-ut
 	emulator/test-skf-emu.h ../emulator/emu-key.c ../emulator/emu-util.c \
 	../emulator/emu.h
 emulator_test_skf_emu_CPPFLAGS = $(EMU_CPPFLAGS)
-emulator_test_skf_emu_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
+emulator_test_skf_emu_LDADD = $(CODEC_LIBS) $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
 TESTS += emulator/test-skf-emu
 endif
 

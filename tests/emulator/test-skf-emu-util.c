@@ -21,6 +21,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "sm2cipher.h"
 #include "test-skf-emu.h"
 
 struct skf_fns F;
@@ -166,12 +167,11 @@ SKF_ECCCIPHERBLOB *sm2_encrypt(EVP_PKEY *k, const uint8_t *msg, size_t len)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
 	uint8_t der[1024];
-	size_t dl = sizeof(der);
-	SKF_ECCCIPHERBLOB *b;
+	size_t dl = sizeof(der), bl = 0;
+	SKF_ECCCIPHERBLOB *b = NULL;
 	assert_true(ctx && EVP_PKEY_encrypt_init(ctx) > 0 && EVP_PKEY_encrypt(ctx, der, &dl, msg, len) > 0);
 	EVP_PKEY_CTX_free(ctx);
-	b = emu_der_to_cipher_blob(der, dl);
-	assert_non_null(b);
+	assert_int_equal(ukc_sm2cipher_to_skf(der, dl, &b, &bl, NULL), 0);
 	assert_int_equal(b->CipherLen, len);
 	return b;
 }

@@ -24,6 +24,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "skfblob.h"
 #include "test-skf-emu.h"
 
 
@@ -170,7 +171,7 @@ static void test_ecc_decrypt_of_openssl_sm2_ciphertext(void **state)
 	b->HASH[5] ^= 0x40;
 	len = sizeof(out);
 	assert_int_not_equal(F.SKF_ECCDecrypt(c, b, out, &len), SAR_OK);
-	free(b);
+	OPENSSL_free(b);
 	EVP_PKEY_free(k);
 	assert_int_equal(F.SKF_DisConnectDev(d), SAR_OK);
 }
@@ -182,12 +183,13 @@ static void test_enveloped_key_import_becomes_encryption_pair(void **state)
 	SKF_ULONG len = sizeof(got);
 	EVP_PKEY *sk, *enc = emu_key_gen("SM2", 0);
 	BIGNUM *priv = NULL;
-	uint8_t d64[64] = { 0 }, key[16], plain[64];
+	uint8_t d64[64] = { 0 }, key[16], plain[64], encpriv[64], point[UKC_SKF_POINT_LEN];
+	size_t plen = 0;
 	int n = 0;
 	EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
 	EVP_CIPHER *sm4 = EVP_CIPHER_fetch(NULL, "SM4-ECB", NULL);
 	SKF_ECCCIPHERBLOB *wrapped;
-	SKF_ENVELOPEDKEYBLOB *env = calloc(1, 208 + SKF_ECCCIPHERBLOB_HEADER + 16);
+	SKF_ENVELOPEDKEYBLOB *env = calloc(1, UKC_SKF_ENVELOPE_LEN);
 	(void)state;
 	assert_int_equal(F.SKF_CreateContainer(app, "imported", &c), SAR_OK);
 	assert_int_equal(F.SKF_GenECCKeyPair(c, SGD_SM2_1, &sign_pub), SAR_OK);
@@ -196,26 +198,24 @@ static void test_enveloped_key_import_becomes_encryption_pair(void **state)
 	assert_true(BN_bn2binpad(priv, d64 + 32, 32) == 32);
 	assert_int_equal(RAND_bytes(key, 16), 1);
 	assert_true(cc && sm4 && EVP_EncryptInit_ex2(cc, sm4, key, NULL, NULL) && EVP_CIPHER_CTX_set_padding(cc, 0) &&
-		    EVP_EncryptUpdate(cc, env->cbEncryptedPriKey, &n, d64, 64) && n == 64);
+		    EVP_EncryptUpdate(cc, encpriv, &n, d64, 64) && n == 64);
 	wrapped = sm2_encrypt(sk, key, 16);
-	env->Version = 1;
-	env->ulSymmAlgID = SGD_SM4_ECB;
-	env->ulBits = 256;
-	assert_int_equal(emu_ecc_pub_to_blob(enc, &env->PubKey), 0);
-	memcpy(&env->ECCCipherBlob, wrapped, SKF_ECCCIPHERBLOB_HEADER + 16);
+	assert_true(EVP_PKEY_get_octet_string_param(enc, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &plen));
+	assert_int_equal(ukc_skf_envelope_pack(encpriv, point, wrapped, SKF_ECCCIPHERBLOB_HEADER + 16, (uint8_t *)env),
+			 0);
 	env->PubKey.XCoordinate[40] ^= 1; /* a PubKey that does not match */
 	assert_int_equal(F.SKF_ImportECCKeyPair(c, env), SAR_INDATAERR);
 	env->PubKey.XCoordinate[40] ^= 1;
 	assert_int_equal(F.SKF_ImportECCKeyPair(c, env), SAR_OK);
 	assert_int_equal(F.SKF_ExportPublicKey(c, SKF_FALSE, (SKF_BYTE *)&got, &len), SAR_OK);
 	assert_memory_equal(&got, &env->PubKey, sizeof(got));
-	free(wrapped);
+	OPENSSL_free(wrapped);
 	wrapped = sm2_encrypt(enc, (const uint8_t *)"imported", 8);
 	len = sizeof(plain);
 	assert_int_equal(F.SKF_ECCDecrypt(c, wrapped, plain, &len), SAR_OK);
 	assert_memory_equal(plain, "imported", 8);
 	assert_int_equal(F.SKF_DeleteContainer(app, "imported"), SAR_OK);
-	free(wrapped);
+	OPENSSL_free(wrapped);
 	free(env);
 	BN_free(priv);
 	EVP_CIPHER_free(sm4);

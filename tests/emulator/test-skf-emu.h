@@ -23,6 +23,7 @@ EVP_PKEY *cert_key(SKF_HANDLE c, int sign);
 int sig_to_der(const SKF_ECCSIGNATUREBLOB *sig, uint8_t **der);
 int sm2_verify_e(EVP_PKEY *k, const uint8_t e[32], const SKF_ECCSIGNATUREBLOB *sig);
 EVP_PKEY *blob_to_sm2(const SKF_ECCPUBLICKEYBLOB *b);
+/* OpenSSL SM2 encryption as an ECCCIPHERBLOB (OPENSSL_free it). */
 SKF_ECCCIPHERBLOB *sm2_encrypt(EVP_PKEY *k, const uint8_t *msg, size_t len);
 EVP_PKEY *blob_to_rsa(const SKF_RSAPUBLICKEYBLOB *b);
 

@@ -2,7 +2,7 @@
 #include "config.h"
 
 /* CKM_UKEY_ENVELOPED_KEY_PAIR through the module (renewal's encryption key
- * pair): an envelope built by tests/lib/envelope.c to a signing key just
+ * pair): an envelope built by common/envelope.h to a signing key just
  * generated on the token imports as a token key pair (p11/SoftHSM:
  * rsa-oaep-aes-v1 to an RSA key, and a second group: ecdh-aes-v1 to a P-256
  * key; skf/emulator: sm2-envelope-v1 to an SM2 key); the private key
@@ -138,7 +138,7 @@ static unsigned char *build(EVP_PKEY *to, EVP_PKEY *pair, size_t *len)
 	unsigned char *env = NULL;
 	const char *fmt = NULL;
 	char err[256] = "";
-	int rc = ukey_envelope_build(to, pair, &env, len, &fmt, err, sizeof(err));
+	int rc = ukc_envelope_build(to, pair, &env, len, &fmt, err, sizeof(err));
 	if (rc != 0)
 		print_error("# envelope: %s\n", err);
 	assert_int_equal(rc, 0);

@@ -20,122 +20,19 @@
 
 #include <string.h>
 
-#include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
-#include <openssl/x509.h>
 
 #define UKEY_P11_INTERNAL
+#include "drivers/envelope-check.h"
 #include "drivers/p11/p11.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
 #define P256_POINT_LEN 65
 #define AES_KEY_LEN 32
-/* rsa-oaep-aes-v1: at least the DER frame of a 1024-bit key's pieces, at
- * most what a 4096-bit key pair needs with room to spare. */
-#define RSA_ENV_MIN 128
-#define RSA_ENV_MAX 16384
-/* ecdh-aes-v1: about 310 bytes for a P-256 pair (65-byte point, wrapped
- * PKCS#8, 91-byte SPKI); the bounds leave room for DER variants. */
-#define ECDH_ENV_MIN 128
-#define ECDH_ENV_MAX 2048
-
-/* The parts of a parsed envelope; the pointers point into env. km is the
- * key material: rsa: the OAEP-encrypted AES key; ecdh: the ephemeral
- * point. */
-struct der_env {
-	CK_ULONG format;
-	const CK_BYTE *km, *wk;
-	CK_ULONG kmlen, wklen;
-	EVP_PKEY *pub;
-};
-
-static const ASN1_STRING *elem(STACK_OF(ASN1_TYPE) *seq, int i, int type)
-{
-	const ASN1_TYPE *t = sk_ASN1_TYPE_value(seq, i);
-	return t && t->type == type ? t->value.asn1_string : NULL;
-}
-
-static bool is_p256(EVP_PKEY *k)
-{
-	char group[32];
-	return EVP_PKEY_is_a(k, "EC") &&
-	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
-	       strcmp(group, "prime256v1") == 0;
-}
-
-/* An uncompressed P-256 point as an OpenSSL key (NULL when it is not a
- * point on the curve: OpenSSL checks that on import). */
-static EVP_PKEY *p256_from_point(const CK_BYTE *pt, CK_ULONG len)
-{
-	OSSL_PARAM par[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *k = NULL;
-
-	if (len != P256_POINT_LEN || pt[0] != 0x04)
-		return NULL;
-	par[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
-	par[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pt, len);
-	par[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, par) <= 0)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
-
-/* The SPKI's key is of the format's type; an ephemeral point is one. */
-static bool env_types_ok(const struct der_env *e)
-{
-	EVP_PKEY *eph;
-	bool ok;
-
-	if (e->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1)
-		return EVP_PKEY_is_a(e->pub, "RSA");
-	eph = p256_from_point(e->km, e->kmlen);
-	ok = eph && is_p256(e->pub);
-	EVP_PKEY_free(eph);
-	return ok;
-}
-
-/* UkeyEnvelopedKeyPair ::= SEQUENCE { version INTEGER (1), encryptedKey
- * (rsa) or ephemeralPublicKey (ecdh) OCTET STRING, wrappedPrivateKey
- * OCTET STRING, publicKey SubjectPublicKeyInfo }, with nothing after it. */
-static CK_RV env_parse(const CK_BYTE *env, CK_ULONG len, STACK_OF(ASN1_TYPE) **seq, struct der_env *e)
-{
-	const unsigned char *p = env, *q;
-	const ASN1_STRING *v, *ek, *wk, *spki;
-	long version;
-
-	*seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
-	if (!*seq || p != env + len || sk_ASN1_TYPE_num(*seq) != 4)
-		return CKR_WRAPPED_KEY_INVALID;
-	v = elem(*seq, 0, V_ASN1_INTEGER);
-	ek = elem(*seq, 1, V_ASN1_OCTET_STRING);
-	wk = elem(*seq, 2, V_ASN1_OCTET_STRING);
-	spki = elem(*seq, 3, V_ASN1_SEQUENCE);
-	if (!v || !ek || !wk || !spki)
-		return CKR_WRAPPED_KEY_INVALID;
-	version = ASN1_INTEGER_get(v);
-	if (version != 1)
-		return CKR_WRAPPED_KEY_INVALID;
-	/* A V_ASN1_SEQUENCE element holds its whole DER encoding. */
-	q = ASN1_STRING_get0_data(spki);
-	e->pub = d2i_PUBKEY(NULL, &q, ASN1_STRING_length(spki));
-	if (!e->pub || q != ASN1_STRING_get0_data(spki) + ASN1_STRING_length(spki))
-		return CKR_WRAPPED_KEY_INVALID;
-	e->km = ASN1_STRING_get0_data(ek);
-	e->kmlen = (CK_ULONG)ASN1_STRING_length(ek);
-	e->wk = ASN1_STRING_get0_data(wk);
-	e->wklen = (CK_ULONG)ASN1_STRING_length(wk);
-	if (!e->kmlen || !e->wklen || !env_types_ok(e))
-		return CKR_WRAPPED_KEY_INVALID;
-	return CKR_OK;
-}
 
 /* A backend refusal of the envelope's contents becomes WRAPPED_KEY_INVALID
  * (backends differ: GENERAL_ERROR, ENCRYPTED_DATA_INVALID...); anything
@@ -161,12 +58,12 @@ static CK_RV unwrap_rv(const char *fn, CK_RV raw)
 /* Step 1: the AES-256 key as a sensitive session key that only unwraps.
  * ecdh-aes-v1 takes the raw x-coordinate (CKD_NULL): SoftHSM 2.6 refuses
  * every other KDF (docs/mechanisms.md). */
-static CK_RV aes_get(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct der_env *e,
+static CK_RV aes_get(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct ukc_envelope *e,
 		     CK_OBJECT_HANDLE *aes)
 {
 	CK_RSA_PKCS_OAEP_PARAMS oaep = { CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0 };
 	CK_MECHANISM m = { CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep) };
-	CK_ECDH1_DERIVE_PARAMS ecdh = { CKD_NULL, 0, NULL, e->kmlen, (CK_BYTE *)e->km };
+	CK_ECDH1_DERIVE_PARAMS ecdh = { CKD_NULL, 0, NULL, e->key_len, (CK_BYTE *)e->key };
 	CK_MECHANISM dm = { CKM_ECDH1_DERIVE, &ecdh, sizeof(ecdh) };
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
@@ -180,9 +77,9 @@ static CK_RV aes_get(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE s
 	};
 	CK_ULONG nt = sizeof(t) / sizeof(t[0]);
 
-	if (e->format == UKEY_ENVELOPE_ECDH_AES_V1)
+	if (e->format == UKC_ENVELOPE_ECDH_AES_V1)
 		return UKEY_P11_RAW(p, C_DeriveKey, s, &dm, signing, t, nt, aes);
-	return UKEY_P11_RAW(p, C_UnwrapKey, s, &m, signing, (CK_BYTE *)e->km, e->kmlen, t, nt - 1, aes);
+	return UKEY_P11_RAW(p, C_UnwrapKey, s, &m, signing, (CK_BYTE *)e->key, e->key_len, t, nt - 1, aes);
 }
 
 static BIGNUM *attr_bn(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
@@ -238,11 +135,11 @@ out:
 }
 
 /* The unwrapped private key is the envelope's public key's partner. */
-static bool priv_matches(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct der_env *env,
+static bool priv_matches(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const struct ukc_envelope *env,
 			 bool *dirty)
 {
 	EVP_PKEY *pub = env->pub;
-	if (env->format == UKEY_ENVELOPE_ECDH_AES_V1)
+	if (env->format == UKC_ENVELOPE_ECDH_AES_V1)
 		return ec_priv_matches(p, s, priv, pub, dirty);
 	CK_BYTE buf[1024];
 	BIGNUM *n = attr_bn(p, s, priv, CKA_MODULUS, buf, sizeof(buf));
@@ -301,11 +198,11 @@ static bool ec_pub_attrs(EVP_PKEY *pub, CK_ATTRIBUTE *t, CK_ULONG *nt, CK_BYTE *
 
 /* The public key object, with the private key's CKA_ID and CKA_LABEL from
  * the caller's template. */
-static CK_RV create_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct der_env *e, const CK_ATTRIBUTE *tmpl,
+static CK_RV create_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct ukc_envelope *e, const CK_ATTRIBUTE *tmpl,
 			CK_ULONG n, CK_OBJECT_HANDLE *out)
 {
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
-	bool rsa = e->format == UKEY_ENVELOPE_RSA_OAEP_AES_V1;
+	bool rsa = e->format == UKC_ENVELOPE_RSA_OAEP_AES_V1;
 	CK_KEY_TYPE kt = rsa ? CKK_RSA : CKK_EC;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_BYTE mod[1024], exp[16], point[2 + P256_POINT_LEN];
@@ -329,10 +226,10 @@ static CK_RV create_pub(struct ukey_p11 *p, CK_SESSION_HANDLE s, const struct de
 
 /* ecdh-aes-v1: the caller's template, with CKA_DERIVE TRUE when it lacks
  * one (token/unwrap.c refused a FALSE): step 4 derives with the key. */
-static CK_ATTRIBUTE *priv_template(const struct der_env *e, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_ULONG *nout)
+static CK_ATTRIBUTE *priv_template(const struct ukc_envelope *e, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_ULONG *nout)
 {
 	static CK_BBOOL yes = CK_TRUE;
-	bool add = e->format == UKEY_ENVELOPE_ECDH_AES_V1 && !find_attr(tmpl, n, CKA_DERIVE);
+	bool add = e->format == UKC_ENVELOPE_ECDH_AES_V1 && !find_attr(tmpl, n, CKA_DERIVE);
 	CK_ATTRIBUTE *t = OPENSSL_malloc((n + 1) * sizeof(*t));
 
 	if (!t)
@@ -346,7 +243,7 @@ static CK_ATTRIBUTE *priv_template(const struct der_env *e, const CK_ATTRIBUTE *
 }
 
 /* Steps 1-4 on one backend session; the AES key never outlives the call. */
-static CK_RV unwrap_on(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct der_env *e,
+static CK_RV unwrap_on(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE signing, const struct ukc_envelope *e,
 		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, ukey_ref *pub_out, ukey_ref *priv_out, bool *dirty)
 {
 	CK_MECHANISM wrap = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
@@ -360,10 +257,10 @@ static CK_RV unwrap_on(struct ukey_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
 	raw = aes_get(p, s, signing, e, &aes);
 	if (raw != CKR_OK) {
 		OPENSSL_free(pt);
-		return unwrap_rv(e->format == UKEY_ENVELOPE_ECDH_AES_V1 ? "C_DeriveKey(ECDH1)" : "C_UnwrapKey(RSA-OAEP)",
+		return unwrap_rv(e->format == UKC_ENVELOPE_ECDH_AES_V1 ? "C_DeriveKey(ECDH1)" : "C_UnwrapKey(RSA-OAEP)",
 				 raw);
 	}
-	raw = UKEY_P11_RAW(p, C_UnwrapKey, s, &wrap, aes, (CK_BYTE *)e->wk, e->wklen, pt, pn, &priv);
+	raw = UKEY_P11_RAW(p, C_UnwrapKey, s, &wrap, aes, (CK_BYTE *)e->data, e->data_len, pt, pn, &priv);
 	OPENSSL_free(pt);
 	rv = unwrap_rv("C_UnwrapKey(AES-KEY-WRAP-PAD)", raw);
 	/* A session object we cannot destroy dies with its session: close it. */
@@ -396,26 +293,15 @@ CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_k
 	struct ukey_p11 *p = drv;
 	struct ukey_p11_dev *d;
 	CK_SESSION_HANDLE s;
-	STACK_OF(ASN1_TYPE) *seq = NULL;
-	struct der_env e = { 0 };
+	struct ukc_envelope e;
 	bool dirty = false;
 	CK_RV rv;
 
-	if (format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 && format != UKEY_ENVELOPE_ECDH_AES_V1) {
-		rv = CKR_MECHANISM_PARAM_INVALID;
-		goto out;
-	}
-	/* Before anything else: an empty envelope asks which format a key takes. */
-	if (format == UKEY_ENVELOPE_RSA_OAEP_AES_V1 ? len < RSA_ENV_MIN || len > RSA_ENV_MAX
-						     : len < ECDH_ENV_MIN || len > ECDH_ENV_MAX) {
-		rv = CKR_WRAPPED_KEY_LEN_RANGE;
-		goto out;
-	}
-	e.format = format;
-	rv = env_parse(env, len, &seq, &e);
-	if (rv != CKR_OK)
-		goto out;
-	rv = ukey_p11_borrow(p, dev, &d, &s);
+	if (format != UKEY_ENVELOPE_RSA_OAEP_AES_V1 && format != UKEY_ENVELOPE_ECDH_AES_V1)
+		return CKR_MECHANISM_PARAM_INVALID;
+	rv = ukey_driver_envelope_parse(format, env, len, &e);
+	if (rv == CKR_OK)
+		rv = ukey_p11_borrow(p, dev, &d, &s);
 	if (rv != CKR_OK)
 		goto out;
 	rv = unwrap_on(p, s, (CK_OBJECT_HANDLE)unwrapping_key, &e, tmpl, n, pub_out, priv_out, &dirty);
@@ -423,7 +309,6 @@ CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_k
 	 * to the pool (it may be the one the backend gave up on). */
 	ukey_p11_put(p, d, s, rv == CKR_DEVICE_REMOVED ? CKR_DEVICE_REMOVED : CKR_OK, dirty || rv != CKR_OK);
 out:
-	EVP_PKEY_free(e.pub);
-	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	ukc_envelope_clear(&e);
 	return rv;
 }

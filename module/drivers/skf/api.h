@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* GM/T 0016-2012 "SKF" API as vendor libraries export it on Linux: types,
- * byte-packed structures, error codes and the function list. Shared by the
- * skf driver (which dlsym()s each function and tolerates missing ones) and
- * by emulator/ (which implements them). Nothing above drivers/ may
- * include this file.
+/* GM/T 0016-2012 "SKF" API as vendor libraries export it on Linux: error
+ * codes and the function list, over the types and byte-packed structures
+ * of common/gmt0016.h. Shared by the skf driver (which dlsym()s each
+ * function and tolerates missing ones) and by emulator/ (which implements
+ * them). Nothing above drivers/ may include this file.
  *
- * Widths: ULONG/DWORD are 32-bit (GmSSL, Tongsuo and the vendor headers we
- * found agree; see docs/skf.md). BOOL differs between headers (int or long):
- * by-value BOOL arguments are passed as SKF_BOOL_ARG (long, so a callee that
- * reads either width sees the right value) and BOOL outputs get an 8-byte
- * zeroed buffer (SKF_BOOL_OUT) read as "non-zero = TRUE". */
+ * Widths: ULONG/DWORD are 32-bit (gmt0016.h). BOOL differs between headers
+ * (int or long): by-value BOOL arguments are passed as SKF_BOOL_ARG (long,
+ * so a callee that reads either width sees the right value) and BOOL
+ * outputs get an 8-byte zeroed buffer (SKF_BOOL_OUT) read as "non-zero =
+ * TRUE". */
 #ifndef UKEY_SKF_API_H
 #define UKEY_SKF_API_H
 
 #include <stdint.h>
 
-typedef uint8_t SKF_BYTE;
-typedef char SKF_CHAR;
-typedef uint32_t SKF_ULONG;
+#include "gmt0016.h"
+
 typedef int32_t SKF_LONG;
 typedef long SKF_BOOL_ARG;
 typedef int64_t SKF_BOOL_OUT;
@@ -25,120 +24,6 @@ typedef void *SKF_HANDLE;
 
 #define SKF_TRUE 1
 #define SKF_FALSE 0
-
-#pragma pack(push, 1)
-typedef struct {
-	SKF_BYTE major;
-	SKF_BYTE minor;
-} SKF_VERSION;
-
-typedef struct {
-	SKF_VERSION Version;
-	SKF_CHAR Manufacturer[64];
-	SKF_CHAR Issuer[64];
-	SKF_CHAR Label[32];
-	SKF_CHAR SerialNumber[32];
-	SKF_VERSION HWVersion;
-	SKF_VERSION FirmwareVersion;
-	SKF_ULONG AlgSymCap;
-	SKF_ULONG AlgAsymCap;
-	SKF_ULONG AlgHashCap;
-	SKF_ULONG DevAuthAlgId;
-	SKF_ULONG TotalSpace;
-	SKF_ULONG FreeSpace;
-	SKF_ULONG MaxECCBufferSize;
-	SKF_ULONG MaxBufferSize;
-	SKF_BYTE Reserved[64];
-} SKF_DEVINFO;
-
-#define SKF_MAX_RSA_MODULUS_LEN 256
-#define SKF_MAX_RSA_EXPONENT_LEN 4
-#define SKF_ECC_MAX_XCOORDINATE_BITS_LEN 512
-#define SKF_ECC_MAX_YCOORDINATE_BITS_LEN 512
-#define SKF_ECC_MAX_MODULUS_BITS_LEN 512
-
-typedef struct {
-	SKF_ULONG AlgID;
-	SKF_ULONG BitLen;
-	SKF_BYTE Modulus[SKF_MAX_RSA_MODULUS_LEN];
-	SKF_BYTE PublicExponent[SKF_MAX_RSA_EXPONENT_LEN];
-} SKF_RSAPUBLICKEYBLOB;
-
-typedef struct {
-	SKF_ULONG AlgID;
-	SKF_ULONG BitLen;
-	SKF_BYTE Modulus[SKF_MAX_RSA_MODULUS_LEN];
-	SKF_BYTE PublicExponent[SKF_MAX_RSA_EXPONENT_LEN];
-	SKF_BYTE PrivateExponent[SKF_MAX_RSA_MODULUS_LEN];
-	SKF_BYTE Prime1[SKF_MAX_RSA_MODULUS_LEN / 2];
-	SKF_BYTE Prime2[SKF_MAX_RSA_MODULUS_LEN / 2];
-	SKF_BYTE Prime1Exponent[SKF_MAX_RSA_MODULUS_LEN / 2];
-	SKF_BYTE Prime2Exponent[SKF_MAX_RSA_MODULUS_LEN / 2];
-	SKF_BYTE Coefficient[SKF_MAX_RSA_MODULUS_LEN / 2];
-} SKF_RSAPRIVATEKEYBLOB;
-
-/* 256-bit values sit right-aligned in 64-byte fields. */
-typedef struct {
-	SKF_ULONG BitLen;
-	SKF_BYTE XCoordinate[SKF_ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-	SKF_BYTE YCoordinate[SKF_ECC_MAX_YCOORDINATE_BITS_LEN / 8];
-} SKF_ECCPUBLICKEYBLOB;
-
-typedef struct {
-	SKF_ULONG BitLen;
-	SKF_BYTE PrivateKey[SKF_ECC_MAX_MODULUS_BITS_LEN / 8];
-} SKF_ECCPRIVATEKEYBLOB;
-
-/* Variable size: CipherLen bytes of Cipher follow (C1 = X,Y; C3 = HASH). */
-typedef struct {
-	SKF_BYTE XCoordinate[SKF_ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-	SKF_BYTE YCoordinate[SKF_ECC_MAX_YCOORDINATE_BITS_LEN / 8];
-	SKF_BYTE HASH[32];
-	SKF_ULONG CipherLen;
-	SKF_BYTE Cipher[1];
-} SKF_ECCCIPHERBLOB;
-#define SKF_ECCCIPHERBLOB_HEADER 164
-
-typedef struct {
-	SKF_BYTE r[SKF_ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-	SKF_BYTE s[SKF_ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-} SKF_ECCSIGNATUREBLOB;
-
-typedef struct {
-	SKF_BYTE IV[32];
-	SKF_ULONG IVLen;
-	SKF_ULONG PaddingType;
-	SKF_ULONG FeedBitLen;
-} SKF_BLOCKCIPHERPARAM;
-
-/* Variable size: ECCCipherBlob's Cipher runs past the end. */
-typedef struct {
-	SKF_ULONG Version;
-	SKF_ULONG ulSymmAlgID;
-	SKF_ULONG ulBits;
-	SKF_BYTE cbEncryptedPriKey[64];
-	SKF_ECCPUBLICKEYBLOB PubKey;
-	SKF_ECCCIPHERBLOB ECCCipherBlob;
-} SKF_ENVELOPEDKEYBLOB;
-
-typedef struct {
-	SKF_CHAR FileName[32];
-	SKF_ULONG FileSize;
-	SKF_ULONG ReadRights;
-	SKF_ULONG WriteRights;
-} SKF_FILEATTRIBUTE;
-#pragma pack(pop)
-
-/* Compile-time checks of the packed sizes GM/T 0016 gives. */
-_Static_assert(sizeof(SKF_DEVINFO) == 294, "DEVINFO is 294 bytes packed");
-_Static_assert(sizeof(SKF_RSAPUBLICKEYBLOB) == 268, "RSAPUBLICKEYBLOB");
-_Static_assert(sizeof(SKF_RSAPRIVATEKEYBLOB) == 1164, "RSAPRIVATEKEYBLOB");
-_Static_assert(sizeof(SKF_ECCPUBLICKEYBLOB) == 132, "ECCPUBLICKEYBLOB");
-_Static_assert(sizeof(SKF_ECCSIGNATUREBLOB) == 128, "ECCSIGNATUREBLOB");
-_Static_assert(sizeof(SKF_BLOCKCIPHERPARAM) == 44, "BLOCKCIPHERPARAM");
-_Static_assert(sizeof(SKF_FILEATTRIBUTE) == 44, "FILEATTRIBUTE");
-_Static_assert(__builtin_offsetof(SKF_DEVINFO, SerialNumber) == 162, "SerialNumber @162");
-_Static_assert(__builtin_offsetof(SKF_ENVELOPEDKEYBLOB, ECCCipherBlob) == 208, "ECCCipherBlob @208");
 
 /* PIN types, rights, container types. */
 #define SKF_ADMIN_TYPE 0
@@ -152,21 +37,6 @@ _Static_assert(__builtin_offsetof(SKF_ENVELOPEDKEYBLOB, ECCCipherBlob) == 208, "
 #define SKF_CONTAINER_ECC 2
 #define SKF_DEV_EVENT_INSERTED 1
 #define SKF_DEV_EVENT_REMOVED 2
-
-/* Algorithm ids (GM/T 0006). SM2 ids follow the "vendor" convention most
- * SKF headers use; the driver also accepts the GM/T 0006 table values
- * (docs/skf.md), testing bit 0x00020000 for SM2 capability. */
-#define SGD_SM1_ECB 0x00000101
-#define SGD_SM4_ECB 0x00000401
-#define SGD_SM4_CBC 0x00000402
-#define SGD_RSA 0x00010000
-#define SGD_SM2 0x00020000
-#define SGD_SM2_1 0x00020100
-#define SGD_SM2_2 0x00020200
-#define SGD_SM2_3 0x00020400
-#define SGD_SM3 0x00000001
-#define SGD_SHA1 0x00000002
-#define SGD_SHA256 0x00000004
 
 /* Error codes (SAR_*). */
 #define SAR_OK 0x00000000

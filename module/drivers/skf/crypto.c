@@ -12,6 +12,7 @@
 
 #define UKEY_SKF_INTERNAL
 #include "drivers/skf/skf.h"
+#include "sm2cipher.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
@@ -33,6 +34,7 @@ static CK_RV sign_sm2(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, const
 		      CK_BYTE *out, CK_ULONG *outlen)
 {
 	SKF_ECCSIGNATUREBLOB sig;
+	const char *why = NULL;
 	CK_RV rv;
 	if (inlen != 32)
 		return CKR_DATA_LEN_RANGE;
@@ -42,8 +44,10 @@ static CK_RV sign_sm2(struct ukey_skf *s, struct skf_dev *d, SKF_HANDLE h, const
 	}
 	memset(&sig, 0, sizeof(sig));
 	rv = ukey_skf_note_inlock(d, "SKF_ECCSignData", SKF_RAW(s, SKF_ECCSignData, h, in, 32, &sig));
-	if (rv == CKR_OK && ukey_skf_blob_ecc_sig_decode(&sig, out) != 0)
+	if (rv == CKR_OK && ukc_skf_ecc_sig_unpack(&sig, out, &why) != 0) {
+		ukey_warn("SKF device %s: SKF_ECCSignData: %s", d->name, why);
 		rv = CKR_DEVICE_ERROR;
+	}
 	if (rv == CKR_OK)
 		*outlen = 64;
 	return rv;
@@ -118,6 +122,7 @@ CK_RV ukey_skf_decrypt(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHAN
 	struct skf_dev *d;
 	SKF_ECCCIPHERBLOB *blob = NULL;
 	size_t bloblen = 0;
+	const char *why = NULL;
 	SKF_HANDLE h = NULL;
 	SKF_ULONG len;
 	CK_RV rv;
@@ -133,7 +138,8 @@ CK_RV ukey_skf_decrypt(void *drv, ukey_dev_id dev, ukey_ref key, const CK_MECHAN
 		rv = CKR_MECHANISM_INVALID;
 	if (rv != CKR_OK)
 		goto out;
-	if (ukey_skf_blob_cipher_from_der(in, inlen, &blob, &bloblen) != 0) {
+	if (ukc_sm2cipher_to_skf(in, inlen, &blob, &bloblen, &why) != 0) {
+		ukey_warn("SM2 ciphertext is not a DER SM2Cipher (%lu bytes): %s", (unsigned long)inlen, why);
 		rv = CKR_ENCRYPTED_DATA_INVALID;
 		goto out;
 	}

@@ -120,7 +120,7 @@ CK_RV ukey_skf_devices(void *drv, ukey_dev_id *ids, CK_ULONG *count)
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	ukey_skf_names_walk(list, size, collect, &w);
+	ukc_skf_names_walk(list, size, collect, &w);
 	/* A device no longer listed is closed and never used again; when its
 	 * name comes back it is a new device with a new id, so token/ sees the
 	 * re-insertion even for the same key. */
@@ -204,7 +204,7 @@ static CK_RV open_app_inlock(struct ukey_skf *s, struct skf_dev *d)
 		rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_APP, &list, &size);
 		if (rv != CKR_OK)
 			return rv;
-		ukey_skf_names_walk(list, size, try_app, &a);
+		ukc_skf_names_walk(list, size, try_app, &a);
 		free(list);
 		if (a.chosen)
 			return CKR_OK;

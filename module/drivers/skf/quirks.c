@@ -141,8 +141,8 @@ static const char *needed_because(enum ukey_skf_quirk k)
 {
 	switch (k) {
 	case UKEY_SKF_Q_ULONG32:
-		return "this build's SKF types are 32-bit (api.h); a library with a 64-bit ULONG needs a build "
-		       "with other types";
+		return "this build's SKF types are 32-bit (common/gmt0016.h); a library with a 64-bit ULONG needs "
+		       "a build with other types";
 	case UKEY_SKF_Q_NO_ECC_DECRYPT:
 		return "the library has no SKF_ECCDecrypt (and SKF_ECCPrvKeyDecrypt is absent or refused)";
 	case UKEY_SKF_Q_NO_GEN_RANDOM:

@@ -246,7 +246,7 @@ static CK_RV load_all(struct ukey_skf *s, struct skf_dev *d, struct rfile *f)
 	if (SKF_HAS(s, SKF_EnumFiles)) {
 		rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_FILE, &flist, &fsize);
 		if (rv == CKR_OK)
-			ukey_skf_names_walk(flist, fsize, note_file, listed);
+			ukc_skf_names_walk(flist, fsize, note_file, listed);
 		free(flist);
 	}
 	for (int k = 0; rv == CKR_OK && k < SKF_RETIRED_FILES; k++)

@@ -135,12 +135,21 @@ void ukey_skf_pair_key(struct skf_container *c, int usage, SKF_ULONG type, const
 {
 	struct skf_pair *p = &c->pair[usage];
 	/* GetContainerType may be missing or say 0: the blob's size tells. */
+	const char *why = NULL;
+	SKF_ULONG algid = SGD_RSA;
+	bool left = false;
 	c->rsa = type == SKF_CONTAINER_RSA || (type != SKF_CONTAINER_ECC && len >= sizeof(SKF_RSAPUBLICKEYBLOB));
 	if (c->rsa)
-		p->has_key = ukey_skf_blob_rsa_pub_decode(blob, len, p->modulus, &p->modlen, p->exponent,
-							  &p->explen) == 0;
+		p->has_key = ukc_skf_rsa_pub_unpack(blob, len, p->modulus, &p->modlen, p->exponent, &p->explen,
+						    &algid, &why) == 0;
 	else
-		p->has_key = ukey_skf_blob_ecc_pub_decode(blob, len, p->point) == 0;
+		p->has_key = ukc_skf_ecc_pub_unpack(blob, len, p->point, &left, &why) == 0;
+	if (!p->has_key)
+		ukey_warn("container %s: %s", c->name, why);
+	else if (algid != SGD_RSA)
+		ukey_debug("container %s: RSA public key blob with AlgID 0x%08x", c->name, (unsigned)algid);
+	else if (left)
+		ukey_debug("container %s: ECC public key blob with left-aligned coordinates", c->name);
 }
 
 CK_RV ukey_skf_pair_cert(struct skf_pair *p, const uint8_t *der, size_t len)
@@ -386,7 +395,7 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 		rv = ukey_skf_enum_inlock(s, d, SKF_ENUM_FILE, &flist, &fsize);
 	/* Without SKF_EnumFiles the file is looked up by name. */
 	if (rv == CKR_OK && flist)
-		ukey_skf_names_walk(flist, fsize, find_retired_file, &listed);
+		ukc_skf_names_walk(flist, fsize, find_retired_file, &listed);
 	want = rv == CKR_OK && (listed || !flist);
 	/* The list as last read, unless the driver wrote it since. */
 	if (want && d->scanned && d->retired_known && d->retired_names)
@@ -405,9 +414,9 @@ CK_RV ukey_skf_scan_inlock(struct ukey_skf *s, struct skf_dev *d)
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	ukey_skf_names_walk(clist, csize, scan_container, &wc);
+	ukc_skf_names_walk(clist, csize, scan_container, &wc);
 	if (flist)
-		ukey_skf_names_walk(flist, fsize, scan_file, &wf);
+		ukc_skf_names_walk(flist, fsize, scan_file, &wf);
 	rv = wc.rv != CKR_OK ? wc.rv : wf.rv;
 	if (rv != CKR_OK)
 		goto out;

@@ -58,7 +58,7 @@ struct skf_pair {
 	bool has_key;
 	bool has_cert;
 	uint8_t id[8];                    /* CKA_ID, see ukey_skf_pair_id */
-	uint8_t point[UKEY_SKF_POINT_LEN];/* SM2 */
+	uint8_t point[UKC_SKF_POINT_LEN];/* SM2 */
 	uint8_t modulus[256];             /* RSA */
 	size_t modlen;
 	uint8_t exponent[4];

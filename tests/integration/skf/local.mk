@@ -73,6 +73,6 @@ TESTS += $(SKF_SHELL_TESTS)
 
 EXTRA_DIST += lib/run-skf $(SKF_SUITE) $(SKF_SHELL_TESTS) integration/skf/local.mk
 
-# The SKF blob fuzz target: built and run by tests/run-all (clang, libFuzzer),
-# not by make check.
-EXTRA_DIST += fuzz/run-fuzz.sh fuzz/fuzz-skf-blob.c fuzz/corpus
+# The SKF blob and envelope fuzz targets: built and run by tests/run-all
+# (clang, libFuzzer), not by make check.
+EXTRA_DIST += fuzz/run-fuzz.sh fuzz/fuzz-skf-blob.c fuzz/fuzz-envelope.c fuzz/corpus
