@@ -22,7 +22,7 @@ ca_service_ca_test_seal_LDADD = $(top_builddir)/renew-plugin/libukeyses.la $(LIB
 
 ca_service_ca_test_decrypt_SOURCES = ca-service/ca-test-decrypt.c
 ca_service_ca_test_decrypt_CPPFLAGS = $(CA_TEST_CPPFLAGS)
-ca_service_ca_test_decrypt_LDADD = $(OPENSSL_LIBS) $(DL_LIBS)
+ca_service_ca_test_decrypt_LDADD = $(CODEC_LIBS) $(OPENSSL_LIBS) $(DL_LIBS)
 
 TESTS += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh
 endif
