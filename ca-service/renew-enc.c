@@ -19,8 +19,6 @@
 #include <openssl/x509v3.h>
 
 #include "envelope.h"
-#include "seal/ses-asn1.h"
-
 /* The type of the new encryption pair, when `to` has an envelope format:
  * SM2, RSA, or EC on P-256 (ecdh-aes-v1); NULL otherwise. */
 static const char *pair_type(EVP_PKEY *to)
@@ -111,8 +109,8 @@ static int resign(X509 *x, EVP_PKEY *key)
 	if (!EVP_PKEY_is_a(key, "SM2"))
 		return X509_sign(x, key, EVP_sha256()) > 0;
 	md = EVP_MD_CTX_new();
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKEY_SES_SM2_ID,
-						 strlen(UKEY_SES_SM2_ID));
+	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKC_SM2_ID,
+						 strlen(UKC_SM2_ID));
 	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 &&
 	     X509_sign_ctx(x, md) > 0;
 	EVP_MD_CTX_free(md);
@@ -157,9 +155,9 @@ json_object *svc_enc_issue(struct svc *s, const char *rid, const char *medium, X
 		goto out;
 	klen = BIO_get_mem_data(b, &key);
 	key = klen > 0 ? strndup(key, (size_t)klen) : NULL;
-	pem = svc_pem_cert(x);
-	serial = svc_serial_hex(x);
-	b64 = svc_b64(e->env, e->env_len);
+	pem = ukc_x509_to_pem(x);
+	serial = ukc_x509_serial_hex(x);
+	b64 = ukc_b64_encode(e->env, e->env_len);
 	if (key == NULL || pem == NULL || serial == NULL || b64 == NULL ||
 	    svc_db_run(s, "INSERT INTO escrow(request_id, medium, cert_serial, certificate, key_pem,"
 			  " envelope_format, created) VALUES(?, ?, ?, ?, ?, ?, ?)",
