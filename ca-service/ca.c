@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -103,24 +102,6 @@ static int add_profile(X509 *x, X509 *issuer, int kind)
 	}
 }
 
-/* Signs with SHA-256, or SM3 with the GM/T 0009 ID for an SM2 CA key. */
-static int sign_cert(X509 *x, EVP_PKEY *key)
-{
-	EVP_MD_CTX *md;
-	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
-	int ok;
-
-	if (!EVP_PKEY_is_a(key, "SM2"))
-		return X509_sign(x, key, EVP_sha256()) > 0;
-	md = EVP_MD_CTX_new();
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKC_SM2_ID,
-						 strlen(UKC_SM2_ID));
-	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 &&
-	     X509_sign_ctx(x, md) > 0;
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /* Issues a certificate for pub with subject; ca == NULL makes it
  * self-signed with cakey (which must then be pub's private key). */
 X509 *svc_ca_issue(X509 *ca, EVP_PKEY *cakey, const X509_NAME *subject, EVP_PKEY *pub,
@@ -144,7 +125,7 @@ X509 *svc_ca_issue(X509 *ca, EVP_PKEY *cakey, const X509_NAME *subject, EVP_PKEY
 	    !X509_set_pubkey(x, pub) || !ASN1_TIME_set(X509_getm_notBefore(x), nb) ||
 	    !ASN1_TIME_set(X509_getm_notAfter(x), na))
 		goto out;
-	if (!add_profile(x, ca ? ca : x, kind) || !sign_cert(x, cakey))
+	if (!add_profile(x, ca ? ca : x, kind) || !ukc_x509_sign(x, cakey))
 		goto out;
 	ok = 1;
 out:

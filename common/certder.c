@@ -9,6 +9,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 
 X509 *ukc_x509_from_pem(const char *pem)
@@ -92,4 +93,19 @@ int ukc_x509_req_set_sm2_id(X509_REQ *req)
 		return -1;
 	X509_REQ_set0_distinguishing_id(req, id);
 	return 0;
+}
+
+int ukc_x509_sign(X509 *x, EVP_PKEY *key)
+{
+	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
+	EVP_MD_CTX *md;
+	int ok;
+
+	if (!EVP_PKEY_is_a(key, "SM2"))
+		return X509_sign(x, key, EVP_sha256()) > 0;
+	md = EVP_MD_CTX_new();
+	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKC_SM2_ID, strlen(UKC_SM2_ID));
+	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 && X509_sign_ctx(x, md) > 0;
+	EVP_MD_CTX_free(md);
+	return ok;
 }

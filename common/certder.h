@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 /* The SM2 signer ID (GM/T 0009's default) of every SM2 signature here:
@@ -27,6 +28,10 @@ char *ukc_x509_serial_hex(const X509 *x);
 /* An ASN1_TIME (UTCTime or GeneralizedTime) as seconds since the epoch:
  * 0 with *out, -1 when t is NULL or no date. */
 int ukc_asn1_time(const ASN1_TIME *t, time_t *out);
+
+/* Signs x with key: SHA-256, or SM3 with UKC_SM2_ID for an SM2 key (what
+ * OpenSSL 3 then verifies with the ID set as below). 1 done, 0 not. */
+int ukc_x509_sign(X509 *x, EVP_PKEY *key);
 
 /* Sets UKC_SM2_ID on x (req) so that OpenSSL 3 verifies its SM2 signature
  * over the right Z: 0, or -1 when out of memory. */

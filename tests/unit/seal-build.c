@@ -280,9 +280,7 @@ X509 *sb_cert(EVP_PKEY *key, time_t not_before, time_t not_after)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	int ok = x && n && md;
+	int ok = x && n;
 
 	ok = ok && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), 7) &&
 	     X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"seal maker",
@@ -290,14 +288,7 @@ X509 *sb_cert(EVP_PKEY *key, time_t not_before, time_t not_after)
 	     X509_set_subject_name(x, n) && X509_set_issuer_name(x, n) &&
 	     X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &not_before) &&
 	     X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &not_after) && X509_set_pubkey(x, key);
-	if (ok && EVP_PKEY_is_a(key, "SM2")) {
-		ok = EVP_DigestSignInit_ex(md, &pctx, "SM3", NULL, NULL, key, NULL) == 1 &&
-		     EVP_PKEY_CTX_set1_id(pctx, UKC_SM2_ID, strlen(UKC_SM2_ID)) == 1 &&
-		     X509_sign_ctx(x, md) > 0;
-	} else if (ok) {
-		ok = X509_sign(x, key, EVP_sha256()) > 0;
-	}
-	EVP_MD_CTX_free(md);
+	ok = ok && ukc_x509_sign(x, key);
 	X509_NAME_free(n);
 	if (!ok) {
 		X509_free(x);

@@ -4,7 +4,8 @@
  * (the renewal once guessed a certificate's length from "30 82" alone,
  * wrong below 256 bytes and from 64 KiB), refused when truncated or not
  * DER; the element reader's refusals by name; SEQUENCE building; the
- * serial as the service names it; PEM both ways; r||s to DER. */
+ * serial as the service names it; PEM both ways; SM2 certificates signed
+ * and verified with the signer ID; r||s to DER. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -274,6 +275,31 @@ static void pem_round_trips_and_dates_read(void **state)
 	X509_free(x);
 }
 
+/* Signed with the ID, verified with it set: OpenSSL 3 checks an SM2
+ * certificate's signature over the Z its ID makes. */
+static void sm2_certificates_sign_and_verify_with_the_id(void **state)
+{
+	const char *types[] = { "SM2", "EC" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		EVP_PKEY *k = strcmp(types[i], "SM2") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+							  : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		X509 *x = X509_new();
+		assert_non_null(k);
+		assert_true(X509_set_pubkey(x, k) && X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+			    X509_gmtime_adj(X509_getm_notAfter(x), 60));
+		assert_int_equal(ukc_x509_sign(x, k), 1);
+		assert_int_equal(X509_get_signature_nid(x), i == 0 ? NID_SM2_with_SM3 : NID_ecdsa_with_SHA256);
+		if (i == 0)
+			assert_int_equal(ukc_x509_set_sm2_id(x), 0);
+		assert_int_equal(X509_verify(x, k), 1);
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+}
+
 static void raw_signatures_become_der(void **state)
 {
 	unsigned char rs[64], *der = NULL, *again = NULL;
@@ -321,6 +347,7 @@ int main(void)
 		cmocka_unit_test(sequence_wraps_the_parts_as_written),
 		cmocka_unit_test(serial_is_lower_case_without_leading_zeros),
 		cmocka_unit_test(pem_round_trips_and_dates_read),
+		cmocka_unit_test(sm2_certificates_sign_and_verify_with_the_id),
 		cmocka_unit_test(raw_signatures_become_der),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
