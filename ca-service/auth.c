@@ -16,9 +16,8 @@
 
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
-#include "seal/ses-asn1.h"
+#include "authstr.h"
 
 void svc_nonce_new(struct svc *s, struct resp *o)
 {
@@ -27,7 +26,7 @@ void svc_nonce_new(struct svc *s, struct resp *o)
 	char *b = NULL;
 	json_object *j;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (b = svc_b64(rnd, sizeof(rnd))) == NULL ||
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (b = ukc_b64_encode(rnd, sizeof(rnd))) == NULL ||
 	    svc_db_run(s, "DELETE FROM nonces WHERE expires < ?", "i", (int64_t)(now - 3600)) ||
 	    svc_db_run(s, "INSERT INTO nonces(nonce, expires) VALUES(?, ?)", "si", b,
 		       (int64_t)(now + s->nonce_ttl))) {
@@ -51,7 +50,7 @@ void svc_caller_clear(struct caller *c)
 /* Looks the certificate up: registered medium, not revoked. */
 static int registered(struct svc *s, X509 *x, struct caller *c, struct resp *o)
 {
-	char *serial = svc_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
+	char *serial = ukc_x509_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
 	sqlite3_stmt *st = NULL;
 	int ret = -1;
 
@@ -112,24 +111,6 @@ static int nonce_take(struct svc *s, const char *nonce, struct resp *o)
 	return 0;
 }
 
-static char *string_to_sign(struct req *r, const char *nonce)
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char *hex, *out;
-	size_t n;
-
-	SHA256((const unsigned char *)(r->body ? r->body : ""), r->len, md);
-	hex = svc_hex(md, sizeof(md));
-	if (hex == NULL)
-		return NULL;
-	n = strlen(r->method) + strlen(r->uri) + strlen(nonce) + strlen(hex) + 32;
-	out = malloc(n);
-	if (out != NULL)
-		snprintf(out, n, "UKEY-AUTH-V1\n%s\n%s\n%s\n%s", r->method, r->uri, nonce, hex);
-	free(hex);
-	return out;
-}
-
 static int sig_ok(struct req *r, EVP_PKEY *key, const char *alg, const char *nonce,
 		  const char *sig_b64)
 {
@@ -146,13 +127,13 @@ static int sig_ok(struct req *r, EVP_PKEY *key, const char *alg, const char *non
 	} else if (strcmp(alg, "sm2-sm3") == 0 && EVP_PKEY_is_a(key, "SM2")) {
 		mdname = "SM3";
 		p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-							 (void *)UKEY_SES_SM2_ID,
-							 strlen(UKEY_SES_SM2_ID));
+							 (void *)UKC_SM2_ID,
+							 strlen(UKC_SM2_ID));
 	} else {
 		return 0;
 	}
-	sig = svc_unb64(sig_b64, &sig_len);
-	tbs = string_to_sign(r, nonce);
+	sig = ukc_b64_decode(sig_b64, strlen(sig_b64), &sig_len, NULL);
+	tbs = ukc_auth_string(r->method, r->uri, nonce, r->body, r->len);
 	md = EVP_MD_CTX_new();
 	if (sig == NULL || tbs == NULL || md == NULL)
 		goto out;
@@ -184,7 +165,7 @@ int svc_auth(struct svc *s, struct req *r, struct resp *o, int allow_expired, st
 		svc_resp_error(o, 401, "auth_missing", "authentication headers missing");
 		return -1;
 	}
-	der = svc_unb64(cert, &der_len);
+	der = ukc_b64_decode(cert, strlen(cert), &der_len, NULL);
 	p = der;
 	x = der ? d2i_X509(NULL, &p, (long)der_len) : NULL;
 	if (x == NULL || p != der + der_len) {

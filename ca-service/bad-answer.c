@@ -39,13 +39,11 @@ const char *const svc_bad_answer_kinds[] = {
 /* x re-issued by the CA with another key or subject; its PEM, malloc'd. */
 static char *reissued(struct svc *s, const char *pem, int other_key)
 {
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL, *y = NULL;
+	X509 *x = ukc_x509_from_pem(pem), *y = NULL;
 	X509_NAME *subj = x ? X509_NAME_dup(X509_get_subject_name(x)) : NULL;
 	EVP_PKEY *key = NULL;
 	char *out = NULL;
 
-	BIO_free(b);
 	if (subj == NULL)
 		goto out;
 	if (other_key)
@@ -56,7 +54,7 @@ static char *reissued(struct svc *s, const char *pem, int other_key)
 	if (key != NULL)
 		y = svc_ca_issue(s->ca_cert, s->ca_key, subj, key, svc_asn1_time(X509_get0_notBefore(x)),
 				 svc_asn1_time(X509_get0_notAfter(x)), SVC_CERT_USER);
-	out = y ? svc_pem_cert(y) : NULL;
+	out = y ? ukc_x509_to_pem(y) : NULL;
 out:
 	X509_NAME_free(subj);
 	EVP_PKEY_free(key);

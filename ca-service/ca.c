@@ -14,12 +14,9 @@
 #include <time.h>
 
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-
-#include "seal/ses-asn1.h"
 
 EVP_PKEY *svc_key_gen(const char *type)
 {
@@ -28,34 +25,6 @@ EVP_PKEY *svc_key_gen(const char *type)
 	if (strcmp(type, "SM2") == 0)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
 	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-}
-
-char *svc_hex(const unsigned char *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	size_t i;
-
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
-char *svc_serial_hex(X509 *x)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *h = bn ? BN_bn2hex(bn) : NULL, *out = NULL, *p;
-
-	if (h != NULL) {
-		for (p = h; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
-		out = strdup(h);
-	}
-	OPENSSL_free(h);
-	BN_free(bn);
-	return out;
 }
 
 /* "CN=..., O=..., C=..." in RFC 2253 order, UTF-8 kept as is. */
@@ -75,27 +44,11 @@ char *svc_name_text(const X509_NAME *n)
 	return out;
 }
 
-char *svc_pem_cert(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *out = NULL, *p;
-	long len;
-
-	if (b != NULL && PEM_write_bio_X509(b, x)) {
-		len = BIO_get_mem_data(b, &p);
-		out = strndup(p, (size_t)len);
-	}
-	BIO_free(b);
-	return out;
-}
-
 time_t svc_asn1_time(const ASN1_TIME *t)
 {
-	struct tm tm;
+	time_t out;
 
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return timegm(&tm);
+	return ukc_asn1_time(t, &out) == 0 ? out : 0;
 }
 
 int svc_write_pem(const char *path, X509 *x, EVP_PKEY *key)
@@ -149,24 +102,6 @@ static int add_profile(X509 *x, X509 *issuer, int kind)
 	}
 }
 
-/* Signs with SHA-256, or SM3 with the GM/T 0009 ID for an SM2 CA key. */
-static int sign_cert(X509 *x, EVP_PKEY *key)
-{
-	EVP_MD_CTX *md;
-	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
-	int ok;
-
-	if (!EVP_PKEY_is_a(key, "SM2"))
-		return X509_sign(x, key, EVP_sha256()) > 0;
-	md = EVP_MD_CTX_new();
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKEY_SES_SM2_ID,
-						 strlen(UKEY_SES_SM2_ID));
-	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 &&
-	     X509_sign_ctx(x, md) > 0;
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /* Issues a certificate for pub with subject; ca == NULL makes it
  * self-signed with cakey (which must then be pub's private key). */
 X509 *svc_ca_issue(X509 *ca, EVP_PKEY *cakey, const X509_NAME *subject, EVP_PKEY *pub,
@@ -190,7 +125,7 @@ X509 *svc_ca_issue(X509 *ca, EVP_PKEY *cakey, const X509_NAME *subject, EVP_PKEY
 	    !X509_set_pubkey(x, pub) || !ASN1_TIME_set(X509_getm_notBefore(x), nb) ||
 	    !ASN1_TIME_set(X509_getm_notAfter(x), na))
 		goto out;
-	if (!add_profile(x, ca ? ca : x, kind) || !sign_cert(x, cakey))
+	if (!add_profile(x, ca ? ca : x, kind) || !ukc_x509_sign(x, cakey))
 		goto out;
 	ok = 1;
 out:
@@ -211,7 +146,6 @@ int svc_cert_check(struct svc *s, X509 *x, time_t now, int allow_expired, int *e
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	time_t nb = svc_asn1_time(X509_get0_notBefore(x));
 	time_t na = svc_asn1_time(X509_get0_notAfter(x));
-	ASN1_OCTET_STRING *id = NULL;
 	int ret = -1;
 
 	*expired = 0;
@@ -221,12 +155,8 @@ int svc_cert_check(struct svc *s, X509 *x, time_t now, int allow_expired, int *e
 	if (EVP_PKEY_is_a(s->ca_key, "SM2")) {
 		/* OpenSSL 3.0 verifies an SM2-signed certificate with the ID
 		 * set on the certificate itself. */
-		id = ASN1_OCTET_STRING_new();
-		if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)UKEY_SES_SM2_ID,
-							 (int)strlen(UKEY_SES_SM2_ID)))
+		if (ukc_x509_set_sm2_id(x) != 0)
 			goto out;
-		X509_set0_distinguishing_id(x, id);
-		id = NULL;
 	}
 	if (!X509_STORE_CTX_init(ctx, st, x, NULL))
 		goto out;
@@ -247,42 +177,7 @@ int svc_cert_check(struct svc *s, X509 *x, time_t now, int allow_expired, int *e
 	}
 	ret = 0;
 out:
-	ASN1_OCTET_STRING_free(id);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);
 	return ret;
-}
-
-char *svc_b64(const unsigned char *p, size_t n)
-{
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (out != NULL)
-		EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
-}
-
-/* Strict RFC 4648 base64 with padding; NULL on anything else. */
-unsigned char *svc_unb64(const char *s, size_t *n)
-{
-	size_t len = strlen(s), pad = 0;
-	unsigned char *out;
-	int r;
-
-	if (len == 0 || len % 4 != 0 || len > 16 * 1024 * 1024)
-		return NULL;
-	if (s[len - 1] == '=')
-		pad++;
-	if (s[len - 2] == '=')
-		pad++;
-	out = malloc(len / 4 * 3 + 1);
-	if (out == NULL)
-		return NULL;
-	r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-	if (r < 0 || (size_t)r < pad) {
-		free(out);
-		return NULL;
-	}
-	*n = (size_t)r - pad;
-	return out;
 }

@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
+
+#include "b64.h"
 
 static int usage(void)
 {
@@ -47,7 +49,7 @@ static int write_seals(const char *dir, const char *body)
 		char path[4096];
 		unsigned char *bin;
 		const char *s;
-		int n;
+		size_t n = 0;
 		FILE *f;
 		e = json_object_array_get_idx(a, i);
 		if (!json_object_object_get_ex(e, "id", &id) || !json_object_is_type(id, json_type_string) ||
@@ -56,14 +58,10 @@ static int write_seals(const char *dir, const char *body)
 			break;
 		}
 		s = json_object_get_string(der);
-		bin = malloc(strlen(s) + 1);
-		n = bin ? EVP_DecodeBlock(bin, (const unsigned char *)s, (int)strlen(s)) : -1;
-		/* EVP_DecodeBlock counts padding bytes; drop them. */
-		if (n > 0 && strlen(s) >= 2 && s[strlen(s) - 1] == '=')
-			n -= s[strlen(s) - 2] == '=' ? 2 : 1;
+		bin = ukc_b64_decode(s, strlen(s), &n, NULL);
 		snprintf(path, sizeof(path), "%s/%s.der", dir, json_object_get_string(id));
-		f = n > 0 ? fopen(path, "wb") : NULL;
-		if (f == NULL || fwrite(bin, 1, (size_t)n, f) != (size_t)n)
+		f = bin != NULL && n > 0 ? fopen(path, "wb") : NULL;
+		if (f == NULL || fwrite(bin, 1, n, f) != n)
 			ret = -1;
 		if (f && fclose(f) != 0)
 			ret = -1;

@@ -168,7 +168,7 @@ int svc_ca_init(const char *state, const char *ca_cert, const char *ca_key)
 	    make_pair(state, "rogue", "ukey test user CA", "EC", NULL, NULL, SVC_CERT_CA, NULL,
 		      NULL) != 0)
 		goto out;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (tok = svc_hex(rnd, sizeof(rnd))) == NULL)
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (tok = ukc_hex_dup(rnd, sizeof(rnd))) == NULL)
 		goto out;
 	free(p);
 	p = path_in(state, "operator.token");

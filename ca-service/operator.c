@@ -61,22 +61,19 @@ static void enroll(struct svc *s, json_object *b, struct resp *o)
 	const char *m, *pem, *trust = NULL, *why;
 	char *serial = NULL, *issuer = NULL;
 	unsigned char *der = NULL;
-	BIO *bio;
 	X509 *x = NULL;
 	int len, expired;
 
 	if (svc_get_string(b, "medium", 1, &m, o) || svc_get_string(b, "certificate", 1, &pem, o) ||
 	    svc_get_string(b, "trust_number", 0, &trust, o) < 0)
 		return;
-	bio = BIO_new_mem_buf(pem, -1);
-	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
+	x = ukc_x509_from_pem(pem);
 	if (x == NULL || svc_cert_check(s, x, time(NULL), 2, &expired, &why) != 0) {
 		svc_resp_error(o, 400, "bad_request", "certificate unusable: %s",
 			       x ? why : "not a PEM certificate");
 		goto out;
 	}
-	serial = svc_serial_hex(x);
+	serial = ukc_x509_serial_hex(x);
 	issuer = svc_name_text(X509_get_issuer_name(x));
 	len = i2d_X509(x, &der);
 	if (!serial || !issuer || len <= 0 ||
@@ -293,7 +290,9 @@ void svc_route_operator(struct svc *s, struct req *r, struct resp *o, const char
 			ok_state(o, "issued");
 	} else if (seg(rest, "certificates/", id, sizeof(id), &tail) &&
 		   strcmp(tail, "revoke") == 0) {
-		simple_update(s, o, "UPDATE certificates SET revoked = 1 WHERE serial = lower(?)", id,
+		/* Stored as ukc_x509_serial_hex writes it; `openssl x509 -serial`
+		 * gives upper case and whole bytes ("0A..."). */
+		simple_update(s, o, "UPDATE certificates SET revoked = 1 WHERE serial = ltrim(lower(?), '0')", id,
 			      "revoked");
 	} else if (strcmp(rest, "misbehave") == 0) {
 		misbehave(s, b, o);

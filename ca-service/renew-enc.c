@@ -19,8 +19,6 @@
 #include <openssl/x509v3.h>
 
 #include "envelope.h"
-#include "seal/ses-asn1.h"
-
 /* The type of the new encryption pair, when `to` has an envelope format:
  * SM2, RSA, or EC on P-256 (ecdh-aes-v1); NULL otherwise. */
 static const char *pair_type(EVP_PKEY *to)
@@ -101,24 +99,6 @@ int svc_enc_prepare(EVP_PKEY *to, json_object *formats, struct svc_enc *e, struc
 	return -1;
 }
 
-/* SHA-256 (SM3 with the GM/T 0009 ID for an SM2 CA key), as ca.c signs. */
-static int resign(X509 *x, EVP_PKEY *key)
-{
-	EVP_MD_CTX *md;
-	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
-	int ok;
-
-	if (!EVP_PKEY_is_a(key, "SM2"))
-		return X509_sign(x, key, EVP_sha256()) > 0;
-	md = EVP_MD_CTX_new();
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKEY_SES_SM2_ID,
-						 strlen(UKEY_SES_SM2_ID));
-	ok = md != NULL && EVP_DigestSignInit_ex(md, NULL, "SM3", NULL, NULL, key, p) == 1 &&
-	     X509_sign_ctx(x, md) > 0;
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /* The user profile with the encryption key usages in place of the signing
  * ones (GM/T 0015 allows keyAgreement too for SM2; EC keys agree only). */
 static int enc_profile(struct svc *s, X509 *x, EVP_PKEY *pair)
@@ -136,7 +116,7 @@ static int enc_profile(struct svc *s, X509 *x, EVP_PKEY *pair)
 		X509_EXTENSION_free(X509_delete_ext(x, i));
 	X509V3_set_ctx(&ctx, s->ca_cert, x, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, ku);
-	ok = ext != NULL && X509_add_ext(x, ext, -1) && resign(x, s->ca_key);
+	ok = ext != NULL && X509_add_ext(x, ext, -1) && ukc_x509_sign(x, s->ca_key);
 	X509_EXTENSION_free(ext);
 	return ok;
 }
@@ -157,9 +137,9 @@ json_object *svc_enc_issue(struct svc *s, const char *rid, const char *medium, X
 		goto out;
 	klen = BIO_get_mem_data(b, &key);
 	key = klen > 0 ? strndup(key, (size_t)klen) : NULL;
-	pem = svc_pem_cert(x);
-	serial = svc_serial_hex(x);
-	b64 = svc_b64(e->env, e->env_len);
+	pem = ukc_x509_to_pem(x);
+	serial = ukc_x509_serial_hex(x);
+	b64 = ukc_b64_encode(e->env, e->env_len);
 	if (key == NULL || pem == NULL || serial == NULL || b64 == NULL ||
 	    svc_db_run(s, "INSERT INTO escrow(request_id, medium, cert_serial, certificate, key_pem,"
 			  " envelope_format, created) VALUES(?, ?, ?, ?, ?, ?, ?)",

@@ -97,7 +97,7 @@ void svc_route_status(struct svc *s, struct caller *c, struct resp *o)
 	sqlite3_stmt *st = svc_db_prep(s, "SELECT trust_number, identity_checked, seals_state"
 					  " FROM media WHERE medium = ?", "s", c->medium);
 	json_object *j, *cert;
-	char *serial = svc_serial_hex(c->cert), *subject = svc_name_text(X509_get_subject_name(c->cert));
+	char *serial = ukc_x509_serial_hex(c->cert), *subject = svc_name_text(X509_get_subject_name(c->cert));
 	int64_t at;
 
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW || !serial || !subject) {

@@ -17,9 +17,6 @@
 #include <time.h>
 
 #include <openssl/pem.h>
-#include <openssl/sha.h>
-
-#include "seal/ses-asn1.h"
 
 static int refused(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
 		   struct resp *o)
@@ -73,7 +70,6 @@ static EVP_PKEY *csr_key(const char *pem, struct resp *o)
 	BIO *b = BIO_new_mem_buf(pem, -1);
 	X509_REQ *req = b ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
 	EVP_PKEY *k = req ? X509_REQ_get_pubkey(req) : NULL;
-	ASN1_OCTET_STRING *id = NULL;
 	int ok = 0;
 
 	BIO_free(b);
@@ -82,12 +78,8 @@ static EVP_PKEY *csr_key(const char *pem, struct resp *o)
 		goto out;
 	}
 	if (EVP_PKEY_is_a(k, "SM2")) {
-		id = ASN1_OCTET_STRING_new();
-		if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)UKEY_SES_SM2_ID,
-							 (int)strlen(UKEY_SES_SM2_ID)))
+		if (ukc_x509_req_set_sm2_id(req) != 0)
 			goto out;
-		X509_REQ_set0_distinguishing_id(req, id);
-		id = NULL;
 	} else if (!EVP_PKEY_is_a(k, "EC") && !(EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) >= 2048)) {
 		svc_resp_error(o, 400, "bad_request", "csr key must be RSA >= 2048, EC or SM2");
 		goto out;
@@ -98,7 +90,6 @@ static EVP_PKEY *csr_key(const char *pem, struct resp *o)
 	}
 	ok = 1;
 out:
-	ASN1_OCTET_STRING_free(id);
 	X509_REQ_free(req);
 	if (!ok) {
 		EVP_PKEY_free(k);
@@ -109,7 +100,7 @@ out:
 
 static int register_cert(struct svc *s, const char *medium, X509 *x)
 {
-	char *serial = svc_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
+	char *serial = ukc_x509_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
 	unsigned char *der = NULL;
 	int len = i2d_X509(x, &der), rc = -1;
 
@@ -135,7 +126,7 @@ static int remake_seals(struct svc *s, const char *medium, X509 *x, json_object 
 		const char *name = (const char *)sqlite3_column_text(st, 2);
 		long type = (long)sqlite3_column_int64(st, 3);
 		unsigned char *der = svc_seal_make(s, x, es, name, type, now, to, 4, &len);
-		char id[24], *b64 = der ? svc_b64(der, (size_t)len) : NULL;
+		char id[24], *b64 = der ? ukc_b64_encode(der, (size_t)len) : NULL;
 		json_object *j;
 		int rc = b64 ? svc_seal_store(s, medium, es, name, type, "new", der, len, now, to, id)
 			     : -1;
@@ -195,18 +186,17 @@ static X509 *issue(struct svc *s, struct caller *c, EVP_PKEY *key)
 
 static char *body_hash(const char *csr, int with_seals)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
 	size_t n = strlen(csr);
-	char *buf = malloc(n + 3);
+	char *buf = malloc(n + 3), hex[65];
 
 	if (buf == NULL)
 		return NULL;
 	/* The request's meaning, not its bytes: a retry may re-serialise. */
 	memcpy(buf, csr, n);
 	memcpy(buf + n, with_seals ? "\n1" : "\n0", 3);
-	SHA256((unsigned char *)buf, n + 2, md);
+	ukc_sha256_hex(buf, n + 2, hex);
 	free(buf);
-	return svc_hex(md, sizeof(md));
+	return hex[0] ? strdup(hex) : NULL;
 }
 
 static void stored(struct resp *o, const char *text, int status)
@@ -263,9 +253,9 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 				   o) != 0)
 		goto out;
 	x = issue(s, c, key);
-	pem = x ? svc_pem_cert(x) : NULL;
-	capem = svc_pem_cert(s->ca_cert);
-	serial = x ? svc_serial_hex(x) : NULL;
+	pem = x ? ukc_x509_to_pem(x) : NULL;
+	capem = ukc_x509_to_pem(s->ca_cert);
+	serial = x ? ukc_x509_serial_hex(x) : NULL;
 	if (pem == NULL || capem == NULL || serial == NULL || register_cert(s, c->medium, x) != 0) {
 		svc_resp_error(o, 500, "internal", "cannot issue the certificate");
 		goto out;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * seal.c: makes electronic seals with renew-plugin/seal/ses-asn1 -- the
+ * seal.c: makes electronic seals with common/seal-asn1 -- the
  * holder's certificate in certList, a picture of real size (seal-picture.c),
  * signed by the seal maker (SM2, SM3 with the GM/T 0009 ID) -- and stores
  * them. Shape 4 is GB/T 38540-2020, shape 1 GM/T 0031-2014.
@@ -13,9 +13,8 @@
 #include <time.h>
 
 #include <openssl/objects.h>
-#include <openssl/sha.h>
 
-#include "seal/ses-asn1.h"
+#include "seal-asn1.h"
 
 static int fill_common(SES_HEADER *h, int version, ASN1_IA5STRING *es, const char *es_id,
 		       SES_PICTURE *pic, long type)
@@ -73,7 +72,7 @@ static int set_bits(ASN1_BIT_STRING *bs, const unsigned char *p, int n)
 unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, const char *name,
 			     long type, time_t from, time_t to, int shape, int *len)
 {
-	ukey_ses_seal view = { .shape = shape };
+	ukc_ses_seal view = { .shape = shape };
 	unsigned char *maker = NULL, *tbs = NULL, *sig = NULL, *out = NULL;
 	int maker_len = i2d_X509(s->maker_cert, &maker), tbs_len, sig_len, ok = 0;
 	time_t now = time(NULL);
@@ -93,7 +92,7 @@ unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, con
 		    !ASN1_OCTET_STRING_set(v->cert, maker, maker_len))
 			goto done;
 		ASN1_OBJECT_free(v->sign_alg_id);
-		v->sign_alg_id = OBJ_nid2obj(ukey_ses_sig_nid(s->maker_key));
+		v->sign_alg_id = OBJ_nid2obj(ukc_ses_sig_nid(s->maker_key));
 	} else {
 		SES_SEAL_V1 *v = view.v1 = SES_SEAL_V1_new();
 		SES_PROPERTY_V1 *p = v ? v->seal_info->property : NULL;
@@ -105,12 +104,12 @@ unsigned char *svc_seal_make(struct svc *s, X509 *holder, const char *es_id, con
 		    !ASN1_OCTET_STRING_set(v->sign_info->cert, maker, maker_len))
 			goto done;
 		ASN1_OBJECT_free(v->sign_info->signature_algorithm);
-		v->sign_info->signature_algorithm = OBJ_nid2obj(ukey_ses_sig_nid(s->maker_key));
+		v->sign_info->signature_algorithm = OBJ_nid2obj(ukc_ses_sig_nid(s->maker_key));
 	}
-	tbs_len = ukey_ses_tbs(&view, &tbs);
+	tbs_len = ukc_ses_tbs(&view, &tbs);
 	if (tbs_len <= 0)
 		goto done;
-	sig_len = ukey_ses_sign_bytes(s->maker_key, tbs, (size_t)tbs_len, &sig);
+	sig_len = ukc_ses_sign_bytes(s->maker_key, tbs, (size_t)tbs_len, &sig);
 	if (sig_len <= 0 ||
 	    !set_bits(view.v4 ? view.v4->signed_value : view.v1->sign_info->sign_data, sig, sig_len))
 		goto done;
@@ -135,19 +134,15 @@ int svc_seal_store(struct svc *s, const char *medium, const char *es_id, const c
 		   long type, const char *status, const unsigned char *der, int len, time_t from,
 		   time_t to, char *id)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char *hex;
+	char hex[65];
 	int rc;
 
-	SHA256(der, (size_t)len, md);
-	hex = svc_hex(md, sizeof(md));
-	if (hex == NULL)
+	if (ukc_sha256_hex(der, (size_t)len, hex) == NULL)
 		return -1;
 	rc = svc_db_run(s, "INSERT INTO seals(medium, es_id, name, type, status, der, sha256,"
 			   " valid_from, valid_to) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssisbsii",
 			medium, es_id, name, (int64_t)type, status, der, len, hex, (int64_t)from,
 			(int64_t)to);
-	free(hex);
 	if (rc == 0)
 		snprintf(id, 24, "S%lld", (long long)sqlite3_last_insert_rowid(s->db));
 	return rc;
@@ -157,7 +152,7 @@ static void add_out(json_object *a, const char *id, const char *name, long type,
 		    const char *status, const unsigned char *der, int len)
 {
 	json_object *j = json_object_new_object();
-	char *b = svc_b64(der, (size_t)len);
+	char *b = ukc_b64_encode(der, (size_t)len);
 
 	json_object_object_add(j, "id", json_object_new_string(id));
 	json_object_object_add(j, "name", json_object_new_string(name));

@@ -17,6 +17,11 @@
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
+/* The codec library (common/): base64, PEM, serials, dates, hex. */
+#include "b64.h"
+#include "certder.h"
+#include "hex.h"
+
 #define SVC_BODY_MAX (1024 * 1024)
 #define SVC_GRACE_EXPIRED (90L * 86400)
 #define SVC_HANG_SECONDS 10 /* misbehave hang */
@@ -103,9 +108,6 @@ void svc_caller_clear(struct caller *c);
 /* ca.c */
 int svc_ca_init(const char *state, const char *ca_cert, const char *ca_key);
 int svc_ca_load(struct svc *s);
-char *svc_pem_cert(X509 *x);
-char *svc_hex(const unsigned char *p, size_t n);
-char *svc_serial_hex(X509 *x);
 char *svc_name_text(const X509_NAME *n);
 /* allow_expired: 0 no, 1 within SVC_GRACE_EXPIRED, 2 any (enrolment). */
 int svc_cert_check(struct svc *s, X509 *x, time_t now, int allow_expired, int *expired,
@@ -150,7 +152,5 @@ void svc_route_operator(struct svc *s, struct req *r, struct resp *o, const char
 int svc_seals_add(struct svc *s, const char *medium, json_object *out);
 char *svc_pdf_invoice(const char *id, const char *title, const char *tax, int64_t amount,
 		      time_t issued, size_t *len);
-char *svc_b64(const unsigned char *p, size_t n);
-unsigned char *svc_unb64(const char *s, size_t *n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "emu.h"
+#include "hex.h"
 
 /* Applications and their PINs. A PIN file (apps/<app>/pin.user, pin.admin)
  * holds salt, hash = hex(SHA-256(salt-hex || PIN)), max, remain, default.
@@ -111,8 +112,7 @@ static void pin_hash(const char *salt, const char *pin, char hex[65])
 	memset(hex, 0, 65);
 	if (!ok) /* an empty hash never matches */
 		return;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	ukc_hex_encode(md, 32, hex, false);
 	OPENSSL_cleanse(md, sizeof(md));
 }
 
@@ -164,8 +164,7 @@ static void new_salt(char salt[65])
 	unsigned char r[16];
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		memset(r, 0x5a, sizeof(r)); /* a fixed salt still hashes correctly */
-	for (int i = 0; i < 16; i++)
-		snprintf(salt + 2 * i, 3, "%02x", r[i]);
+	ukc_hex_encode(r, sizeof(r), salt, false);
 }
 
 /* Checks pin against an open PIN file, updating the retry counter. */

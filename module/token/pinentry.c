@@ -27,6 +27,7 @@
 
 #include <openssl/crypto.h>
 
+#include "hex.h"
 #include "token/pinentry.h"
 #include "util/log.h"
 
@@ -58,24 +59,16 @@ bool ukey_pinentry_escape(const char *in, char *out, size_t outsize)
 			out[n] = '\0';
 			return false;
 		}
-		if (esc)
-			n += (size_t)snprintf(out + n, outsize - n, "%%%02X", (unsigned char)*in);
-		else
+		if (esc) {
+			out[n] = '%';
+			ukc_hex_encode((const unsigned char *)in, 1, out + n + 1, true);
+			n += 3;
+		} else {
 			out[n++] = *in;
+		}
 	}
 	out[n] = '\0';
 	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 bool ukey_pinentry_unescape_append(const char *in, char *out, size_t size, size_t *len)
@@ -85,12 +78,12 @@ bool ukey_pinentry_unescape_append(const char *in, char *out, size_t size, size_
 	while (*in) {
 		int c = (unsigned char)*in++;
 		if (c == '%') {
-			int hi = hexval(in[0]), lo = hi < 0 ? -1 : hexval(in[1]);
-			if (lo < 0) {
+			unsigned char b;
+			if (strnlen(in, 2) < 2 || ukc_hex_decode(in, 2, &b, 1, NULL) != 1) {
 				ok = false;
 				break;
 			}
-			c = hi << 4 | lo;
+			c = b;
 			in += 2;
 		}
 		/* A NUL inside a PIN would be cut by every C consumer. */

@@ -11,11 +11,11 @@
 
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/rsa.h>
+
+#include "ecsig.h"
 
 #include "token/backend.h"
 #include "token/crypto.h"
@@ -274,25 +274,15 @@ static CK_RV verify_ecdsa(const struct ukey_op *op, const unsigned char *tbs, CK
 			  const CK_BYTE *sig, CK_ULONG siglen)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(ukey_ossl_ctx(), op->key.pub, NULL);
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, (int)(siglen / 2), NULL);
-	BIGNUM *s = BN_bin2bn(sig + siglen / 2, (int)(siglen / 2), NULL);
 	unsigned char *der = NULL;
-	int derlen;
+	int derlen = ukc_ecsig_raw_to_der(sig, siglen, &der);
 	CK_RV rv = CKR_FUNCTION_FAILED;
 
-	if (!ctx || !es || !r || !s || !ECDSA_SIG_set0(es, r, s))
-		goto out;
-	r = s = NULL;   /* owned by es now */
-	derlen = i2d_ECDSA_SIG(es, &der);
-	if (derlen <= 0 || EVP_PKEY_verify_init(ctx) <= 0)
+	if (!ctx || derlen <= 0 || EVP_PKEY_verify_init(ctx) <= 0)
 		goto out;
 	rv = EVP_PKEY_verify(ctx, der, (size_t)derlen, tbs, tbslen) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
 out:
 	OPENSSL_free(der);
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
 	EVP_PKEY_CTX_free(ctx);
 	return rv;
 }

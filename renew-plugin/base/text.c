@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* text.c: escaping text from outside for the terminal (ukey-base.h). */
+/* text.c: escaping text from outside for the terminal, and bytes as hex
+ * (ukey-base.h). */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "ukey-base.h"
 
 /* Length of the UTF-8 character at p (RFC 3629, no overlong forms or
@@ -107,4 +109,19 @@ char *ukey_text_json_safe(const char *json)
 	}
 	out[used] = '\0';
 	return out;
+}
+
+char *ukey_hex(const unsigned char *p, size_t len)
+{
+	return ukc_hex_dup(p, len);
+}
+
+int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len)
+{
+	long n = ukc_hex_decode(hex, strlen(hex), out, max, NULL);
+
+	if (n < 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
 }

@@ -70,6 +70,12 @@ const char *ukey_tx(const char *in);
  * malloc'd. */
 char *ukey_text_json_safe(const char *json);
 
+/* Bytes as lower-case hex (CKA_IDs, the journal's fields), malloc'd. */
+char *ukey_hex(const unsigned char *p, size_t len);
+/* And back, strictly (either case; " 1", "+1" or "0x" are refused): 0 with
+ * *len bytes in out (at most max), -1 otherwise. */
+int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len);
+
 /* --- Configuration ---------------------------------------------------------
  * ~/.config/ukey/ukey.conf (INI), then the environment, then the command
  * line:

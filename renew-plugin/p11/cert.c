@@ -5,16 +5,17 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certder.h"
 #include "ukey-base.h"
 #include "p11.h"
 
@@ -35,16 +36,6 @@ static void name_text(const X509_NAME *n, char *out, size_t len)
 		out[got > 0 ? got : 0] = '\0';
 	}
 	BIO_free(b);
-}
-
-static int asn1_time(const ASN1_TIME *t, time_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return -1;
-	*out = timegm(&tm);
-	return 0;
 }
 
 /* The extension's value is a DER string (UTF8String, PrintableString...);
@@ -103,8 +94,6 @@ int ukey_cert_parse(struct ukey_cert *c, struct ukey_err *e)
 {
 	const unsigned char *p = c->der;
 	X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
-	const ASN1_INTEGER *sn;
-	BIGNUM *bn = NULL;
 	char *hex = NULL;
 	uint32_t ku;
 	int ret = UKEY_E_OK;
@@ -113,30 +102,21 @@ int ukey_cert_parse(struct ukey_cert *c, struct ukey_err *e)
 		return ukey_err_set(e, UKEY_E_TOKEN, _("a certificate on the token cannot be parsed"));
 	name_text(X509_get_subject_name(x), c->subject, sizeof(c->subject));
 	name_text(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));
-	if (asn1_time(X509_get0_notBefore(x), &c->not_before) || asn1_time(X509_get0_notAfter(x), &c->not_after)) {
+	if (ukc_asn1_time(X509_get0_notBefore(x), &c->not_before) ||
+	    ukc_asn1_time(X509_get0_notAfter(x), &c->not_after)) {
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("a certificate on the token has bad validity dates"));
 		goto out;
 	}
-	sn = X509_get0_serialNumber(x);
-	bn = ASN1_INTEGER_to_BN(sn, NULL);
-	hex = bn ? BN_bn2hex(bn) : NULL;
-	if (hex != NULL) {
-		size_t i;
-		for (i = 0; hex[i] != '\0'; i++)
-			hex[i] = (char)tolower((unsigned char)hex[i]);
-		/* The service names serials without leading zeros. */
-		for (i = 0; hex[i] == '0' && hex[i + 1] != '\0'; i++)
-			;
-		snprintf(c->serial_hex, sizeof(c->serial_hex), "%s", hex + i);
-	}
+	hex = ukc_x509_serial_hex(x);
+	if (hex != NULL)
+		snprintf(c->serial_hex, sizeof(c->serial_hex), "%s", hex);
 	trust_number(x, c->trust_number, sizeof(c->trust_number));
 	ku = X509_get_key_usage(x);
 	c->sign = (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
 	c->encrypt = (ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT | KU_KEY_AGREEMENT)) != 0;
 	key_type(x, c->key_type, sizeof(c->key_type));
 out:
-	OPENSSL_free(hex);
-	BN_free(bn);
+	free(hex);
 	X509_free(x);
 	return ret;
 }

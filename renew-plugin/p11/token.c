@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "hex.h"
 #include "ukey-base.h"
 #include "p11.h"
 
@@ -155,6 +156,7 @@ int ukey_token_select(struct ukey_conn *p, const char *serial, struct ukey_token
 {
 	struct ukey_token_info *list;
 	size_t n, i, hit = 0, found = 0;
+	unsigned char tail[2];
 	int ret = ukey_token_list(p, &list, &n, e), last4;
 
 	if (ret != UKEY_E_OK)
@@ -167,7 +169,7 @@ int ukey_token_select(struct ukey_conn *p, const char *serial, struct ukey_token
 	/* The guide names a U-KEY by the last four digits of its medium number
 	 * (decimal on real U-KEYs; SoftHSM's serials are hex). */
 	last4 = serial != NULL && found == 0 && strlen(serial) == 4 &&
-		strspn(serial, "0123456789abcdefABCDEF") == 4;
+		ukc_hex_decode(serial, 4, tail, sizeof(tail), NULL) == 2;
 	for (i = 0; last4 && i < n; i++) {
 		size_t len = strlen(list[i].serial);
 		if (len > 4 && strcmp(list[i].serial + len - 4, serial) == 0) {

@@ -14,6 +14,8 @@
 
 #include <openssl/pem.h>
 
+#include "b64.h"
+#include "certder.h"
 #include "ukey-base.h"
 #include "renew.h"
 
@@ -72,26 +74,6 @@ static int str(json_object *o, const char *key, const char *path, const char **o
 	return UKEY_E_OK;
 }
 
-/* Strict RFC 4648 base64 with padding, no white space; NULL otherwise. */
-static unsigned char *unb64(const char *s, size_t *len)
-{
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(s), pad = n >= 4 ? (s[n - 1] == '=') + (s[n - 2] == '=') : 0;
-	unsigned char *out;
-	int l;
-
-	if (n == 0 || n % 4 != 0 || (pad == 1 && s[n - 2] == '=') || strspn(s, set) != n - pad ||
-	    n > (size_t)INT32_MAX || (out = malloc(n / 4 * 3)) == NULL)
-		return NULL;
-	l = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-	if (l < 0 || (size_t)l != n / 4 * 3 || (size_t)l <= pad) {
-		free(out);
-		return NULL;
-	}
-	*len = (size_t)l - pad;
-	return out;
-}
-
 static int b64(json_object *o, const char *key, const char *path, unsigned char **out, size_t *len,
 	       struct ukey_err *e)
 {
@@ -99,7 +81,7 @@ static int b64(json_object *o, const char *key, const char *path, unsigned char 
 	int ret = str(o, key, path, &s, e);
 
 	*out = NULL;
-	if (ret == UKEY_E_OK && (*out = unb64(s, len)) == NULL)
+	if (ret == UKEY_E_OK && (*out = ukc_b64_decode(s, strlen(s), len, NULL)) == NULL)
 		ret = wrong(e, path, _("it is not base64"));
 	return ret;
 }
@@ -120,7 +102,7 @@ static int chain_certs(json_object *a, STACK_OF(X509) *sk, struct ukey_err *e)
 			return ukey_err_set(e, UKEY_E_SERVICE, _("\"%s\" of the renewal answer must be %s"), path,
 					    type_name(json_type_string, 0));
 		if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
-		    (x = ukey_renew_pem_cert(json_object_get_string(v))) == NULL)
+		    (x = ukc_x509_from_pem(json_object_get_string(v))) == NULL)
 			return wrong(e, path, _("it is not a PEM certificate"));
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);

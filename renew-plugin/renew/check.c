@@ -21,37 +21,18 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "certder.h"
 #include "ukey-base.h"
 #include "renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"
-
-X509 *ukey_renew_pem_cert(const char *pem)
-{
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-
-	BIO_free(b);
-	return x;
-}
 
 /* An SM2 signature is over the signer's Z, made with its ID (GM/T 0009's
  * default): set on each SM2-signed certificate, whatever the other keys
  * are (an SM2 user certificate may come from an ECDSA or RSA CA). */
 static int sm2_id(X509 *x)
 {
-	ASN1_OCTET_STRING *id;
-
-	if (X509_get_signature_nid(x) != NID_SM2_with_SM3)
-		return 0;
-	id = ASN1_OCTET_STRING_new();
-	if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)UKEY_SEAL_SM2_ID,
-						 (int)strlen(UKEY_SEAL_SM2_ID))) {
-		ASN1_OCTET_STRING_free(id);
-		return -1;
-	}
-	X509_set0_distinguishing_id(x, id);
-	return 0;
+	return X509_get_signature_nid(x) == NID_SM2_with_SM3 ? ukc_x509_set_sm2_id(x) : 0;
 }
 
 /* The anchors: chain members named as the old certificate's issuer whose
@@ -132,7 +113,7 @@ int ukey_renew_check(const struct ukey_renew_expect *w, const char *cert_pem, ST
 		     unsigned char **der, size_t *der_len, struct ukey_err *e)
 {
 	const unsigned char *q = w->old_der;
-	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukey_renew_pem_cert(cert_pem);
+	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukc_x509_from_pem(cert_pem);
 	int ret, len;
 
 	*der = NULL;
@@ -269,7 +250,7 @@ int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *pem, CK_
 {
 	const struct ukey_renew_key *k = w->k;
 	const unsigned char *q = w->old_der;
-	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukey_renew_pem_cert(pem);
+	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukc_x509_from_pem(pem);
 	uint32_t ku = x ? X509_get_key_usage(x) : 0;
 	int ret, len;
 

@@ -9,47 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/ecdsa.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "certder.h"
+#include "ecsig.h"
 #include "ukey-base.h"
 #include "renew.h"
 #include "ukey-pkcs11.h"
-
-#define SM2_ID "1234567812345678"
-
-int ukey_renew_rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *der_len)
-{
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(rs, (int)(len / 2), NULL), *s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
-	int ret = -1;
-
-	*der = NULL;
-	if (sig == NULL || r == NULL || s == NULL || len == 0 || len % 2 != 0 || !ECDSA_SIG_set0(sig, r, s))
-		goto out;
-	r = s = NULL; /* owned by sig now */
-	*der_len = i2d_ECDSA_SIG(sig, der);
-	ret = *der_len > 0 ? 0 : -1;
-out:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	return ret;
-}
-
-static int set_sm2_id(X509_REQ *req)
-{
-	ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-
-	if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, (int)strlen(SM2_ID))) {
-		ASN1_OCTET_STRING_free(id);
-		return -1;
-	}
-	X509_REQ_set0_distinguishing_id(req, id);
-	return 0;
-}
 
 int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
 		   const unsigned char *old_der, size_t old_len, char **pem, struct ukey_err *e)
@@ -88,7 +56,7 @@ int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_r
 		goto out;
 	}
 	if (k->kind != UKEY_KEY_RSA) {
-		if (ukey_renew_rs_to_der(sig, siglen, &der, &der_len) != 0)
+		if ((der_len = ukc_ecsig_raw_to_der(sig, siglen, &der)) <= 0)
 			goto bad;
 	}
 	if (!ASN1_BIT_STRING_set(bits, der ? der : sig, der ? der_len : (int)siglen))
@@ -99,7 +67,7 @@ int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_r
 	bits = NULL;
 	if (!X509_REQ_set1_signature_algo(req, alg))
 		goto bad;
-	if (k->kind == UKEY_KEY_SM2 && set_sm2_id(req) != 0)
+	if (k->kind == UKEY_KEY_SM2 && ukc_x509_req_set_sm2_id(req) != 0)
 		goto bad;
 	if (X509_REQ_verify(req, k->pkey) != 1) {
 		ret = ukey_err_set(e, UKEY_E_TOKEN, _("the certificate request signed on the U-KEY does not verify"));

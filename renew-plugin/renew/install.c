@@ -17,39 +17,31 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "base/failpoint.h"
+#include "b64.h"
+#include "hex.h"
 #include "ukey-base.h"
 #include "renew.h"
 #include "ukey-renew.h"
 #include "seal/seal.h"
 #include "ukey-pkcs11.h"
 
-static unsigned char *b64_decode(const char *in, size_t *len)
+/* Seal i of a journaled list ({"der": base64}): its DER (malloc'd, *len
+ * bytes) and, in hex, the SHA-256 a token's seal is known by; NULL (hex "")
+ * when it is missing or not base64. */
+static unsigned char *seal_der(json_object *seals, size_t i, size_t *len, char hex[65])
 {
-	size_t n = strlen(in);
-	unsigned char *out = malloc(n / 4 * 3 + 3);
-	int l = out ? EVP_DecodeBlock(out, (const unsigned char *)in, (int)n) : -1;
+	json_object *v;
+	const char *s = json_object_object_get_ex(json_object_array_get_idx(seals, i), "der", &v)
+				? json_object_get_string(v) : NULL;
+	unsigned char *der = s ? ukc_b64_decode(s, strlen(s), len, NULL) : NULL;
 
-	while (l > 0 && n > 0 && in[--n] == '=')
-		l--;
-	if (l <= 0) {
-		free(out);
-		return NULL;
-	}
-	*len = (size_t)l;
-	return out;
-}
-
-static void sha256_hex(const unsigned char *p, size_t len, char out[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-
-	SHA256(p, len, md);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex[0] = '\0';
+	if (der != NULL)
+		ukc_sha256_hex(der, *len, hex);
+	return der;
 }
 
 /* The certificate with CKA_ID id and value der, if present (0 otherwise). */
@@ -216,15 +208,12 @@ int ukey_renew_write(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journ
 	if (ret == UKEY_E_OK && nseals > 0)
 		json_object_object_get_ex(jn->j, "seal_labels", &labels);
 	for (size_t i = 0; ret == UKEY_E_OK && i < nseals; i++) {
-		json_object *v;
 		size_t sl = 0;
 		char hex[65];
 		const char *label;
-		unsigned char *sd = json_object_object_get_ex(json_object_array_get_idx(seals, i), "der", &v)
-					    ? b64_decode(json_object_get_string(v), &sl) : NULL;
+		unsigned char *sd = seal_der(seals, i, &sl, hex);
 		if (sd == NULL)
 			return ukey_err_set(e, UKEY_E_SERVICE, _("new seal %zu cannot be decoded"), i + 1);
-		sha256_hex(sd, sl, hex);
 		label = json_object_get_string(json_object_array_get_idx(labels, i));
 		ret = label != NULL ? put_seal(p, s, label, sd, sl, hex, e)
 				    : ukey_err_set(e, UKEY_E_ERROR, _("the journal %s is damaged; move it away to start over"),
@@ -246,14 +235,9 @@ int ukey_renew_write(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journ
 	if (ret == UKEY_E_OK && nseals > 0)
 		ret = ukey_seal_list_token(p, s, &have, &nhave, e);
 	for (size_t i = 0; ret == UKEY_E_OK && i < nseals; i++) {
-		json_object *v;
 		size_t sl = 0, j;
-		unsigned char *sd = json_object_object_get_ex(json_object_array_get_idx(seals, i), "der", &v)
-					    ? b64_decode(json_object_get_string(v), &sl) : NULL;
-		char hex[65] = "";
-		if (sd != NULL)
-			sha256_hex(sd, sl, hex);
-		free(sd);
+		char hex[65];
+		free(seal_der(seals, i, &sl, hex));
 		for (j = 0; j < nhave && strcmp(have[j].sha256, hex) != 0; j++)
 			;
 		if (j == nhave)
@@ -356,14 +340,9 @@ int ukey_renew_retire(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_jour
 		for (size_t j = 0; j < json_object_array_length(old_seals); j++)
 			old |= strcmp(json_object_get_string(json_object_array_get_idx(old_seals, j)), have[i].sha256) == 0;
 		for (size_t j = 0; old && j < json_object_array_length(new_seals); j++) {
-			json_object *v;
 			size_t sl = 0;
-			char hex[65] = "";
-			unsigned char *sd = json_object_object_get_ex(json_object_array_get_idx(new_seals, j), "der", &v)
-						    ? b64_decode(json_object_get_string(v), &sl) : NULL;
-			if (sd != NULL)
-				sha256_hex(sd, sl, hex);
-			free(sd);
+			char hex[65];
+			free(seal_der(new_seals, j, &sl, hex));
 			old = strcmp(hex, have[i].sha256) != 0; /* given back unchanged: it stays */
 		}
 		if (old && p->f->C_DestroyObject(s, have[i].h) != CKR_OK)

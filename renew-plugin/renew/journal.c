@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "base/failpoint.h"
+#include "hex.h"
 #include "ukey-base.h"
 #include "renew.h"
 
@@ -279,53 +280,19 @@ void ukey_journal_set_answer(struct ukey_journal *jn, json_object *answer)
 
 int ukey_journal_uuid(char out[37])
 {
+	static const size_t group[5] = { 4, 2, 2, 2, 6 };
 	unsigned char r[16];
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return -1;
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
-		 r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-	return 0;
-}
-
-char *ukey_hex(const unsigned char *p, size_t len)
-{
-	char *out = malloc(2 * len + 1);
-
-	if (out == NULL)
-		return NULL;
-	out[0] = '\0';
-	for (size_t i = 0; i < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-	return out;
-}
-
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Strict: sscanf("%2x") would take " 1", "+1" or "0x" as hex digits. */
-int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
+	/* 8-4-4-4-12 digits */
+	for (size_t k = 0, i = 0; k < 5; i += group[k++]) {
+		ukc_hex_encode(r + i, group[k], out, false);
+		out += 2 * group[k];
+		*out++ = k < 4 ? '-' : '\0';
 	}
-	*len = n / 2;
 	return 0;
 }
+

@@ -42,8 +42,6 @@ json_object *ukey_journal_answer(const struct ukey_journal *jn);
 void ukey_journal_set_answer(struct ukey_journal *jn, json_object *answer);
 /* A random (version 4) UUID. */
 int ukey_journal_uuid(char out[37]);
-char *ukey_hex(const unsigned char *p, size_t len);               /* malloc'd */
-int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len);
 
 /* keygen.c: the new signing key pair on the token. */
 struct ukey_renew_key {
@@ -94,8 +92,6 @@ int ukey_renew_pending_remove(struct ukey_conn *p, CK_SESSION_HANDLE s, const un
 /* csr.c: the PKCS#10 request, signed on the token by k; PEM, malloc'd. */
 int ukey_renew_csr(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_renew_key *k,
 		   const unsigned char *old_der, size_t old_len, char **pem, struct ukey_err *e);
-/* r || s from the token to a DER ECDSA-Sig-Value (EC and SM2). */
-int ukey_renew_rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *der_len);
 
 /* What a renewal answer is checked against. */
 struct ukey_renew_expect {
@@ -136,7 +132,6 @@ int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *cert_pem
 			 const unsigned char *env, size_t env_len, STACK_OF(X509) *chain, struct ukey_renew_enc *out,
 			 struct ukey_err *e);
 void ukey_renew_enc_free(struct ukey_renew_enc *x);
-X509 *ukey_renew_pem_cert(const char *pem);
 
 /* answer.c: the renewal answer (docs/protocol.md "Renewal") checked whole,
  * every member's type and then its meaning, before it is journaled. A

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "b64.h"
+#include "certder.h"
+#include "dertlv.h"
 #include "ukey-base.h"
 #include "present.h"
 #include "renew.h"
@@ -99,7 +102,7 @@ static void retrying(void *arg, const char *method, const char *path, int attemp
 static int begin(struct run *r, const char *medium, const struct ukey_cert *certs, size_t ncerts,
 		 const struct ukey_cert *old, int with_seals, struct ukey_err *e)
 {
-	char rid[37], *id = ukey_hex(old->id, old->id_len), *b64 = malloc(4 * ((old->der_len + 2) / 3) + 1);
+	char rid[37], *id = ukey_hex(old->id, old->id_len), *b64 = ukc_b64_encode(old->der, old->der_len);
 	struct ukey_token_seal *ts = NULL;
 	json_object *seals = json_object_new_array();
 	size_t n = 0;
@@ -109,7 +112,6 @@ static int begin(struct run *r, const char *medium, const struct ukey_cert *cert
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 	if (ret != UKEY_E_OK)
 		goto out;
-	EVP_EncodeBlock((unsigned char *)b64, old->der, (int)old->der_len);
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(seals, json_object_new_string(ts[i].sha256));
 	json_object_put(r->jn.j);
@@ -441,11 +443,8 @@ static int steps(struct run *r, struct ukey_renew_result *res, struct ukey_err *
 	if (ret == UKEY_E_OK && der != NULL) {
 		const unsigned char *q = der;
 		X509 *x = d2i_X509(NULL, &q, (long)der_len);
-		if (x != NULL) {
-			struct tm tm;
-			if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
-				res->not_after = timegm(&tm);
-		}
+		if (x != NULL)
+			ukc_asn1_time(X509_get0_notAfter(x), &res->not_after);
 		X509_free(x);
 	}
 	free(csr);
@@ -461,6 +460,7 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 	int with_seals = o->with_seals, enc = 0, ret;
 	char other[64], fmts[128];
 	const char *b64;
+	long der_len;
 	int known = 0;
 	CK_RV rv;
 
@@ -507,15 +507,14 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 	}
 	snprintf(res->request_id, sizeof(res->request_id), "%s", ukey_journal_str(&r.jn, "request_id"));
 	b64 = ukey_journal_str(&r.jn, "old_certificate");
-	r.old_der = malloc(strlen(b64) / 4 * 3 + 3);
-	if (r.old_der == NULL || EVP_DecodeBlock(r.old_der, (const unsigned char *)b64, (int)strlen(b64)) <= 0) {
+	r.old_der = ukc_b64_decode(b64, strlen(b64), &r.old_len, NULL);
+	/* One DER certificate: what follows it (if anything did) is not part of it. */
+	der_len = r.old_der ? ukc_der_elem_len(r.old_der, r.old_len) : -1;
+	if (der_len <= 0 || (size_t)der_len > r.old_len) {
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("the journal %s is damaged; move it away to start over"), r.jn.path);
 		goto out;
 	}
-	/* EVP_DecodeBlock counts the padding; DER knows its own length. */
-	r.old_len = strlen(b64) / 4 * 3;
-	if (r.old_len > 4 && r.old_der[0] == 0x30 && r.old_der[1] == 0x82)
-		r.old_len = 4 + ((size_t)r.old_der[2] << 8 | r.old_der[3]);
+	r.old_len = (size_t)der_len;
 	/* A journal of an earlier version (no names): named now, while the
 	 * old certificate is there to take them from. */
 	if (ukey_journal_str(&r.jn, "label_key")[0] == '\0' && old != NULL && old->der_len == r.old_len &&

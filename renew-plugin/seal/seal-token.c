@@ -10,12 +10,11 @@
 
 #include "p11/p11.h"
 #include "seal.h"
+#include "hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #define MAX_SEALS 256
 
@@ -39,8 +38,7 @@ int ukey_seal_list_token(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_t
 				  strlen(UKEY_SEAL_APPLICATION) } };
 	CK_OBJECT_HANDLE h[MAX_SEALS];
 	CK_ULONG found = 0, i;
-	unsigned char md[EVP_MAX_MD_SIZE], *v;
-	unsigned int mdlen, k;
+	unsigned char *v;
 	size_t len;
 	int ret;
 
@@ -67,9 +65,7 @@ int ukey_seal_list_token(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_t
 			*n = 0;
 			return ret;
 		}
-		if (EVP_Digest(t->der, t->len, md, &mdlen, EVP_sha256(), NULL))
-			for (k = 0; k < mdlen && k < 32; k++)
-				snprintf(t->sha256 + 2 * k, 3, "%02x", md[k]);
+		ukc_sha256_hex(t->der, t->len, t->sha256);
 		(*n)++;
 	}
 	if (*n > 1)

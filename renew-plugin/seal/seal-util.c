@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "seal.h"
-#include "der.h"
+#include "dertlv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,18 +151,18 @@ const char *ukey_seal_tag_name(unsigned int tag)
 	static __thread char buf[16];
 
 	switch (tag) {
-	case UKEY_DER_SEQUENCE: return "SEQUENCE";
-	case UKEY_DER_BOOLEAN: return "BOOLEAN";
-	case UKEY_DER_INTEGER: return "INTEGER";
-	case UKEY_DER_BIT_STRING: return "BIT STRING";
-	case UKEY_DER_OCTET_STRING: return "OCTET STRING";
-	case UKEY_DER_NULL: return "NULL";
-	case UKEY_DER_OID: return "OBJECT IDENTIFIER";
-	case UKEY_DER_UTF8STRING: return "UTF8String";
-	case UKEY_DER_PRINTABLESTRING: return "PrintableString";
-	case UKEY_DER_IA5STRING: return "IA5String";
-	case UKEY_DER_UTCTIME: return "UTCTime";
-	case UKEY_DER_GENERALIZEDTIME: return "GeneralizedTime";
+	case UKC_DER_SEQUENCE: return "SEQUENCE";
+	case UKC_DER_BOOLEAN: return "BOOLEAN";
+	case UKC_DER_INTEGER: return "INTEGER";
+	case UKC_DER_BIT_STRING: return "BIT STRING";
+	case UKC_DER_OCTET_STRING: return "OCTET STRING";
+	case UKC_DER_NULL: return "NULL";
+	case UKC_DER_OID: return "OBJECT IDENTIFIER";
+	case UKC_DER_UTF8STRING: return "UTF8String";
+	case UKC_DER_PRINTABLESTRING: return "PrintableString";
+	case UKC_DER_IA5STRING: return "IA5String";
+	case UKC_DER_UTCTIME: return "UTCTime";
+	case UKC_DER_GENERALIZEDTIME: return "GeneralizedTime";
 	default:
 		snprintf(buf, sizeof(buf), "tag 0x%02x", tag & 0xff);
 		return buf;

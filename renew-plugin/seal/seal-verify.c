@@ -10,14 +10,15 @@
 
 #include "seal.h"
 #include "ukey-base.h"
+#include "dertlv.h"
+#include "ecsig.h"
+#include "seal-asn1.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -39,76 +40,13 @@ static void problem(struct ukey_seal_result *r, unsigned int what, const char *f
 /* SEQUENCE { info, cert, alg } from the three elements as written. */
 static unsigned char *tbs_2014(const struct ukey_seal *s, size_t *len)
 {
-	size_t body = s->tbs_info.len + s->tbs_cert.len + s->tbs_alg.len, h = 0, n;
-	unsigned char *out = malloc(body + 6);
+	const struct ukc_bytes parts[3] = {
+		{ s->tbs_info.p, s->tbs_info.len },
+		{ s->tbs_cert.p, s->tbs_cert.len },
+		{ s->tbs_alg.p, s->tbs_alg.len },
+	};
 
-	if (out == NULL)
-		return NULL;
-	out[h++] = 0x30;
-	if (body < 0x80) {
-		out[h++] = (unsigned char)body;
-	} else {
-		for (n = body, h = 0; n != 0; n >>= 8)
-			h++;
-		out[1] = (unsigned char)(0x80 | h);
-		for (n = 0; n < h; n++)
-			out[2 + n] = (unsigned char)(body >> (8 * (h - 1 - n)));
-		h += 2;
-	}
-	memcpy(out + h, s->tbs_info.p, s->tbs_info.len);
-	memcpy(out + h + s->tbs_info.len, s->tbs_cert.p, s->tbs_cert.len);
-	memcpy(out + h + s->tbs_info.len + s->tbs_cert.len, s->tbs_alg.p, s->tbs_alg.len);
-	*len = h + body;
-	return out;
-}
-
-/* EC signatures as DER: raw r||s (seen in real seals) is converted. Returns
- * the DER length, 0 when the bytes are no signature, -1 on no memory. */
-static int ec_der(const unsigned char *sig, size_t len, unsigned char **der)
-{
-	const unsigned char *p = sig;
-	ECDSA_SIG *es = len < 0x7fffffff ? d2i_ECDSA_SIG(NULL, &p, (long)len) : NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	int ret = 0;
-
-	*der = NULL;
-	if (es == NULL || p != sig + len) {
-		ECDSA_SIG_free(es);
-		es = NULL;
-		if (len != 64 && len != 96 && len != 132)
-			return 0;
-		r = BN_bin2bn(sig, (int)len / 2, NULL);
-		s = BN_bin2bn(sig + len / 2, (int)len / 2, NULL);
-		es = ECDSA_SIG_new();
-		if (r == NULL || s == NULL || es == NULL || !ECDSA_SIG_set0(es, r, s)) {
-			ret = -1;
-			goto out;
-		}
-		r = s = NULL;
-	}
-	ret = i2d_ECDSA_SIG(es, der);
-out:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
-	return ret;
-}
-
-static int check(EVP_PKEY *key, const char *md, const unsigned char *sig, size_t sig_len,
-		 const unsigned char *tbs, size_t tbs_len)
-{
-	OSSL_PARAM params[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = 0;
-
-	if (EVP_PKEY_is_a(key, "SM2"))
-		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-							      (void *)UKEY_SEAL_SM2_ID,
-							      strlen(UKEY_SEAL_SM2_ID));
-	if (ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, key, params) == 1)
-		ok = EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok;
+	return ukc_der_sequence(parts, 3, len);
 }
 
 /* The digest the algorithm OID names, checked against the key type. */
@@ -159,7 +97,7 @@ static void signature(const struct ukey_seal *s, X509 *cert, struct ukey_seal_re
 		if (sig != NULL)
 			memcpy(sig, s->signature.p, sig_len);
 	} else {
-		n = ec_der(s->signature.p, s->signature.len, &sig);
+		n = ukc_ecsig_to_der(s->signature.p, s->signature.len, &sig);
 		if (n == 0) {
 			problem(r, UKEY_SEAL_SIG_TRUNCATED,
 				_("the maker's signature is truncated or malformed (%zu bytes)"),
@@ -174,11 +112,11 @@ static void signature(const struct ukey_seal *s, X509 *cert, struct ukey_seal_re
 		goto out;
 	}
 	if (s->shape == UKEY_SEAL_2020)
-		r->signature_ok = check(key, md, sig, sig_len, s->tbs_info.p, s->tbs_info.len) ||
-				  check(key, md, sig, sig_len, alt, alt_len);
+		r->signature_ok = ukc_ses_check(key, md, sig, sig_len, s->tbs_info.p, s->tbs_info.len) ||
+				  ukc_ses_check(key, md, sig, sig_len, alt, alt_len);
 	else
-		r->signature_ok = check(key, md, sig, sig_len, alt, alt_len) ||
-				  check(key, md, sig, sig_len, s->tbs_info.p, s->tbs_info.len);
+		r->signature_ok = ukc_ses_check(key, md, sig, sig_len, alt, alt_len) ||
+				  ukc_ses_check(key, md, sig, sig_len, s->tbs_info.p, s->tbs_info.len);
 	if (!r->signature_ok)
 		problem(r, UKEY_SEAL_BAD_SIGNATURE,
 			_("the maker's signature does not verify (the seal was altered or not"
@@ -186,15 +124,6 @@ static void signature(const struct ukey_seal *s, X509 *cert, struct ukey_seal_re
 out:
 	OPENSSL_free(sig);
 	free(alt);
-}
-
-static time_t asn1_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return (time_t)-1;
-	return timegm(&tm);
 }
 
 int ukey_seal_verify(const struct ukey_seal *s, time_t now, struct ukey_seal_result *r)
@@ -211,8 +140,7 @@ int ukey_seal_verify(const struct ukey_seal *s, time_t now, struct ukey_seal_res
 			_("the maker certificate cannot be read: the signature cannot be checked"));
 	} else {
 		signature(s, cert, r);
-		na = asn1_time(X509_get0_notAfter(cert));
-		if (na != (time_t)-1 && na < s->create_date)
+		if (ukc_asn1_time(X509_get0_notAfter(cert), &na) == 0 && na < s->create_date)
 			problem(r, UKEY_SEAL_MAKER_EXPIRED,
 				_("the maker certificate had expired before the seal was made"));
 	}

@@ -9,9 +9,6 @@
 
 #include "ukey-seal.h"
 
-/* The SM2 signer ID of every seal signature (GM/T 0009's default). */
-#define UKEY_SEAL_SM2_ID "1234567812345678"
-
 /* Fills err (code UKEY_E_ERROR unless code given; NULL err allowed) and
  * returns -1: the seal code does not depend on libukey-renew's err.c. */
 int ukey_seal_err_set(struct ukey_err *err, int code, const char *fmt, ...)

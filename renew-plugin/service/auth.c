@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
 
 #include "auth.h"
+#include "authstr.h"
+#include "b64.h"
+#include "ecsig.h"
 #include "ukey-base.h"
 #include "json.h"
 #include "ukey-pkcs11.h"
@@ -54,42 +54,6 @@ int ukey_auth_init(struct ukey_auth *a, struct ukey_conn *p, CK_SESSION_HANDLE s
 	return UKEY_E_OK;
 }
 
-char *ukey_auth_string(const char *method, const char *path, const char *nonce, const char *body,
-		       size_t body_len)
-{
-	unsigned char md[32];
-	char hex[65], *out = NULL;
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(body ? body : "", body ? body_len : 0, md, &mdlen, EVP_sha256(), NULL))
-		return NULL;
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (asprintf(&out, "UKEY-AUTH-V1\n%s\n%s\n%s\n%s", method, path, nonce, hex) < 0)
-		return NULL;
-	return out;
-}
-
-/* r || s (two equal halves) to the DER ECDSA-Sig-Value both EC and SM2 use. */
-static int rs_to_der(const unsigned char *rs, size_t len, unsigned char **der, int *derlen)
-{
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(rs, (int)(len / 2), NULL), *s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
-	int ret = -1;
-
-	*der = NULL;
-	if (sig == NULL || r == NULL || s == NULL || len % 2 != 0 || !ECDSA_SIG_set0(sig, r, s))
-		goto out;
-	r = s = NULL; /* owned by sig now */
-	*derlen = i2d_ECDSA_SIG(sig, der);
-	ret = *derlen > 0 ? 0 : -1;
-out:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	return ret;
-}
-
 static int get_nonce(struct ukey_http *h, char *nonce, size_t len, struct ukey_err *e)
 {
 	struct ukey_http_resp r;
@@ -106,15 +70,6 @@ static int get_nonce(struct ukey_http *h, char *nonce, size_t len, struct ukey_e
 out:
 	ukey_http_resp_free(&r);
 	return ret;
-}
-
-static char *b64(const unsigned char *in, size_t len)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-	if (out != NULL)
-		EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	return out;
 }
 
 static int add_header(struct curl_slist **hdrs, const char *name, const char *value)
@@ -146,7 +101,7 @@ int ukey_auth_headers(struct ukey_auth *a, struct ukey_http *h, const char *meth
 	ret = get_nonce(h, nonce, sizeof(nonce), e);
 	if (ret != UKEY_E_OK)
 		return ret;
-	tbs = ukey_auth_string(method, path, nonce, body, body_len);
+	tbs = ukc_auth_string(method, path, nonce, body, body_len);
 	if (tbs == NULL) {
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("out of memory"));
 		goto out;
@@ -160,15 +115,16 @@ int ukey_auth_headers(struct ukey_auth *a, struct ukey_http *h, const char *meth
 		goto out;
 	}
 	if (a->mech != CKM_SHA256_RSA_PKCS) {
-		if (rs_to_der(sig, siglen, &der, &derlen) != 0) {
+		/* r || s from the token; the protocol carries the DER ECDSA-Sig-Value. */
+		if ((derlen = ukc_ecsig_raw_to_der(sig, siglen, &der)) <= 0) {
 			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY returned a malformed signature"));
 			goto out;
 		}
-		sig64 = b64(der, (size_t)derlen);
+		sig64 = ukc_b64_encode(der, (size_t)derlen);
 	} else {
-		sig64 = b64(sig, siglen);
+		sig64 = ukc_b64_encode(sig, siglen);
 	}
-	cert64 = b64(a->cert->der, a->cert->der_len);
+	cert64 = ukc_b64_encode(a->cert->der, a->cert->der_len);
 	if (sig64 == NULL || cert64 == NULL || add_header(hdrs, "X-Ukey-Certificate", cert64) ||
 	    add_header(hdrs, "X-Ukey-Nonce", nonce) || add_header(hdrs, "X-Ukey-Signature-Algorithm", a->alg) ||
 	    add_header(hdrs, "X-Ukey-Signature", sig64)) {

@@ -23,8 +23,5 @@ int ukey_auth_init(struct ukey_auth *a, struct ukey_conn *p, CK_SESSION_HANDLE s
 /* Gets a nonce and signs; appends the four X-Ukey-* headers to *hdrs. */
 int ukey_auth_headers(struct ukey_auth *a, struct ukey_http *h, const char *method, const char *path,
 		      const char *body, size_t body_len, struct curl_slist **hdrs, struct ukey_err *e);
-/* The string to sign (malloc'd); exposed for tests. */
-char *ukey_auth_string(const char *method, const char *path, const char *nonce, const char *body,
-		       size_t body_len);
 
 #endif

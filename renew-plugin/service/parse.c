@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api-parse.h"
+#include "b64.h"
 #include "json.h"
 
 #include "ukey-base.h"
@@ -192,17 +193,19 @@ int ukey_api_parse_invoices(json_object *j, struct ukey_invoice **list, size_t *
 
 int ukey_api_parse_nonce(const char *body, size_t len, char *nonce, size_t size, struct ukey_err *e)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	json_object *j = NULL;
 	const char *n = NULL;
+	unsigned char *raw = NULL;
+	size_t raw_len;
 	int ret = ukey_json_parse(body, len, &j, e);
 
 	nonce[0] = '\0';
 	if (ret == UKEY_E_OK)
 		ret = ukey_json_str(j, "nonce", 0, &n, e);
 	/* It goes into a header line and the string to sign: base64 only. */
-	if (ret == UKEY_E_OK && (n[0] == '\0' || strlen(n) >= size || n[strspn(n, b64)] != '\0'))
+	if (ret == UKEY_E_OK && (strlen(n) >= size || (raw = ukc_b64_decode(n, strlen(n), &raw_len, NULL)) == NULL))
 		ret = ukey_err_set(e, UKEY_E_SERVICE, _("the service sent a bad nonce"));
+	free(raw);
 	if (ret == UKEY_E_OK)
 		snprintf(nonce, size, "%s", n);
 	json_object_put(j);

@@ -25,20 +25,15 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
+
+#include "authstr.h"
+#include "b64.h"
+#include "certder.h"
 
 struct opts {
 	const char *url, *cafile, *key, *cert, *nonce, *alg, *out;
 	int no_auth, bad_sig;
 };
-
-static char *b64(const unsigned char *p, size_t n)
-{
-	char *o = malloc(4 * ((n + 2) / 3) + 1);
-	if (o)
-		EVP_EncodeBlock((unsigned char *)o, p, (int)n);
-	return o;
-}
 
 static char *fetch_nonce(const struct opts *op)
 {
@@ -67,14 +62,14 @@ static char *sign(EVP_PKEY *key, const char *alg, const char *tbs)
 
 	if (strcmp(alg, "sm2-sm3") == 0)
 		p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-							 (void *)"1234567812345678", 16);
+							 (void *)UKC_SM2_ID, strlen(UKC_SM2_ID));
 	if (md == NULL || EVP_DigestSignInit_ex(md, NULL, strcmp(alg, "sm2-sm3") == 0 ? "SM3" : "SHA256",
 						NULL, NULL, key, p) != 1 ||
 	    EVP_DigestSign(md, NULL, &len, (const unsigned char *)tbs, strlen(tbs)) != 1 ||
 	    (sig = malloc(len)) == NULL ||
 	    EVP_DigestSign(md, sig, &len, (const unsigned char *)tbs, strlen(tbs)) != 1)
 		goto out;
-	out = b64(sig, len);
+	out = ukc_b64_encode(sig, len);
 out:
 	free(sig);
 	EVP_MD_CTX_free(md);
@@ -87,11 +82,10 @@ static int auth_headers(const struct opts *op, const char *method, const char *p
 	FILE *f;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	unsigned char md[SHA256_DIGEST_LENGTH], *der = NULL;
-	char hex[2 * SHA256_DIGEST_LENGTH + 1], *tbs = NULL, *nonce = NULL, *sig = NULL, *c64 = NULL;
+	unsigned char *der = NULL;
+	char *tbs = NULL, *nonce = NULL, *sig = NULL, *c64 = NULL;
 	const char *alg = op->alg;
-	int i, len, ret = -1;
-	size_t n;
+	int len, ret = -1;
 
 	f = fopen(op->key, "r");
 	key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -110,16 +104,11 @@ static int auth_headers(const struct opts *op, const char *method, const char *p
 		      : EVP_PKEY_is_a(key, "EC") ? "ecdsa-sha256" : "rsa-sha256";
 	nonce = op->nonce ? strdup(op->nonce) : fetch_nonce(op);
 	len = i2d_X509(cert, &der);
-	if (nonce == NULL || len <= 0 || (c64 = b64(der, (size_t)len)) == NULL)
+	if (nonce == NULL || len <= 0 || (c64 = ukc_b64_encode(der, (size_t)len)) == NULL)
 		goto out;
-	SHA256((const unsigned char *)body, blen, md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	n = strlen(method) + strlen(path) + strlen(nonce) + sizeof(hex) + 32;
-	tbs = malloc(n);
+	tbs = ukc_auth_string(method, path, nonce, body, blen);
 	if (tbs == NULL)
 		goto out;
-	snprintf(tbs, n, "UKEY-AUTH-V1\n%s\n%s\n%s\n%s", method, path, nonce, hex);
 	sig = sign(key, alg, tbs);
 	if (sig == NULL)
 		goto out;

@@ -19,6 +19,8 @@
 #include <openssl/crypto.h>
 #include <p11-kit/pkcs11.h>
 
+#include "hex.h"
+
 static int fail(const char *what, CK_RV rv)
 {
 	fprintf(stderr, "ca-test-decrypt: %s: rv 0x%lx\n", what, (unsigned long)rv);
@@ -36,7 +38,8 @@ int main(int argc, char **argv)
 	CK_OBJECT_HANDLE key;
 	unsigned char id[64], in[4096], out[4096];
 	char pin[64] = "";
-	size_t idl = 0, inl;
+	size_t inl;
+	long idl;
 	CK_ATTRIBUTE t[2] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, id, 0 } };
 	CK_MECHANISM m = { 0, NULL, 0 };
 	CK_RV rv;
@@ -48,13 +51,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ca-test-decrypt MODULE PIN_FILE ID_HEX MECHANISM_HEX <in >out\n");
 		return 2;
 	}
-	for (const char *h = argv[3]; h[0] && h[1] && idl < sizeof(id); h += 2) {
-		unsigned int b;
-		if (sscanf(h, "%2x", &b) != 1)
-			return 2;
-		id[idl++] = (unsigned char)b;
-	}
-	t[1].ulValueLen = idl;
+	if ((idl = ukc_hex_decode(argv[3], strlen(argv[3]), id, sizeof(id), NULL)) < 0)
+		return 2;
+	t[1].ulValueLen = (CK_ULONG)idl;
 	m.mechanism = strtoul(argv[4], NULL, 16);
 	pf = fopen(argv[2], "r");
 	if (pf == NULL || fgets(pin, sizeof(pin), pf) == NULL) {

@@ -9,20 +9,20 @@ noinst_PROGRAMS =
 if HAVE_CA_SERVICE
 noinst_PROGRAMS += ca-service/ca-test-client ca-service/ca-test-seal ca-service/ca-test-decrypt
 
-CA_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-service -I$(top_srcdir)/renew-plugin $(JSONC_CFLAGS)
+CA_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-service $(JSONC_CFLAGS)
 
 # https.c is the operator CLI's HTTPS client (ca-service/).
 ca_service_ca_test_client_SOURCES = ca-service/ca-test-client.c ../ca-service/https.c ../ca-service/https.h
 ca_service_ca_test_client_CPPFLAGS = $(CA_TEST_CPPFLAGS)
-ca_service_ca_test_client_LDADD = $(LIBSSL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS)
+ca_service_ca_test_client_LDADD = $(CODEC_LIBS) $(LIBSSL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS)
 
 ca_service_ca_test_seal_SOURCES = ca-service/ca-test-seal.c ../ca-service/https.c ../ca-service/https.h
 ca_service_ca_test_seal_CPPFLAGS = $(CA_TEST_CPPFLAGS)
-ca_service_ca_test_seal_LDADD = $(top_builddir)/renew-plugin/libukeyses.la $(LIBSSL_LIBS) $(OPENSSL_LIBS)
+ca_service_ca_test_seal_LDADD = $(CODEC_LIBS) $(LIBSSL_LIBS) $(OPENSSL_LIBS)
 
 ca_service_ca_test_decrypt_SOURCES = ca-service/ca-test-decrypt.c
 ca_service_ca_test_decrypt_CPPFLAGS = $(CA_TEST_CPPFLAGS)
-ca_service_ca_test_decrypt_LDADD = $(OPENSSL_LIBS) $(DL_LIBS)
+ca_service_ca_test_decrypt_LDADD = $(CODEC_LIBS) $(OPENSSL_LIBS) $(DL_LIBS)
 
 TESTS += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh
 endif

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "conform.h"
+#include "hex.h"
 
 static void put_line(struct cf_ctx *c, const char *s, size_t n)
 {
@@ -125,7 +126,7 @@ void cf_out_bytes(struct cf_ctx *c, const void *p, CK_ULONG len)
 	}
 	if (!EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL))
 		mdlen = 0;
-	ukt_hex(md, mdlen >= 8 ? 8 : 0, hex);
+	ukc_hex_encode(md, mdlen >= 8 ? 8 : 0, hex, false);
 	cf_out(c, "len=%lu sha=%s", (unsigned long)len, hex);
 }
 
@@ -145,7 +146,7 @@ static void attr_text(struct cf_ctx *c, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 		memcpy(&u, v, sizeof(u));
 		snprintf(out, cap, "%lu", (unsigned long)u);
 	} else if (2 * a.ulValueLen < cap) {
-		ukt_hex(v, a.ulValueLen, out);
+		ukc_hex_encode(v, a.ulValueLen, out, false);
 	}
 }
 

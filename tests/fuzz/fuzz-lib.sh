@@ -6,7 +6,9 @@
 # which builds tests/fuzz/NAME.c with libFuzzer + ASan + UBSan (plus the
 # runner's FUZZ_CFLAGS / FUZZ_LIBS) and runs it for UKEY_FUZZ_SECONDS
 # (default 30) from a scratch copy of tests/fuzz/corpus/<NAME without
-# "fuzz-">/ (and of $FUZZ_EXTRA_CORPUS/ when set), printing two TAP lines.
+# "fuzz-">/ (and of $FUZZ_EXTRA_CORPUS/ when set), printing two TAP lines;
+# and $codec, the codec library's sources (common/, include flag in
+# $codec_flags), for the targets that reach a byte format.
 # Environment: UKEY_FUZZ_SECONDS, UKEY_TOP_SRCDIR, UKEY_TOP_BUILDDIR
 # (config.h), CLANG.
 set -uo pipefail
@@ -34,12 +36,16 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (v
 
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 FUZZ_LIBS=${FUZZ_LIBS:-}
+# The codec library (common/): every target that reaches a byte format
+# compiles it in whole, with its headers on the include path.
+codec=("$src"/common/*.c)
+codec_flags="-I$src/common"
 
 # renew_plugin_flags: FUZZ_CFLAGS / FUZZ_LIBS for targets over renew-plugin/
 # sources (or TAP SKIP when their development files are missing).
 renew_plugin_flags() {
 	pkg-config --exists json-c libcurl p11-kit-1 || tap_skip_all "json-c, libcurl or p11-kit development files missing"
-	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/renew-plugin/include -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
+	FUZZ_CFLAGS="-I$src/renew-plugin -I$src/renew-plugin/include $codec_flags -I$src/module/include $(pkg-config --cflags json-c libcurl p11-kit-1)
 		-DLOCALEDIR=\"/usr/share/locale\" -DUKEY_MODULE_PATH=\"ukey-pkcs11.so\""
 	FUZZ_LIBS="$(pkg-config --libs json-c libcurl) -ldl"
 }

@@ -21,6 +21,7 @@
 
 #include <openssl/pem.h>
 
+#include "certder.h"
 #include "renew/renew.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -49,7 +50,7 @@ static const char *str(json_object *j, const char *k)
 static int load(const char *path, struct ctx *c)
 {
 	json_object *j = json_object_from_file(path), *v;
-	X509 *old = j ? ukey_renew_pem_cert(str(j, "old_certificate")) : NULL;
+	X509 *old = j ? ukc_x509_from_pem(str(j, "old_certificate")) : NULL;
 	BIO *b = j ? BIO_new_mem_buf(str(j, "new_key"), -1) : NULL;
 	unsigned char *der = NULL;
 	char group[32] = "";

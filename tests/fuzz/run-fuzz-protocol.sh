@@ -10,5 +10,5 @@ r=$src/renew-plugin
 tap_plan 2
 fuzz fuzz-protocol-json "service answer parsers (status, binding, order, invoices, seals, nonce, error)" \
 	"$r/base/err.c" "$r/base/i18n.c" "$r/service/json.c" "$r/service/parse.c" \
-	"$r/seal/clean.c" "$r/seal/clean-auto.c" "$r/seal/clean-json.c" "$r/seal/seal-util.c"
+	"$r/seal/clean.c" "$r/seal/clean-auto.c" "$r/seal/clean-json.c" "$r/seal/seal-util.c" "${codec[@]}"
 [ $t_failed -eq 0 ]

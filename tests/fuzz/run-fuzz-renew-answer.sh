@@ -31,6 +31,6 @@ fp=()
 grep -q '^#define UKEY_FAILPOINTS' "$build/config.h" && fp=("$r/base/failpoint.c")
 FUZZ_EXTRA_CORPUS=$probe/fresh fuzz fuzz-renew-answer "renewal answer parse and check (types, certificate, chain, seals, envelope)" \
 	"$r/renew/answer.c" "$r/renew/check.c" "$r/renew/journal.c" "$r/renew/encrypt.c" "$r/renew/keygen.c" "$r/renew/pending.c" \
-	"$r/service/json.c" "$r/base/err.c" "$r/base/i18n.c" "$r/p11/p11.c" \
-	"$r/seal/der.c" "$r/seal/seal-decode.c" "$r/seal/seal-util.c" "$r/seal/seal-verify.c" ${fp[@]+"${fp[@]}"}
+	"$r/service/json.c" "$r/base/err.c" "$r/base/i18n.c" "$r/base/text.c" "$r/p11/p11.c" \
+	"$r/seal/seal-decode.c" "$r/seal/seal-util.c" "$r/seal/seal-verify.c" "${codec[@]}" ${fp[@]+"${fp[@]}"}
 [ $t_failed -eq 0 ]

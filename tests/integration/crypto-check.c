@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "crypto-check.h"
+#include "ecsig.h"
 
 const struct ukc_sigmech ukc_rsa_pkcs_mechs[] = {
 	{ CKM_SHA1_RSA_PKCS, "CKM_SHA1_RSA_PKCS", UKC_RSA_PKCS, "SHA1", CKM_SHA_1, CKG_MGF1_SHA1, 20 },
@@ -248,23 +249,13 @@ EVP_PKEY *ukc_pubkey_from_object(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_
 
 size_t ukc_ecdsa_raw_to_der(const unsigned char *raw, size_t rawlen, unsigned char *der, size_t dersize)
 {
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, (int)(rawlen / 2), NULL);
-	BIGNUM *s = BN_bin2bn(raw + rawlen / 2, (int)(rawlen / 2), NULL);
-	unsigned char *p = der;
-	size_t len = 0;
-	int n;
+	unsigned char *d = NULL;
+	int n = ukc_ecsig_raw_to_der(raw, rawlen, &d);
+	size_t len = n > 0 && (size_t)n <= dersize ? (size_t)n : 0;
 
-	if (!sig || !r || !s || rawlen % 2 || ECDSA_SIG_set0(sig, r, s) != 1) {
-		BN_free(r);
-		BN_free(s);
-		goto out;
-	}
-	n = i2d_ECDSA_SIG(sig, NULL);
-	if (n > 0 && (size_t)n <= dersize && i2d_ECDSA_SIG(sig, &p) == n)
-		len = (size_t)n;
-out:
-	ECDSA_SIG_free(sig);
+	if (len > 0)
+		memcpy(der, d, len);
+	OPENSSL_free(d);
 	return len;
 }
 

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 #ifndef UKEY_TOP_SRCDIR
 #define UKEY_TOP_SRCDIR "."
 #endif
@@ -60,18 +62,6 @@ int ukt_system(const char *fmt, ...)
 	return WEXITSTATUS(status);
 }
 
-void ukt_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
 static int ukt_copy_field(char *dst, size_t dstlen, const char *key, const char *val)
 {
 	size_t n = strlen(val);
@@ -87,20 +77,13 @@ static int ukt_copy_field(char *dst, size_t dstlen, const char *key, const char 
 /* A hex CKA_ID from vkey.info (if a maker writes one). */
 static int ukt_unhex_field(unsigned char *dst, size_t cap, size_t *len, const char *val)
 {
-	size_t n = strlen(val), i;
+	long n = val[0] ? ukc_hex_decode(val, strlen(val), dst, cap, NULL) : -1;
 
-	if (n == 0 || n % 2 != 0 || n / 2 > cap) {
+	if (n < 0) {
 		fprintf(stderr, "vkey.info: bad hex id '%s'\n", val);
 		return -1;
 	}
-	for (i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(val + 2 * i, "%2x", &b) != 1)
-			return -1;
-		dst[i] = (unsigned char)b;
-	}
-	*len = n / 2;
+	*len = (size_t)n;
 	return 0;
 }
 

@@ -114,7 +114,6 @@ CK_RV ukt_slot_of(CK_FUNCTION_LIST *p11, const struct ukt_token *tok, CK_SLOT_ID
 	} while (0)
 
 /* Hex string of a buffer into out (NUL-terminated). */
-void ukt_hex(const unsigned char *in, size_t len, char *out);
 /* Runs a shell command; returns its exit status (or -1). */
 int ukt_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

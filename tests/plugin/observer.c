@@ -39,12 +39,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certder.h"
+#include "ecsig.h"
+#include "hex.h"
 #include "testlib.h"
 #include "ukey-pkcs11.h"
 
@@ -70,8 +71,10 @@ static void cert_free(struct obs_cert *c, size_t n)
 
 static void print_hex(const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
+	char *h = ukc_hex_dup(p, n);
+
+	printf("%s", h ? h : "");
+	free(h);
 }
 
 /* Fills c from a DER certificate; 1 when it is a signing certificate,
@@ -80,28 +83,21 @@ static int cert_parse(struct obs_cert *c)
 {
 	const unsigned char *p = c->der;
 	X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
-	BIGNUM *bn = NULL;
 	char *hex = NULL;
-	struct tm tm;
+	time_t na;
 	int ret = -1;
 
 	if (!x)
 		return -1;
-	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	hex = bn ? BN_bn2hex(bn) : NULL;
-	if (!hex || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+	/* The serial as `ukey show --json` prints it. */
+	hex = ukc_x509_serial_hex(x);
+	if (!hex || ukc_asn1_time(X509_get0_notAfter(x), &na) != 0)
 		goto out;
-	size_t i = 0;
-	while (hex[i] == '0' && hex[i + 1] != '\0')
-		i++;
-	snprintf(c->serial, sizeof(c->serial), "%s", hex + i);
-	for (char *q = c->serial; *q; q++)
-		*q = (char)(*q >= 'A' && *q <= 'F' ? *q - 'A' + 'a' : *q);
-	c->not_after = (long long)timegm(&tm);
+	snprintf(c->serial, sizeof(c->serial), "%s", hex);
+	c->not_after = (long long)na;
 	ret = (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
 out:
-	OPENSSL_free(hex);
-	BN_free(bn);
+	free(hex);
 	X509_free(x);
 	return ret;
 }
@@ -206,24 +202,6 @@ static CK_RV login(CK_SESSION_HANDLE s)
 	return rv;
 }
 
-/* r||s to a DER ECDSA-Sig-Value (ECDSA and SM2); its length or 0. */
-static size_t raw_to_der(const unsigned char *raw, size_t len, unsigned char *der)
-{
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, (int)(len / 2), NULL), *s = BN_bin2bn(raw + len / 2, (int)(len / 2), NULL);
-	size_t out = 0;
-
-	if (sig && r && s && ECDSA_SIG_set0(sig, r, s) == 1) {
-		r = s = NULL;
-		int n = i2d_ECDSA_SIG(sig, &der);
-		out = n > 0 ? (size_t)n : 0;
-	}
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	return out;
-}
-
 static int write_file(const char *path, const unsigned char *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -265,7 +243,7 @@ static int cmd_sign(CK_SESSION_HANDLE s, const char *msgpath, const char *sigpat
 {
 	struct obs_cert certs[MAX_CERTS];
 	size_t n = 0, best = 0, mlen = 0;
-	unsigned char msg[4096], sig[1024], der[1100];
+	unsigned char msg[4096], sig[1024], *der = NULL;
 	CK_ULONG slen = sizeof(sig);
 	CK_KEY_TYPE kt = CKK_RSA;
 	FILE *f = fopen(msgpath, "rb");
@@ -298,8 +276,9 @@ static int cmd_sign(CK_SESSION_HANDLE s, const char *msgpath, const char *sigpat
 	}
 	const unsigned char *out = sig;
 	size_t olen = slen;
-	if (kt != CKK_RSA) {
-		olen = raw_to_der(sig, slen, der);
+	if (kt != CKK_RSA) { /* r||s to the DER ECDSA-Sig-Value */
+		int dl = ukc_ecsig_raw_to_der(sig, slen, &der);
+		olen = dl > 0 ? (size_t)dl : 0;
 		out = der;
 	}
 	if (olen == 0 || write_file(sigpath, out, olen) != 0 ||
@@ -312,6 +291,7 @@ static int cmd_sign(CK_SESSION_HANDLE s, const char *msgpath, const char *sigpat
 	printf(" key_type=%s\n", kt == CKK_RSA ? "rsa" : kt == CKK_SM2 ? "sm2" : "ec");
 	ret = 0;
 out:
+	OPENSSL_free(der);
 	cert_free(certs, n);
 	p11->C_Logout(s);
 	return ret;

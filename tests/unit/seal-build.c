@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
-#include "seal/ses-asn1.h"
+#include "seal-asn1.h"
 
 struct buf {
 	unsigned char *p;
@@ -211,7 +211,7 @@ unsigned char *sb_build(const struct sb_opts *o, size_t *len)
 	struct buf info = { 0 }, ca = { 0 }, tbs = { 0 }, t14 = { 0 }, out = { 0 }, si = { 0 };
 	unsigned char *cert = NULL, *sig = NULL, *bits = NULL;
 	int cert_len = i2d_X509(o->maker_cert, &cert), sig_len;
-	int nid = ukey_ses_sig_nid(o->maker);
+	int nid = ukc_ses_sig_nid(o->maker);
 	size_t n;
 
 	*len = 0;
@@ -224,9 +224,9 @@ unsigned char *sb_build(const struct sb_opts *o, size_t *len)
 	put(&t14, ca.p, ca.n);
 	wrap(&tbs, 0x30, &t14);
 	if ((o->shape == 4) != (o->sign_other_form != 0))
-		sig_len = ukey_ses_sign_bytes(o->maker, info.p, info.n, &sig);
+		sig_len = ukc_ses_sign_bytes(o->maker, info.p, info.n, &sig);
 	else
-		sig_len = ukey_ses_sign_bytes(o->maker, tbs.p, tbs.n, &sig);
+		sig_len = ukc_ses_sign_bytes(o->maker, tbs.p, tbs.n, &sig);
 	if (sig_len <= 0)
 		goto out;
 	n = (size_t)sig_len;
@@ -280,9 +280,7 @@ X509 *sb_cert(EVP_PKEY *key, time_t not_before, time_t not_after)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	int ok = x && n && md;
+	int ok = x && n;
 
 	ok = ok && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), 7) &&
 	     X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"seal maker",
@@ -290,14 +288,7 @@ X509 *sb_cert(EVP_PKEY *key, time_t not_before, time_t not_after)
 	     X509_set_subject_name(x, n) && X509_set_issuer_name(x, n) &&
 	     X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &not_before) &&
 	     X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &not_after) && X509_set_pubkey(x, key);
-	if (ok && EVP_PKEY_is_a(key, "SM2")) {
-		ok = EVP_DigestSignInit_ex(md, &pctx, "SM3", NULL, NULL, key, NULL) == 1 &&
-		     EVP_PKEY_CTX_set1_id(pctx, UKEY_SES_SM2_ID, strlen(UKEY_SES_SM2_ID)) == 1 &&
-		     X509_sign_ctx(x, md) > 0;
-	} else if (ok) {
-		ok = X509_sign(x, key, EVP_sha256()) > 0;
-	}
-	EVP_MD_CTX_free(md);
+	ok = ok && ukc_x509_sign(x, key);
 	X509_NAME_free(n);
 	if (!ok) {
 		X509_free(x);

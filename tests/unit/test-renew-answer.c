@@ -21,6 +21,7 @@
 
 #include <openssl/pem.h>
 
+#include "certder.h"
 #include "renew/renew.h"
 
 #define DATA UKEY_TOP_SRCDIR "/tests/fuzz/"
@@ -63,7 +64,7 @@ static int load(void **state, const char *name, enum ukey_renew_kind kind)
 	f->ctx = json_object_from_file(path);
 	if (f->answer == NULL || f->ctx == NULL)
 		return -1;
-	old = ukey_renew_pem_cert(cstr(f->ctx, "old_certificate"));
+	old = ukc_x509_from_pem(cstr(f->ctx, "old_certificate"));
 	len = old ? i2d_X509(old, &f->old) : -1;
 	X509_free(old);
 	b = BIO_new_mem_buf(cstr(f->ctx, "new_key"), -1);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "seal/seal.h"
-#include "seal/ses-asn1.h"
+#include "seal-asn1.h"
 #include "seal-build.h"
 
 static EVP_PKEY *sm2;
@@ -227,7 +227,7 @@ static void shape_2014_cert_list_with_an_ia5string_placeholder_is_shown(void **s
 	struct ukey_seal_result r;
 	struct ukey_seal *s;
 	unsigned char *der;
-	ukey_ses_seal *ses;
+	ukc_ses_seal *ses;
 	size_t len;
 
 	(void)state;
@@ -248,11 +248,11 @@ static void shape_2014_cert_list_with_an_ia5string_placeholder_is_shown(void **s
 	/* The OpenSSL-template decoder of the same bytes agrees. */
 	der = sb_build(&o, &len);
 	assert_non_null(der);
-	ses = ukey_ses_decode(der, (long)len);
+	ses = ukc_ses_decode(der, (long)len);
 	assert_non_null(ses);
-	assert_int_equal(ukey_ses_cert_count(ses), 0);
-	assert_int_equal(ukey_ses_verify(ses), 1);
-	ukey_ses_free(ses);
+	assert_int_equal(ukc_ses_cert_count(ses), 0);
+	assert_int_equal(ukc_ses_verify(ses), 1);
+	ukc_ses_free(ses);
 	free(der);
 }
 

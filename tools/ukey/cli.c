@@ -236,12 +236,11 @@ void ukey_cli_pin_json(json_object *o, const struct ukey_token_info *t)
 json_object *ukey_cli_cert_json(const struct ukey_cert *c)
 {
 	json_object *o = json_object_new_object();
-	char id[129] = "";
+	char *id = ukey_hex(c->id, c->id_len < sizeof(c->id) ? c->id_len : sizeof(c->id));
 
-	for (size_t i = 0; i < c->id_len && i < 64; i++)
-		snprintf(id + 2 * i, 3, "%02x", c->id[i]);
 	json_object_object_add(o, "label", json_object_new_string(c->label));
-	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "id", json_object_new_string(id ? id : ""));
+	free(id);
 	json_object_object_add(o, "subject", json_object_new_string(c->subject));
 	json_object_object_add(o, "issuer", json_object_new_string(c->issuer));
 	json_object_object_add(o, "serial", json_object_new_string(c->serial_hex));

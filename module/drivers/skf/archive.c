@@ -15,6 +15,7 @@
 
 #include <openssl/x509.h>
 
+#include "certder.h"
 #define UKEY_SKF_INTERNAL
 #include "drivers/skf/skf.h"
 
@@ -23,11 +24,10 @@ static time_t cert_time(const struct skf_pair *p, int after)
 {
 	const unsigned char *q = p->cert;
 	X509 *x = p->has_cert ? d2i_X509(NULL, &q, (long)p->certlen) : NULL;
-	struct tm tm;
 	time_t t = -1;
 
-	if (x && ASN1_TIME_to_tm(after ? X509_get0_notAfter(x) : X509_get0_notBefore(x), &tm))
-		t = timegm(&tm);
+	if (x && ukc_asn1_time(after ? X509_get0_notAfter(x) : X509_get0_notBefore(x), &t) != 0)
+		t = -1;
 	X509_free(x);
 	return t;
 }

@@ -30,6 +30,7 @@
 
 #define UKEY_SKF_INTERNAL
 #include "drivers/skf/skf.h"
+#include "hex.h"
 #include "util/log.h"
 
 #define SKF_RETIRED_MAX 4096u   /* the most a list file may hold */
@@ -84,8 +85,7 @@ void ukey_skf_pair_fp(const struct skf_container *c, int usage, char out[SKF_FP_
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		memset(md, 0, sizeof(md));
-	for (int i = 0; i < SKF_FP_HEX / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	ukc_hex_encode(md, SKF_FP_HEX / 2, out, false);
 }
 
 /* Why line (len bytes, no '\n') is not a record, or NULL. */
@@ -105,10 +105,7 @@ static const char *bad_line(const char *line, size_t len)
 		return NULL;
 	if (len - nl - 1 != SKF_FP_HEX)
 		return "a bad fingerprint";
-	for (size_t i = nl + 1; i < len; i++)
-		if (!strchr("0123456789abcdef", line[i]))
-			return "a bad fingerprint";
-	return NULL;
+	return ukc_hex_is_lower(line + nl + 1, SKF_FP_HEX) ? NULL : "a bad fingerprint";
 }
 
 /* Why text (len bytes as read) is not a list, or NULL if it is: records

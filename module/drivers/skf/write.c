@@ -14,6 +14,7 @@
 
 #define UKEY_SKF_INTERNAL
 #include "drivers/skf/skf.h"
+#include "hex.h"
 #include "ukey-pkcs11.h"
 #include "util/log.h"
 
@@ -256,8 +257,8 @@ static CK_RV keygen_name(struct skf_dev *d, const CK_ATTRIBUTE *priv, CK_ULONG n
 	do {
 		if (RAND_bytes(r, sizeof(r)) != 1)
 			return CKR_FUNCTION_FAILED;
-		snprintf(name, SKF_NAME_MAX + 1, "ukey-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
-			 r[5]);
+		memcpy(name, "ukey-", 5);
+		ukc_hex_encode(r, sizeof(r), name + 5, false);
 	} while (container_named(d, name));
 	return CKR_OK;
 }

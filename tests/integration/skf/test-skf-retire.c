@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "../crypto-check.h"
+#include "hex.h"
 #include "testlib.h"
 #include "ukey-pkcs11.h"
 
@@ -195,12 +196,8 @@ static int is_record(const char *text, const char *name)
 {
 	size_t nl = strlen(name);
 
-	if (strncmp(text, name, nl) != 0 || text[nl] != '\t' || text[nl + 17] != '\n')
-		return 0;
-	for (size_t i = nl + 1; i < nl + 17; i++)
-		if (!strchr("0123456789abcdef", text[i]))
-			return 0;
-	return 1;
+	return strncmp(text, name, nl) == 0 && text[nl] == '\t' && text[nl + 17] == '\n' &&
+	       ukc_hex_is_lower(text + nl + 1, 16);
 }
 
 /* Writes a list file as another program (or an earlier version), or a

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ses-asn1.c: ASN.1 templates for GM/T 0031-2014 and GB/T 38540-2020 seals,
+ * seal-asn1.c: ASN.1 templates for GM/T 0031-2014 and GB/T 38540-2020 seals,
  * shape detection, the signed bytes of each shape and signature helpers.
  * Field order and types follow the standards as summarised in
  * docs/seals.md, with the deviations of real seals listed there.
  */
 #include "config.h"
 
-#include "ses-asn1.h"
+#include "seal-asn1.h"
+#include "dertlv.h"
+#include "ecsig.h"
 
 #include <string.h>
 
@@ -110,37 +112,26 @@ ASN1_SEQUENCE(SES_TBS_V1) = {
 } ASN1_SEQUENCE_END(SES_TBS_V1)
 IMPLEMENT_ASN1_FUNCTIONS(SES_TBS_V1)
 
-int ukey_ses_shape(const unsigned char *der, long len)
+int ukc_ses_shape(const unsigned char *der, long len)
 {
-	const unsigned char *p = der, *end;
-	long inner;
-	int tag, xclass, n = 0;
+	struct ukc_der cur = { der, len > 0 ? (size_t)len : 0 }, in;
+	struct ukc_der_tlv t;
+	const char *why;
+	size_t n;
 
-	if (der == NULL || len <= 0)
+	if (der == NULL || ukc_der_next(&cur, &t, &why) != 1 || t.tag != UKC_DER_SEQUENCE)
 		return 0;
-	if (ASN1_get_object(&p, &inner, &tag, &xclass, len) & 0x80)
+	ukc_der_enter(&t, &in);
+	if (ukc_der_count(in, &n, &why) < 0)
 		return 0;
-	if (tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL)
-		return 0;
-	end = p + inner;
-	while (p < end) {
-		const unsigned char *q = p;
-		long l;
-		if (ASN1_get_object(&q, &l, &tag, &xclass, end - p) & 0x80)
-			return 0;
-		if (l > end - q)
-			return 0;
-		p = q + l;
-		n++;
-	}
 	return n == 2 ? 1 : n == 4 ? 4 : 0;
 }
 
-ukey_ses_seal *ukey_ses_decode(const unsigned char *der, long len)
+ukc_ses_seal *ukc_ses_decode(const unsigned char *der, long len)
 {
-	ukey_ses_seal *s;
+	ukc_ses_seal *s;
 	const unsigned char *p = der;
-	int shape = ukey_ses_shape(der, len);
+	int shape = ukc_ses_shape(der, len);
 
 	if (shape == 0)
 		return NULL;
@@ -159,7 +150,7 @@ ukey_ses_seal *ukey_ses_decode(const unsigned char *der, long len)
 	return s;
 }
 
-void ukey_ses_free(ukey_ses_seal *seal)
+void ukc_ses_free(ukc_ses_seal *seal)
 {
 	if (seal == NULL)
 		return;
@@ -168,46 +159,46 @@ void ukey_ses_free(ukey_ses_seal *seal)
 	OPENSSL_free(seal);
 }
 
-const ASN1_IA5STRING *ukey_ses_es_id(const ukey_ses_seal *s)
+const ASN1_IA5STRING *ukc_ses_es_id(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->seal_info->es_id : s->v4->seal_info->es_id;
 }
 
-const ASN1_UTF8STRING *ukey_ses_name(const ukey_ses_seal *s)
+const ASN1_UTF8STRING *ukc_ses_name(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->seal_info->property->name : s->v4->seal_info->property->name;
 }
 
-long ukey_ses_type(const ukey_ses_seal *s)
+long ukc_ses_type(const ukc_ses_seal *s)
 {
 	return ASN1_INTEGER_get(s->v1 ? s->v1->seal_info->property->type
 				      : s->v4->seal_info->property->type);
 }
 
-const ASN1_TIME *ukey_ses_valid_start(const ukey_ses_seal *s)
+const ASN1_TIME *ukc_ses_valid_start(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->seal_info->property->valid_start
 		     : s->v4->seal_info->property->valid_start;
 }
 
-const ASN1_TIME *ukey_ses_valid_end(const ukey_ses_seal *s)
+const ASN1_TIME *ukc_ses_valid_end(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->seal_info->property->valid_end
 		     : s->v4->seal_info->property->valid_end;
 }
 
-const ASN1_OCTET_STRING *ukey_ses_maker_cert(const ukey_ses_seal *s)
+const ASN1_OCTET_STRING *ukc_ses_maker_cert(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->sign_info->cert : s->v4->cert;
 }
 
-static STACK_OF(ASN1_TYPE) *certlist(const ukey_ses_seal *s)
+static STACK_OF(ASN1_TYPE) *certlist(const ukc_ses_seal *s)
 {
 	return s->v1 ? s->v1->seal_info->property->cert_list
 		     : s->v4->seal_info->property->cert_list;
 }
 
-int ukey_ses_cert_count(const ukey_ses_seal *s)
+int ukc_ses_cert_count(const ukc_ses_seal *s)
 {
 	STACK_OF(ASN1_TYPE) *l = certlist(s);
 	int i, n = 0;
@@ -218,7 +209,7 @@ int ukey_ses_cert_count(const ukey_ses_seal *s)
 	return n;
 }
 
-const ASN1_OCTET_STRING *ukey_ses_cert_get(const ukey_ses_seal *s, int idx)
+const ASN1_OCTET_STRING *ukc_ses_cert_get(const ukc_ses_seal *s, int idx)
 {
 	STACK_OF(ASN1_TYPE) *l = certlist(s);
 	int i, n = 0;
@@ -233,7 +224,7 @@ const ASN1_OCTET_STRING *ukey_ses_cert_get(const ukey_ses_seal *s, int idx)
 	return NULL;
 }
 
-int ukey_ses_tbs(const ukey_ses_seal *s, unsigned char **out)
+int ukc_ses_tbs(const ukc_ses_seal *s, unsigned char **out)
 {
 	SES_TBS_V1 tbs;
 
@@ -247,7 +238,7 @@ int ukey_ses_tbs(const ukey_ses_seal *s, unsigned char **out)
 	return i2d_SES_TBS_V1(&tbs, out);
 }
 
-int ukey_ses_sig_nid(const EVP_PKEY *key)
+int ukc_ses_sig_nid(const EVP_PKEY *key)
 {
 	if (EVP_PKEY_is_a(key, "SM2"))
 		return NID_SM2_with_SM3;
@@ -258,25 +249,24 @@ int ukey_ses_sig_nid(const EVP_PKEY *key)
 	return NID_undef;
 }
 
-/* Starts a sign or verify operation with the digest and SM2 ID the key
- * type calls for. */
-static int md_init(EVP_MD_CTX *md, EVP_PKEY *key, int sign)
+/* Starts a sign or verify operation with the digest (NULL: the one the
+ * key type calls for) and, for SM2, the signer ID. */
+static int md_init(EVP_MD_CTX *md, EVP_PKEY *key, const char *name, int sign)
 {
 	OSSL_PARAM params[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
 	int sm2 = EVP_PKEY_is_a(key, "SM2");
 
+	if (name == NULL)
+		name = sm2 ? "SM3" : "SHA256";
 	if (sm2)
-		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-							      (void *)UKEY_SES_SM2_ID,
-							      strlen(UKEY_SES_SM2_ID));
+		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)UKC_SM2_ID,
+							      strlen(UKC_SM2_ID));
 	if (sign)
-		return EVP_DigestSignInit_ex(md, NULL, sm2 ? "SM3" : "SHA256", NULL, NULL, key,
-					     params) == 1;
-	return EVP_DigestVerifyInit_ex(md, NULL, sm2 ? "SM3" : "SHA256", NULL, NULL, key,
-				       params) == 1;
+		return EVP_DigestSignInit_ex(md, NULL, name, NULL, NULL, key, params) == 1;
+	return EVP_DigestVerifyInit_ex(md, NULL, name, NULL, NULL, key, params) == 1;
 }
 
-int ukey_ses_sign_bytes(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
+int ukc_ses_sign_bytes(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
 			unsigned char **sig)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -284,7 +274,7 @@ int ukey_ses_sign_bytes(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len,
 	int ret = -1;
 
 	*sig = NULL;
-	if (md == NULL || !md_init(md, key, 1))
+	if (md == NULL || !md_init(md, key, NULL, 1))
 		goto out;
 	if (EVP_DigestSign(md, NULL, &len, tbs, tbs_len) != 1)
 		goto out;
@@ -301,50 +291,29 @@ out:
 	return ret;
 }
 
-/* An EC signature as DER: raw r||s (seen in real seals) is converted. */
-static int ec_sig_der(const unsigned char *sig, int len, unsigned char **der)
+int ukc_ses_check(EVP_PKEY *key, const char *md, const unsigned char *sig, size_t sig_len,
+		  const unsigned char *tbs, size_t tbs_len)
 {
-	const unsigned char *p = sig;
-	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, len);
-	BIGNUM *r = NULL, *s = NULL;
-	int ret = -1;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx != NULL && md_init(ctx, key, md, 0) && EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
 
-	if (es != NULL && p == sig + len)
-		goto encode;
-	ECDSA_SIG_free(es);
-	es = NULL;
-	if (len <= 0 || len % 2 != 0 || len > 132)
-		return -1;
-	r = BN_bin2bn(sig, len / 2, NULL);
-	s = BN_bin2bn(sig + len / 2, len / 2, NULL);
-	es = ECDSA_SIG_new();
-	if (r == NULL || s == NULL || es == NULL || !ECDSA_SIG_set0(es, r, s))
-		goto out;
-	r = s = NULL;
-encode:
-	*der = NULL;
-	ret = i2d_ECDSA_SIG(es, der);
-out:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
-	return ret;
+	EVP_MD_CTX_free(ctx);
+	return ok;
 }
 
-int ukey_ses_verify(const ukey_ses_seal *s)
+int ukc_ses_verify(const ukc_ses_seal *s)
 {
-	const ASN1_OCTET_STRING *mc = ukey_ses_maker_cert(s);
+	const ASN1_OCTET_STRING *mc = ukc_ses_maker_cert(s);
 	const ASN1_BIT_STRING *bs = s->v1 ? s->v1->sign_info->sign_data : s->v4->signed_value;
 	const unsigned char *p = ASN1_STRING_get0_data(mc);
 	unsigned char *tbs = NULL, *sig = NULL;
 	X509 *cert = d2i_X509(NULL, &p, ASN1_STRING_length(mc));
 	EVP_PKEY *key = cert ? X509_get0_pubkey(cert) : NULL;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int tbs_len, sig_len, ret = -1;
 
-	if (key == NULL || md == NULL)
+	if (key == NULL)
 		goto out;
-	tbs_len = ukey_ses_tbs(s, &tbs);
+	tbs_len = ukc_ses_tbs(s, &tbs);
 	if (tbs_len <= 0)
 		goto out;
 	/* A BIT STRING with a non-zero unused-bits count still carries whole
@@ -353,19 +322,16 @@ int ukey_ses_verify(const ukey_ses_seal *s)
 		sig_len = ASN1_STRING_length(bs);
 		sig = OPENSSL_memdup(ASN1_STRING_get0_data(bs), sig_len > 0 ? sig_len : 1);
 	} else {
-		sig_len = ec_sig_der(ASN1_STRING_get0_data(bs), ASN1_STRING_length(bs), &sig);
+		sig_len = ukc_ecsig_to_der(ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs), &sig);
 	}
 	if (sig == NULL || sig_len <= 0) {
 		ret = 0;
 		goto out;
 	}
-	if (!md_init(md, key, 0))
-		goto out;
-	ret = EVP_DigestVerify(md, sig, sig_len, tbs, tbs_len) == 1 ? 1 : 0;
+	ret = ukc_ses_check(key, NULL, sig, (size_t)sig_len, tbs, (size_t)tbs_len);
 out:
 	OPENSSL_free(tbs);
 	OPENSSL_free(sig);
-	EVP_MD_CTX_free(md);
 	X509_free(cert);
 	return ret;
 }
