@@ -12,6 +12,7 @@
  * and carries the public key of the envelope (parsed here, never opened:
  * only the token can). */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "certder.h"
+#include "envelope.h"
 #include "ukey-base.h"
 #include "renew.h"
 #include "seal/seal.h"
@@ -178,63 +180,21 @@ static int same_pub(EVP_PKEY *a, EVP_PKEY *b)
 	       memcmp(pa, pb, la) == 0;
 }
 
-/* rsa-oaep-aes-v1 and ecdh-aes-v1: SEQUENCE { INTEGER 1, OCTET STRING,
- * OCTET STRING, SubjectPublicKeyInfo } -> the SPKI's key, of the format's
- * type (ecdh-aes-v1: EC P-256, and the first OCTET STRING is an
- * uncompressed point, 65 bytes). skf-rsa-envelope-v1: SEQUENCE { INTEGER 1,
- * INTEGER symAlgId, OCTET STRING, OCTET STRING, SubjectPublicKeyInfo }, RSA. */
-static EVP_PKEY *der_env_pub(const unsigned char *env, size_t len, CK_ULONG format)
+/* The envelope's publicKey, of the format's type, as libukeycodec's one
+ * parser reads it (the same the module's drivers use); NULL with *why
+ * naming the problem. */
+static EVP_PKEY *env_pub(const unsigned char *env, size_t len, CK_ULONG format, const char **why)
 {
-	const unsigned char *q = env;
-	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
-	int skf = format == UKEY_ENVELOPE_SKF_RSA_V1, o = skf; /* o: symAlgId shifts the rest by one */
-	ASN1_TYPE *v = seq && sk_ASN1_TYPE_num(seq) == 4 + skf ? sk_ASN1_TYPE_value(seq, 0) : NULL;
-	ASN1_TYPE *spki = v ? sk_ASN1_TYPE_value(seq, 3 + o) : NULL;
+	struct ukc_envelope ev;
 	EVP_PKEY *k = NULL;
 
-	if (q == env + len && v != NULL && v->type == V_ASN1_INTEGER && ASN1_INTEGER_get(v->value.integer) == 1 &&
-	    (!skf || sk_ASN1_TYPE_value(seq, 1)->type == V_ASN1_INTEGER) &&
-	    sk_ASN1_TYPE_value(seq, 1 + o)->type == V_ASN1_OCTET_STRING &&
-	    sk_ASN1_TYPE_value(seq, 2 + o)->type == V_ASN1_OCTET_STRING && spki->type == V_ASN1_SEQUENCE) {
-		const unsigned char *s = spki->value.sequence->data;
-		const ASN1_OCTET_STRING *km = sk_ASN1_TYPE_value(seq, 1 + o)->value.octet_string;
-		char group[32] = "";
-		k = d2i_PUBKEY(NULL, &s, spki->value.sequence->length);
-		if (k != NULL && !(format != UKEY_ENVELOPE_ECDH_AES_V1 ? EVP_PKEY_is_a(k, "RSA")
-				   : EVP_PKEY_is_a(k, "EC") && ASN1_STRING_length(km) == 65 &&
-				     ASN1_STRING_get0_data(km)[0] == 0x04 &&
-				     EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
-								    sizeof(group), NULL) &&
-				     strcmp(group, "prime256v1") == 0)) {
-			EVP_PKEY_free(k);
-			k = NULL;
-		}
+	if (ukc_envelope_parse((int)format, env, len, &ev, why) == 0 && ev.pub != NULL) {
+		k = ev.pub;
+		ev.pub = NULL;
+	} else if (*why == NULL) {
+		*why = "no public key";
 	}
-	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	return k;
-}
-
-/* sm2-envelope-v1: SKF_ENVELOPEDKEYBLOB (little-endian ULONGs; PubKey at
- * 76: BitLen, X[64], Y[64], each coordinate right-aligned). */
-static EVP_PKEY *sm2_env_pub(const unsigned char *env, size_t len)
-{
-	unsigned char pt[65] = { 0x04 }, zero[32] = { 0 };
-	OSSL_PARAM par[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *k = NULL;
-
-	if (len < 208 + 164 + 16 || env[0] != 1 || env[1] != 0 || env[2] != 0 || env[3] != 0 ||
-	    memcmp(env + 80, zero, 32) != 0 || memcmp(env + 144, zero, 32) != 0)
-		return NULL;
-	memcpy(pt + 1, env + 112, 32);
-	memcpy(pt + 33, env + 176, 32);
-	par[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"SM2", 0);
-	par[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
-	par[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, par) <= 0)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
+	ukc_envelope_clear(&ev);
 	return k;
 }
 
@@ -252,6 +212,7 @@ int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *pem, CK_
 	const unsigned char *q = w->old_der;
 	X509 *old = d2i_X509(NULL, &q, (long)w->old_len), *x = ukc_x509_from_pem(pem);
 	uint32_t ku = x ? X509_get_key_usage(x) : 0;
+	const char *why = NULL;
 	int ret, len;
 
 	memset(out, 0, sizeof(*out));
@@ -270,11 +231,11 @@ int ukey_renew_check_enc(const struct ukey_renew_expect *w, const char *pem, CK_
 		ret = enc_refuse(e, _("an envelope format that does not fit the new key"));
 		goto out;
 	}
-	out->pub = out->env_len == 0 ? NULL
-		   : out->format == UKEY_ENVELOPE_SM2_V1 ? sm2_env_pub(out->env, out->env_len)
-		   : der_env_pub(out->env, out->env_len, out->format);
+	out->pub = env_pub(out->env, out->env_len, out->format, &why);
 	if (out->pub == NULL) {
-		ret = enc_refuse(e, _("the envelope cannot be decoded"));
+		char what[160];
+		snprintf(what, sizeof(what), "%s: %s", _("the envelope cannot be decoded"), why);
+		ret = enc_refuse(e, what);
 		goto out;
 	}
 	if (!same_pub(X509_get0_pubkey(x), out->pub)) {
