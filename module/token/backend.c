@@ -112,6 +112,11 @@ CK_RV ukey_be_new_dev_info(struct ukey_backend *b, ukey_dev_id dev, struct ukey_
 	return rv;
 }
 
+bool ukey_be_has_events(const struct ukey_backend *b)
+{
+	return b->ops->wait_event != NULL;
+}
+
 CK_RV ukey_be_wait_event(struct ukey_backend *b)
 {
 	return b->ops->wait_event ? b->ops->wait_event(b->drv) : CKR_FUNCTION_NOT_SUPPORTED;

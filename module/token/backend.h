@@ -57,7 +57,9 @@ CK_RV ukey_be_devices(struct ukey_backend *b, ukey_dev_id *ids, CK_ULONG *count)
  * the device yet. */
 CK_RV ukey_be_new_dev_info(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info);
 /* The driver's wait_event and cancel_wait (driver.h); without them
- * CKR_FUNCTION_NOT_SUPPORTED, and nothing. */
+ * CKR_FUNCTION_NOT_SUPPORTED, and nothing. has_events: the driver has
+ * them (a call may still say the backend has not). */
+bool ukey_be_has_events(const struct ukey_backend *b);
 CK_RV ukey_be_wait_event(struct ukey_backend *b);
 void ukey_be_cancel_wait(struct ukey_backend *b);
 

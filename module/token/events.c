@@ -107,7 +107,7 @@ static void start_watchers_inlock(void)
 	sigfillset(&all);
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_backend *b = &ukey_M.backends[i];
-		if (b->watcher || !b->ops->wait_event)
+		if (b->watcher || !ukey_be_has_events(b))
 			continue;
 		struct ukey_watcher *w = calloc(1, sizeof(*w));
 		if (!w)
@@ -167,11 +167,19 @@ CK_RV ukey_slot_wait_event(CK_FLAGS flags, CK_SLOT_ID *id)
 {
 	CK_RV rv;
 	double last_full = now_s();
+	/* Counted as a waiter before the first listing: a C_Finalize in
+	 * another thread then waits for this call to leave. */
+	ukey_lock();
+	if (!ukey_M.initialized) {
+		ukey_unlock();
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	ukey_M.waiters++;
+	ukey_unlock();
 	ukey_slots_refresh_unlocked();
 	ukey_lock();
 	if (!(flags & CKF_DONT_BLOCK) && ukey_M.initialized)
 		start_watchers_inlock();
-	ukey_M.waiters++;
 	for (;;) {
 		struct ukey_slot *slot = pending_event_inlock();
 		if (slot) {
