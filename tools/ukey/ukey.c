@@ -30,6 +30,7 @@ static const struct subcommand subcommands[] = {
 	  N_("register the module in Firefox's and Chromium's NSS databases") },
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
+	{ "watch", ukey_cmd_watch, N_("print U-KEYs as they are inserted and removed, until Ctrl-C") },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -39,6 +39,10 @@ void ukey_cmd_renew_usage(void);
 int ukey_cmd_doctor(int argc, char **argv);
 void ukey_cmd_doctor_usage(void);
 
+/* ukey watch [--json] [--module PATH] */
+int ukey_cmd_watch(int argc, char **argv);
+void ukey_cmd_watch_usage(void);
+
 /* next-step.c: what to do next (order, status), in the guide's order. */
 struct ukey_next {
 	const char *code; /* bind confirm_binding identity_check order pay wait_transfer
