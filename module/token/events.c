@@ -251,12 +251,24 @@ static void stop_one(struct ukey_watcher *w)
 	}
 }
 
-void ukey_events_stop_unlocked(void)
+void ukey_events_stop_unlocked(bool exiting)
 {
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_watcher *w = ukey_M.backends[i].watcher;
-		if (w && w->started)
+		if (!w || !w->started)
+			continue;
+		if (!exiting) {
 			stop_one(w);
+			continue;
+		}
+		/* Outside its wait the thread is listing devices: let it end. */
+		__atomic_store_n(&w->stop, true, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&w->in_wait, __ATOMIC_SEQ_CST)) {
+			pthread_join(w->thread, NULL);
+			continue;
+		}
+		pthread_detach(w->thread);
+		w->stuck = true;
 	}
 }
 

@@ -12,8 +12,10 @@ struct ukey_backend;
 /* C_Finalize, without the table lock, after `initialized` went false: ends
  * every device-event thread (the driver's cancel_wait, then a join). A
  * thread whose backend does not return from its wait within two seconds is
- * left behind, and its backend with it (ukey_events_stuck). */
-void ukey_events_stop_unlocked(void);
+ * left behind, and its backend with it (ukey_events_stuck). exiting: the
+ * process is ending and the backends may be half torn down already: no
+ * call into them, every thread is left behind. */
+void ukey_events_stop_unlocked(bool exiting);
 /* True when b's event thread could not be stopped: b must stay loaded, as
  * the thread is still inside its driver. */
 bool ukey_events_stuck(const struct ukey_backend *b);

@@ -224,7 +224,7 @@ CK_RV ukey_module_finalize(void)
 	__atomic_store_n(&ukey_M.initialized, false, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&ukey_M.event_cond);
 	ukey_unlock();
-	ukey_events_stop_unlocked();
+	ukey_events_stop_unlocked(exiting);
 	/* Give C_WaitForSlotEvent callers the chance to leave before the
 	 * state goes away. */
 	for (int i = 0; i < 200; i++) {

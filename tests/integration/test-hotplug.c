@@ -71,7 +71,7 @@ static void write_plug(void)
 	const struct ukt_token *k[2] = { &ka, &kb };
 	for (int i = 0; i < 2; i++)
 		if (reader_of[i] >= 0)
-			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%d %s\n", reader_of[i],
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%d %.16s\n", reader_of[i],
 				 k[i]->serial);
 	snprintf(tmp, sizeof(tmp), "%s.new", plug_path);
 	assert_int_equal(write_file(tmp, text), 0);
