@@ -84,6 +84,18 @@ struct ukey_driver_ops {
 
 	/* Devices present now, at most *count; *count is set to the number. */
 	CK_RV (*devices)(void *drv, ukey_dev_id *ids, CK_ULONG *count);
+	/* Device events, where the backend has them (NULL, or
+	 * CKR_FUNCTION_NOT_SUPPORTED from a call: token/ polls devices()
+	 * instead). wait_event blocks until the backend says a device came or
+	 * went and then returns CKR_OK; token/ lists devices() again, so the
+	 * event need name nothing. Any other code ends the waiting: cancelled,
+	 * or the backend's wait failed. token/ calls it from one thread of its
+	 * own, without any lock, while other operations run. cancel_wait makes
+	 * a wait_event blocked in another thread return, or the next one
+	 * return at once; C_Finalize calls it (maybe several times) before
+	 * unload, and the backend need serve nothing but unload after it. */
+	CK_RV (*wait_event)(void *drv);
+	void (*cancel_wait)(void *drv);
 	CK_RV (*dev_info)(void *drv, ukey_dev_id dev, struct ukey_dev_info *info);
 	/* The backend's mechanisms. mechanisms() follows PKCS#11 two-call sizing. */
 	CK_RV (*mechanisms)(void *drv, ukey_dev_id dev, CK_MECHANISM_TYPE *list, CK_ULONG *count);

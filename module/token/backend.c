@@ -34,7 +34,7 @@ static void dev_unlock(struct ukey_slot *slot)
  * token absent (and closes its sessions); a failure is logged with the
  * code the driver mapped. The answers that are part of a normal
  * conversation (sizing, attributes an object lacks) are not failures. */
-static void noted(struct ukey_slot *slot, const char *what, CK_RV rv)
+static void noted(struct ukey_slot *slot, ukey_dev_id dev, const char *what, CK_RV rv)
 {
 	if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL || rv == CKR_ATTRIBUTE_SENSITIVE ||
 	    rv == CKR_ATTRIBUTE_TYPE_INVALID)
@@ -43,9 +43,19 @@ static void noted(struct ukey_slot *slot, const char *what, CK_RV rv)
 	if (rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT)
 		return;
 	ukey_lock();
-	if (ukey_slot_gone_inlock(slot))
+	/* A call still running on a key pulled out must not take the slot
+	 * from the key inserted into it since. */
+	if (slot->dev == dev && ukey_slot_gone_inlock(slot))
 		ukey_info("slot %lu: device removed", (unsigned long)slot->id);
 	ukey_unlock();
+}
+
+/* The slot's device now. A re-inserted key takes its old slot back under
+ * the device id the driver gives it now (slot.c), so each call reads the
+ * id once and names that device throughout. */
+static ukey_dev_id dev_of(const struct ukey_slot *slot)
+{
+	return __atomic_load_n(&slot->dev, __ATOMIC_ACQUIRE);
 }
 
 /* In a forked child the driver's state is the parent's: calls that may run
@@ -63,10 +73,11 @@ static bool in_parent(void)
  * follow drv and dev. */
 #define CALL(slot, op, ...)                                                \
 	do {                                                               \
+		ukey_dev_id dev_ = dev_of(slot);                           \
 		dev_lock(slot);                                            \
-		rv = OPS(slot)->op(DRV(slot), (slot)->dev, __VA_ARGS__);   \
+		rv = OPS(slot)->op(DRV(slot), dev_, __VA_ARGS__);          \
 		dev_unlock(slot);                                          \
-		noted(slot, #op, rv);                                      \
+		noted(slot, dev_, #op, rv);                                \
 	} while (0)
 
 CK_RV ukey_be_load(struct ukey_backend *b, const struct ukey_driver_ops *ops, const struct ukey_backend_conf *bc)
@@ -91,6 +102,30 @@ void ukey_be_unload(struct ukey_backend *b, bool in_child)
 CK_RV ukey_be_devices(struct ukey_backend *b, ukey_dev_id *ids, CK_ULONG *count)
 {
 	return b->ops->devices(b->drv, ids, count);
+}
+
+CK_RV ukey_be_new_dev_info(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info)
+{
+	CK_RV rv = b->ops->dev_info(b->drv, dev, info);
+	if (rv != CKR_OK)
+		ukey_debug("[backend %s]: new device: driver dev_info: 0x%08lx", b->name, (unsigned long)rv);
+	return rv;
+}
+
+bool ukey_be_has_events(const struct ukey_backend *b)
+{
+	return b->ops->wait_event != NULL;
+}
+
+CK_RV ukey_be_wait_event(struct ukey_backend *b)
+{
+	return b->ops->wait_event ? b->ops->wait_event(b->drv) : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+void ukey_be_cancel_wait(struct ukey_backend *b)
+{
+	if (b->ops->cancel_wait)
+		b->ops->cancel_wait(b->drv);
 }
 
 bool ukey_be_can(const struct ukey_slot *slot, enum ukey_be_cap cap)
@@ -121,20 +156,20 @@ CK_RV ukey_be_dev_info(struct ukey_slot *slot, struct ukey_dev_info *info)
 }
 
 /* Both calls of the mechanisms' two-call sizing, the device held. */
-static CK_RV read_device(struct ukey_slot *slot, struct ukey_dev_info *info, CK_MECHANISM_TYPE **mechs,
-			 CK_ULONG *nmechs)
+static CK_RV read_device(struct ukey_slot *slot, ukey_dev_id dev, struct ukey_dev_info *info,
+			 CK_MECHANISM_TYPE **mechs, CK_ULONG *nmechs)
 {
 	CK_ULONG n = 0;
-	CK_RV rv = OPS(slot)->dev_info(DRV(slot), slot->dev, info);
+	CK_RV rv = OPS(slot)->dev_info(DRV(slot), dev, info);
 	if (rv != CKR_OK)
 		return rv;
-	rv = OPS(slot)->mechanisms(DRV(slot), slot->dev, NULL, &n);
+	rv = OPS(slot)->mechanisms(DRV(slot), dev, NULL, &n);
 	if (rv != CKR_OK)
 		return rv;
 	*mechs = calloc(n ? n : 1, sizeof(**mechs));
 	if (!*mechs)
 		return CKR_HOST_MEMORY;
-	rv = OPS(slot)->mechanisms(DRV(slot), slot->dev, *mechs, &n);
+	rv = OPS(slot)->mechanisms(DRV(slot), dev, *mechs, &n);
 	if (rv != CKR_OK) {
 		free(*mechs);
 		*mechs = NULL;
@@ -147,13 +182,14 @@ static CK_RV read_device(struct ukey_slot *slot, struct ukey_dev_info *info, CK_
 CK_RV ukey_be_probe(struct ukey_slot *slot, struct ukey_dev_info *info, CK_MECHANISM_TYPE **mechs,
 		    CK_ULONG *nmechs)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	*mechs = NULL;
 	*nmechs = 0;
 	dev_lock(slot);
-	rv = read_device(slot, info, mechs, nmechs);
+	rv = read_device(slot, dev, info, mechs, nmechs);
 	dev_unlock(slot);
-	noted(slot, "dev_info/mechanisms", rv);
+	noted(slot, dev, "dev_info/mechanisms", rv);
 	return rv;
 }
 
@@ -180,11 +216,12 @@ CK_RV ukey_be_login(struct ukey_slot *slot, CK_USER_TYPE user, const CK_UTF8CHAR
 
 CK_RV ukey_be_logout(struct ukey_slot *slot)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	dev_lock(slot);
-	rv = OPS(slot)->logout(DRV(slot), slot->dev);
+	rv = OPS(slot)->logout(DRV(slot), dev);
 	dev_unlock(slot);
-	noted(slot, "logout", rv);
+	noted(slot, dev, "logout", rv);
 	return rv;
 }
 
@@ -205,18 +242,18 @@ CK_RV ukey_be_set_pin(struct ukey_slot *slot, CK_USER_TYPE user, const CK_UTF8CH
 
 /* Objects may appear between two listings (a login elsewhere in the
  * process shows the private ones): grow and list again, a few times. */
-static CK_RV list_held(struct ukey_slot *slot, bool reread, ukey_ref **refs, CK_ULONG *n)
+static CK_RV list_held(struct ukey_slot *slot, ukey_dev_id dev, bool reread, ukey_ref **refs, CK_ULONG *n)
 {
 	CK_RV rv = CKR_BUFFER_TOO_SMALL;
 	if (reread && OPS(slot)->reread)
-		OPS(slot)->reread(DRV(slot), slot->dev);
+		OPS(slot)->reread(DRV(slot), dev);
 	for (CK_ULONG tries = 0, cap = LIST_FIRST; tries < 4; tries++, cap = *n) {
 		ukey_ref *grown = realloc(*refs, (cap + 1) * sizeof(**refs));
 		if (!grown)
 			return CKR_HOST_MEMORY;
 		*refs = grown;
 		*n = cap;
-		rv = OPS(slot)->objects(DRV(slot), slot->dev, *refs, n);
+		rv = OPS(slot)->objects(DRV(slot), dev, *refs, n);
 		if (rv != CKR_BUFFER_TOO_SMALL || *n <= cap)
 			break;
 	}
@@ -225,13 +262,14 @@ static CK_RV list_held(struct ukey_slot *slot, bool reread, ukey_ref **refs, CK_
 
 CK_RV ukey_be_list_objects(struct ukey_slot *slot, bool reread, ukey_ref **refs, CK_ULONG *n)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	*refs = NULL;
 	*n = 0;
 	dev_lock(slot);
-	rv = list_held(slot, reread, refs, n);
+	rv = list_held(slot, dev, reread, refs, n);
 	dev_unlock(slot);
-	noted(slot, "objects", rv);
+	noted(slot, dev, "objects", rv);
 	if (rv != CKR_OK) {
 		free(*refs);
 		*refs = NULL;
@@ -248,10 +286,11 @@ CK_RV ukey_be_get_attrs(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *t, C
 }
 
 /* The sizes, then the values of what the object has, the device held. */
-static CK_RV values_held(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *t, CK_ULONG k, CK_ULONG *got)
+static CK_RV values_held(struct ukey_slot *slot, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *t, CK_ULONG k,
+			 CK_ULONG *got)
 {
 	CK_ULONG n = 0;
-	CK_RV rv = OPS(slot)->get_attrs(DRV(slot), slot->dev, ref, t, k);
+	CK_RV rv = OPS(slot)->get_attrs(DRV(slot), dev, ref, t, k);
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID)
 		return rv;
 	for (CK_ULONG i = 0; i < k; i++) {
@@ -264,17 +303,18 @@ static CK_RV values_held(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *t, 
 		if (t[n - 1].ulValueLen && !t[n - 1].pValue)
 			return CKR_HOST_MEMORY;
 	}
-	return OPS(slot)->get_attrs(DRV(slot), slot->dev, ref, t, n);
+	return OPS(slot)->get_attrs(DRV(slot), dev, ref, t, n);
 }
 
 CK_RV ukey_be_get_values(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG *got)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	*got = 0;
 	dev_lock(slot);
-	rv = values_held(slot, ref, t, n, got);
+	rv = values_held(slot, dev, ref, t, n, got);
 	dev_unlock(slot);
-	noted(slot, "get_attrs", rv);
+	noted(slot, dev, "get_attrs", rv);
 	if (rv != CKR_OK) {
 		for (CK_ULONG i = 0; i < *got; i++)
 			free(t[i].pValue);
@@ -284,17 +324,17 @@ CK_RV ukey_be_get_values(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *t, 
 }
 
 /* The size, then the value when there is one to read, the device held. */
-static CK_RV value_held(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *a, CK_ULONG max)
+static CK_RV value_held(struct ukey_slot *slot, ukey_dev_id dev, ukey_ref ref, CK_ATTRIBUTE *a, CK_ULONG max)
 {
 	CK_ULONG cap;
-	CK_RV rv = OPS(slot)->get_attrs(DRV(slot), slot->dev, ref, a, 1);
+	CK_RV rv = OPS(slot)->get_attrs(DRV(slot), dev, ref, a, 1);
 	if (rv != CKR_OK || !a->ulValueLen || a->ulValueLen == CK_UNAVAILABLE_INFORMATION || a->ulValueLen > max)
 		return rv;
 	cap = a->ulValueLen;
 	a->pValue = malloc(cap);
 	if (!a->pValue)
 		return CKR_HOST_MEMORY;
-	rv = OPS(slot)->get_attrs(DRV(slot), slot->dev, ref, a, 1);
+	rv = OPS(slot)->get_attrs(DRV(slot), dev, ref, a, 1);
 	/* The value grew between the calls: the buffer is too small for it. */
 	if (rv == CKR_OK && a->ulValueLen > cap)
 		rv = CKR_BUFFER_TOO_SMALL;
@@ -308,12 +348,13 @@ static CK_RV value_held(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *a, C
 
 CK_RV ukey_be_get_value(struct ukey_slot *slot, ukey_ref ref, CK_ATTRIBUTE *a, CK_ULONG max)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	a->pValue = NULL;
 	dev_lock(slot);
-	rv = value_held(slot, ref, a, max);
+	rv = value_held(slot, dev, ref, a, max);
 	dev_unlock(slot);
-	noted(slot, "get_attrs", rv);
+	noted(slot, dev, "get_attrs", rv);
 	return rv;
 }
 
@@ -385,7 +426,7 @@ CK_RV ukey_be_holder_open(struct ukey_slot *slot, ukey_ref *holder)
 void ukey_be_holder_close(struct ukey_slot *slot, ukey_ref holder)
 {
 	if (holder != UKEY_NO_HOLDER && OPS(slot)->holder_close && in_parent())
-		OPS(slot)->holder_close(DRV(slot), slot->dev, holder);
+		OPS(slot)->holder_close(DRV(slot), dev_of(slot), holder);
 }
 
 CK_RV ukey_be_generate_key(struct ukey_slot *slot, ukey_ref holder, const CK_MECHANISM *mech, const CK_ATTRIBUTE *t,
@@ -451,22 +492,24 @@ CK_RV ukey_be_op_begin(struct ukey_slot *slot, enum ukey_pass_kind kind, const C
 CK_RV ukey_be_op_step(struct ukey_slot *slot, void *op, enum ukey_pass_step step, const CK_BYTE *in,
 		      CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	dev_lock(slot);
 	rv = OPS(slot)->op_step(DRV(slot), op, step, in, inlen, out, outlen);
 	dev_unlock(slot);
-	noted(slot, "op_step", rv);
+	noted(slot, dev, "op_step", rv);
 	return rv;
 }
 
 CK_RV ukey_be_op_verify(struct ukey_slot *slot, void *op, bool final, const CK_BYTE *in, CK_ULONG inlen,
 			const CK_BYTE *sig, CK_ULONG siglen)
 {
+	ukey_dev_id dev = dev_of(slot);
 	CK_RV rv;
 	dev_lock(slot);
 	rv = OPS(slot)->op_verify(DRV(slot), op, final, in, inlen, sig, siglen);
 	dev_unlock(slot);
-	noted(slot, "op_verify", rv);
+	noted(slot, dev, "op_verify", rv);
 	return rv;
 }
 

@@ -28,6 +28,8 @@
 #include "drivers/driver.h"
 #include "util/conf.h"
 
+struct ukey_watcher;
+
 /* One loaded backend: its driver and the driver's state. */
 struct ukey_backend {
 	const struct ukey_driver_ops *ops;
@@ -35,6 +37,7 @@ struct ukey_backend {
 	char *name;
 	bool thread_safe;
 	CK_SLOT_ID slot_base;        /* this backend's slot range starts here */
+	struct ukey_watcher *watcher; /* its device-event thread (events.c), or NULL */
 };
 
 struct ukey_slot;
@@ -49,6 +52,16 @@ CK_RV ukey_be_load(struct ukey_backend *b, const struct ukey_driver_ops *ops, co
 void ukey_be_unload(struct ukey_backend *b, bool in_child);
 /* The devices present now, at most *count (no device lock: none is open). */
 CK_RV ukey_be_devices(struct ukey_backend *b, ukey_dev_id *ids, CK_ULONG *count);
+/* What a device that no slot names yet says about itself: its medium
+ * number chooses its slot (slot.c). No device lock: no other call can name
+ * the device yet. */
+CK_RV ukey_be_new_dev_info(struct ukey_backend *b, ukey_dev_id dev, struct ukey_dev_info *info);
+/* The driver's wait_event and cancel_wait (driver.h); without them
+ * CKR_FUNCTION_NOT_SUPPORTED, and nothing. has_events: the driver has
+ * them (a call may still say the backend has not). */
+bool ukey_be_has_events(const struct ukey_backend *b);
+CK_RV ukey_be_wait_event(struct ukey_backend *b);
+void ukey_be_cancel_wait(struct ukey_backend *b);
 
 /* ---- what a slot's driver can do (no call, no lock) ---- */
 enum ukey_be_cap {

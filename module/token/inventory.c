@@ -149,6 +149,16 @@ void ukey_inventory_remove_inlock(struct ukey_slot *slot, struct ukey_object *ob
 	ukey_object_free(obj);
 }
 
+void ukey_inventory_forget_inlock(struct ukey_slot *slot)
+{
+	/* Downwards: removal moves the last object, one already seen, here. */
+	for (CK_ULONG i = slot->nobjects; i-- > 0;)
+		if (slot->objects[i]->on_token)
+			ukey_inventory_remove_inlock(slot, slot->objects[i]);
+	slot->inventory_loaded = false;
+	slot->inventory_private = false;
+}
+
 /* The token's CKO_PROFILE object (PKCS#11 3.0) saying
  * CKP_PUBLIC_CERTIFICATES_TOKEN: certificates are readable without login.
  * NSS (Firefox, Chromium) then lists them without asking for the PIN at

@@ -29,6 +29,9 @@ CK_RV ukey_object_fetch_unlocked(struct ukey_slot *slot, ukey_ref ref, struct uk
 CK_RV ukey_inventory_add_inlock(struct ukey_slot *slot, struct ukey_object *obj);
 /* Removes it, drops its handle and frees it. */
 void ukey_inventory_remove_inlock(struct ukey_slot *slot, struct ukey_object *obj);
+/* A key was put back into the slot: drops every token object of its last
+ * insertion and their handles, so the next use reads the token afresh. */
+void ukey_inventory_forget_inlock(struct ukey_slot *slot);
 void ukey_object_free(struct ukey_object *obj);
 /* True for attributes that hold key material on a private/secret key. */
 bool ukey_attr_is_secret(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE type);

@@ -9,7 +9,8 @@
  * held; _unlocked ones take it themselves. The per-device lock,
  * slot->dev_lock, is taken only around driver calls, and only when the
  * driver is not thread safe (token/backend.c takes it, nothing else); the
- * two are never nested (table lock is released first). */
+ * two are never nested (table lock is released first). ukey_M.refresh_lock
+ * serialises device listings (slot.c) and is taken before the table lock. */
 #ifndef UKEY_TOKEN_MODEL_H
 #define UKEY_TOKEN_MODEL_H
 
@@ -91,6 +92,9 @@ struct ukey_session {
 struct ukey_slot {
 	CK_SLOT_ID id;
 	struct ukey_backend *backend;
+	/* The driver's id of the device in the slot. A key coming back takes
+	 * its old slot under a new id (slot.c): written under the table lock
+	 * with __atomic, read by backend.c without it. */
 	ukey_dev_id dev;
 	bool present;
 	bool event_pending;          /* presence changed, not yet reported */
@@ -132,8 +136,11 @@ struct ukey_module {
 	size_t nslots;
 	struct ukey_session **sessions;
 	size_t nsessions;
-	pthread_cond_t event_cond;   /* C_Finalize wakes C_WaitForSlotEvent */
+	/* Broadcast when a device-event thread noted a change, when one falls
+	 * back to polling, and by C_Finalize: C_WaitForSlotEvent waits on it. */
+	pthread_cond_t event_cond;
 	unsigned waiters;
+	pthread_mutex_t refresh_lock; /* one device listing at a time (slot.c) */
 };
 
 extern struct ukey_module ukey_M;

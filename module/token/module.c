@@ -11,9 +11,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "token/backend.h"
+#include "token/events.h"
 #include "token/handles.h"
 #include "token/inventory.h"
 #include "token/model.h"
@@ -24,7 +26,7 @@
 #include "util/log.h"
 #include "util/ossl.h"
 
-struct ukey_module ukey_M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+struct ukey_module ukey_M = { .lock = PTHREAD_MUTEX_INITIALIZER, .refresh_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Serialises C_Initialize and C_Finalize against each other. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,7 +96,10 @@ static void teardown(bool in_child)
 	ukey_handle_reset_inlock();
 	for (size_t i = 0; i < ukey_M.nbackends; i++) {
 		struct ukey_backend *b = &ukey_M.backends[i];
-		ukey_be_unload(b, in_child || exiting);
+		/* A device-event thread still in the driver keeps it loaded. */
+		if (!ukey_events_stuck(b) || in_child)
+			ukey_be_unload(b, in_child || exiting);
+		ukey_events_forget(b, in_child);
 		free(b->name);
 	}
 	memset(ukey_M.backends, 0, sizeof(ukey_M.backends));
@@ -182,11 +187,16 @@ CK_RV ukey_module_initialize(const CK_C_INITIALIZE_ARGS *args)
 		/* A forked child: the locks may have been held by threads that
 		 * do not exist here, so re-create them before anything else. */
 		pthread_mutex_init(&ukey_M.lock, NULL);
+		pthread_mutex_init(&ukey_M.refresh_lock, NULL);
 		teardown(true);
 		__atomic_store_n(&ukey_M.initialized, false, __ATOMIC_RELEASE);
 	}
 	ukey_log_init();
-	pthread_cond_init(&ukey_M.event_cond, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ukey_M.event_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	ukey_M.pid = getpid();
 	load_backends();
 	if (!exit_handler_set && ukey_M.nbackends > 0)
@@ -214,6 +224,7 @@ CK_RV ukey_module_finalize(void)
 	__atomic_store_n(&ukey_M.initialized, false, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&ukey_M.event_cond);
 	ukey_unlock();
+	ukey_events_stop_unlocked(exiting);
 	/* Give C_WaitForSlotEvent callers the chance to leave before the
 	 * state goes away. */
 	for (int i = 0; i < 200; i++) {

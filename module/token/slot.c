@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Slots and tokens: which devices the backends have, and what each token
- * says about itself (asked through backend.c, as every driver call is). */
+/* Slots and tokens: which devices the backends have, which slot each key
+ * takes, and what each token says about itself (asked through backend.c,
+ * as every driver call is). Slot events: events.c. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "token/backend.h"
 #include "token/crypto.h"
+#include "token/inventory.h"
 #include "token/model.h"
 #include "token/session.h"
 #include "token/slot.h"
@@ -25,10 +26,11 @@ struct ukey_slot *ukey_slot_find_inlock(CK_SLOT_ID id)
 	return NULL;
 }
 
+/* The present slot of the backend's device dev, if any. */
 static struct ukey_slot *slot_for_device_inlock(struct ukey_backend *b, ukey_dev_id dev)
 {
 	for (size_t i = 0; i < ukey_M.nslots; i++)
-		if (ukey_M.slots[i]->backend == b && ukey_M.slots[i]->dev == dev)
+		if (ukey_M.slots[i]->backend == b && ukey_M.slots[i]->present && ukey_M.slots[i]->dev == dev)
 			return ukey_M.slots[i];
 	return NULL;
 }
@@ -75,37 +77,92 @@ static struct ukey_slot *add_slot_inlock(struct ukey_backend *b, ukey_dev_id dev
 	return slot;
 }
 
-/* New devices get slots without a word to the device: what a device is
- * (ukey_slot_probe_unlocked) and what it holds (its inventory) are read at
- * the first call that needs them, so C_Initialize and C_GetSlotList cost one
- * device listing however many keys are inserted. */
-static void refresh_backend(struct ukey_backend *b)
+/* A device listed now that no present slot names: a key just inserted. */
+struct arrival {
+	ukey_dev_id dev;
+	char serial[sizeof(((struct ukey_dev_info *)0)->serial)];
+};
+
+/* The slot a key just inserted takes: the empty slot of its backend that
+ * last held the key with this medium number, so a consumer finds a
+ * re-inserted key where it was, whatever device id the driver gives it
+ * now; otherwise a new slot (a different key never takes another's). */
+static struct ukey_slot *slot_for_arrival_inlock(struct ukey_backend *b, const struct arrival *a)
 {
-	ukey_dev_id ids[UKEY_MAX_DEVICES];
-	CK_ULONG n = UKEY_MAX_DEVICES;
-	CK_RV rv = ukey_be_devices(b, ids, &n);
-	if (rv != CKR_OK) {
-		ukey_warn("[backend %s]: listing devices failed: 0x%08lx", b->name, (unsigned long)rv);
-		return;
+	for (size_t i = 0; a->serial[0] && i < ukey_M.nslots; i++) {
+		struct ukey_slot *slot = ukey_M.slots[i];
+		if (slot->backend == b && !slot->present && strcmp(slot->info.serial, a->serial) == 0) {
+			__atomic_store_n(&slot->dev, a->dev, __ATOMIC_RELEASE);
+			/* Nothing of the key's last insertion is trusted now. */
+			ukey_inventory_forget_inlock(slot);
+			return slot;
+		}
 	}
-	ukey_lock();
-	/* Devices that are gone: mark absent, close sessions, forget objects. */
+	struct ukey_slot *slot = add_slot_inlock(b, a->dev);
+	if (slot)
+		memcpy(slot->info.serial, a->serial, sizeof(slot->info.serial));
+	return slot;
+}
+
+/* Marks the backend's present slots whose device is not in ids absent;
+ * gives the devices no present slot names in arrivals. */
+static bool departures_inlock(struct ukey_backend *b, const ukey_dev_id *ids, CK_ULONG n, struct arrival *arrivals,
+			      size_t *narrivals)
+{
+	bool changed = false;
 	for (size_t i = 0; i < ukey_M.nslots; i++) {
 		struct ukey_slot *slot = ukey_M.slots[i];
 		bool found = false;
-		if (slot->backend != b)
+		if (slot->backend != b || !slot->present)
 			continue;
 		for (CK_ULONG k = 0; k < n; k++)
 			found |= ids[k] == slot->dev;
-		if (!found && ukey_slot_gone_inlock(slot))
+		if (!found && ukey_slot_gone_inlock(slot)) {
 			ukey_info("slot %lu: token removed", (unsigned long)slot->id);
+			changed = true;
+		}
 	}
-	for (CK_ULONG k = 0; k < n; k++) {
-		struct ukey_slot *slot = slot_for_device_inlock(b, ids[k]);
-		if (slot && slot->present)
-			continue;
-		if (!slot)
-			slot = add_slot_inlock(b, ids[k]);
+	*narrivals = 0;
+	for (CK_ULONG k = 0; k < n; k++)
+		if (!slot_for_device_inlock(b, ids[k]))
+			arrivals[(*narrivals)++] = (struct arrival){ .dev = ids[k] };
+	return changed;
+}
+
+/* One listing of the backend's devices applied to the slots. The devices
+ * present at C_Initialize get slots without a word to the device: what a
+ * device is (ukey_slot_probe_unlocked) and what it holds are read at the
+ * first call that needs them, so C_Initialize costs one listing however
+ * many keys are inserted. A key inserted later is asked its medium number
+ * at once (one dev_info, which its first user asks anyway), to find the
+ * slot it held before. Refreshes are serialised: a listing is applied
+ * before the next one is taken. */
+static bool refresh_backend(struct ukey_backend *b)
+{
+	ukey_dev_id ids[UKEY_MAX_DEVICES];
+	struct arrival arrivals[UKEY_MAX_DEVICES];
+	CK_ULONG n = UKEY_MAX_DEVICES;
+	size_t narrivals = 0;
+	bool changed, hotplug;
+	pthread_mutex_lock(&ukey_M.refresh_lock);
+	CK_RV rv = ukey_be_devices(b, ids, &n);
+	if (rv != CKR_OK) {
+		pthread_mutex_unlock(&ukey_M.refresh_lock);
+		ukey_warn("[backend %s]: listing devices failed: 0x%08lx", b->name, (unsigned long)rv);
+		return false;
+	}
+	ukey_lock();
+	hotplug = ukey_M.initialized;
+	changed = departures_inlock(b, ids, n, arrivals, &narrivals);
+	ukey_unlock();
+	for (size_t k = 0; hotplug && k < narrivals; k++) {
+		struct ukey_dev_info info;
+		if (ukey_be_new_dev_info(b, arrivals[k].dev, &info) == CKR_OK)
+			memcpy(arrivals[k].serial, info.serial, sizeof(arrivals[k].serial));
+	}
+	ukey_lock();
+	for (size_t k = 0; k < narrivals; k++) {
+		struct ukey_slot *slot = slot_for_arrival_inlock(b, &arrivals[k]);
 		if (!slot)
 			continue;
 		slot->present = true;
@@ -113,9 +170,18 @@ static void refresh_backend(struct ukey_backend *b)
 		slot->event_pending = true;
 		slot->inventory_loaded = false;
 		slot->gen_stamp.valid = false;
-		ukey_debug("slot %lu: device inserted", (unsigned long)slot->id);
+		changed = true;
+		ukey_debug("slot %lu: device inserted%s%s", (unsigned long)slot->id, arrivals[k].serial[0] ? ", medium " : "",
+			   arrivals[k].serial);
 	}
 	ukey_unlock();
+	pthread_mutex_unlock(&ukey_M.refresh_lock);
+	return changed;
+}
+
+bool ukey_slots_refresh_backend_unlocked(struct ukey_backend *b)
+{
+	return refresh_backend(b);
 }
 
 CK_RV ukey_slot_probe_unlocked(struct ukey_slot *slot)
@@ -326,53 +392,4 @@ bool ukey_slot_backend_has(const struct ukey_slot *slot, CK_MECHANISM_TYPE type)
 		if (slot->backend_mechs[i] == type)
 			return true;
 	return false;
-}
-
-static struct ukey_slot *pending_event_inlock(void)
-{
-	for (size_t i = 0; i < ukey_M.nslots; i++)
-		if (ukey_M.slots[i]->event_pending) {
-			ukey_M.slots[i]->event_pending = false;
-			return ukey_M.slots[i];
-		}
-	return NULL;
-}
-
-CK_RV ukey_slot_wait_event(CK_FLAGS flags, CK_SLOT_ID *id)
-{
-	CK_RV rv = CKR_NO_EVENT;
-	ukey_slots_refresh_unlocked();
-	ukey_lock();
-	ukey_M.waiters++;
-	for (;;) {
-		struct ukey_slot *slot = pending_event_inlock();
-		if (slot) {
-			*id = slot->id;
-			rv = CKR_OK;
-			break;
-		}
-		if (flags & CKF_DONT_BLOCK) {
-			rv = CKR_NO_EVENT;
-			break;
-		}
-		if (!ukey_M.initialized) {
-			rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-			break;
-		}
-		/* No backend pushes events yet: poll once a second. */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&ukey_M.event_cond, &ukey_M.lock, &ts);
-		if (!ukey_M.initialized) {
-			rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-			break;
-		}
-		ukey_unlock();
-		ukey_slots_refresh_unlocked();
-		ukey_lock();
-	}
-	ukey_M.waiters--;
-	ukey_unlock();
-	return rv;
 }

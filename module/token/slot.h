@@ -16,8 +16,13 @@ void ukey_pad_string(CK_UTF8CHAR *dst, size_t size, const char *src);
 
 struct ukey_slot *ukey_slot_find_inlock(CK_SLOT_ID id);
 /* Asks every backend for its devices: new ones get slots, missing ones are
- * marked absent (their sessions closed). Nothing else is asked. */
+ * marked absent (their sessions closed). Nothing else is asked, but a key
+ * inserted after C_Initialize its medium number: a key comes back into the
+ * slot it left (docs/architecture.md, "Slots"). */
 void ukey_slots_refresh_unlocked(void);
+/* The same for one backend; true when a slot changed (event_pending). */
+struct ukey_backend;
+bool ukey_slots_refresh_backend_unlocked(struct ukey_backend *b);
 /* The slot's token is gone (its device left the listing, or a driver call
  * said so): marks it absent, notes the slot event and closes its sessions.
  * False when it was absent already. */

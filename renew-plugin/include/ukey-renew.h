@@ -126,6 +126,28 @@ int ukey_token_so_refresh(struct ukey_conn *p, struct ukey_token_info *t, struct
 /* As ukey_token_pin_state and _text, for the administrator PIN. */
 const char *ukey_token_so_pin_state(const struct ukey_token_info *t);
 const char *ukey_token_so_pin_text(const struct ukey_token_info *t, char *buf, size_t len);
+/* --- Keys coming and going ----------------------------------------------------
+ * A front-end that stays up (ukey watch, the assistant to come) follows
+ * U-KEYs being inserted and removed through C_WaitForSlotEvent; with a
+ * module whose wait cannot block it lists the tokens once a second. One
+ * watch at a time per process. */
+enum ukey_token_change {
+	UKEY_TOKEN_PRESENT = 1, /* inserted before the watch began */
+	UKEY_TOKEN_WATCHING,    /* every present key given: changes follow (t NULL) */
+	UKEY_TOKEN_INSERTED,
+	UKEY_TOKEN_REMOVED,     /* t: the key as it was last seen in that slot */
+};
+/* Calls cb for each key present, once with UKEY_TOKEN_WATCHING, then for
+ * each key inserted or removed,
+ * until cb returns nonzero or ukey_token_watch_stop is called (UKEY_E_OK
+ * either way). A failure of the module's wait is UKEY_E_TOKEN. */
+int ukey_token_watch(struct ukey_conn *p, int (*cb)(void *arg, enum ukey_token_change what,
+						     const struct ukey_token_info *t),
+		     void *arg, struct ukey_err *e);
+/* From another thread, not from a signal handler: makes ukey_token_watch
+ * return soon. A wait blocked in the module is ended by finalising the
+ * module (PKCS#11's way); p is then good for ukey_conn_close only. */
+void ukey_token_watch_stop(struct ukey_conn *p);
 
 /* Certificates on the token (public objects: no login needed), signing
  * ones first, then by label and serial: a stable order. */

@@ -28,7 +28,7 @@ missing=
 for c in $cmds; do
 	grep -qx "\\.SS $c" <(unesc <"$MAN") || missing+=" $c"
 done
-t_is "$(wc -w <<<"$cmds") ${missing:-none}" "13 none" "every command of ukey --help has its section in ukey(1)"
+t_is "$(wc -w <<<"$cmds") ${missing:-none}" "14 none" "every command of ukey --help has its section in ukey(1)"
 missing=
 for c in $cmds; do
 	section SYNOPSIS | unesc | grep -qx "\\.B ukey $c.*" || missing+=" $c"

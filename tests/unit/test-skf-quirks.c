@@ -138,6 +138,13 @@ static void what_the_library_lacks_cannot_be_forced_off(void **state)
 	assert_int_equal(resolve("ecc-prvkey-decrypt", B(ULONG32), B(ECC_PRVKEY_DECRYPT)), -1);
 	assert_err_has("'ecc-prvkey-decrypt' cannot hold");
 	assert_err_has("SKF_ECCPrvKeyDecrypt");
+	/* A wait C_Finalize could not cancel: the library is polled. */
+	assert_int_equal(resolve("!no-wait-for-dev-event", B(ULONG32) | B(NO_WAIT_FOR_DEV_EVENT), 0), -1);
+	assert_err_has("'!no-wait-for-dev-event' cannot hold: the library lacks SKF_WaitForDevEvent or "
+		       "SKF_CancelWaitForDevEvent");
+	/* Forced on for a library whose wait misbehaves. */
+	assert_int_equal(resolve("no-wait-for-dev-event", B(ULONG32), 0), 0);
+	assert_int_equal(q.on, B(ULONG32) | B(NO_WAIT_FOR_DEV_EVENT));
 }
 
 static void the_decrypt_alias_is_found_used_or_refused(void **state)

@@ -33,6 +33,7 @@ static const struct subcommand subcommands[] = {
 	{ "doctor", ukey_cmd_doctor, N_("check the whole chain: configuration, backends, U-KEYs, browsers, service, "
 					"clock") },
 	{ "setup", ukey_cmd_setup, N_("find the vendor library of the U-KEYs plugged in and configure the module") },
+	{ "watch", ukey_cmd_watch, N_("print U-KEYs as they are inserted and removed, until Ctrl-C") },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

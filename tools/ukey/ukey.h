@@ -48,6 +48,9 @@ void ukey_cmd_doctor_usage(void);
 /* ukey setup [--dry-run] [--json] [--config FILE] [--module PATH] */
 int ukey_cmd_setup(int argc, char **argv);
 void ukey_cmd_setup_usage(void);
+/* ukey watch [--json] [--module PATH] */
+int ukey_cmd_watch(int argc, char **argv);
+void ukey_cmd_watch_usage(void);
 
 /* next-step.c: what to do next (order, status), in the guide's order. */
 struct ukey_next {

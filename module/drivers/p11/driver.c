@@ -81,7 +81,7 @@ static CK_RV p11_initialize(struct ukey_p11 *p)
 	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
 	CK_RV raw = UKEY_P11_RAW(p, C_Initialize, &args);
 	if (raw == CKR_OK) {
-		p->finalize = true;
+		p->finalize = p->own = true;
 		return CKR_OK;
 	}
 	if (raw == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
@@ -193,7 +193,7 @@ static void p11_unload(void *drv, bool in_child)
 		p11_free(p, false);
 		return;
 	}
-	for (struct ukey_p11_dev *d = p->devs; d; d = d->next) {
+	for (struct ukey_p11_dev *d = p->finalized_early ? NULL : p->devs; d; d = d->next) {
 		ukey_p11_close_pending(p, d);
 		for (unsigned i = 0; i < d->nidle; i++)
 			(void)UKEY_P11_RAW(p, C_CloseSession, d->idle[i]);
@@ -502,6 +502,8 @@ const struct ukey_driver_ops ukey_driver_p11 = {
 	.unload = p11_unload,
 	.thread_safe = p11_thread_safe,
 	.devices = p11_devices,
+	.wait_event = ukey_p11_wait_event,
+	.cancel_wait = ukey_p11_cancel_wait,
 	.dev_info = p11_dev_info,
 	.mechanisms = p11_mechanisms,
 	.mechanism_info = p11_mechanism_info,

@@ -6,7 +6,7 @@
 
 #include "drivers/driver.h"
 
-/* ---- private to drivers/p11/ (driver.c, pool.c, objects.c, pass.c, unwrap.c) ----
+/* ---- private to drivers/p11/ (driver.c, pool.c, objects.c, pass.c, unwrap.c, event.c) ----
  *
  * Backend sessions. PKCS#11 login state belongs to the token and dies with
  * the application's last session, so each device keeps one "anchor" RW
@@ -54,7 +54,10 @@ struct ukey_p11 {
 	void *dl;
 	CK_FUNCTION_LIST *f;
 	char *library;
-	bool finalize;                    /* we initialised the backend ourselves */
+	bool finalize;                    /* we initialised the backend ourselves, and it still is */
+	bool own;                         /* we initialised it (event.c may finalise it early) */
+	bool cancelled;                   /* __atomic: device-event waits are over (event.c) */
+	bool finalized_early;             /* event.c finalised it to end a wait */
 	pthread_mutex_t devs_lock;        /* serialises appends to devs */
 	struct ukey_p11_dev *devs;        /* read lock-free (acquire), see driver.c */
 };
@@ -131,6 +134,9 @@ CK_RV ukey_p11_op_step(void *drv, void *op, enum ukey_pass_step step, const CK_B
 CK_RV ukey_p11_op_verify(void *drv, void *op, bool final, const CK_BYTE *in, CK_ULONG inlen, const CK_BYTE *sig,
 			 CK_ULONG siglen);
 void ukey_p11_op_end(void *drv, void *op);
+/* Device events (event.c). */
+CK_RV ukey_p11_wait_event(void *drv);
+void ukey_p11_cancel_wait(void *drv);
 /* CKM_UKEY_ENVELOPED_KEY_PAIR, rsa-oaep-aes-v1 (unwrap.c). */
 CK_RV ukey_p11_unwrap_key_pair(void *drv, ukey_dev_id dev, ukey_ref unwrapping_key, CK_ULONG format,
 			       const CK_BYTE *env, CK_ULONG len, const CK_ATTRIBUTE *tmpl, CK_ULONG n,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The skf driver: loading a vendor GM/T 0016 library, its error codes, and
- * the vtable. Devices live in dev.c, login in login.c, the object
+ * the vtable. Devices live in dev.c (their events in event.c), login in login.c, the object
  * inventory in scan.c / objects.c / write.c, private-key
  * operations in crypto.c, blob codecs in blob.c, vendor quirks in quirks.c.
  * See docs/skf.md. */
@@ -240,6 +240,8 @@ const struct ukey_driver_ops ukey_driver_skf = {
 	.unload = skf_unload,
 	.thread_safe = skf_thread_safe,
 	.devices = ukey_skf_devices,
+	.wait_event = ukey_skf_wait_event,
+	.cancel_wait = ukey_skf_cancel_wait,
 	.dev_info = ukey_skf_dev_info,
 	.mechanisms = ukey_skf_mechanisms,
 	.mechanism_info = ukey_skf_mechanism_info,

@@ -33,6 +33,7 @@ static const char *const names[UKEY_SKF_NQUIRKS] = {
 	[UKEY_SKF_Q_NO_ENUM_FILES] = "no-enum-files",
 	[UKEY_SKF_Q_NO_CLEAR_SECURE_STATE] = "no-clear-secure-state",
 	[UKEY_SKF_Q_NO_CONTAINER_TYPE] = "no-container-type",
+	[UKEY_SKF_Q_NO_WAIT_FOR_DEV_EVENT] = "no-wait-for-dev-event",
 };
 
 /* Flags that cannot both be on: each pair names one fact two ways. */
@@ -153,6 +154,8 @@ static const char *needed_because(enum ukey_skf_quirk k)
 		return "the library lacks SKF_ClearSecureState";
 	case UKEY_SKF_Q_NO_CONTAINER_TYPE:
 		return "the library lacks SKF_GetContainerType";
+	case UKEY_SKF_Q_NO_WAIT_FOR_DEV_EVENT:
+		return "the library lacks SKF_WaitForDevEvent or SKF_CancelWaitForDevEvent";
 	default:
 		return NULL;
 	}
@@ -267,6 +270,10 @@ CK_RV ukey_skf_quirks_apply(struct ukey_skf *s, const struct ukey_backend_conf *
 		q->probed |= Q(NO_CLEAR_SECURE_STATE);
 	if (!s->f.SKF_GetContainerType)
 		q->probed |= Q(NO_CONTAINER_TYPE);
+	/* A wait that C_Finalize cannot cancel would keep the library busy
+	 * forever: both functions or neither. */
+	if (!s->f.SKF_WaitForDevEvent || !s->f.SKF_CancelWaitForDevEvent)
+		q->probed |= Q(NO_WAIT_FOR_DEV_EVENT);
 	if (ukey_skf_quirks_resolve(q, err, sizeof(err)) != 0)
 		goto bad;
 	/* What the driver may call, settled once: the code that copes with
@@ -283,6 +290,10 @@ CK_RV ukey_skf_quirks_apply(struct ukey_skf *s, const struct ukey_backend_conf *
 		s->f.SKF_ClearSecureState = NULL;
 	if (ukey_skf_quirk(q, UKEY_SKF_Q_NO_CONTAINER_TYPE))
 		s->f.SKF_GetContainerType = NULL;
+	if (ukey_skf_quirk(q, UKEY_SKF_Q_NO_WAIT_FOR_DEV_EVENT)) {
+		s->f.SKF_WaitForDevEvent = NULL;
+		s->f.SKF_CancelWaitForDevEvent = NULL;
+	}
 	ukey_skf_quirks_describe(q, line, sizeof(line));
 	ukey_debug("[backend %s]: SKF quirks in effect: %s", conf->name, line);
 	return CKR_OK;

@@ -29,6 +29,7 @@ enum ukey_skf_quirk {
 	UKEY_SKF_Q_NO_ENUM_FILES,         /* no-enum-files */
 	UKEY_SKF_Q_NO_CLEAR_SECURE_STATE, /* no-clear-secure-state */
 	UKEY_SKF_Q_NO_CONTAINER_TYPE,     /* no-container-type */
+	UKEY_SKF_Q_NO_WAIT_FOR_DEV_EVENT, /* no-wait-for-dev-event: no device events, SKF_EnumDev is polled */
 	UKEY_SKF_NQUIRKS
 };
 #define UKEY_SKF_Q(k) (1u << (k))

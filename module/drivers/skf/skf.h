@@ -274,6 +274,8 @@ CK_RV ukey_skf_init_pin(void *drv, ukey_dev_id dev, const CK_UTF8CHAR *pin, CK_U
 CK_RV ukey_skf_set_pin(void *drv, ukey_dev_id dev, CK_USER_TYPE user, const CK_UTF8CHAR *old_pin,
 		       CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
 CK_RV ukey_skf_devices(void *drv, ukey_dev_id *ids, CK_ULONG *count);
+CK_RV ukey_skf_wait_event(void *drv);
+void ukey_skf_cancel_wait(void *drv);
 CK_RV ukey_skf_dev_info(void *drv, ukey_dev_id dev, struct ukey_dev_info *info);
 CK_RV ukey_skf_mechanisms(void *drv, ukey_dev_id dev, CK_MECHANISM_TYPE *list, CK_ULONG *count);
 CK_RV ukey_skf_mechanism_info(void *drv, ukey_dev_id dev, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);

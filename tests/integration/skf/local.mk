@@ -26,7 +26,8 @@ SKF_SUITE = \
 	integration/skf/test-vendor.skf \
 	integration/skf/test-hostile.skf \
 	integration/skf/test-secret.skf \
-	integration/skf/test-passthrough.skf
+	integration/skf/test-passthrough.skf \
+	integration/skf/test-hotplug.skf
 
 SKF_SHELL_TESTS = integration/skf/pkcs11-tool-skf.sh
 
