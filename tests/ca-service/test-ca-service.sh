@@ -288,7 +288,11 @@ done
 o=$(ca_cli create-order $M2 --covers cert --price 1 | jq -r .id)
 ca_cli pay "$o" wechat >/dev/null
 openssl req -new -key "$W/ec1.key" -subj /CN=x -out "$W/tampered.csr"
-sed -i '3s/^\(.....\)./\1A/' "$W/tampered.csr"
+# One base64 character of the key or signature changed, to one it is not
+# (writing a fixed 'A' left the CSR intact when the character was an 'A').
+c=$(sed -n '3s/^.....\(.\).*/\1/p' "$W/tampered.csr")
+[ "$c" = A ] && c=B || c=A
+sed -i "3s/^\(.....\)./\1$c/" "$W/tampered.csr"
 call ec1 POST /api/v1/renewals "$(renew_body r-bad "$W/tampered.csr" false)"
 t_is "$HTTP $(ca_err)" "400 bad_request" "a CSR whose signature does not verify is refused"
 ca_cli misbehave wrong-key 1 >/dev/null
