@@ -33,7 +33,7 @@ export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME UKEY_PKCS11_CONF
 js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 . "$top/tests/assistant/assistant-lib.sh"
-tap_plan 41
+tap_plan 44
 
 # Every answer's headers, kept: the CSP and CORS checks read them all.
 : >"$W/allhdrs"
@@ -156,6 +156,27 @@ socks=$(ss -Hltn "sport = :$PORT" | awk '{print $4}' | sort | tr '\n' ' ')
 t_is "$(grep -cvE '^(127\.0\.0\.1|\[::1\]):' <<<"$(tr ' ' '\n' <<<"$socks" | grep .)")" 0 \
 	"the server listens on loopback addresses only ($socks)"
 t_grep "... 127.0.0.1 among them" "127\.0\.0\.1:$PORT" "$socks"
+
+# ---- the language: Chinese under a Chinese locale, for the page and the messages
+post_quit() { req "${C[@]}" -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" "${J[@]}" --data-binary '{}' /api/quit; }
+post_quit
+asst_gone 15
+asst_start LANGUAGE=zh_CN UKEY_LOCALEDIR="$build/po/locale"
+good
+req "${C[@]}" /api/session
+t_is "$(js .locale)" zh_CN "LANGUAGE=zh_CN: the session's locale is zh_CN"
+req "${C[@]}" -H "Host: evil.example:$PORT" /api/session
+t_is "$CODE $(js .error.code) $(js .error.message)" "403 host 本服务只接受发往本机端口 127.0.0.1、[::1] 或 localhost 的请求" \
+	"... and a refusal is worded in Chinese"
+post_quit
+asst_gone 15
+asst_start
+good
+req "${C[@]}" /api/session
+CSRF=$(js .csrf)
+O=(-H "Origin: $BASE")
+X=(-H "X-CSRF-Token: $CSRF")
+t_is "$(js .locale)" en "C.UTF-8: the session's locale is en"
 
 # ---- exits: /api/quit (with a bye event), idle, page closed
 ev_start
