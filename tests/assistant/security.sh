@@ -33,7 +33,7 @@ export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME UKEY_PKCS11_CONF
 js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 . "$top/tests/assistant/assistant-lib.sh"
-tap_plan 44
+tap_plan 48
 
 # Every answer's headers, kept: the CSP and CORS checks read them all.
 : >"$W/allhdrs"
@@ -177,6 +177,43 @@ CSRF=$(js .csrf)
 O=(-H "Origin: $BASE")
 X=(-H "X-CSRF-Token: $CSRF")
 t_is "$(js .locale)" en "C.UTF-8: the session's locale is en"
+
+# ---- the browser: given a private file that redirects, never the secret in argv
+post_quit
+asst_gone 15
+mkdir -p "$W/bin" "$W/rt"
+chmod 700 "$W/rt"
+cat >"$W/bin/xdg-open" <<'XDG'
+#!/bin/sh
+printf '%s\n' "$@" >"$XDG_LOG.args"
+stat -c '%a' "$1" >"$XDG_LOG.mode"
+cat "$1" >"$XDG_LOG.page"
+for p in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$p" 2>/dev/null; echo; done >"$XDG_LOG.tmp"
+mv "$XDG_LOG.tmp" "$XDG_LOG.cmdlines"
+XDG
+chmod +x "$W/bin/xdg-open"
+rm -f "$W/asst.out"
+env PATH="$W/bin:$PATH" XDG_RUNTIME_DIR="$W/rt" XDG_LOG="$W/xdg" UKEY_ASSISTANT_WWW="$W/www" "$UKEY" assistant --idle 60 \
+	>"$W/asst.out" 2>"$W/asst.err" &
+APID=$!
+SPIDS+=("$APID")
+for i in $(seq 1 100); do [ -s "$W/xdg.cmdlines" ] && break; sleep 0.1; done
+URL=$(sed -n 's/^ukey assistant: //p' "$W/asst.out")
+S=${URL#*\?s=} BASE=${URL%%/\?s=*}
+t_is "$(cat "$W/xdg.args" 2>/dev/null) $(cat "$W/xdg.mode" 2>/dev/null)" "$W/rt/ukey-assistant-$APID.html 600" \
+	"xdg-open is given a file of mode 0600 in XDG_RUNTIME_DIR, not the address"
+t_check "... which redirects to the address (no script)" \
+	grep -qxF "<meta http-equiv=\"refresh\" content=\"0;url=$URL\">" "$W/xdg.page"
+t_nogrep "... and no process's command line holds the secret" "${S:-no secret}" "$(cat "$W/xdg.cmdlines" 2>/dev/null)" \
+	"xdg-open"
+req "/?s=$S"
+t_is "$CODE $(test -e "$W/rt/ukey-assistant-$APID.html" && echo kept || echo removed)" "303 removed" \
+	"the file is removed once the browser opened the address"
+good
+req "${C[@]}" /api/session
+CSRF=$(js .csrf)
+O=(-H "Origin: $BASE")
+X=(-H "X-CSRF-Token: $CSRF")
 
 # ---- exits: /api/quit (with a bye event), idle, page closed
 ev_start
