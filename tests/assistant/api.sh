@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/plugin/renew-lib.sh"
 . "$top/tests/assistant/assistant-lib.sh"
 plugin_setup assistant-api curl
-tap_plan 71
+tap_plan 72
 mkdir -m 700 "$W/run"
 # The module tells a long-running process (the assistant) of objects other
 # processes wrote (ukey-vkey add-seals) through XDG_RUNTIME_DIR.
@@ -254,6 +254,8 @@ t_is "$(jq -r .what <<<"$EV") $(jq -r .serial <<<"$EV") $(jq -r .state <<<"$EV")
 	"skf: the U-KEY pulled out: a token event (removed, its medium number, none left)"
 get /api/status
 t_is "$CODE $(js .error.code)" "401 login_required" "skf: ... its login went with it"
+login_with "$W/pin"
+t_is "$CODE $(js .error.code)" "409 no_token" "skf: a login with no U-KEY: 409 no_token"
 ev_mark
 mv "$D/device.out" "$D/device"
 ev_wait token 30

@@ -33,7 +33,7 @@ export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME UKEY_PKCS11_CONF
 js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 . "$top/tests/assistant/assistant-lib.sh"
-tap_plan 48
+tap_plan 49
 
 # Every answer's headers, kept: the CSP and CORS checks read them all.
 : >"$W/allhdrs"
@@ -115,6 +115,9 @@ req "${C[@]}" "${O[@]}" "${X[@]}" "${J[@]}" --data-binary @"$W/big" /api/logout
 refused "a body over 64 KiB" 413 too_large
 req "${C[@]}" "${O[@]}" "${X[@]}" "${J[@]}" --data-binary '{}' /api/logout
 t_is "$CODE $(js .logged_in)" "200 false" "the same POST with Origin, token and JSON is accepted"
+printf '{"pin":"123456"}' >"$W/login.json"
+req "${C[@]}" "${O[@]}" "${X[@]}" "${J[@]}" --data-binary @"$W/login.json" /api/login
+t_is "$CODE $(js .error.code)" "503 no_module" "... and a login reaches the module (here without a backend: 503 no_module)"
 
 # ---- CORS and other methods
 req -X OPTIONS -H 'Origin: http://evil.example' -H 'Access-Control-Request-Method: POST' \
