@@ -33,7 +33,7 @@ export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME UKEY_PKCS11_CONF
 js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 . "$top/tests/assistant/assistant-lib.sh"
-tap_plan 49
+tap_plan 51
 
 # Every answer's headers, kept: the CSP and CORS checks read them all.
 : >"$W/allhdrs"
@@ -86,6 +86,12 @@ req "${C[@]}" -H "Host:" /api/session
 refused "no Host" 403 host
 req "${C[@]}" -H "Host: localhost:$PORT" /api/session
 t_is "$CODE" 200 "Host: localhost:$PORT is ours"
+
+# ---- the command line
+out=$(timeout 20 "$UKEY" assistant --no-browser --port "$PORT" 2>&1)
+t_is "$? $(grep -c "cannot listen on 127.0.0.1 port $PORT" <<<"$out")" "1 1" "a port in use: exit 1, saying so"
+out=$(timeout 20 "$UKEY" assistant --no-browser --port 70000 2>&1)
+t_is "$? $(grep -c 'bad command line' <<<"$out")" "2 1" "--port 70000: exit 2, bad command line"
 
 # ---- state changes: Origin, CSRF token, JSON only
 O=(-H "Origin: $BASE")
