@@ -5,7 +5,7 @@
 # index.html in W/www stands for them.
 
 # asst_start [ENV=VALUE...]: starts `ukey assistant --no-browser` on a free
-# port (its stdout in W/asst.out, stderr W/asst.err); sets APID, BASE (the
+# port (its stdout in W/asst.out, stderr added to W/asst.err); sets APID, BASE (the
 # served origin), S (the secret), PORT, CSRF. 1 when it did not print its
 # address within 30 s.
 asst_start() {
@@ -14,7 +14,7 @@ asst_start() {
 	[ -e "$W/www/index.html" ] || printf '<!DOCTYPE html>\n<title>placeholder</title>\n' >"$W/www/index.html"
 	rm -f "$W/asst.out"
 	env UKEY_ASSISTANT_WWW="$W/www" "$@" ${UKEY_TEST_PRELOAD:+LD_PRELOAD=$UKEY_TEST_PRELOAD} \
-		"$UKEY" assistant --no-browser --port 0 --idle "${ASST_IDLE:-600}" >"$W/asst.out" 2>"$W/asst.err" &
+		"$UKEY" assistant --no-browser --port 0 --idle "${ASST_IDLE:-600}" >"$W/asst.out" 2>>"$W/asst.err" &
 	APID=$!
 	SPIDS+=("$APID")
 	# Killed on purpose by some tests: no job-control notice for that.

@@ -197,13 +197,13 @@ cat >"$W/bin/xdg-open" <<'XDG'
 printf '%s\n' "$@" >"$XDG_LOG.args"
 stat -c '%a' "$1" >"$XDG_LOG.mode"
 cat "$1" >"$XDG_LOG.page"
-for p in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$p" 2>/dev/null; echo; done >"$XDG_LOG.tmp"
+for p in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$p"; } 2>/dev/null; echo; done >"$XDG_LOG.tmp"
 mv "$XDG_LOG.tmp" "$XDG_LOG.cmdlines"
 XDG
 chmod +x "$W/bin/xdg-open"
 rm -f "$W/asst.out"
 env PATH="$W/bin:$PATH" XDG_RUNTIME_DIR="$W/rt" XDG_LOG="$W/xdg" UKEY_ASSISTANT_WWW="$W/www" "$UKEY" assistant --idle 60 \
-	>"$W/asst.out" 2>"$W/asst.err" &
+	>"$W/asst.out" 2>>"$W/asst.err" &
 APID=$!
 SPIDS+=("$APID")
 for i in $(seq 1 100); do [ -s "$W/xdg.cmdlines" ] && break; sleep 0.1; done
