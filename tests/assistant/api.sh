@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/plugin/renew-lib.sh"
 . "$top/tests/assistant/assistant-lib.sh"
 plugin_setup assistant-api curl
-tap_plan 72
+tap_plan 73
 mkdir -m 700 "$W/run"
 # The module tells a long-running process (the assistant) of objects other
 # processes wrote (ukey-vkey add-seals) through XDG_RUNTIME_DIR.
@@ -284,3 +284,6 @@ t_is "$CODE $(js .logged_in) $(grep -c '^GETPIN$' "$W/pe.log")" "200 true 2" \
 	"skf: pinentry: logged in through the module's dialog (one GETPIN each time)"
 post /api/quit '{}'
 asst_gone 20
+t_nogrep "no sanitizer report from any of the assistants (sanitizer builds)" 'ERROR: [A-Za-z]*Sanitizer|runtime error:' \
+	"$(cat "$W/asst.err")" 'exiting \(quit\)'
+tap_done

@@ -14,3 +14,4 @@ t_is "$?:$out" "0:" "desktop-file-validate accepts it, without a warning"
 t_grep "Name=U-KEY renewal" '^Name=U-KEY renewal$' "$(cat "$f")"
 t_grep "Name[zh_CN]=U-KEY 证书续期" '^Name\[zh_CN\]=U-KEY 证书续期$' "$(cat "$f")"
 t_grep "Exec=ukey assistant" '^Exec=ukey assistant$' "$(cat "$f")"
+tap_done

@@ -33,7 +33,7 @@ export UKEY_MODULE=${UKEY_TEST_MODULE:-$build/module/.libs/ukey-pkcs11.so}
 unset LANGUAGE XDG_STATE_HOME UKEY_PKCS11_CONF
 js() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 . "$top/tests/assistant/assistant-lib.sh"
-tap_plan 51
+tap_plan 52
 
 # Every answer's headers, kept: the CSP and CORS checks read them all.
 : >"$W/allhdrs"
@@ -244,3 +244,6 @@ alive=$?
 asst_gone 30
 t_is "$alive $? $(grep -c 'exiting (closed)' "$W/asst.err")" "0 0 1" \
 	"the page's event stream closed: the server waits, then exits (closed)"
+t_nogrep "no sanitizer report from any of the assistants (sanitizer builds)" 'ERROR: [A-Za-z]*Sanitizer|runtime error:' \
+	"$(cat "$W/asst.err")" 'exiting \(closed\)'
+tap_done
