@@ -14,6 +14,8 @@
  *   api-renew.c the renewal in a worker thread
  *   events.c    server-sent events, the token watch thread
  *   qr.c        the binding's QR code as SVG
+ *   life.c      start, the exit conditions, tear-down
+ * and tools/ukey/cmd-assistant.c is the command around it.
  */
 #ifndef UKEY_ASSISTANT_H
 #define UKEY_ASSISTANT_H
