@@ -39,6 +39,7 @@ function showState(st, at) {
 	} else if (st === 'expired') {
 		stopPoll();
 		setMode('code');
+		action.textContent = t('bind.new_code');
 	}
 }
 
@@ -51,7 +52,7 @@ function showBound() {
 
 function showCode(b) {
 	clear(body);
-	stateLine = el('p', { class: 'bind-state', role: 'status', 'aria-live': 'polite' });
+	stateLine = el('p', { class: 'bind-state', role: 'status', 'aria-live': 'polite', tabindex: '-1' });
 	const codes = el('div', { class: 'codes' },
 		el('div', { class: 'code-box' },
 			el('p', { class: 'code-label', id: 'bind-code-l', text: t('bind.code') }),
@@ -115,6 +116,9 @@ async function onAction(ctx) {
 		}
 		mode = 'pending';
 		showCode(await post('/api/binding', {}));
+		action.textContent = t('bind.new_code');
+		// Tab goes on from the state line to the button that becomes "Next".
+		stateLine.focus();
 	} catch (err) {
 		refusal.show(box, err);
 	} finally {

@@ -173,6 +173,12 @@ export default {
 			const d = e.detail;
 			refusal.show(box, { code: d.code || 'error', message: d.message, serviceCode: d.service_code });
 			setMode(d.interrupted ? 'resume' : 'start');
+			// The journal decides: a renewal it holds is resumed, whatever
+			// the event said.
+			get('/api/renew').then((st) => {
+				if (st.pending && !st.running)
+					setMode('resume');
+			}).catch(() => {});
 		});
 		ctx.bus.addEventListener('token', (e) => {
 			if (mode === 'running' && e.detail.what === 'removed' && warn)
