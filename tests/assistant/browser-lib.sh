@@ -45,6 +45,8 @@ browser_main() {
 	export W M OID SHOTS FAILPOINTS UKEY CA_SERVICE_DIR CA_URL CA_TOKEN_FILE CA_TLS
 	export SEALS_JSON=$W/seals.json FIRST_LOCALE=$first PIN=$(sed -n 's/^user_pin=//p' "$D/vkey.info")
 	export UKEY_ASSISTANT_WWW=$top/tools/assistant/www UKEY_LOCALEDIR=$build/po/locale
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+	# Leaving the page for the hostile one closes its event stream: the
+	# server must not take that for the page closed (30 s by default).
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UKEY_ASSISTANT_CLOSED_SECONDS=120
 	"$py" "$top/tests/assistant/browser.py"
 }

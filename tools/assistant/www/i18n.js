@@ -32,6 +32,13 @@ export function t(key, params = {}) {
 	return s;
 }
 
+// A word for a state the server names: the page's translation when it has
+// one, else the server's own word (a state added later still shows).
+export function tv(prefix, value) {
+	const key = `${prefix}.${value}`;
+	return has(key) ? t(key) : String(value ?? '');
+}
+
 // data-i18n: text; data-i18n-label: aria-label; data-i18n-alt: alt.
 export function apply(root = document) {
 	for (const n of root.querySelectorAll('[data-i18n]'))

@@ -4,7 +4,7 @@
 // named under the field itself) and downloaded.
 
 import { $, el, clear, day, facts } from './util.js';
-import { t } from './i18n.js';
+import { t, tv } from './i18n.js';
 import { get, post } from './api.js';
 import * as refusal from './refusal.js';
 
@@ -29,9 +29,9 @@ function orderBlock(s, o) {
 		el('h2', { id: 'pay-order-h', text: t('pay.order') }),
 		facts([
 			[t('pay.identity'), el('span', { class: s.identity_checked ? 'ok' : 'todo', text: idRow })],
-			[t('pay.order_state'), el('span', { class: paid ? 'ok' : 'todo', text: t(`pay.state.${o.state}`) })],
+			[t('pay.order_state'), el('span', { class: paid ? 'ok' : 'todo', text: tv('pay.state', o.state) })],
 			[t('pay.order_id'), o.state === 'none' ? undefined : o.id],
-			[t('pay.covers'), o.covers ? t(`pay.covers.${o.covers}`) : undefined],
+			[t('pay.covers'), o.covers ? tv('pay.covers', o.covers) : undefined],
 			[t('pay.price'), o.price_text ? t('pay.price_yuan', { price: o.price_text }) : undefined],
 		]),
 		el('p', { class: 'what-next', text: o.text || '' }));
@@ -45,7 +45,7 @@ function invoiceRow(inv) {
 	return el('tr', {},
 		el('td', { class: 'mono', text: inv.id }), el('td', { text: inv.title || '' }),
 		el('td', { class: 'mono', text: inv.tax_number || '' }),
-		el('td', { text: t(`inv.state.${inv.state}`) }), el('td', { text: day(inv.issued_at) }), el('td', {}, link));
+		el('td', { text: tv('inv.state', inv.state) }), el('td', { text: day(inv.issued_at) }), el('td', {}, link));
 }
 
 function field(id, key, attrs = {}) {

@@ -5,7 +5,7 @@
 // your U-KEY" while it runs, and "resume" when a renewal was interrupted.
 
 import { $, el, clear } from './util.js';
-import { t } from './i18n.js';
+import { t, tv } from './i18n.js';
 import { get, post } from './api.js';
 import * as refusal from './refusal.js';
 import { PinPanel } from './pin.js';
@@ -52,8 +52,8 @@ function onStep(ev) {
 	s.li.className = st;
 	if (ev.label)
 		s.label.textContent = ev.label;
-	s.state.textContent = t(`renew.st.${st}`);
-	live.textContent = t('renew.live', { step: ev.step, of: STEPS, label: s.label.textContent, state: t(`renew.st.${st}`) });
+	s.state.textContent = tv('renew.st', st);
+	live.textContent = t('renew.live', { step: ev.step, of: STEPS, label: s.label.textContent, state: tv('renew.st', st) });
 	if (ev.detail && st === 'retry')
 		s.state.textContent += ` — ${ev.detail}`;
 }
@@ -108,7 +108,7 @@ async function load(ctx) {
 			order = null;
 		}
 		if (order && order.state !== 'paid') {
-			body.prepend(el('div', { class: 'notice' }, el('p', { class: 'big', text: t(`pay.state.${order.state}`) }),
+			body.prepend(el('div', { class: 'notice' }, el('p', { class: 'big', text: tv('pay.state', order.state) }),
 				el('p', { text: order.text || '' })));
 			setMode('none');
 			return;

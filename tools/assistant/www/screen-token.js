@@ -4,7 +4,7 @@
 // U-KEY" / "remove the other U-KEY" follow the token events live.
 
 import { $, el, clear, day, facts } from './util.js';
-import { t } from './i18n.js';
+import { t, tv } from './i18n.js';
 import { get } from './api.js';
 import * as refusal from './refusal.js';
 import { sealPicture } from './seal-card.js';
@@ -42,7 +42,7 @@ function sealsBlock(seals) {
 				facts([
 					[t('seal.type'), s.type_name || String(s.type ?? '')],
 					[t('seal.validity'), t('token.from_to', { from: day(s.valid_from), to: day(s.valid_to) })],
-					[t('seal.state'), t(`seal.status.${s.status}`)],
+					[t('seal.state'), tv('seal.status', s.status)],
 				]))));
 	}
 	return el('section', { class: 'card', 'aria-labelledby': 'tok-seals-h' },
