@@ -172,6 +172,20 @@ struct ukey_pin_opts {
 int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t,
 		   const struct ukey_pin_opts *o, struct ukey_err *e);
 
+/* The same one C_Login for a front-end holding the PIN itself (the
+ * assistant's password field): pin is the caller's buffer of len bytes
+ * (no NUL needed), wiped with OPENSSL_cleanse before this returns,
+ * whatever happens. pin NULL: the module's own PIN dialog asks (the token
+ * has CKF_PROTECTED_AUTHENTICATION_PATH, e.g. ukey-pkcs11 with pin_prompt =
+ * pinentry); else UKEY_E_USAGE. A locked PIN, and a typed PIN at the final
+ * try without accept_final_try, are refused before the device is asked.
+ * out->reason: "logged_in", "locked", "final_try", "wrong_pin", "no_pin",
+ * "cancelled" (the dialog) or "error"; t's tries are read again after a
+ * wrong PIN. Nothing is printed. */
+struct ukey_pin_outcome;
+int ukey_pin_login_given(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_info *t, char *pin,
+			 size_t len, int accept_final_try, struct ukey_pin_outcome *out, struct ukey_err *e);
+
 /* --- Changing and unblocking the PIN (`ukey pin`) ---------------------------
  * Through standard PKCS#11 only, so any module works: C_SetPIN in a
  * read-write session nobody is logged into (the user PIN), and C_Login as
@@ -377,6 +391,11 @@ struct ukey_renew_result {
 int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_token_info *tok,
 		   struct ukey_client *c, const struct ukey_cert *certs, size_t ncerts,
 		   const struct ukey_renew_opts *o, struct ukey_renew_result *r, struct ukey_err *e);
+/* Whether a renewal of the U-KEY with this medium number was interrupted
+ * (its journal is there and not done): *pending, and the last step it
+ * recorded in *step (NULL allowed). An unreadable journal is an error
+ * (its message says to move it away). */
+int ukey_renew_pending(const char *medium, int *pending, int *step, struct ukey_err *e);
 /* The step's fixed identifier ("generate-key"; 0 is "preconditions"), as
  * the events give it. */
 const char *ukey_renew_step_name(int step);

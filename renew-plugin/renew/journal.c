@@ -142,6 +142,18 @@ int ukey_journal_other(const char *medium, char *other, size_t len, struct ukey_
 	return UKEY_E_OK;
 }
 
+int ukey_renew_pending(const char *medium, int *pending, int *step, struct ukey_err *e)
+{
+	struct ukey_journal jn;
+	int ret = ukey_journal_open(&jn, medium, e);
+
+	*pending = ret == UKEY_E_OK && jn.j != NULL && strcmp(ukey_journal_str(&jn, "state"), "done") != 0;
+	if (step != NULL)
+		*step = *pending ? (int)ukey_journal_int(&jn, "step") : 0;
+	ukey_journal_close(&jn);
+	return ret;
+}
+
 #ifdef UKEY_FAILPOINTS
 /* Fault tests: "journal-<step>-before" (the step's work is done on the
  * token and at the service, not yet recorded) and "journal-<step>-after"

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # libukey-renew has one public header, renew-plugin/include/ukey-renew.h,
 # and its front-ends (the ukey command in tools/ukey/, ukey-vkey-seal in
-# tools/vkey-seal.c, the assistant page to come) use it alone; inside, its
-# rooms (base, p11, service, seal, renew) include each other without a
-# cycle. Read from the sources: nothing needs to be built.
+# tools/vkey-seal.c, the assistant's server in tools/assistant/) use it
+# alone; inside, its rooms (base, p11, service, seal, renew) include each
+# other without a cycle. Read from the sources: nothing needs to be built.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/lib/tap.sh"
@@ -15,9 +15,9 @@ tap_plan 5
 # includes FILE: the names FILE includes with quotes, one a line.
 includes() { sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$1"; }
 
-own=$(cd "$top/tools/ukey" && ls -- *.h)
+own=$(cd "$top/tools" && ls -- ukey/*.h assistant/*.h | sed 's|.*/||')
 bad= uses=0 n=0
-for f in "$top"/tools/ukey/*.[ch] "$top/tools/vkey-seal.c"; do
+for f in "$top"/tools/ukey/*.[ch] "$top"/tools/assistant/*.[ch] "$top/tools/vkey-seal.c"; do
 	n=$((n + 1))
 	while read -r inc; do
 		case $inc in

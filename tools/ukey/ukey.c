@@ -34,6 +34,7 @@ static const struct subcommand subcommands[] = {
 					"clock") },
 	{ "setup", ukey_cmd_setup, N_("find the vendor library of the U-KEYs plugged in and configure the module") },
 	{ "watch", ukey_cmd_watch, N_("print U-KEYs as they are inserted and removed, until Ctrl-C") },
+	{ "assistant", ukey_cmd_assistant, N_("the renewal step by step in a web page on this computer") },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -52,6 +52,9 @@ void ukey_cmd_setup_usage(void);
 int ukey_cmd_watch(int argc, char **argv);
 void ukey_cmd_watch_usage(void);
 
+/* ukey assistant [--no-browser] [--port N] [--idle S] [--serial S] [--module PATH] */
+int ukey_cmd_assistant(int argc, char **argv);
+void ukey_cmd_assistant_usage(void);
 /* next-step.c: what to do next (order, status), in the guide's order. */
 struct ukey_next {
 	const char *code; /* bind confirm_binding identity_check order pay wait_transfer
