@@ -86,7 +86,7 @@ def main():
         walk.bind_confirmed()
         walk.pay()
         walk.invoices()
-        walk.seals()
+        walk.seals_screen()
         walk.renew_ready()
         walk.renew_failed()
         if failpoints:

@@ -30,7 +30,7 @@ class Walk:
         self.ca = ca_cli
         self.M = env['M']
         self.pin = env['PIN']
-        self.seals = json.loads(open(env['SEALS_JSON'], encoding='utf-8').read())['seals']
+        self.service_seals = json.loads(open(env['SEALS_JSON'], encoding='utf-8').read())['seals']
         self.L = dicts['en']
         self.old_not_after = None
 
@@ -110,6 +110,7 @@ class Walk:
         t.ok(not missing, f'{loc}: medium number, holder, issuer, trust number, validity and days left shown',
              f'missing: {missing}\n{txt}')
         if again:
+            self.check_screen(f'token-{loc}', f'{loc}: U-KEY screen')
             return
         imgs = pg.js("""return [...document.querySelectorAll('#token-body img.seal-pic')].map((i) =>
             ({ alt: i.alt, ok: i.complete && i.naturalWidth > 0, ph: i.classList.contains('placeholder') }));""")
@@ -229,8 +230,13 @@ class Walk:
         pg.q('#inv-tax').send_keys('91440101MA5C123456')
         self.click('.inv-form button[type=submit]')
         ok = self.wait(lambda: pg.q('table.invoices tbody tr'), 30)
-        t.ok(ok and '91440101MA5C123456' in pg.text('table.invoices'), 'a right tax number: the invoice is listed',
-             pg.screen_text())
+        t.ok(ok and '91440101MA5C123456' in pg.text('table.invoices') and not pg.q('table.invoices a[download]'),
+             'a right tax number: the invoice is listed, requested (no document yet)', pg.screen_text())
+        inv_id = pg.text('table.invoices tbody tr td')
+        rc, _ = self.ca('issue-invoice', inv_id)
+        t.ok(rc == 0, f'the CA issues invoice {inv_id} (operator)')
+        self.click_text('#s-pay', self.L['pay.refresh'])
+        self.wait(lambda: pg.q('table.invoices a[download]'), 30)
         link = pg.q('table.invoices a[download]')
         r = self.fetch(link.get_attribute('href')) if link else {'status': 0, 'text': ''}
         t.ok(r['status'] == 200 and r['text'].startswith('%PDF') and 'pdf' in (r.get('type') or ''),
@@ -252,14 +258,14 @@ class Walk:
         f = self.fs(sid)
         f.find_element('css selector', f'input[value={action}]').click()
 
-    def seals(self):
+    def seals_screen(self):
         t, pg, L = self.t, self.pg, self.L
-        usable = [s for s in self.seals if s['status'] == 'usable']
-        bad = [s for s in self.seals if s['status'] != 'usable']
+        usable = [s for s in self.service_seals if s['status'] == 'usable']
+        bad = [s for s in self.service_seals if s['status'] != 'usable']
         dup = [s for s in usable if s['name'] == '业务章']
         one = [s for s in usable if s['name'] != '业务章']
-        t.ok(len(pg.qa('fieldset.seal-plan')) == len(self.seals) and len(dup) == 2 and one and bad,
-             f'every seal of the service is listed ({len(self.seals)}: a duplicate pair, another, an unusable one)')
+        t.ok(len(pg.qa('fieldset.seal-plan')) == len(self.service_seals) and len(dup) == 2 and one and bad,
+             f'every seal of the service is listed ({len(self.service_seals)}: a duplicate pair, another, an unusable one)')
         ub = self.fs(bad[0]['id'])
         t.ok(ub is not None and not ub.find_elements('css selector', 'input, select')
              and 'unusable' in ub.get_attribute('class'), 'the unusable seal offers nothing to choose')
@@ -347,6 +353,7 @@ class Walk:
     def progress_then_done(self):
         t, pg, L = self.t, self.pg, self.L
         seen = set()
+        shot = []
 
         def look():
             if pg.screen() == 'done':
@@ -354,6 +361,8 @@ class Walk:
             for li in pg.js("return [...document.querySelectorAll('#renew-body .progress li')]"
                             ".map((l) => l.className + ':' + l.dataset.step)"):
                 seen.add(li)
+            if not shot and any(x.startswith('running:') for x in seen):
+                shot.append(pg.shot('renew-progress'))
             return False
         ok = self.wait(look, 240)
         states = {s.split(':')[0] for s in seen}
@@ -380,7 +389,6 @@ class Walk:
         if a is None:
             return
         self.token(a, loc, again=True)
-        self.check_screen('token-' + loc, f'{loc}: U-KEY screen')
         a.stop()
 
     # --- a hostile page on another loopback port, in the same browser

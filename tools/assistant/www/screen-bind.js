@@ -28,7 +28,12 @@ function stopPoll() {
 	poll = null;
 }
 
+// The service says "confirmed" where the guide says bound: one state here.
+const bound = (st) => st === 'bound' || st === 'confirmed';
+
 function showState(st, at) {
+	if (bound(st))
+		st = 'bound';
 	if (!stateLine)
 		return;
 	stateLine.className = `bind-state state-${st}`;
@@ -90,7 +95,7 @@ function showCode(b) {
 
 async function status() {
 	const s = await get('/api/status');
-	if (s.binding === 'bound')
+	if (bound(s.binding))
 		showBound();
 	else if (mode !== 'pending')
 		body.append(el('p', { class: 'help', text: s.next || '' }));
@@ -109,7 +114,7 @@ async function onAction(ctx) {
 		setMode('code');
 		clear(body);
 		const s = await get('/api/status');
-		if (s.binding === 'bound') {
+		if (bound(s.binding)) {
 			showBound();
 			action.focus();
 			return;

@@ -38,10 +38,12 @@ function orderBlock(s, o) {
 }
 
 function invoiceRow(inv) {
-	const link = el('a', {
+	// The document exists once the CA has issued it; until then the row
+	// says so (the guide: find it in the history later, then download).
+	const link = inv.state === 'issued' ? el('a', {
 		href: `/api/invoices/${encodeURIComponent(inv.id)}/document`, download: `${inv.id}.pdf`,
 		text: t('inv.download'), 'aria-label': t('inv.download_named', { id: inv.id }),
-	});
+	}) : el('span', { class: 'help', text: t('inv.not_yet') });
 	return el('tr', {},
 		el('td', { class: 'mono', text: inv.id }), el('td', { text: inv.title || '' }),
 		el('td', { class: 'mono', text: inv.tax_number || '' }),

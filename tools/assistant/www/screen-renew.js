@@ -5,7 +5,7 @@
 // your U-KEY" while it runs, and "resume" when a renewal was interrupted.
 
 import { $, el, clear } from './util.js';
-import { t, tv } from './i18n.js';
+import { t, tv, has } from './i18n.js';
 import { get, post } from './api.js';
 import * as refusal from './refusal.js';
 import { PinPanel } from './pin.js';
@@ -50,7 +50,9 @@ function onStep(ev) {
 		return;
 	const st = ev.state === 'start' ? 'running' : ev.state;
 	s.li.className = st;
-	if (ev.label)
+	// The page's own label (one style with the rest of the page); the
+	// server's only for a step the page has no words for.
+	if (ev.label && !has(`renew.step.${ev.step}`))
 		s.label.textContent = ev.label;
 	s.state.textContent = tv('renew.st', st);
 	live.textContent = t('renew.live', { step: ev.step, of: STEPS, label: s.label.textContent, state: tv('renew.st', st) });
@@ -171,13 +173,23 @@ export default {
 		ctx.bus.addEventListener('failed', (e) => {
 			running(false);
 			const d = e.detail;
-			refusal.show(box, { code: d.code || 'error', message: d.message, serviceCode: d.service_code });
+			if (d.step && steps[d.step])
+				onStep({ step: d.step, state: 'failed' });
+			refusal.show(box, { code: d.interrupted ? 'interrupted' : d.code || 'error', message: d.message,
+				serviceCode: d.interrupted ? undefined : d.service_code });
 			setMode(d.interrupted ? 'resume' : 'start');
 			// The journal decides: a renewal it holds is resumed, whatever
 			// the event said.
 			get('/api/renew').then((st) => {
-				if (st.pending && !st.running)
+				if (st.pending && !st.running) {
 					setMode('resume');
+					// A resumed renewal keeps what the journal chose.
+					if (choices)
+						choices.hidden = true;
+					const next = box.querySelector('.refusal-next');
+					if (next)
+						next.textContent = t('next.interrupted');
+				}
 			}).catch(() => {});
 		});
 		ctx.bus.addEventListener('token', (e) => {
