@@ -12,7 +12,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -122,7 +122,10 @@ class Page:
 
     def wait(self, cond, secs=30, what='condition'):
         try:
-            return WebDriverWait(self.d, secs, poll_frequency=0.2).until(lambda d: cond())
+            # The page re-renders as events come: an element found a moment
+            # ago may be gone; look again.
+            return WebDriverWait(self.d, secs, poll_frequency=0.2,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: cond())
         except TimeoutException:
             return None
         except WebDriverException as e:

@@ -170,9 +170,51 @@ class Walk:
         t.ok(ok and head in txt, 'a wrong PIN is refused in words, with what to do next', txt)
         t.ok(pw.get_attribute('value') == '', '... and the PIN field was cleared when the PIN was sent')
         self.check_screen('bind-wrong-pin', 'wrong PIN')
+        tok = (self.fetch('/api/token')['json'] or {}).get('token') or {}
+        left = (tok.get('pin') or {}).get('tries_left')
+        if left is not None:
+            t.ok(pg.text('#s-bind .tries') == L['pin.tries'].format_map({'left': left, 'max': tok['pin']['tries_max']}),
+                 f'the tries left are shown under the PIN field ({pg.text("#s-bind .tries")})')
+            self.final_try(left)
+        else:
+            t.skip('the final try: a clear warning, and nothing tried until the user confirms',
+                   'this token does not count PIN tries (SoftHSM): the SKF run checks it')
         ActionChains(self.d).send_keys(self.pin, Keys.ENTER).perform()
         ok = self.wait(lambda: pg.visible('#bind-body .code'), 60)
         t.ok(ok, 'keyboard: the right PIN and Enter: the binding code is shown', self.refusal_text('#s-bind'))
+
+    BURN = """const [left, cb] = [arguments[0], arguments[arguments.length - 1]];
+        (async () => { const s = await (await fetch('/api/session')).json(); let n = left, r = null;
+          while (n > 1) { r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json',
+            'X-CSRF-Token': s.csrf }, body: JSON.stringify({ pin: '0000000' }) });
+            const j = await r.json(); if (!j.error || j.error.tries_left === undefined) break; n = j.error.tries_left; }
+          cb(n); })().catch((e) => cb(String(e)));"""
+
+    def final_try(self, left):
+        """The PIN down to its last try (wrong PINs sent to the API from the
+        page's origin): the bind screen warns, and refuses to try until the
+        box is ticked; keyboard only."""
+        t, pg, L = self.t, self.pg, self.L
+        n = self.d.execute_async_script(self.BURN, left)
+        self.d.get(self.d.current_url.split('#')[0] + '#token')
+        self.wait(lambda: pg.screen() == 'token' and pg.visible('#token-body .facts'), 30)
+        self.click('#token-next')
+        ok = self.wait(lambda: pg.visible('#s-bind .pin-panel .warning'), 30)
+        t.ok(n == 1 and ok and L['pin.final_warning'] in pg.text('#s-bind .pin-panel .warning'),
+             f'one try left ({n}): the PIN field is shown with a clear last-try warning', pg.screen_text())
+        ok, _ = self.tab_to('#s-bind input[type=password]')
+        ActionChains(self.d).send_keys(self.pin, Keys.ENTER).perform()
+        ok = self.wait(lambda: self.refusal_text('#s-bind'), 30)
+        txt = self.refusal_text('#s-bind')
+        tok = (self.fetch('/api/token')['json'] or {}).get('token') or {}
+        t.ok(ok and L['next.final_try'] in txt and (tok.get('pin') or {}).get('tries_left') == 1,
+             'the last try not confirmed: refused in words, and nothing was tried (still one left)', txt)
+        self.check_screen('bind-final-try', 'last PIN try')
+        ok, bad = self.tab_to('#s-bind .pin-panel .warning input[type=checkbox]')
+        ActionChains(self.d).send_keys(Keys.SPACE).perform()
+        t.ok(ok and pg.q('#s-bind .pin-panel .warning input[type=checkbox]').is_selected(),
+             'keyboard: Tab and Space tick "use my last try"')
+        self.tab_to('#s-bind input[type=password]')
 
     def bind_confirmed(self):
         t, pg, L = self.t, self.pg, self.L
@@ -380,7 +422,7 @@ class Walk:
         t.ok(ok and sign and shown == day(sign['not_after']) and sign['not_after'] > (self.old_not_after or 0),
              f'the done screen shows the new certificate\'s validity ({shown}, later than '
              f'{day(self.old_not_after or 0)})', pg.screen_text())
-        seals = pg.qa('.done-seals li')
+        seals = pg.qa('section[aria-labelledby=done-seals-h] dd')
         t.ok(seals and all(re.search(r'\d{4}-\d\d-\d\d', s.text) for s in seals),
              f'... and each renewed seal with its new validity ({len(seals)})', pg.screen_text())
         self.check_screen('done', 'done')

@@ -19,7 +19,7 @@ export class PinPanel {
 		});
 		this.tries = el('p', { id: `${id}-tries`, class: 'tries', 'aria-live': 'polite' });
 		this.finalBox = el('input', { type: 'checkbox', id: `${id}-final` });
-		this.finalWarn = el('div', { class: 'warning', hidden: true },
+		this.finalWarn = el('div', { class: 'warning alarm', hidden: true },
 			el('p', { text: t('pin.final_warning') }),
 			el('p', { class: 'check' }, this.finalBox, el('label', { for: `${id}-final`, text: t('pin.final_accept') })));
 		this.dialogBtn = el('button', { type: 'button', class: 'secondary', hidden: true, text: t('pin.use_dialog') });

@@ -36,9 +36,8 @@ async function load(ctx) {
 	if (seals.length) {
 		body.append(el('section', { class: 'card', 'aria-labelledby': 'done-seals-h' },
 			el('h2', { id: 'done-seals-h', text: t('done.seals') }),
-			el('ul', { class: 'done-seals' }, seals.map((s) => el('li', {},
-				el('span', { class: 'seal-name', text: s.name || t('seal.unnamed') }), ' ',
-				el('span', { class: 'new-date', text: t('done.seal_to', { to: day(s.valid_to) }) }))))));
+			facts(seals.map((s) => [s.name || t('seal.unnamed'),
+				el('span', { class: 'new-date', text: t('done.seal_to', { to: day(s.valid_to) }) })]))));
 	}
 	body.append(el('p', { class: 'help', text: t('done.check') }));
 }

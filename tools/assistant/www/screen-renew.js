@@ -65,6 +65,10 @@ function running(on) {
 		warn.hidden = !on;
 	if (choices)
 		choices.hidden = on;
+	// Once it runs, the progress says everything: no stale "interrupted".
+	const pending = body.querySelector('.state-pending');
+	if (pending && on)
+		pending.hidden = true;
 	setMode(on ? 'running' : mode === 'running' ? 'start' : mode);
 }
 

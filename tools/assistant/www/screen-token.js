@@ -40,7 +40,7 @@ function sealsBlock(seals) {
 			el('div', {},
 				el('h3', { text: s.name || t('seal.unnamed') }),
 				facts([
-					[t('seal.type'), s.type_name || String(s.type ?? '')],
+					[t('seal.type'), s.type_name || (s.type !== null && s.type !== undefined ? t('seal.type_n', { n: s.type }) : '—')],
 					[t('seal.validity'), t('token.from_to', { from: day(s.valid_from), to: day(s.valid_to) })],
 					[t('seal.state'), tv('seal.status', s.status)],
 				]))));
