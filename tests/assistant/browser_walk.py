@@ -375,6 +375,12 @@ class Walk:
 
     def renew_resume_with_pin(self):
         t, pg, L = self.t, self.pg, self.L
+        self.click('#steps a[data-step=pay]')
+        ok = self.wait(lambda: pg.screen() == 'pay' and L['pay.login_first'] in pg.screen_text(), 30)
+        t.ok(ok and pg.text('#pay-next') == L['pay.back_bind'],
+             'a new session: the payment screen says to enter the PIN first (the API\'s login_required), '
+             'its button leads back to step 2', pg.screen_text())
+        self.check_screen('pay-login-first', 'PIN needed first')
         self.click('#steps a[data-step=renew]')
         ok = self.wait(lambda: pg.screen() == 'renew' and L['renew.pending'] in pg.screen_text() and
                        pg.visible('#s-renew input[type=password]'), 30)
