@@ -371,6 +371,9 @@ class Walk:
         t.ok(rc == -9, f'resumed, the assistant is killed at the failpoint after step 3 (exit {rc})')
         ok = self.wait(lambda: pg.text('#token-live') == L['live.lost'], 30)
         t.ok(ok, 'the page says the connection to the assistant was lost', pg.text('#token-live'))
+        ok = self.wait(lambda: L['next.offline_renew'] in self.refusal_text('#s-renew'), 30)
+        t.ok(ok, '... and how to go on: start it again and resume (the journal keeps the renewal)',
+             self.refusal_text('#s-renew'))
         self.pg.shot('renew-killed')
 
     def renew_resume_with_pin(self):

@@ -98,6 +98,7 @@ function listen() {
 		if (!live.classList.contains('state-bye')) {
 			live.className = 'token-live state-lost';
 			live.textContent = t('live.lost');
+			ctx.bus.dispatchEvent(new CustomEvent('lost'));
 		}
 	});
 	es.addEventListener('bye', () => {

@@ -196,6 +196,12 @@ export default {
 				}
 			}).catch(() => {});
 		});
+		// The server gone mid-renewal (killed, crashed, the computer
+		// asleep): the journal keeps the renewal; say how to go on.
+		ctx.bus.addEventListener('lost', () => {
+			if (mode === 'running')
+				refusal.show(box, { code: 'offline_renew', message: t('err.offline') });
+		});
 		ctx.bus.addEventListener('token', (e) => {
 			if (mode === 'running' && e.detail.what === 'removed' && warn)
 				warn.classList.add('alarm');

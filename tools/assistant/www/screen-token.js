@@ -57,7 +57,7 @@ function render(d) {
 	if (d.state !== 'one') {
 		const what = el('div', { class: `notice state-${d.state}` },
 			el('p', { class: 'big', text: t(`token.state.${d.state}`) }),
-			el('p', { text: d.message || t(`token.what.${d.state}`) }));
+			el('p', { text: t(`token.what.${d.state}`) }));
 		if (d.state === 'several')
 			what.append(el('ul', {}, (d.tokens || []).map((k) => el('li', { text: `${k.label} (${k.serial})` }))));
 		body.append(what);
