@@ -47,6 +47,10 @@ browser_main() {
 	export UKEY_ASSISTANT_WWW=$top/tools/assistant/www UKEY_LOCALEDIR=$build/po/locale
 	# Leaving the page for the hostile one closes its event stream: the
 	# server must not take that for the page closed (30 s by default).
+	# The module's PIN dialog, at the end: the tests' scripted pinentry.
+	export PINENTRY=$top/tests/pinentry/ukey-test-pinentry UKEY_TEST_PINENTRY_PIN_FILE=$W/dialog-pin \
+		UKEY_TEST_PINENTRY_LOG=$W/pinentry.log UKEY_PKCS11_CONF
+	printf '%s\n' "$PIN" >"$W/dialog-pin"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UKEY_ASSISTANT_CLOSED_SECONDS=120
 	"$py" "$top/tests/assistant/browser.py"
 }

@@ -105,6 +105,7 @@ def main():
             # The second locale on a new assistant (one at a time: each
             # holds the U-KEY's session).
             walk.other_locale(start(second), second)
+        walk.pin_dialog(start, first)
         errs = pg.console_errors()
         t.ok(not errs, 'no script error and no Content-Security-Policy violation in the browser console',
              '\n'.join(errs))

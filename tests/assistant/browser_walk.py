@@ -447,6 +447,40 @@ class Walk:
         from browser_hostile import hostile
         hostile(self, a, w)
 
+    def pin_dialog(self, start, loc):
+        """The module configured with its PIN dialog (pin_prompt = pinentry,
+        the tests' scripted pinentry): the bind screen offers "use the PIN
+        dialog", and the session logs in through it without the page ever
+        holding the PIN."""
+        t, pg = self.t, self.pg
+        with open(self.env['UKEY_PKCS11_CONF'], 'a', encoding='utf-8') as f:
+            f.write(f"\n[module]\npin_prompt = pinentry\npinentry = {self.env['PINENTRY']}\n")
+        a = start(loc)
+        if a is None:
+            return
+        self.L = L = self.dicts[loc]
+        self.d.get(a.url)
+        self.wait(lambda: pg.screen() == 'token' and pg.visible('#token-body .facts'), 60)
+        self.click('#steps a[data-step=bind]')
+        btn = self.wait(lambda: self.visible_button('#s-bind', L['pin.use_dialog']), 30)
+        t.ok(btn, 'the module has a PIN dialog: the bind screen offers "use the PIN dialog"', pg.screen_text())
+        self.check_screen('bind-pin-dialog', 'PIN dialog offered')
+        if btn:
+            btn.click()
+        ok = self.wait(lambda: pg.visible('#bind-body .bind-state.state-bound'), 60)
+        log = ''
+        if os.path.exists(self.env['UKEY_TEST_PINENTRY_LOG']):
+            log = open(self.env['UKEY_TEST_PINENTRY_LOG'], encoding='utf-8').read()
+        t.ok(ok and 'GETPIN' in log, 'the PIN typed into the desktop\'s dialog logs the session in '
+             '(the page never held it): the binding is shown', pg.screen_text() + '\n' + log[-500:])
+        a.stop()
+
+    def visible_button(self, scope, text):
+        for b in self.pg.qa(f'{scope} button'):
+            if b.is_displayed() and b.text.strip() == text:
+                return b
+        return None
+
     def quit(self, a):
         t, pg = self.t, self.pg
         self.d.get(a.origin + '/#done')
