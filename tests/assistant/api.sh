@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/plugin/renew-lib.sh"
 . "$top/tests/assistant/assistant-lib.sh"
 plugin_setup assistant-api curl
-tap_plan 64
+tap_plan 72
 mkdir -m 700 "$W/run"
 # The module tells a long-running process (the assistant) of objects other
 # processes wrote (ukey-vkey add-seals) through XDG_RUNTIME_DIR.
@@ -245,5 +245,42 @@ t_is "$CODE $(jq -r '.not_after > '"$old_na" <<<"$EV")" "202 true" "skf: renewed
 get /api/token
 t_is "$(js '.token.certs[] | select(.sign) | .not_after > '"$old_na") $(js .token.pin.tries_left)" "true $left" \
 	"skf: the new certificate on the token, the PIN counter reset by the right PIN"
+
+# ---- keys coming and going: events, and the session gone with its key
+ev_mark
+mv "$D/device" "$D/device.out"
+ev_wait token 30
+t_is "$(jq -r .what <<<"$EV") $(jq -r .serial <<<"$EV") $(jq -r .state <<<"$EV")" "removed $M none" \
+	"skf: the U-KEY pulled out: a token event (removed, its medium number, none left)"
+get /api/status
+t_is "$CODE $(js .error.code)" "401 login_required" "skf: ... its login went with it"
+login_with "$W/pin"
+t_is "$CODE $(js .error.code)" "409 no_token" "skf: a login with no U-KEY: 409 no_token"
+ev_mark
+mv "$D/device.out" "$D/device"
+ev_wait token 30
+t_is "$(jq -r .what <<<"$EV") $(jq -r .serial <<<"$EV") $(jq -r .state <<<"$EV")" "inserted $M one" \
+	"skf: put back: a token event (inserted)"
+post /api/quit '{}'
+asst_gone 20
+
+# ---- the module's PIN dialog (pin_prompt = pinentry): no PIN through the page
+{ printf '[module]\npin_prompt = pinentry\npinentry = %s\npinentry_timeout = 20\n\n' \
+	"$top/tests/pinentry/ukey-test-pinentry"; cat "$UKEY_PKCS11_CONF"; } >"$W/pinentry.conf"
+mkdir -p "$W/q"
+asst_start UKEY_PKCS11_CONF="$W/pinentry.conf" UKEY_TEST_PINENTRY_PIN_DIR="$W/q" UKEY_TEST_PINENTRY_LOG="$W/pe.log" ||
+	bail "the assistant did not start with the PIN dialog"
+get /api/login
+t_is "$(js .logged_in) $(js .dialog_available)" "false true" "skf: pinentry: the login says the PIN dialog is available"
+get /api/token
+left=$(js .token.pin.tries_left)
+post /api/login '{"dialog":true}'
+t_is "$CODE $(js .error.code)" "410 cancelled" "skf: pinentry: the dialog cancelled: 410 cancelled"
+get /api/token
+t_is "$(js .token.pin.tries_left)" "$left" "skf: ... no try used"
+printf 123456 >"$W/q/1"
+post /api/login '{"dialog":true}'
+t_is "$CODE $(js .logged_in) $(grep -c '^GETPIN$' "$W/pe.log")" "200 true 2" \
+	"skf: pinentry: logged in through the module's dialog (one GETPIN each time)"
 post /api/quit '{}'
 asst_gone 20

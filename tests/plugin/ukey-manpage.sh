@@ -28,7 +28,7 @@ missing=
 for c in $cmds; do
 	grep -qx "\\.SS $c" <(unesc <"$MAN") || missing+=" $c"
 done
-t_is "$(wc -w <<<"$cmds") ${missing:-none}" "14 none" "every command of ukey --help has its section in ukey(1)"
+t_is "$(wc -w <<<"$cmds") ${missing:-none}" "15 none" "every command of ukey --help has its section in ukey(1)"
 missing=
 for c in $cmds; do
 	section SYNOPSIS | unesc | grep -qx "\\.B ukey $c.*" || missing+=" $c"
@@ -39,7 +39,7 @@ codes=$(sed -n 's/^#define UKEY_EXIT_[A-Z]* \([0-9]*\) .*/\1/p' "$top/tools/ukey
 documented=$(section 'EXIT STATUS' | sed -n '/^\.TP$/{n;s/^\.B \([0-9]*\)$/\1/p}' | sort -n | tr '\n' ' ')
 t_is "$documented" "$codes" "EXIT STATUS documents every exit code of tools/ukey/ukey.h ($codes)"
 
-vars=$(cat "$top"/renew-plugin/*/*.c "$top"/tools/ukey/*.c |
+vars=$(cat "$top"/renew-plugin/*/*.c "$top"/tools/ukey/*.c "$top"/tools/assistant/*.c |
 	grep -o -e 'getenv("[A-Z_]*")' -e 'env_over([^"]*"[A-Z_]*")' | grep -o '"[A-Z_]*"' | tr -d '"' | sort -u)
 missing=
 for v in $vars UKEY_PKCS11_CONF; do

@@ -28,7 +28,7 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 	struct run *run = arg;
 	struct asst *a = run->a;
 	struct timespec now;
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *copy = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	json_object_object_add(o, "elapsed_ms", json_object_new_int64((int64_t)(now.tv_sec - run->t0.tv_sec) * 1000 +
@@ -40,9 +40,11 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 	json_object_object_add(o, "detail", detail ? json_object_new_string(detail) : NULL);
 	pthread_mutex_lock(&a->lock);
 	a->renew_step = step;
-	json_object_array_add(a->renew_events, json_object_get(o));
+	json_object_array_add(a->renew_events, o);
+	json_object_deep_copy(o, &copy, NULL);
 	pthread_mutex_unlock(&a->lock);
-	asst_event(a, "renew", o);
+	if (copy != NULL)
+		asst_event(a, "renew", copy);
 }
 
 /* Only a signal stops a running renewal (before its next step, all of it
@@ -147,7 +149,10 @@ static void *worker(void *arg)
 		out = failed_json(a, &e);
 	}
 	pthread_mutex_unlock(&a->work);
-	ev = json_object_get(out);
+	/* Copies, not shared references: json-c objects are not for two
+	 * threads at once (each keeps its own serialization buffer). */
+	ev = NULL;
+	json_object_deep_copy(out, &ev, NULL);
 	pthread_mutex_lock(&a->lock);
 	json_object_put(a->renew_result);
 	a->renew_result = json_object_get(out);
@@ -227,7 +232,7 @@ out:
 void asst_api_renew(struct asst_req *q, struct asst_resp *r)
 {
 	struct asst *a = q->a;
-	json_object *o;
+	json_object *o, *events, *result;
 	struct ukey_token_info t;
 	struct ukey_err e;
 	int running, step, pending = 0;
@@ -244,8 +249,13 @@ void asst_api_renew(struct asst_req *q, struct asst_resp *r)
 	json_object_object_add(o, "step", json_object_new_int(step));
 	json_object_object_add(o, "name", json_object_new_string(ukey_renew_step_name(step)));
 	json_object_object_add(o, "label", json_object_new_string(ukey_renew_step_label(step)));
-	json_object_object_add(o, "events", a->renew_events ? json_object_get(a->renew_events) : json_object_new_array());
-	json_object_object_add(o, "result", json_object_get(a->renew_result));
+	events = result = NULL;
+	if (a->renew_events == NULL || json_object_deep_copy(a->renew_events, &events, NULL) != 0)
+		events = json_object_new_array();
+	if (a->renew_result != NULL)
+		json_object_deep_copy(a->renew_result, &result, NULL);
+	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "result", result);
 	pthread_mutex_unlock(&a->lock);
 	/* The key inserted now (no login needed to know it was interrupted). */
 	if (!running && a->module_ok && ukey_token_select(&a->p11, a->o.serial, &t, &e) == UKEY_E_OK &&

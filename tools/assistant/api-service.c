@@ -91,11 +91,11 @@ static void *bind_poll(void *arg)
 {
 	struct asst *a = arg;
 	char last[16] = "pending", state[16];
-	int64_t at;
+	int64_t at = 0, expires;
 
 	for (;;) {
 		struct ukey_err e;
-		int ret = -1, stop;
+		int ret = -1, stop, in;
 		for (int i = 0; i < BIND_POLL_S * 10; i++) {
 			pthread_mutex_lock(&a->lock);
 			stop = a->quit;
@@ -106,18 +106,26 @@ static void *bind_poll(void *arg)
 		}
 		if (asst_renew_busy(a))
 			continue;
+		pthread_mutex_lock(&a->lock);
+		expires = a->bind_expires;
+		pthread_mutex_unlock(&a->lock);
 		pthread_mutex_lock(&a->work);
-		if (a->logged_in && a->client != NULL)
+		in = a->logged_in && a->client != NULL;
+		if (in)
 			ret = ukey_api_binding_state(a->client, state, sizeof(state), &at, &e);
 		pthread_mutex_unlock(&a->work);
-		if (ret == UKEY_E_OK && strcmp(state, "pending") == 0 && a->bind_expires > 0 &&
-		    time(NULL) > a->bind_expires)
+		/* Logged out (or the key pulled out): nobody to ask for. */
+		if (!in)
+			break;
+		if (ret == UKEY_E_OK && strcmp(state, "pending") == 0 && expires > 0 && time(NULL) > expires)
 			snprintf(state, sizeof(state), "expired");
 		if (ret == UKEY_E_OK && strcmp(state, last) != 0) {
 			snprintf(last, sizeof(last), "%s", state);
 			asst_event(a, "binding", binding_state_json(state, at));
 		}
-		if (ret > 0 || strcmp(last, "pending") != 0)
+		/* The service away for a moment is asked again; a refusal or
+		 * a state that is final ends the poll. */
+		if ((ret != UKEY_E_OK && ret != UKEY_E_SERVICE) || strcmp(last, "pending") != 0)
 			break;
 	}
 out:

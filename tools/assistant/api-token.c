@@ -324,6 +324,24 @@ static void login_refused(struct asst_resp *r, const struct ukey_pin_outcome *ou
 	json_object_object_add(o, "tries_max", t->tries_max > 0 ? json_object_new_int64(t->tries_max) : NULL);
 }
 
+/* No key, several, or another trouble with the one: what the page acts on. */
+static void token_refusal(struct asst *a, struct asst_resp *r, const struct ukey_err *e)
+{
+	struct ukey_token_info *list = NULL;
+	struct ukey_err le;
+	size_t n = 1;
+
+	if (ukey_token_list(&a->p11, &list, &n, &le) != UKEY_E_OK)
+		n = 1;
+	free(list);
+	if (n == 0 && e->code == UKEY_E_ERROR) /* the module has no working backend */
+		asst_error(r, 503, "no_module", "%s", e->msg);
+	else if (n == 0 || n > 1)
+		asst_error(r, 409, n == 0 ? "no_token" : "several_tokens", "%s", e->msg);
+	else
+		asst_error_from(r, e);
+}
+
 static void logged_in(struct asst *a, struct asst_resp *r)
 {
 	json_object *o = json_object_new_object();
@@ -385,7 +403,11 @@ void asst_api_login(struct asst_req *q, struct asst_resp *r)
 		goto out;
 	ukey_err_clear(&e);
 	ret = asst_token_open(a, &e);
-	if (ret == UKEY_E_OK && a->logged_in) {
+	if (ret != UKEY_E_OK) {
+		token_refusal(a, r, &e);
+		goto done;
+	}
+	if (a->logged_in) {
 		logged_in(a, r);
 		goto done;
 	}

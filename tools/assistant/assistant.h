@@ -61,6 +61,7 @@ struct asst {
 	struct asst_event ev[ASST_EVENTS];
 	unsigned long seq;
 	int streams, ever_streamed;
+	int inflight; /* requests begun, their answer not yet sent */
 	time_t last_stream, last_request;
 	int quit;
 	const char *quit_reason;

@@ -4,8 +4,9 @@
 /* events.c: server-sent events. Every event goes into one ring; each open
  * stream (GET /api/events) reads the ring from where it joined, waiting
  * on a condition variable in its own connection thread, with a ping
- * every 15 s so a closed page is noticed. The streams open are counted:
- * none for a while after one was open means the page was closed. The
+ * every 5 s so a closed page is noticed (the write to it fails). The
+ * streams open are counted: none for a while after one was open means
+ * the page was closed. The
  * token watch (ukey_token_watch, C_WaitForSlotEvent) runs in a thread of
  * its own and turns keys coming and going into events. */
 
@@ -18,7 +19,7 @@
 
 #include "assistant.h"
 
-#define PING_S 15
+#define PING_S 5
 
 void asst_event(struct asst *a, const char *name, json_object *o)
 {

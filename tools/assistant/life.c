@@ -22,10 +22,11 @@
 #define UKEY_ASSISTANT_WWW_DIR "/usr/share/ukey-pkcs11/assistant"
 #endif
 
-/* zh_CN when the messages' locale is Chinese (as gettext picks it). */
+/* zh_CN when the messages are Chinese, as gettext picks their language
+ * (LANGUAGE first): the page then speaks as the library's messages do. */
 static const char *locale_of_env(void)
 {
-	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	static const char *const vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
 
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = getenv(vars[i]);

@@ -41,11 +41,16 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
 {
 	struct conn_ctx *c = *con_cls;
 
-	(void)cls;
+	struct asst *a = cls;
+
 	(void)conn;
 	(void)toe;
 	if (c == NULL)
 		return;
+	pthread_mutex_lock(&a->lock);
+	a->inflight--;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
 	if (c->body != NULL)
 		OPENSSL_cleanse(c->body, c->cap);
 	free(c->body);
@@ -170,6 +175,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		if (c == NULL)
 			return MHD_NO;
 		*con_cls = c;
+		pthread_mutex_lock(&a->lock);
+		a->inflight++;
+		pthread_mutex_unlock(&a->lock);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* An absurd body is not even read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > 16ULL * BODY_MAX)
@@ -231,7 +239,7 @@ static struct MHD_Daemon *start_on(struct asst *a, int v6, unsigned port)
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-				MHD_OPTION_NOTIFY_COMPLETED, &completed, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, &completed, a,
 				MHD_OPTION_END);
 }
 
@@ -251,6 +259,18 @@ int asst_server_start(struct asst *a, struct ukey_err *e)
 
 void asst_server_stop(struct asst *a)
 {
+	struct timespec until;
+
+	/* The answers under way are sent first (the page's /api/quit among
+	 * them: stopping the daemon would cut it off); the streams end by
+	 * themselves once quit is set. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&a->lock);
+	while (a->inflight > 0)
+		if (pthread_cond_timedwait(&a->cond, &a->lock, &until) != 0)
+			break;
+	pthread_mutex_unlock(&a->lock);
 	if (a->d6 != NULL)
 		MHD_stop_daemon(a->d6);
 	if (a->d4 != NULL)

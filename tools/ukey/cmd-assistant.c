@@ -91,8 +91,11 @@ static int open_browser(struct asst *a)
 	}
 	close(fd);
 	a->launch_made = time(NULL);
-	if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) != 0)
+	if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) != 0) {
+		unlink(a->launch_file);
+		a->launch_file[0] = '\0';
 		return -1;
+	}
 	if (pthread_create(&th, NULL, reap, (void *)(intptr_t)pid) == 0)
 		pthread_detach(th);
 	return 0;
