@@ -27,9 +27,10 @@ def locale_env(loc, failpoint=None):
     for k in ('LC_ALL', 'LC_MESSAGES', 'LANGUAGE', 'LANG', 'UKEY_PIN_FILE', 'UKEY_FAILPOINT'):
         e.pop(k, None)
     if loc == 'zh':
-        # The server picks Chinese from LANG; LC_CTYPE keeps UTF-8 where no
-        # zh_CN locale is installed.
-        e.update(LANG='zh_CN.UTF-8', LANGUAGE='zh_CN', LC_CTYPE='C.UTF-8')
+        # LANGUAGE picks the messages (the server's and so the page's);
+        # LC_ALL=C.UTF-8 makes gettext honour it where no zh_CN locale is
+        # installed (as the other tests do).
+        e.update(LANG='zh_CN.UTF-8', LANGUAGE='zh_CN', LC_ALL='C.UTF-8')
     else:
         e.update(LANG='C')
     if failpoint:

@@ -168,6 +168,9 @@ class Walk:
         txt = self.refusal_text('#s-bind')
         head = L['next.wrong_pin'].split('{')[0].strip()
         t.ok(ok and head in txt, 'a wrong PIN is refused in words, with what to do next', txt)
+        msg = pg.text('#s-bind .refusal-msg')
+        cjk = any('\u4e00' <= c <= '\u9fff' for c in msg)
+        t.ok(cjk == (L is self.dicts['zh']), f'... the server\'s words in the page\'s language ({msg!r})')
         t.ok(pw.get_attribute('value') == '', '... and the PIN field was cleared when the PIN was sent')
         self.check_screen('bind-wrong-pin', 'wrong PIN')
         tok = (self.fetch('/api/token')['json'] or {}).get('token') or {}
