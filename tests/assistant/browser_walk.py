@@ -407,7 +407,6 @@ class Walk:
     def progress_then_done(self):
         t, pg, L = self.t, self.pg, self.L
         seen = set()
-        shot = []
 
         def look():
             if pg.screen() == 'done':
@@ -415,8 +414,6 @@ class Walk:
             for li in pg.js("return [...document.querySelectorAll('#renew-body .progress li')]"
                             ".map((l) => l.className + ':' + l.dataset.step)"):
                 seen.add(li)
-            if not shot and any(x.startswith('running:') for x in seen):
-                shot.append(pg.shot('renew-progress'))
             return False
         ok = self.wait(look, 240)
         states = {s.split(':')[0] for s in seen}
@@ -438,6 +435,13 @@ class Walk:
         t.ok(seals and all(re.search(r'\d{4}-\d\d-\d\d', s.text) for s in seals),
              f'... and each renewed seal with its new validity ({len(seals)})', pg.screen_text())
         self.check_screen('done', 'done')
+        self.click('#steps a[data-step=renew]')
+        ok = self.wait(lambda: pg.screen() == 'renew' and len(pg.qa('#renew-body .progress li.done, '
+                                                                   '#renew-body .progress li.skipped')) == 8, 30)
+        t.ok(ok and L['renew.finished'] in pg.screen_text(),
+             'back on step 5: the eight steps as they went (done, or skipped as done before the interruption)',
+             pg.screen_text())
+        self.check_screen('renew-finished', 'renewal finished')
 
     def other_locale(self, a, loc):
         if a is None:

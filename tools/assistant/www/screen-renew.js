@@ -100,6 +100,14 @@ async function load(ctx) {
 		running(true);
 		return;
 	}
+	if (st.result && st.result.done) {
+		// Back on step 5 after the renewal: its steps as they went.
+		for (const ev of st.events || [])
+			onStep(ev);
+		body.prepend(el('div', { class: 'notice state-ok' }, el('p', { class: 'big', text: t('renew.finished') })));
+		setMode('finished');
+		return;
+	}
 	if (st.pending) {
 		body.prepend(el('div', { class: 'notice state-pending' },
 			el('p', { class: 'big', text: t('renew.pending') }), el('p', { text: t('renew.pending_help') })));
@@ -131,6 +139,8 @@ async function load(ctx) {
 }
 
 async function start(ctx) {
+	if (mode === 'finished')
+		return ctx.go('done');
 	refusal.hide(box);
 	action.disabled = true;
 	try {
