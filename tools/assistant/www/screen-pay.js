@@ -4,7 +4,7 @@
 // named under the field itself) and downloaded.
 
 import { $, el, clear, day, facts } from './util.js';
-import { t, tv } from './i18n.js';
+import { t, tv, has } from './i18n.js';
 import { get, post } from './api.js';
 import * as refusal from './refusal.js';
 
@@ -34,7 +34,7 @@ function orderBlock(s, o) {
 			[t('pay.covers'), o.covers ? tv('pay.covers', o.covers) : undefined],
 			[t('pay.price'), o.price_text ? t('pay.price_yuan', { price: o.price_text }) : undefined],
 		]),
-		el('p', { class: 'what-next', text: o.text || '' }));
+		el('p', { class: 'what-next', text: has(`pay.todo.${o.state}`) ? t(`pay.todo.${o.state}`) : o.text || '' }));
 }
 
 function invoiceRow(inv) {

@@ -123,7 +123,7 @@ async function load(ctx) {
 		}
 		if (order && order.state !== 'paid') {
 			body.prepend(el('div', { class: 'notice' }, el('p', { class: 'big', text: tv('pay.state', order.state) }),
-				el('p', { text: order.text || '' })));
+				el('p', { text: has(`pay.todo.${order.state}`) ? t(`pay.todo.${order.state}`) : order.text || '' })));
 			setMode('none');
 			return;
 		}
