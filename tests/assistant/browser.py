@@ -124,6 +124,11 @@ def main():
             d.quit()
         except Exception:  # noqa: BLE001
             pass
+    # The sanitizer pass: every assistant's stderr is in assistant.log.
+    log = open(os.path.join(w, 'assistant.log'), encoding='utf-8', errors='replace').read()
+    bad = [line for line in log.splitlines() if 'Sanitizer' in line or 'runtime error:' in line]
+    t.ok(not bad and len(running) > 0, f'no sanitizer report from the {len(running)} assistants (their stderr)',
+         '\n'.join(bad[:20]))
     with open(os.path.join(env['SHOTS'], 'index.txt'), 'w', encoding='utf-8') as f:
         f.write('\n'.join(pg.shot_names) + '\n')
     return t.done()
