@@ -47,12 +47,37 @@ static const char *body_path(int type)
 	}
 }
 
+/* OpenSSL answers a request whose protection fails with the reason of the
+ * first error queued; these are that reason in words. */
+static ERR_STRING_DATA reasons[] = {
+	{ 1, "the request carries no certificate in its extraCerts to check its protection with" },
+	{ 2, "the request is not protected, or its protection does not verify with the first"
+	     " certificate of its extraCerts" },
+	{ 0, NULL },
+};
+static int err_lib;
+
 static void bind_sender(struct cmp_call *c, const unsigned char *der, long len)
 {
 	X509_free(c->sender);
 	c->sender = cmp_protecting_cert(der, len);
 	cmp_sender_check(c);
 	cmp_call_bind(c);
+}
+
+/* Queues the words for a protection that fails (checked ahead by the same
+ * OpenSSL function the request's processing calls). */
+static void explain_protection(struct cmp_call *c, const OSSL_CMP_MSG *req)
+{
+	int ok = c->sender != NULL &&
+		 OSSL_CMP_validate_msg(OSSL_CMP_SRV_CTX_get0_cmp_ctx(c->t->srv), req) == 1;
+
+	ERR_clear_error();
+	if (ok)
+		return;
+	if (err_lib == 0 && (err_lib = ERR_get_next_error_library()) > 0)
+		ERR_load_strings(err_lib, reasons);
+	ERR_raise(err_lib, c->sender == NULL ? 1 : 2);
 }
 
 /* Puts a transaction this process no longer holds back where its kup left
@@ -137,6 +162,7 @@ void svc_route_cmp(struct svc *s, struct req *r, struct resp *o)
 		restore(&c, req, (const unsigned char *)r->body, (long)r->len);
 	else
 		bind_sender(&c, (const unsigned char *)r->body, (long)r->len);
+	explain_protection(&c, req);
 	rsp = OSSL_CMP_SRV_process_request(c.t->srv, req);
 	ERR_clear_error();
 	svc_db_end(s, !c.dbfail);
