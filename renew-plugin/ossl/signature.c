@@ -101,14 +101,30 @@ static void *dupctx(void *vc)
 	return d;
 }
 
+/* The digests the token's combined mechanisms hash, by every name
+ * OpenSSL may pass (its own "SHA2-256" as well as "SHA256" and the OID). */
+static int md_nid(const char *name)
+{
+	static const struct {
+		const char *name;
+		int nid;
+	} t[] = {
+		{ "SHA256", NID_sha256 }, { "SHA2-256", NID_sha256 }, { "SHA-256", NID_sha256 },
+		{ "2.16.840.1.101.3.4.2.1", NID_sha256 }, { "SHA384", NID_sha384 }, { "SHA2-384", NID_sha384 },
+		{ "SHA-384", NID_sha384 }, { "2.16.840.1.101.3.4.2.2", NID_sha384 }, { "SHA512", NID_sha512 },
+		{ "SHA2-512", NID_sha512 }, { "SHA-512", NID_sha512 }, { "2.16.840.1.101.3.4.2.3", NID_sha512 },
+		{ "SM3", NID_sm3 }, { "1.2.156.10197.1.401", NID_sm3 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (OPENSSL_strcasecmp(name, t[i].name) == 0)
+			return t[i].nid;
+	return NID_undef;
+}
+
 static int set_md(struct sigctx *c, const char *name)
 {
-	int nid = OBJ_txt2nid(name);
-
-	if (nid == NID_undef)
-		nid = OBJ_sn2nid(name);
-	if (nid == NID_undef)
-		nid = OBJ_ln2nid(name);
+	int nid = md_nid(name);
 	/* Only what the token's combined mechanisms hash. */
 	if (c->kind == UKEY_OSSL_SM2 ? nid != NID_sm3 : nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
 		return 0;
@@ -310,9 +326,7 @@ static int set_ctx_params(void *vc, const OSSL_PARAM params[])
 	    !set_saltlen(c, p))
 		return 0;
 	if (c->kind == UKEY_OSSL_RSA && (p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_MGF1_DIGEST)) != NULL) {
-		int nid = p->data_type == OSSL_PARAM_UTF8_STRING ? OBJ_sn2nid(p->data) : NID_undef;
-		if (nid == NID_undef && p->data_type == OSSL_PARAM_UTF8_STRING)
-			nid = OBJ_ln2nid(p->data);
+		int nid = p->data_type == OSSL_PARAM_UTF8_STRING ? md_nid(p->data) : NID_undef;
 		if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
 			return 0;
 		c->mgf_nid = nid;
