@@ -29,6 +29,21 @@
 #include "renew.h"
 #include "ukey-base.h"
 
+/* OpenSSL 3's CMP code cannot carry an SM2 signature either way, found
+ * against its mock server: it picks the protection algorithm with
+ * OBJ_find_sigid_by_algs(digest, EVP_PKEY_get_id(key)), and an SM2 key
+ * (a provider's, id EVP_PKEY_KEYMGMT, or a decoded one, EVP_PKEY_EC) has
+ * no entry ("unsupported key type"); and it verifies SM2 signatures (the
+ * protection, the proof of possession, the signer's certificate path)
+ * without a distinguishing ID, so with an empty one, where every GM/T
+ * 0009 signer (a U-KEY, a Chinese CA) uses 1234567812345678. Refused
+ * before the token is touched rather than failing at step 3. */
+const char *ukey_renew_cmp_no_sm2(void)
+{
+	return _("SM2 keys cannot be renewed by CMP: OpenSSL's CMP cannot sign with an SM2 key, and verifies SM2 "
+		 "signatures without the GM/T 0009 signer ID; renew an SM2 U-KEY with the native protocol");
+}
+
 /* The old signing key: the private key with the journal's old CKA_ID. */
 static int old_key(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, CK_OBJECT_HANDLE *h,
 		   struct ukey_err *e)
