@@ -11,9 +11,12 @@
  * A CA that already issued for it answers with that certificate (the
  * reference service is idempotent on it); one that never saw the first
  * run (it died before or while sending) starts the transaction then. A
- * kur is never sent under a new ID for a pending key: a CA that issued
- * once and saw the client die before certConf would otherwise issue a
- * second certificate for the same key. The journal keeps the certificate
+ * kur is never sent under a new ID for a pending key while the
+ * transaction may be open: a CA that issued once and saw the client die
+ * before certConf would otherwise issue a second certificate for the same
+ * key. Once the CA closed it without a certificate kept (it rejected the
+ * request, or took our rejection of its certificate with pkiConf), the
+ * ID is dropped and a rerun starts a new transaction. The journal keeps the certificate
  * only once checked and confirmed ("cmp_cert", "cmp_confirmed"), with the
  * last nonces for whoever debugs a transaction with the CA. */
 
@@ -141,6 +144,13 @@ int ukey_renew_cmp_request(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey
 		ukey_journal_set_str(jn, "cmp_recip_nonce", out.recip_nonce);
 	if (ret != UKEY_E_OK) {
 		struct ukey_err scratch; /* the nonces, for whoever asks the CA: best effort */
+		/* Nothing stands issued for the pending key in a closed
+		 * transaction: the rerun starts a new one. */
+		if (out.closed) {
+			json_object_object_del(jn->j, "cmp_transaction_id");
+			ukey_journal_note(jn, "the CA closed the CMP transaction without a certificate kept; a rerun "
+					      "starts a new one");
+		}
 		ukey_journal_save(jn, &scratch);
 	} else {
 		b64 = ukc_b64_encode(out.der, out.der_len);

@@ -14,6 +14,7 @@
 #     CA's rejection in words (badPOP, its statusString), the mock not
 #     trusting our protection, an answer signed by a server nobody trusts,
 #     a certificate for another key (also rejected to the CA in certConf),
+#     the CA "waiting" longer than the bounded wait (the transaction kept),
 #     a genuine answer replayed to a later message (wrong recipient nonce);
 #   - the rerun: polling ("waiting" once), certConf/pkiConf, the new
 #     certificate on the token, the old one retired, the new key signing.
@@ -44,7 +45,7 @@ trap cleanup EXIT
 renew_env
 export UKEY_CMP_PATH=/pkix/ UKEY_CMP_TOTAL_TIMEOUT=60 UKEY_TEST_PIN=123456
 unset UKEY_FAILPOINT UKEY_SERVICE_PROTOCOL UKEY_SERVICE_URL UKEY_SERVICE_CA
-PER=29
+PER=34
 tap_plan $((3 * PER + 4))
 
 # mock NAME OPTIONS...: OpenSSL's mock CMP server on a free port (MPORT).
@@ -148,6 +149,8 @@ run() {
 		'the CA refused the request: badPOP \(the proof that the new key is on your U-KEY did not verify\)' "$ERR"
 	t_grep "$tag: ... with the CA's statusString" '"POP test refusal"' "$ERR"
 	unchanged "$tag: rejection"
+	t_is "$(jq -r '.cmp_transaction_id // "none"' "$J")" none \
+		"$tag: ... the CA closed the transaction: its ID is dropped, the rerun starts a new one"
 
 	# 3. The mock checks our protection: trusting another CA, it refuses.
 	mock distrust -srv_cert "$W/srv.pem" -srv_key "$W/srv.key" -srv_trusted "$W/rogue.pem" -rsp_cert "$W/new.pem"
@@ -166,26 +169,36 @@ run() {
 	t_is "$RC" 5 "$tag: an answer from an untrusted server: exit 5"
 	t_grep "$tag: ... refused, said so" "the CA's answer was refused: .*(validating protection|sender cert)" "$ERR"
 	unchanged "$tag: untrusted server"
+	t_is "$(jq -r '.cmp_transaction_id // "none" | length' "$J")" 32 \
+		"$tag: ... the transaction may be open at the CA: its ID is kept for the rerun"
 
-	# 5. A certificate for another key, recorded on the way for 6.
-	rm -f "$W/kup.der"
+	# 5. A certificate for another key.
 	mock other "${SRV[@]}" -rsp_cert "$W/other.pem"
-	relay "$W/relay.port" record "http://127.0.0.1:$MPORT" "$W/kup.der"
-	cmp_renew "http://127.0.0.1:$RPORT"
-	kill "$RPID" 2>/dev/null
+	cmp_renew "http://127.0.0.1:$MPORT"
 	mock_stop
 	t_is "$RC" 5 "$tag: a certificate for another key: exit 5"
 	t_grep "$tag: ... refused: not for the new key" "not for the new key" "$ERR"
 	t_grep "$tag: ... and rejected to the CA in certConf" 'certificate rejected by client' "$(cat "$W/other.log")"
 	unchanged "$tag: another key"
 
-	# 6. That genuine answer again, to a new message: its recipNonce is the
-	# old message's.
+	# 6. "waiting" for longer than the client waits: the transaction stays
+	# open (its ID kept). That genuine answer, recorded on the way, then
+	# comes back to the rerun's new message under the same transaction ID:
+	# its recipNonce is the earlier message's.
+	rm -f "$W/kup.der"
+	mock slow "${SRV[@]}" -rsp_cert "$W/new.pem" -poll_count 10 -check_after 60
+	relay "$W/relay.port" record "http://127.0.0.1:$MPORT" "$W/kup.der"
+	UKEY_CMP_TOTAL_TIMEOUT=2 cmp_renew "http://127.0.0.1:$RPORT"
+	kill "$RPID" 2>/dev/null
+	mock_stop
+	t_is "$RC" 5 "$tag: the CA still waiting when the bounded wait ends: exit 5"
+	t_grep "$tag: ... said so" 'waiting|timeout' "$ERR"
+	t_is "$(jq -r '.cmp_transaction_id // "none" | length' "$J")" 32 "$tag: ... the transaction ID is kept"
 	relay "$W/replay.port" replay "$W/kup.der"
 	cmp_renew "http://127.0.0.1:$RPORT"
 	kill "$RPID" 2>/dev/null
 	t_is "$RC" 5 "$tag: a replayed answer: exit 5"
-	t_grep "$tag: ... refused for its recipient nonce" 'nonce' "$ERR"
+	t_grep "$tag: ... refused for its recipient nonce" '[Nn]once' "$ERR"
 	unchanged "$tag: replay"
 
 	# 7. The rerun: "waiting" once, then the certificate; confirmed.
