@@ -21,6 +21,8 @@
 
 #define UKEY_CMP_TID_LEN 16
 #define UKEY_CMP_MAX_MSG (1u << 20) /* 1 MiB: a few certificates at most */
+/* RFC 4210 PKIBody: the choice of pkiconf (OpenSSL 3.0 keeps its names private). */
+#define UKEY_CMP_BODY_PKICONF 19
 
 struct ukey_cmp_req {
 	struct ukey_conn *p;
@@ -49,6 +51,10 @@ struct ukey_cmp_out {
 	char sender_nonce[2 * 64 + 1]; /* hex, of our last message and of the CA's */
 	char recip_nonce[2 * 64 + 1];
 	int status; /* the CA's last PKIStatus, -1 without one */
+	/* The CA closed the transaction: it rejected the request, or took
+	 * our rejection of its certificate (pkiConf). A new one may follow;
+	 * otherwise a rerun continues this one. */
+	int closed;
 };
 
 /* kur.c: the exchange. UKEY_E_SERVICE for the CA's refusal (the status
@@ -73,7 +79,13 @@ struct ukey_cmp_transfer {
 	struct ukey_err err; /* the transport's failure, code 0 when none */
 	/* Hex of the last exchange's nonces, for the journal. */
 	char sender_nonce[2 * 64 + 1], recip_nonce[2 * 64 + 1];
+	int last_type; /* the body type of the last answer, -1 before one */
 };
 OSSL_CMP_MSG *ukey_cmp_transfer_cb(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req);
+/* An answer's bytes (HTTP status status) as one CMP message, its
+ * senderNonce as hex in nonce ("" without one); NULL with e set
+ * (UKEY_E_SERVICE). OpenSSL checks the rest (protection, nonces, IDs). */
+OSSL_CMP_MSG *ukey_cmp_decode(const unsigned char *der, size_t len, long status, char *nonce, size_t nlen,
+			      struct ukey_err *e);
 
 #endif

@@ -158,7 +158,7 @@ static int failed(OSSL_CMP_CTX *ctx, struct run *r, struct ukey_cmp_transfer *t,
 
 int ukey_cmp_kur(const struct ukey_cmp_req *q, struct ukey_cmp_out *out, struct ukey_err *e)
 {
-	struct ukey_cmp_transfer t = { .http = q->http, .path = q->path };
+	struct ukey_cmp_transfer t = { .http = q->http, .path = q->path, .last_type = -1 };
 	struct run r = { .q = q };
 	const unsigned char *p = q->old_der;
 	X509 *old = d2i_X509(NULL, &p, (long)q->old_len), *cert;
@@ -206,6 +206,8 @@ int ukey_cmp_kur(const struct ukey_cmp_req *q, struct ukey_cmp_out *out, struct 
 	out->status = OSSL_CMP_CTX_get_status(ctx);
 	snprintf(out->sender_nonce, sizeof(out->sender_nonce), "%s", t.sender_nonce);
 	snprintf(out->recip_nonce, sizeof(out->recip_nonce), "%s", t.recip_nonce);
+	out->closed = out->status == OSSL_CMP_PKISTATUS_rejection ||
+		      (r.check_err.code != 0 && t.last_type == UKEY_CMP_BODY_PKICONF);
 	if (cert == NULL || r.check_err.code != 0 || !r.checked) {
 		if (cert != NULL && !r.checked)
 			ret = ukey_err_set(e, UKEY_E_SERVICE, _("the CA's certificate was not checked"));

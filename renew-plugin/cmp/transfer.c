@@ -48,13 +48,33 @@ static void header_nonce(const OSSL_CMP_MSG *m, unsigned int tag, char *hex, siz
 	OPENSSL_free(der);
 }
 
+OSSL_CMP_MSG *ukey_cmp_decode(const unsigned char *der, size_t len, long status, char *nonce, size_t nlen,
+			       struct ukey_err *e)
+{
+	const unsigned char *q = der;
+	OSSL_CMP_MSG *m = len > 0 && len < UKEY_CMP_MAX_MSG ? d2i_OSSL_CMP_MSG(NULL, &q, (long)len) : NULL;
+
+	/* A CMP error message may come with an HTTP error status (RFC 6712
+	 * lets a server choose): what it says is worth more than the status.
+	 * One message and nothing after it. */
+	if (m == NULL || q != der + len) {
+		OSSL_CMP_MSG_free(m);
+		if (status != 200)
+			ukey_err_set(e, UKEY_E_SERVICE, _("the CA service answered HTTP %ld to the CMP message"), status);
+		else
+			ukey_err_set(e, UKEY_E_SERVICE, _("the CA service's answer is not a CMP message"));
+		return NULL;
+	}
+	header_nonce(m, 5, nonce, nlen);
+	return m;
+}
+
 OSSL_CMP_MSG *ukey_cmp_transfer_cb(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
 	struct ukey_cmp_transfer *t = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/pkixcmp");
 	struct ukey_http_resp r;
 	unsigned char *der = NULL;
-	const unsigned char *q;
 	OSSL_CMP_MSG *res = NULL;
 	int n = i2d_OSSL_CMP_MSG(req, &der);
 
@@ -67,21 +87,10 @@ OSSL_CMP_MSG *ukey_cmp_transfer_cb(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 	if (ukey_http_request(t->http, "POST", t->path, h, (const char *)der, (size_t)n, UKEY_CMP_MAX_MSG, &r, &t->err) !=
 	    UKEY_E_OK)
 		goto out;
-	/* A CMP error message may come with an HTTP error status (RFC 6712
-	 * lets a server choose): what it says is worth more than the status. */
-	q = (const unsigned char *)r.body;
-	res = r.len > 0 ? d2i_OSSL_CMP_MSG(NULL, &q, (long)r.len) : NULL;
-	if (res == NULL || q != (const unsigned char *)r.body + r.len) {
-		OSSL_CMP_MSG_free(res);
-		res = NULL;
-		if (r.status != 200)
-			ukey_err_set(&t->err, UKEY_E_SERVICE, _("the CA service answered HTTP %ld to the CMP message"),
-				     r.status);
-		else
-			ukey_err_set(&t->err, UKEY_E_SERVICE, _("the CA service's answer is not a CMP message"));
-		goto out;
-	}
-	header_nonce(res, 5, t->recip_nonce, sizeof(t->recip_nonce));
+	res = ukey_cmp_decode((const unsigned char *)r.body, r.len, r.status, t->recip_nonce, sizeof(t->recip_nonce),
+			      &t->err);
+	if (res != NULL)
+		t->last_type = OSSL_CMP_MSG_get_bodytype(res);
 out:
 	ukey_http_resp_free(&r);
 	curl_slist_free_all(h);

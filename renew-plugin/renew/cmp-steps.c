@@ -11,9 +11,12 @@
  * A CA that already issued for it answers with that certificate (the
  * reference service is idempotent on it); one that never saw the first
  * run (it died before or while sending) starts the transaction then. A
- * kur is never sent under a new ID for a pending key: a CA that issued
- * once and saw the client die before certConf would otherwise issue a
- * second certificate for the same key. The journal keeps the certificate
+ * kur is never sent under a new ID for a pending key while the
+ * transaction may be open: a CA that issued once and saw the client die
+ * before certConf would otherwise issue a second certificate for the same
+ * key. Once the CA closed it without a certificate kept (it rejected the
+ * request, or took our rejection of its certificate with pkiConf), the
+ * ID is dropped and a rerun starts a new transaction. The journal keeps the certificate
  * only once checked and confirmed ("cmp_cert", "cmp_confirmed"), with the
  * last nonces for whoever debugs a transaction with the CA. */
 
@@ -28,6 +31,21 @@
 #include "cmp/cmp.h"
 #include "renew.h"
 #include "ukey-base.h"
+
+/* OpenSSL 3's CMP code cannot carry an SM2 signature either way, found
+ * against its mock server: it picks the protection algorithm with
+ * OBJ_find_sigid_by_algs(digest, EVP_PKEY_get_id(key)), and an SM2 key
+ * (a provider's, id EVP_PKEY_KEYMGMT, or a decoded one, EVP_PKEY_EC) has
+ * no entry ("unsupported key type"); and it verifies SM2 signatures (the
+ * protection, the proof of possession, the signer's certificate path)
+ * without a distinguishing ID, so with an empty one, where every GM/T
+ * 0009 signer (a U-KEY, a Chinese CA) uses 1234567812345678. Refused
+ * before the token is touched rather than failing at step 3. */
+const char *ukey_renew_cmp_no_sm2(void)
+{
+	return _("SM2 keys cannot be renewed by CMP: OpenSSL's CMP cannot sign with an SM2 key, and verifies SM2 "
+		 "signatures without the GM/T 0009 signer ID; renew an SM2 U-KEY with the native protocol");
+}
 
 /* The old signing key: the private key with the journal's old CKA_ID. */
 static int old_key(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_journal *jn, CK_OBJECT_HANDLE *h,
@@ -126,6 +144,13 @@ int ukey_renew_cmp_request(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey
 		ukey_journal_set_str(jn, "cmp_recip_nonce", out.recip_nonce);
 	if (ret != UKEY_E_OK) {
 		struct ukey_err scratch; /* the nonces, for whoever asks the CA: best effort */
+		/* Nothing stands issued for the pending key in a closed
+		 * transaction: the rerun starts a new one. */
+		if (out.closed) {
+			json_object_object_del(jn->j, "cmp_transaction_id");
+			ukey_journal_note(jn, "the CA closed the CMP transaction without a certificate kept; a rerun "
+					      "starts a new one");
+		}
 		ukey_journal_save(jn, &scratch);
 	} else {
 		b64 = ukc_b64_encode(out.der, out.der_len);

@@ -176,6 +176,8 @@ CK_ULONG ukey_renew_enc_format(const char *name);
  * "cmp_confirmed", the nonces; saved by the caller). */
 int ukey_renew_cmp_request(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_client *c, struct ukey_journal *jn,
 			   const struct ukey_renew_key *k, const struct ukey_renew_expect *w, struct ukey_err *e);
+/* Why a CMP renewal of (or to) an SM2 key is refused before step 1. */
+const char *ukey_renew_cmp_no_sm2(void);
 /* The journal's certificate checked again into a->der (no encryption
  * part, no seals: CMP carries neither). */
 int ukey_renew_cmp_check(struct ukey_client *c, struct ukey_journal *jn, const struct ukey_renew_expect *w,

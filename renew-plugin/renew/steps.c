@@ -517,7 +517,9 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 			goto out;
 		}
 		/* A CMP CA has no binding, order or seals to refuse for. */
-		if (c->cmp && with_seals > 0)
+		if (c->cmp && (strcmp(old->key_type, "SM2") == 0 || (o->key_type && strcmp(o->key_type, "sm2") == 0)))
+			ret = ukey_err_set(e, UKEY_E_USAGE, "%s", ukey_renew_cmp_no_sm2());
+		else if (c->cmp && with_seals > 0)
 			ret = ukey_err_set(e, UKEY_E_USAGE, _("the CA service is CMP-only: seals are a feature of the "
 							      "native protocol; renew with --cert-only"));
 		else if (c->cmp)
