@@ -28,7 +28,7 @@ POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-
 	journal-8-after"
 EC_POINTS="keygen-made journal-2-after journal-3-before write-cert-done retire-partial journal-7-before"
 PER_POINT=5
-tap_plan $((3 * 7 + 19 + PER_POINT * ($(wc -w <<<"$POINTS") + $(wc -w <<<"$EC_POINTS"))))
+tap_plan $((3 * 7 + 23 + PER_POINT * ($(wc -w <<<"$POINTS") + $(wc -w <<<"$EC_POINTS"))))
 export UKEY_TEST_PIN=123456
 unset UKEY_FAILPOINT
 echo "renewal by CMP test data" >"$W/data"
@@ -217,6 +217,25 @@ u renew --cert-only
 t_is "$RC $(issued) $(order_state)" "0 1 $((n + 1)) used" "cmp-waiting 3: ukey polls (two pollRep) and renews"
 [ "$RC" = 0 ] || t_diag "$ERR"
 t_is "$(sqlite3 "$DB" "SELECT count(*) FROM renewals WHERE order_id = '$OID' AND state = 'installed'")" 1 "... confirmed"
+
+# A certificate for another key (misbehave wrong-key): ukey checks it before
+# it confirms, rejects it in certConf, writes nothing; the CA revokes it and
+# frees the order; the next run renews under a new transaction ID.
+paid_order cert
+n=$(ncerts)
+ca_cli misbehave wrong-key 1 >/dev/null
+u renew --cert-only
+t_check "wrong-key: ukey refuses the certificate for another key and writes nothing" \
+	eval '[ "$RC" != 0 ] && grep -q "nothing was written to your U-KEY" <<<"$ERR"'
+t_diag "wrong-key: $ERR"
+t_is "$(sqlite3 "$DB" "SELECT r.state || ' ' || c.revoked FROM renewals r JOIN certificates c ON c.serial = r.cert_serial
+	WHERE r.order_id = '$OID'") $(order_state)" "rejected 1 paid" "... its certConf rejected it: the CA revoked it, the order is free"
+tid1=$(jq -r .cmp_transaction_id "$J")
+u renew --cert-only
+t_diag "wrong-key, rerun: exit $RC: $ERR"
+t_is "$RC $(sqlite3 "$DB" "SELECT group_concat(state, ' ') FROM renewals WHERE order_id = '$OID'") $(order_state)" \
+	"0 rejected installed used" "... the rerun renews under a new transaction ID: one good certificate installed"
+t_check "... the transaction ID changed" test "$(jq -r .cmp_transaction_id "$J")" != "$tid1"
 
 kills $POINTS
 ca_stop_all
