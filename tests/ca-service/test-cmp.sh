@@ -23,7 +23,7 @@ openssl cmp -help >/dev/null 2>&1 || tap_skip_all "this openssl has no cmp comma
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-cmp-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR ST=$W/st
-tap_plan 71
+tap_plan 77
 
 ca_start "$ST" || { echo "Bail out! the service did not start"; cat "$ST.log" >&2; exit 1; }
 now=$(date +%s)
@@ -193,6 +193,19 @@ ca_call "$W/n1.key" "$W/n1.pem" GET "/api/v1/renewals/cmp-$tid"
 jq -r .certificate <<<"$BODY" >"$W/native.pem"
 t_check "the renewal is the native one too: GET /api/v1/renewals/cmp-<transaction ID> answers the certificate" same "$W/native.pem" "$W/n1.pem"
 t_is "$(sqlite3 "$ST/ca.db" "SELECT state FROM renewals WHERE request_id = 'cmp-$tid'")" installed "... recorded as installed"
+# post FILE: the head of the answer to FILE POSTed as application/pkixcmp.
+post() {
+	{ printf 'POST /.well-known/cmp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/pkixcmp\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
+		"$(stat -c %s "$1")"; cat "$1"; } |
+		timeout 10 openssl s_client -quiet -ign_eof -CAfile "$CA_TLS" -connect "${CA_URL#https://}" 2>/dev/null |
+		sed -n '1,/^\r\{0,1\}$/p' | tr -d '\r'
+}
+t_grep "the same kur posted by hand: 200, application/pkixcmp" "^Content-Type: application/pkixcmp" \
+	"$(post "$W/kur1.der" | grep -A20 '^HTTP/1.1 200')"
+head -c 600 "$W/kur1.der" >"$W/trunc.der"
+t_grep "a truncated kur: 400" "^HTTP/1.1 400" "$(post "$W/trunc.der")"
+cat "$W/kur1.der" "$W/kur1.der" >"$W/twice.der"
+t_grep "a kur with trailing bytes: 400" "^HTTP/1.1 400" "$(post "$W/twice.der")"
 ca_call "$W/n1.key" "$W/n1.pem" GET /api/v1/status
 t_is "$HTTP" 200 "the new certificate authenticates at once"
 
@@ -260,6 +273,26 @@ ca_restart "$ST" || { echo "Bail out! the service did not restart"; exit 1; }
 kur "$W/n4.pem" "$W/n4.key" "$W/n5.key" "$W/n5.pem" -reqin "$W/cc5.der"
 t_grep "the certConf alone to the restarted service: answered pkiConf" "received PKICONF" "$OUT_TEXT"
 t_is "$(issued $M1) $(order_state $M1)" "5 used" "... the renewal confirmed, the order used"
+
+# A pollReq to a restarted service: the kur answered "waiting" was issued
+# and stored; the client is stopped while polling.
+paid_order $M1
+keygen "$W/n7.key" ec
+ca_cli misbehave cmp-waiting 30 >/dev/null
+openssl cmp -config "" -server "$CA_CMP_URL" -tls_used -tls_trusted "$CA_TLS" -trusted "$CA_USER_CA" \
+	-cert "$W/n4.pem" -key "$W/n4.key" -cmd kur -newkey "$W/n7.key" -certout "$W/n7.pem" \
+	-reqout "$W/kur7.der,$W/poll7.der" >&2 2>&1 &
+pid=$!
+for i in $(seq 150); do [ -s "$W/poll7.der" ] && break; sleep 0.1; done
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+t_is "$(issued $M1) $(order_state $M1)" "6 paid" "cmp-waiting: the client stopped while polling; the certificate is issued, not confirmed"
+ca_stop
+ca_restart "$ST" || { echo "Bail out! the service did not restart"; exit 1; }
+kur "$W/n4.pem" "$W/n4.key" "$W/n7.key" "$W/x.pem" -reqin "$W/poll7.der"
+t_grep "... its pollReq to the restarted service is answered with the kup" "received KUP" "$OUT_TEXT"
+kur "$W/n4.pem" "$W/n4.key" "$W/n7.key" "$W/n7.pem" -reqin "$W/kur7.der"
+t_is "$RC $(issued $M1) $(order_state $M1)" "0 6 used" "... and its kur again gets the same certificate, confirmed"
 
 # A certificate the client rejects: revoked, the order free again.
 paid_order $M1
