@@ -6,8 +6,8 @@
  * POST /api/v1/renewals/<id>/installed makes them; rejected, the
  * certificate is revoked and the order freed for a new transaction. pollReq:
  * pollRep while misbehave cmp-waiting holds the certificate back, then the
- * kup. A revocation request is refused in words; an error message from the
- * client is logged.
+ * kup. A revocation request and a general message are refused in words; an
+ * error message from the client is logged.
  */
 #include "config.h"
 
@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/cmperr.h>
 #include <openssl/err.h>
 
 /* The request comes from the transaction's medium. */
@@ -26,15 +25,14 @@ static int same_medium(struct cmp_call *c)
 	int ok;
 
 	if (c->refusal != NULL) {
-		ERR_raise_data(ERR_LIB_CMP, CMP_R_ERROR_VALIDATING_PROTECTION, "%s", c->refusal);
+		cmp_err(CMP_ERR_SENDER, c->refusal);
 		return 0;
 	}
 	m = svc_db_text(c->s, "SELECT medium FROM renewals WHERE request_id = ?", "s", c->rid);
 	ok = m != NULL && strcmp(m, c->medium) == 0;
 	free(m);
 	if (!ok)
-		ERR_raise_data(ERR_LIB_CMP, CMP_R_UNEXPECTED_PKIBODY, "%s",
-			       "no certificate of this transaction awaits this medium");
+		cmp_err(CMP_ERR_NOT_HERE, NULL);
 	return ok;
 }
 
@@ -54,8 +52,7 @@ int cmp_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
 	x = cmp_issued_cert(c->s, c->rid, NULL, &state);
 	hash = x ? X509_digest_sig(x, NULL, NULL) : NULL;
 	if (hash == NULL || certHash == NULL || ASN1_OCTET_STRING_cmp(hash, certHash) != 0) {
-		ERR_raise_data(ERR_LIB_CMP, CMP_R_CERTHASH_UNMATCHED, "%s",
-			       "the confirmed certificate is not the one this transaction issued");
+		cmp_err(CMP_ERR_HASH, NULL);
 		goto out;
 	}
 	st = si ? cmp_pkisi_status(si) : OSSL_CMP_PKISTATUS_accepted;
@@ -82,8 +79,7 @@ int cmp_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
 	}
 	if (!ok) {
 		c->dbfail = 1;
-		ERR_raise_data(ERR_LIB_CMP, CMP_R_ERROR_PROCESSING_MESSAGE, "%s",
-			       "the CA could not record the confirmation");
+		cmp_err(CMP_ERR_RECORD, NULL);
 	}
 out:
 	ASN1_OCTET_STRING_free(hash);
@@ -104,8 +100,7 @@ int cmp_poll(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId, OSSL
 	if (!same_medium(c))
 		return 0;
 	if (c->t->kur == NULL) {
-		ERR_raise_data(ERR_LIB_CMP, CMP_R_UNEXPECTED_PKIBODY, "%s",
-			       "no request of this transaction is waiting");
+		cmp_err(CMP_ERR_NOT_WAITING, NULL);
 		return 0;
 	}
 	c->open = 1;
@@ -116,6 +111,17 @@ int cmp_poll(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId, OSSL
 	}
 	*certReq = OSSL_CMP_MSG_dup(c->t->kur);
 	return *certReq != NULL;
+}
+
+int cmp_genm(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const STACK_OF(OSSL_CMP_ITAV) *in,
+	     STACK_OF(OSSL_CMP_ITAV) **out)
+{
+	(void)srv;
+	(void)req;
+	(void)in;
+	*out = NULL;
+	cmp_err(CMP_ERR_GENM, NULL);
+	return 0;
 }
 
 OSSL_CMP_PKISI *cmp_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const X509_NAME *issuer,

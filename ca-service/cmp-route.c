@@ -47,15 +47,33 @@ static const char *body_path(int type)
 	}
 }
 
-/* OpenSSL answers a request whose protection fails with the reason of the
- * first error queued; these are that reason in words. */
+/* OpenSSL answers a request it cannot process with an error message whose
+ * statusString is the reason of the first error queued: these reasons are
+ * that statusString in words. */
 static ERR_STRING_DATA reasons[] = {
-	{ 1, "the request carries no certificate in its extraCerts to check its protection with" },
-	{ 2, "the request is not protected, or its protection does not verify with the first"
-	     " certificate of its extraCerts" },
+	{ CMP_ERR_NO_CERT, "the request carries no certificate in its extraCerts to check its protection with" },
+	{ CMP_ERR_PROTECTION, "the request is not protected, or its protection does not verify with the first"
+			      " certificate of its extraCerts" },
+	{ CMP_ERR_GENM, "this CA answers no general messages (genm): its CA certificate comes from your"
+			" configuration" },
+	{ CMP_ERR_SENDER, "the protecting certificate is not accepted" },
+	{ CMP_ERR_NOT_HERE, "no certificate of this transaction awaits this medium" },
+	{ CMP_ERR_NOT_WAITING, "no request of this transaction is waiting" },
+	{ CMP_ERR_HASH, "the confirmed certificate is not the one this transaction issued" },
+	{ CMP_ERR_RECORD, "the CA could not record the confirmation" },
 	{ 0, NULL },
 };
 static int err_lib;
+
+void cmp_err(int reason, const char *detail)
+{
+	if (err_lib == 0 && (err_lib = ERR_get_next_error_library()) > 0)
+		ERR_load_strings(err_lib, reasons);
+	if (detail != NULL)
+		ERR_raise_data(err_lib, reason, "%s", detail);
+	else
+		ERR_raise(err_lib, reason);
+}
 
 static void bind_sender(struct cmp_call *c, const unsigned char *der, long len)
 {
@@ -73,11 +91,8 @@ static void explain_protection(struct cmp_call *c, const OSSL_CMP_MSG *req)
 		 OSSL_CMP_validate_msg(OSSL_CMP_SRV_CTX_get0_cmp_ctx(c->t->srv), req) == 1;
 
 	ERR_clear_error();
-	if (ok)
-		return;
-	if (err_lib == 0 && (err_lib = ERR_get_next_error_library()) > 0)
-		ERR_load_strings(err_lib, reasons);
-	ERR_raise(err_lib, c->sender == NULL ? 1 : 2);
+	if (!ok)
+		cmp_err(c->sender == NULL ? CMP_ERR_NO_CERT : CMP_ERR_PROTECTION, NULL);
 }
 
 /* Puts a transaction this process no longer holds back where its kup left

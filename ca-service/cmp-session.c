@@ -105,8 +105,8 @@ struct cmp_txn *cmp_txn_get(struct svc *s, const ASN1_OCTET_STRING *tid)
  * and the protection is checked with c's protecting certificate. */
 void cmp_call_bind(struct cmp_call *c)
 {
-	OSSL_CMP_SRV_CTX_init(c->t->srv, c, cmp_cert_request, cmp_rr, NULL, cmp_error, cmp_cert_conf,
-			      cmp_poll);
+	OSSL_CMP_SRV_CTX_init(c->t->srv, c, cmp_cert_request, cmp_rr, cmp_genm, cmp_error,
+			      cmp_cert_conf, cmp_poll);
 	OSSL_CMP_CTX_set1_srvCert(OSSL_CMP_SRV_CTX_get0_cmp_ctx(c->t->srv), c->sender);
 }
 

@@ -45,6 +45,14 @@ struct cmp_call {
 	int dbfail;	     /* roll the request's database transaction back */
 };
 
+/* cmp-route.c: queues an error whose reason OpenSSL's error answer gives
+ * as its statusString (these words) and detail as its errorDetails. */
+enum {
+	CMP_ERR_NO_CERT = 1, CMP_ERR_PROTECTION, CMP_ERR_GENM, CMP_ERR_SENDER, CMP_ERR_NOT_HERE,
+	CMP_ERR_NOT_WAITING, CMP_ERR_HASH, CMP_ERR_RECORD,
+};
+void cmp_err(int reason, const char *detail);
+
 /* cmp-asn1.c: the parts of a message OpenSSL 3.0 has no getter for. */
 X509 *cmp_protecting_cert(const unsigned char *der, long len);
 EVP_PKEY *cmp_template_key(const OSSL_CRMF_MSG *crm);
@@ -66,6 +74,8 @@ int cmp_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
 		  const ASN1_OCTET_STRING *certHash, const OSSL_CMP_PKISI *si);
 int cmp_poll(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId, OSSL_CMP_MSG **certReq,
 	     int64_t *check_after);
+int cmp_genm(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const STACK_OF(OSSL_CMP_ITAV) *in,
+	     STACK_OF(OSSL_CMP_ITAV) **out);
 OSSL_CMP_PKISI *cmp_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const X509_NAME *issuer,
 		       const ASN1_INTEGER *serial);
 void cmp_error(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const OSSL_CMP_PKISI *si,

@@ -23,7 +23,7 @@ openssl cmp -help >/dev/null 2>&1 || tap_skip_all "this openssl has no cmp comma
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-cmp-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR ST=$W/st
-tap_plan 77
+tap_plan 78
 
 ca_start "$ST" || { echo "Bail out! the service did not start"; cat "$ST.log" >&2; exit 1; }
 now=$(date +%s)
@@ -125,6 +125,9 @@ kur "$W/u.pem" "$W/u.key" "$W/n1.key" "$W/x.pem" -cmd p10cr -csr "$W/n1.csr"
 t_grep "p10cr is refused the same way" "kur\) only; a PKCS#10 request \(p10cr\) is not served" "$OUT_TEXT"
 kur "$W/u.pem" "$W/u.key" "$W/n1.key" "$W/x.pem" -cmd rr -oldcert "$W/u.pem"
 t_grep "rr is refused in words" "this CA does not revoke certificates over CMP" "$OUT_TEXT"
+kur "$W/u.pem" "$W/u.key" "$W/n1.key" "$W/x.pem" -cmd genm
+t_grep "genm is refused in words (an error message)" \
+	'received error:PKIStatus: rejection; PKIFailureInfo: badRequest; StatusString: "this CA answers no general messages \(genm\)' "$OUT_TEXT"
 t_is "$(issued $M1) $(order_state $M1)" "0 paid" "... nothing issued, the order still paid"
 
 # --- the protecting certificate
