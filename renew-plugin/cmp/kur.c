@@ -191,7 +191,6 @@ int ukey_cmp_kur(const struct ukey_cmp_req *q, struct ukey_cmp_out *out, struct 
 	    !OSSL_CMP_CTX_set_transfer_cb_arg(ctx, &t) || !OSSL_CMP_CTX_set_certConf_cb(ctx, certconf) ||
 	    !OSSL_CMP_CTX_set_certConf_cb_arg(ctx, &r) || !set_trust(ctx, r.trusted) ||
 	    !OSSL_CMP_CTX_set1_cert(ctx, old) || !OSSL_CMP_CTX_set1_pkey(ctx, oldk) || !OSSL_CMP_CTX_set1_oldCert(ctx, old) ||
-	    !OSSL_CMP_CTX_set0_newPkey(ctx, 1, newk) || (newk = NULL) != NULL ||
 	    !OSSL_CMP_CTX_set1_subjectName(ctx, X509_get_subject_name(old)) ||
 	    !OSSL_CMP_CTX_set1_transactionID(ctx, tid) ||
 	    !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_DIGEST_ALGNID, sm2 ? NID_sm3 : NID_sha256) ||
@@ -202,6 +201,12 @@ int ukey_cmp_kur(const struct ukey_cmp_req *q, struct ukey_cmp_out *out, struct 
 		ret = ukey_err_set(e, UKEY_E_ERROR, _("cannot set up the CMP client"));
 		goto out;
 	}
+	/* The proof of possession's key; the context owns it from here. */
+	if (!OSSL_CMP_CTX_set0_newPkey(ctx, 1, newk)) {
+		ret = ukey_err_set(e, UKEY_E_ERROR, _("cannot set up the CMP client"));
+		goto out;
+	}
+	newk = NULL;
 	cert = OSSL_CMP_exec_KUR_ses(ctx);
 	out->status = OSSL_CMP_CTX_get_status(ctx);
 	snprintf(out->sender_nonce, sizeof(out->sender_nonce), "%s", t.sender_nonce);

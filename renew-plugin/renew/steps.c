@@ -190,7 +190,7 @@ static int step_request(struct run *r, struct ukey_http_resp *raw, struct ukey_e
 		if (ret == UKEY_E_SERVICE)
 			stopped(r, UKEY_RENEW_REQUEST,
 				_("nothing was written to your U-KEY and your old certificate stays in use; run "
-				  "'ukey renew' again to retry the same CMP transaction"), e);
+				  "'ukey renew' again to retry"), e);
 		return ret == UKEY_E_OK ? done(r, UKEY_RENEW_REQUEST, ukey_journal_str(&r->jn, "cmp_transaction_id"), e)
 					: ret;
 	}

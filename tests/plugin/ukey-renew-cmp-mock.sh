@@ -46,7 +46,7 @@ renew_env
 export UKEY_CMP_PATH=/pkix/ UKEY_CMP_TOTAL_TIMEOUT=60 UKEY_TEST_PIN=123456
 unset UKEY_FAILPOINT UKEY_SERVICE_PROTOCOL UKEY_SERVICE_URL UKEY_SERVICE_CA
 PER=34
-tap_plan $((3 * PER + 4))
+tap_plan $((3 * PER + 6))
 
 # mock NAME OPTIONS...: OpenSSL's mock CMP server on a free port (MPORT).
 mock() {
@@ -252,6 +252,11 @@ if "$top/tools/ukey-vkey" create "$D" --key-type sm2 --backend skf >"$D.log" 2>&
 		-key "$W/sm2.key" -newkey "$W/sm2.key" -digest sm3 -certout "$W/sm2-new.pem" 2>&1)
 	t_grep "sm2: openssl cmp itself cannot protect a message with an SM2 key (OpenSSL 3.0)" \
 		'unsupported key type|error protecting message' "$out"
+	# A CMP-only CA has no binding, orders, invoices or seals.
+	UKEY_SERVICE_PROTOCOL=cmp UKEY_SERVICE_URL=http://127.0.0.1:9 u bind
+	t_is "$RC" 2 "ukey bind with a CMP-only CA: exit 2"
+	t_grep "... saying binding is a native-protocol feature" \
+		'the CA service is CMP-only: binding, orders, invoices and seals are features of the native protocol' "$ERR"
 else
-	for n in 1 2 3 4; do t_fail "sm2 on skf: virtual U-KEY made"; done
+	for n in 1 2 3 4 5 6; do t_fail "sm2 on skf: virtual U-KEY made"; done
 fi
