@@ -5,14 +5,12 @@
 # and certificate on the token, the proof of possession by the new key on
 # the token, the answer checked, certConf/pkiConf. On SoftHSM RSA and EC
 # P-256 and the SKF emulator's SM2 (as far as OpenSSL 3.0's CMP code goes;
-# the exact reason when it does not). Then, on SoftHSM RSA: killed at each
-# failpoint (renew-plugin/base/failpoint.c; needs --enable-failpoints,
-# skipped otherwise; on EC a subset) the rerun finishes with exactly one
-# certificate; the
-# service's faults (500, a dropped connection, a hang, on the kur and on
-# the certConf; waiting then polling); an unpaid order refused with the
-# reason shown to the user; the command-line form (--protocol cmp
-# --server URL).
+# the exact reason when it does not). Then, on SoftHSM RSA: the service's
+# faults (500, a dropped connection, a hang, on the kur and on the
+# certConf; waiting then polling); a certificate for another key rejected
+# in certConf; an unpaid order refused with the reason shown to the user;
+# the command-line form (--protocol cmp --server URL). Killed at each
+# failpoint: ukey-renew-cmp-kill.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -20,68 +18,11 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-renew-cmp sqlite3
-FAILPOINTS=0
-grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" && FAILPOINTS=1
-POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
-	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
-	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
-	journal-8-after"
-EC_POINTS="keygen-made journal-2-after journal-3-before write-cert-done retire-partial journal-7-before"
-PER_POINT=5
-tap_plan $((3 * 7 + 23 + PER_POINT * ($(wc -w <<<"$POINTS") + $(wc -w <<<"$EC_POINTS"))))
+. "$top/tests/plugin/renew-cmp-lib.sh"
+tap_plan $((3 * 7 + 23))
 export UKEY_TEST_PIN=123456
 unset UKEY_FAILPOINT
 echo "renewal by CMP test data" >"$W/data"
-
-# The CMP side of the environment (the binding and the identity check are
-# the native protocol's: done before).
-cmp_env() {
-	export UKEY_SERVICE_PROTOCOL=cmp UKEY_CMP_TRUSTED=$CA_USER_CA UKEY_CMP_TOTAL_TIMEOUT=60
-}
-native_env() { unset UKEY_SERVICE_PROTOCOL UKEY_CMP_TRUSTED UKEY_CMP_TOTAL_TIMEOUT; }
-newest_id() {
-	u show --json
-	js '[.certificates[] | select(.sign)] | max_by(.not_after) | .id'
-}
-signing_certs() {
-	u show --json
-	js '[.certificates[] | select(.sign)] | length'
-}
-# "renewals of the order, certificates of the medium": one renewal, one more certificate.
-issued() { sqlite3 "$DB" "SELECT (SELECT count(*) FROM renewals WHERE order_id = '$OID') || ' ' ||
-	(SELECT count(*) FROM certificates WHERE medium = '$M')"; }
-order_state() { sqlite3 "$DB" "SELECT state FROM orders WHERE id = '$OID'"; }
-# The journal's new certificate ("cmp_cert", base64 DER) as DER.
-journal_cert() { jq -r .cmp_cert "$J" | base64 -d >"$1" 2>/dev/null; }
-# signs ID CERT.der: renew_signs, and for EC P-256 (which it does not do)
-# ECDSA with SHA-256 through the module, verified by openssl.
-signs() {
-	[ "$KT" = ec ] || { renew_signs "$@"; return; }
-	rm -f "$W/sig"
-	openssl x509 -inform DER -in "$2" -pubkey -noout >"$W/pub.pem" 2>/dev/null &&
-		p11tool --login --pin env:UKEY_TEST_PIN --sign --id "$1" -m ECDSA-SHA256 --signature-format openssl \
-			-i "$W/data" -o "$W/sig" >/dev/null &&
-		openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/sig" "$W/data" >/dev/null 2>&1
-}
-ncerts() { sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE medium = '$M'"; }
-
-# renewed TAG NISSUED: the checks of a renewal that went through (7 cases).
-renewed() {
-	local tag=$1 n=$2 id
-	t_is "$RC" 0 "$tag: ukey renew --cert-only by CMP completes"
-	[ "$RC" = 0 ] || t_diag "$ERR"
-	t_is "$(jq -r '.protocol + " " + (.cmp_confirmed | tostring) + " " + .state' "$J" 2>/dev/null)" "cmp 1 done" \
-		"$tag: the journal says cmp, confirmed, done"
-	t_grep "$tag: ... with the transaction ID journaled" '^[0-9a-f]{32}$' "$(jq -r .cmp_transaction_id "$J" 2>/dev/null)"
-	t_is "$(issued) $(order_state)" "1 $((n + 1)) used" "$tag: the service issued one certificate; certConf made the order used"
-	journal_cert "$W/new.der"
-	id=$(newest_id)
-	t_check "$tag: the newest signing certificate on the token is the issued one, and its key signs" \
-		eval '[ "$id" = "$(jq -r .key_id "$J")" ] && signs "$id" "$W/new.der"'
-	t_is "$(sqlite3 "$DB" "SELECT state FROM renewals WHERE request_id = 'cmp-$(jq -r .cmp_transaction_id "$J")'")" installed \
-		"$tag: the service's renewal is the journal's transaction, installed"
-	t_is "$(signing_certs)" 1 "$tag: one signing certificate left on the token"
-}
 
 # backend TYPE BACKEND: a U-KEY, bound and checked, a paid order, a CMP renewal.
 backend() {
@@ -114,43 +55,8 @@ backend() {
 	renewed "$tag" "$n"
 }
 
-# ---- killed at each failpoint, then the rerun
-kill_at() {
-	local name=$1 tag="$KT: $1" n want_rc=0
-	paid_order cert
-	n=$(ncerts)
-	UKEY_FAILPOINT=$name u renew --cert-only
-	t_is "$RC" 137 "$tag: ukey renew dies by SIGKILL at the failpoint"
-	[ "$RC" = 137 ] || t_diag "$ERR"
-	[ "$name" = journal-8-after ] && want_rc=3
-	u renew --cert-only
-	t_is "$RC" "$want_rc" "$tag: the rerun completes (exit $want_rc)"
-	[ "$RC" = "$want_rc" ] || t_diag "$ERR"
-	t_is "$(issued) $(order_state)" "1 $((n + 1)) used" "$tag: exactly one certificate issued for the order, the order used"
-	journal_cert "$W/new.der"
-	t_check "$tag: the newest signing certificate is the issued one and its key signs" \
-		eval '[ "$(newest_id)" = "$(jq -r .key_id "$J")" ] && signs "$(jq -r .key_id "$J")" "$W/new.der"'
-	t_is "$(signing_certs) $(jq -r '.state + " " + (.step | tostring)' "$J")" "1 done 8" \
-		"$tag: one signing certificate on the token, journal done"
-	[ "$(jq -r .state "$J")" = done ] || mv "$J" "$J.$name"
-}
-
-# kills POINTS...: kill_at each point, or skips without failpoints.
-kills() {
-	local fp i
-	for fp in "$@"; do
-		if [ "$FAILPOINTS" = 1 ]; then
-			kill_at "$fp"
-		else
-			for i in $(seq $PER_POINT); do
-				t_ok "# SKIP failpoints not compiled in (configure --enable-failpoints)"
-			done
-		fi
-	done
-}
 
 backend ec softhsm
-kills $EC_POINTS
 ca_stop_all
 backend rsa softhsm
 
@@ -237,7 +143,6 @@ t_is "$RC $(sqlite3 "$DB" "SELECT group_concat(state, ' ') FROM renewals WHERE o
 	"0 rejected installed used" "... the rerun renews under a new transaction ID: one good certificate installed"
 t_check "... the transaction ID changed" test "$(jq -r .cmp_transaction_id "$J")" != "$tid1"
 
-kills $POINTS
 ca_stop_all
 backend sm2 skf
 ca_stop_all
