@@ -23,7 +23,7 @@ openssl cmp -help >/dev/null 2>&1 || tap_skip_all "this openssl has no cmp comma
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-cmp-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR ST=$W/st
-tap_plan 78
+tap_plan 80
 
 ca_start "$ST" || { echo "Bail out! the service did not start"; cat "$ST.log" >&2; exit 1; }
 now=$(date +%s)
@@ -236,6 +236,9 @@ t_check "... and the certificate verifies" q openssl verify -CAfile "$CA_USER_CA
 t_is "$(issued $M1) $(order_state $M1)" "2 used" "... one more renewal, the order used"
 
 # --- faults
+t_is "$(ca_cli misbehave cmp-waiting 0 2>/dev/null | jq -r .error.code)" bad_request "misbehave cmp-waiting 0 is refused (N >= 1)"
+t_is "$(ca_cli misbehave wrong-key 1 --on /.well-known/cmp 2>/dev/null | jq -r .error.code)" bad_request \
+	"misbehave wrong-key with --on is refused (it changes what is issued, wherever asked)"
 paid_order $M1
 keygen "$W/n3.key" ec
 ca_cli misbehave fail-500 1 --on /.well-known/cmp >/dev/null
