@@ -125,7 +125,11 @@ void svc_dispatch(struct svc *s, struct req *r, struct resp *o)
 			api(s, r, o, path + 8);
 			svc_bad_answer(s, r, o, path);
 		}
-	} else if (strcmp(path, SVC_CMP_PATH) == 0) {
+	} else if (strcmp(path, SVC_CMP_PATH) == 0 ||
+		   (strncmp(path, SVC_CMP_PATH "/p/", 19) == 0 && path[19] != '\0' &&
+		    strchr(path + 19, '/') == NULL)) {
+		/* RFC 9483 section 6.1: /.well-known/cmp/p/<label> names a CA or
+		 * profile; this service has one of each, so any label is it. */
 		svc_route_cmp(s, r, o);
 	} else if (strncmp(path, "/operator/v1/", 13) == 0) {
 		if (!operator_ok(s, r)) {

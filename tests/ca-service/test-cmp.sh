@@ -23,7 +23,7 @@ openssl cmp -help >/dev/null 2>&1 || tap_skip_all "this openssl has no cmp comma
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-cmp-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR ST=$W/st
-tap_plan 80
+tap_plan 81
 
 ca_start "$ST" || { echo "Bail out! the service did not start"; cat "$ST.log" >&2; exit 1; }
 now=$(date +%s)
@@ -320,6 +320,11 @@ keygen "$W/rn.key" rsa
 kur "$W/r.pem" "$W/r.key" "$W/rn.key" "$W/rn.pem" -srvcert "$CA_CMP_SIGNER"
 t_check "RSA key update, the CMP signer pinned (-srvcert): the certificate verifies" q openssl verify -CAfile "$CA_USER_CA" "$W/rn.pem"
 t_is "$(certkey "$W/rn.pem")" "$(keyhash "$W/rn.key")" "... for the new RSA key"
+paid_order $M3
+keygen "$W/rn2.key" rsa
+CA_CMP_URL=$CA_URL/.well-known/cmp/p/renewal kur "$W/rn.pem" "$W/rn.key" "$W/rn2.key" "$W/rn2.pem"
+t_check "the labelled path /.well-known/cmp/p/<label> (RFC 9483 section 6.1) serves the same" \
+	q openssl verify -CAfile "$CA_USER_CA" "$W/rn2.pem"
 paid_order $M4
 keygen "$W/sn.key" sm2
 kur "$W/s.pem" "$W/s.key" "$W/sn.key" "$W/sn.pem" -digest sm3
