@@ -47,35 +47,45 @@ void svc_caller_clear(struct caller *c)
 	c->cert = NULL;
 }
 
-/* Looks the certificate up: registered medium, not revoked. */
-static int registered(struct svc *s, X509 *x, struct caller *c, struct resp *o)
+/* The medium x is registered to (by serial and issuer): 0, or -1 and why. */
+int svc_cert_medium(struct svc *s, X509 *x, char *medium, size_t n, const char **why)
 {
 	char *serial = ukc_x509_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
 	sqlite3_stmt *st = NULL;
 	int ret = -1;
 
-	if (serial == NULL || issuer == NULL) {
-		svc_resp_error(o, 500, "internal", "out of memory");
+	*why = "out of memory";
+	if (serial == NULL || issuer == NULL)
 		goto out;
-	}
 	st = svc_db_prep(s, "SELECT medium, revoked FROM certificates WHERE serial = ? AND issuer = ?",
 			 "ss", serial, issuer);
-	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
-		svc_resp_error(o, 401, "auth_bad_certificate",
-			       "the certificate is not registered with any medium");
+	*why = "the certificate is not registered with any medium";
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
 		goto out;
-	}
-	if (sqlite3_column_int(st, 1) != 0) {
-		svc_resp_error(o, 401, "auth_bad_certificate", "the certificate is revoked");
+	*why = "the certificate is revoked";
+	if (sqlite3_column_int(st, 1) != 0)
 		goto out;
-	}
-	snprintf(c->medium, sizeof(c->medium), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(medium, n, "%s", (const char *)sqlite3_column_text(st, 0));
 	ret = 0;
 out:
 	sqlite3_finalize(st);
 	free(serial);
 	free(issuer);
 	return ret;
+}
+
+/* Looks the certificate up: registered medium, not revoked. */
+static int registered(struct svc *s, X509 *x, struct caller *c, struct resp *o)
+{
+	const char *why;
+
+	if (svc_cert_medium(s, x, c->medium, sizeof(c->medium), &why) == 0)
+		return 0;
+	if (strcmp(why, "out of memory") == 0)
+		svc_resp_error(o, 500, "internal", "out of memory");
+	else
+		svc_resp_error(o, 401, "auth_bad_certificate", "%s", why);
+	return -1;
 }
 
 /* Checks and consumes the nonce. */

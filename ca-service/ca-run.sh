@@ -4,7 +4,8 @@
 # tests' signed-request client).
 #
 #   ca_start STATE_DIR [ca-service serve options]   starts it on a free port,
-#       sets CA_URL CA_TLS CA_TOKEN_FILE CA_USER_CA CA_PID; stopped at exit
+#       sets CA_URL CA_TLS CA_TOKEN_FILE CA_USER_CA CA_PID, and CA_CMP_URL
+#       CA_CMP_SIGNER (the CMP endpoint and its signer certificate); stopped at exit
 #       by ca_stop_all (call it from your EXIT trap)
 #   ca_stop               stops the service started last (its state stays)
 #   ca_restart STATE_DIR  starts it again on the same port (same URL, CA, state)
@@ -35,6 +36,8 @@ ca_start() {
 	CA_TLS=$(sed -n 's/^CA_FILE=//p' "$out")
 	CA_TOKEN_FILE=$(sed -n 's/^OPERATOR_TOKEN_FILE=//p' "$out")
 	CA_USER_CA=$(sed -n 's/^USER_CA_FILE=//p' "$out")
+	CA_CMP_URL=$(sed -n 's/^CMP_URL=//p' "$out")
+	CA_CMP_SIGNER=$(sed -n 's/^CMP_SIGNER_FILE=//p' "$out")
 	[ -n "$CA_URL" ] && [ -n "$CA_USER_CA" ]
 }
 

@@ -92,6 +92,10 @@ static int add_profile(X509 *x, X509 *issuer, int kind)
 		       add_ext(x, issuer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
 		       add_ext(x, issuer, NID_ext_key_usage, "serverAuth") &&
 		       add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+	case SVC_CERT_CMP: /* RFC 9483 section 3.1: a CA's CMP signer */
+		return ok && add_ext(x, issuer, NID_basic_constraints, "CA:FALSE") &&
+		       add_ext(x, issuer, NID_key_usage, "critical,digitalSignature") &&
+		       add_ext(x, issuer, NID_ext_key_usage, "cmcCA");
 	case SVC_CERT_SEAL:
 		return ok && add_ext(x, issuer, NID_basic_constraints, "CA:FALSE") &&
 		       add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation");

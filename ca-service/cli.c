@@ -12,6 +12,8 @@
  *     add-seals MEDIUM [OUTDIR]
  *     misbehave MODE [TIMES] [--on PATH-PREFIX]   (docs/protocol.md, operator)
  *     misbehave bad-answer KIND [TIMES] [--on PATH-PREFIX]
+ *     misbehave cmp-waiting N     (CMP: waiting, N - 1 pollRep, then the kup)
+ *   --on for the CMP endpoint: /.well-known/cmp[/kur|/certConf|/pollReq|...]
  * Prints the answer's JSON; add-seals also writes OUTDIR/<id>.der.
  * Exit 0 on 2xx, 1 otherwise.
  */

@@ -44,6 +44,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS escrow(request_id TEXT PRIMARY KEY, medium TEXT NOT NULL,"
 	" cert_serial TEXT NOT NULL, certificate TEXT NOT NULL, key_pem TEXT NOT NULL,"
 	" envelope_format TEXT NOT NULL, created INTEGER);"
+	/* The CMP endpoint's renewals (request_id "cmp-" and the hex transaction
+	 * ID): the kur that asked, to answer a certConf or pollReq of a
+	 * transaction this process no longer holds (cmp-route.c). */
+	"CREATE TABLE IF NOT EXISTS cmp_requests(request_id TEXT PRIMARY KEY, kur BLOB NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 int svc_db_open(struct svc *s, const char *path)

@@ -19,7 +19,7 @@
  * wrong-* modes are the issuer's (routes-renew.c), bad-answer corrupts the
  * renewal answer on its way out (bad-answer.c). times counts down, then
  * the service behaves again. 1 when the request was answered here. */
-static int misbehaving(struct svc *s, struct req *r, struct resp *o, const char *path)
+int svc_misbehaving(struct svc *s, struct req *r, struct resp *o, const char *path)
 {
 	const char *m = s->misbehave;
 	int hang = strcmp(m, "hang") == 0;
@@ -121,10 +121,16 @@ void svc_dispatch(struct svc *s, struct req *r, struct resp *o)
 	}
 	path[strcspn(path, "?")] = '\0';
 	if (strncmp(path, "/api/v1/", 8) == 0) {
-		if (!misbehaving(s, r, o, path)) {
+		if (!svc_misbehaving(s, r, o, path)) {
 			api(s, r, o, path + 8);
 			svc_bad_answer(s, r, o, path);
 		}
+	} else if (strcmp(path, SVC_CMP_PATH) == 0 ||
+		   (strncmp(path, SVC_CMP_PATH "/p/", 19) == 0 && path[19] != '\0' &&
+		    strchr(path + 19, '/') == NULL)) {
+		/* RFC 9483 section 6.1: /.well-known/cmp/p/<label> names a CA or
+		 * profile; this service has one of each, so any label is it. */
+		svc_route_cmp(s, r, o);
 	} else if (strncmp(path, "/operator/v1/", 13) == 0) {
 		if (!operator_ok(s, r)) {
 			svc_resp_error(o, 401, "auth_missing", "operator bearer token missing or wrong");

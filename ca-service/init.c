@@ -65,9 +65,7 @@ static X509_NAME *name_cn(const char *cn)
 	return n;
 }
 
-/* Makes key + certificate NAME.pem/NAME.key in dir, issued by ca/cakey
- * (self-signed when ca is NULL). */
-static int make_pair(const char *dir, const char *name, const char *cn, const char *type, X509 *ca,
+int svc_make_pair(const char *dir, const char *name, const char *cn, const char *type, X509 *ca,
 		     EVP_PKEY *cakey, int kind, X509 **xo, EVP_PKEY **ko)
 {
 	time_t now = time(NULL);
@@ -156,17 +154,19 @@ int svc_ca_init(const char *state, const char *ca_cert, const char *ca_key)
 			fprintf(stderr, "ca-service: cannot use %s / %s as the CA\n", ca_cert, ca_key);
 			goto out;
 		}
-	} else if (make_pair(state, "ca", "ukey test user CA", "EC", NULL, NULL, SVC_CERT_CA, &ca,
+	} else if (svc_make_pair(state, "ca", "ukey test user CA", "EC", NULL, NULL, SVC_CERT_CA, &ca,
 			     &cak) != 0) {
 		goto out;
 	}
-	if (make_pair(state, "tls-ca", "ukey test TLS CA", "EC", NULL, NULL, SVC_CERT_CA, &tca,
+	if (svc_make_pair(state, "tls-ca", "ukey test TLS CA", "EC", NULL, NULL, SVC_CERT_CA, &tca,
 		      &tcak) != 0 ||
-	    make_pair(state, "server", "localhost", "EC", tca, tcak, SVC_CERT_TLS, NULL, NULL) != 0 ||
-	    make_pair(state, "maker", "ukey test seal maker", "SM2", ca, cak, SVC_CERT_SEAL, NULL,
+	    svc_make_pair(state, "server", "localhost", "EC", tca, tcak, SVC_CERT_TLS, NULL, NULL) != 0 ||
+	    svc_make_pair(state, "maker", "ukey test seal maker", "SM2", ca, cak, SVC_CERT_SEAL, NULL,
 		      NULL) != 0 ||
-	    make_pair(state, "rogue", "ukey test user CA", "EC", NULL, NULL, SVC_CERT_CA, NULL,
-		      NULL) != 0)
+	    svc_make_pair(state, "rogue", "ukey test user CA", "EC", NULL, NULL, SVC_CERT_CA, NULL,
+		      NULL) != 0 ||
+	    svc_make_pair(state, "cmp-signer", "ukey test CMP signer", "EC", ca, cak, SVC_CERT_CMP,
+			  NULL, NULL) != 0)
 		goto out;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (tok = ukc_hex_dup(rnd, sizeof(rnd))) == NULL)
 		goto out;

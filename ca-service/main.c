@@ -56,7 +56,8 @@ static int serve(struct svc *s, unsigned port)
 	int sig, ret = 1;
 
 	snprintf(dbpath, sizeof(dbpath), "%s/ca.db", s->state);
-	if (key == NULL || cert == NULL || svc_ca_load(s) != 0 || svc_db_open(s, dbpath) != 0)
+	if (key == NULL || cert == NULL || svc_ca_load(s) != 0 || svc_cmp_signer_load(s) != 0 ||
+	    svc_db_open(s, dbpath) != 0)
 		goto out;
 	/* Block the stop signals in every thread (MHD's inherit the mask) and
 	 * take them synchronously below. */
@@ -70,9 +71,11 @@ static int serve(struct svc *s, unsigned port)
 		fprintf(stderr, "ca-service: cannot start the HTTPS server on port %u\n", port);
 		goto out;
 	}
+	/* USER_CA_FILE last: ca-run.sh waits for it. */
 	printf("URL=https://127.0.0.1:%u\nCA_FILE=%s/tls-ca.pem\nOPERATOR_TOKEN=%s\n"
-	       "OPERATOR_TOKEN_FILE=%s/operator.token\nUSER_CA_FILE=%s/ca.pem\n",
-	       bound, s->state, s->token, s->state, s->state);
+	       "OPERATOR_TOKEN_FILE=%s/operator.token\nCMP_URL=https://127.0.0.1:%u%s\n"
+	       "CMP_SIGNER_FILE=%s/cmp-signer.pem\nUSER_CA_FILE=%s/ca.pem\n",
+	       bound, s->state, s->token, s->state, bound, SVC_CMP_PATH, s->state, s->state);
 	fflush(stdout);
 	if (sigwait(&set, &sig) != 0)
 		goto out;
@@ -136,6 +139,7 @@ int main(int argc, char **argv)
 	EVP_PKEY_free(s.maker_key);
 	X509_free(s.rogue_cert);
 	EVP_PKEY_free(s.rogue_key);
+	svc_cmp_free(&s);
 	OPENSSL_cleanse(s.token, sizeof(s.token));
 	return ret;
 }

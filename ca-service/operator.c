@@ -10,7 +10,7 @@
  *   orders {medium, covers, price, encryption?}       create an order
  *   orders/<id>/pay {method}   orders/<id>/confirm-transfer
  *   invoices/<id>/issue        certificates/<serial>/revoke
- *   misbehave {mode, kind?, times?, on?}
+ *   misbehave {mode, kind?, times?, on?}              (cmp-waiting: times = N)
  */
 #include "config.h"
 
@@ -22,7 +22,8 @@
 #include <openssl/pem.h>
 
 static const char *modes[] = { "none", "wrong-key", "wrong-chain", "wrong-subject",
-			       "fail-500", "drop-connection", "hang", "bad-answer", NULL };
+			       "fail-500", "drop-connection", "hang", "bad-answer", "cmp-waiting",
+			       NULL };
 
 /* Splits "<prefix><id>[/<tail>]"; id is copied into buf. */
 static int seg(const char *rest, const char *prefix, char *buf, size_t n, const char **tail)
@@ -216,11 +217,18 @@ static void misbehave(struct svc *s, json_object *b, struct resp *o)
 		svc_resp_error(o, 400, "bad_request", "kind: one of bad-answer's kinds, for bad-answer only");
 		return;
 	}
-	/* The wrong-* modes change what is issued: renewals only. */
-	if (on[0] != '\0' && (strncmp(on, "/api/v1/", 8) != 0 || strlen(on) >= sizeof(s->misbehave_on) ||
-			      strncmp(mode, "wrong-", 6) == 0)) {
+	/* The wrong-* modes change what is issued: renewals only. The CMP
+	 * endpoint's requests are /.well-known/cmp/<body type> (cmp-route.c). */
+	if (on[0] != '\0' && ((strncmp(on, "/api/v1/", 8) != 0 && strncmp(on, SVC_CMP_PATH, 16) != 0) ||
+			      strlen(on) >= sizeof(s->misbehave_on) || strncmp(mode, "wrong-", 6) == 0 ||
+			      strcmp(mode, "cmp-waiting") == 0)) {
 		svc_resp_error(o, 400, "bad_request",
-			       "on: a path prefix under /api/v1/, for fail-500, drop-connection, hang, bad-answer");
+			       "on: a path prefix under /api/v1/ or " SVC_CMP_PATH
+			       ", for fail-500, drop-connection, hang, bad-answer");
+		return;
+	}
+	if (strcmp(mode, "cmp-waiting") == 0 && times < 1) {
+		svc_resp_error(o, 400, "bad_request", "cmp-waiting N: N >= 1 waiting answers");
 		return;
 	}
 	snprintf(s->misbehave, sizeof(s->misbehave), "%s", mode);

@@ -18,42 +18,46 @@
 
 #include <openssl/pem.h>
 
-static int refused(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
-		   struct resp *o)
+/* The renewal's gate, shared by POST /api/v1/renewals and the CMP endpoint
+ * (cmp-issue.c): 0 and the paid order's id, or -1 and why (status 0: the
+ * database failed). */
+int svc_renew_gate(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
+		   struct svc_refusal *why)
 {
 	sqlite3_stmt *st;
 	const char *state, *covers;
 	int ret = -1;
 
+	*why = (struct svc_refusal){ 0, "internal", "the service's database failed" };
 	if (svc_db_int(s, 0, "SELECT count(*) FROM bindings WHERE medium = ? AND state = 'confirmed'",
 		       "s", medium) == 0) {
-		svc_resp_error(o, 403, "not_bound", "the certificate is not bound to a phone account");
+		*why = (struct svc_refusal){ 403, "not_bound", "the certificate is not bound to a phone account" };
 		return -1;
 	}
 	if (svc_db_int(s, 0, "SELECT identity_checked FROM media WHERE medium = ?", "s", medium) == 0) {
-		svc_resp_error(o, 403, "identity_unchecked", "the identity check at the CA is needed");
+		*why = (struct svc_refusal){ 403, "identity_unchecked", "the identity check at the CA is needed" };
 		return -1;
 	}
 	st = svc_db_prep(s, "SELECT id, state, covers, renewal, encryption FROM orders WHERE medium = ?"
 			    " ORDER BY n DESC LIMIT 1", "s", medium);
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
-		svc_resp_error(o, 409, "order_unpaid", "there is no renewal order");
+		*why = (struct svc_refusal){ 409, "order_unpaid", "there is no renewal order" };
 		goto out;
 	}
 	state = (const char *)sqlite3_column_text(st, 1);
 	covers = (const char *)sqlite3_column_text(st, 2);
 	if (strcmp(state, "unpaid") == 0)
-		svc_resp_error(o, 409, "order_unpaid", "the renewal order is not paid");
+		*why = (struct svc_refusal){ 409, "order_unpaid", "the renewal order is not paid" };
 	else if (strcmp(state, "awaiting_transfer") == 0)
-		svc_resp_error(o, 409, "order_awaiting_transfer",
-			       "the bank transfer awaits the CA's confirmation");
+		*why = (struct svc_refusal){ 409, "order_awaiting_transfer",
+					     "the bank transfer awaits the CA's confirmation" };
 	else if (strcmp(state, "paid") != 0 || sqlite3_column_type(st, 3) != SQLITE_NULL)
-		svc_resp_error(o, 409, "order_used", "the order's renewal was already issued");
+		*why = (struct svc_refusal){ 409, "order_used", "the order's renewal was already issued" };
 	else if (with_seals && strcmp(covers, "cert+seals") != 0)
-		svc_resp_error(o, 409, "order_does_not_cover", "the order covers the certificate only");
+		*why = (struct svc_refusal){ 409, "order_does_not_cover", "the order covers the certificate only" };
 	else if (svc_db_int(s, 0, "SELECT count(*) FROM media WHERE medium = ? AND"
 				  " seals_state != 'clean'", "s", medium) != 0)
-		svc_resp_error(o, 409, "seals_unclean", "the seals must be cleaned first");
+		*why = (struct svc_refusal){ 409, "seals_unclean", "the seals must be cleaned first" };
 	else {
 		*order = strdup((const char *)sqlite3_column_text(st, 0));
 		*enc = sqlite3_column_int(st, 4) != 0;
@@ -62,6 +66,23 @@ static int refused(struct svc *s, const char *medium, int with_seals, char **ord
 out:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+static int refused(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
+		   struct resp *o)
+{
+	struct svc_refusal why;
+
+	if (svc_renew_gate(s, medium, with_seals, order, enc, &why) == 0)
+		return 0;
+	svc_resp_error(o, why.status ? why.status : 500, why.code, "%s", why.msg);
+	return -1;
+}
+
+int svc_renew_key_ok(EVP_PKEY *k)
+{
+	return EVP_PKEY_is_a(k, "SM2") || EVP_PKEY_is_a(k, "EC") ||
+	       (EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) >= 2048);
 }
 
 /* The CSR's public key after checking its signature (SM2: with the ID). */
@@ -80,7 +101,7 @@ static EVP_PKEY *csr_key(const char *pem, struct resp *o)
 	if (EVP_PKEY_is_a(k, "SM2")) {
 		if (ukc_x509_req_set_sm2_id(req) != 0)
 			goto out;
-	} else if (!EVP_PKEY_is_a(k, "EC") && !(EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) >= 2048)) {
+	} else if (!svc_renew_key_ok(k)) {
 		svc_resp_error(o, 400, "bad_request", "csr key must be RSA >= 2048, EC or SM2");
 		goto out;
 	}
@@ -98,7 +119,7 @@ out:
 	return k;
 }
 
-static int register_cert(struct svc *s, const char *medium, X509 *x)
+int svc_cert_register(struct svc *s, const char *medium, X509 *x)
 {
 	char *serial = ukc_x509_serial_hex(x), *issuer = svc_name_text(X509_get_issuer_name(x));
 	unsigned char *der = NULL;
@@ -152,12 +173,13 @@ out:
 	return ret;
 }
 
-/* Issues the certificate (with the misbehaviour the operator switched on). */
-static X509 *issue(struct svc *s, struct caller *c, EVP_PKEY *key)
+/* Issues the certificate renewing old for key (with the misbehaviour the
+ * operator switched on); the CMP endpoint issues with it too. */
+X509 *svc_renew_issue(struct svc *s, X509 *old_cert, EVP_PKEY *key)
 {
-	time_t now = time(NULL), old = svc_asn1_time(X509_get0_notAfter(c->cert));
+	time_t now = time(NULL), old = svc_asn1_time(X509_get0_notAfter(old_cert));
 	time_t na = now + 365L * 86400;
-	X509_NAME *subj = X509_NAME_dup(X509_get_subject_name(c->cert));
+	X509_NAME *subj = X509_NAME_dup(X509_get_subject_name(old_cert));
 	EVP_PKEY *other = NULL;
 	X509 *x = NULL;
 	int rogue = 0;
@@ -252,11 +274,11 @@ static void renew(struct svc *s, struct req *r, struct caller *c, struct resp *o
 	if (enc && svc_enc_prepare(key, json_object_object_get_ex(b, "envelope_formats", &fmts) ? fmts : NULL, &ek,
 				   o) != 0)
 		goto out;
-	x = issue(s, c, key);
+	x = svc_renew_issue(s, c->cert, key);
 	pem = x ? ukc_x509_to_pem(x) : NULL;
 	capem = ukc_x509_to_pem(s->ca_cert);
 	serial = x ? ukc_x509_serial_hex(x) : NULL;
-	if (pem == NULL || capem == NULL || serial == NULL || register_cert(s, c->medium, x) != 0) {
+	if (pem == NULL || capem == NULL || serial == NULL || svc_cert_register(s, c->medium, x) != 0) {
 		svc_resp_error(o, 500, "internal", "cannot issue the certificate");
 		goto out;
 	}

@@ -36,6 +36,9 @@ struct svc {
 	EVP_PKEY *maker_key;
 	X509 *rogue_cert; /* an unrelated CA, for misbehave wrong-chain */
 	EVP_PKEY *rogue_key;
+	X509 *cmp_cert; /* signs the CMP answers (cmp-signer.c), issued by the user CA */
+	EVP_PKEY *cmp_key;
+	void *cmp; /* the CMP transactions in progress (cmp-session.c) */
 	char token[65]; /* operator bearer token */
 	long nonce_ttl;
 	char misbehave[32];
@@ -72,8 +75,10 @@ struct caller {
 void *svc_http_start(struct svc *s, unsigned port, const char *key_pem, const char *cert_pem,
 		     unsigned *bound);
 void svc_http_stop(void *daemon);
-/* dispatch.c: routes one request (called under svc->lock). */
+/* dispatch.c: routes one request (called under svc->lock); the fail-500,
+ * drop-connection and hang faults of a request to path (1: answered). */
 void svc_dispatch(struct svc *s, struct req *r, struct resp *o);
+int svc_misbehaving(struct svc *s, struct req *r, struct resp *o, const char *path);
 const char *svc_req_header(struct req *r, const char *name);
 void svc_resp_json(struct resp *o, int status, json_object *j);
 void svc_resp_error(struct resp *o, int status, const char *code, const char *fmt, ...)
@@ -103,6 +108,7 @@ int64_t svc_next_id(struct svc *s, const char *name);
 /* auth.c */
 void svc_nonce_new(struct svc *s, struct resp *o);
 int svc_auth(struct svc *s, struct req *r, struct resp *o, int allow_expired, struct caller *c);
+int svc_cert_medium(struct svc *s, X509 *x, char *medium, size_t n, const char **why);
 void svc_caller_clear(struct caller *c);
 
 /* ca.c */
@@ -114,7 +120,11 @@ int svc_cert_check(struct svc *s, X509 *x, time_t now, int allow_expired, int *e
 		   const char **why);
 X509 *svc_ca_issue(X509 *ca, EVP_PKEY *cakey, const X509_NAME *subject, EVP_PKEY *pub,
 		   time_t nb, time_t na, int kind);
-enum { SVC_CERT_USER, SVC_CERT_CA, SVC_CERT_TLS, SVC_CERT_SEAL };
+enum { SVC_CERT_USER, SVC_CERT_CA, SVC_CERT_TLS, SVC_CERT_SEAL, SVC_CERT_CMP };
+/* init.c: key + certificate NAME.pem/NAME.key in dir, issued by ca/cakey
+ * (self-signed when ca is NULL). */
+int svc_make_pair(const char *dir, const char *name, const char *cn, const char *type, X509 *ca,
+		  EVP_PKEY *cakey, int kind, X509 **xo, EVP_PKEY **ko);
 EVP_PKEY *svc_key_gen(const char *type);
 int svc_write_pem(const char *path, X509 *x, EVP_PKEY *key);
 time_t svc_asn1_time(const ASN1_TIME *t);
@@ -136,6 +146,25 @@ unsigned char *svc_seal_picture(long type, const char **label, size_t *len);
  * request to path (after its handler ran and committed). */
 extern const char *const svc_bad_answer_kinds[];
 void svc_bad_answer(struct svc *s, struct req *r, struct resp *o, const char *path);
+
+/* routes-renew.c: the renewal's rules, shared with the CMP endpoint. */
+struct svc_refusal {
+	int status; /* the native answer's HTTP status; 0: the database failed */
+	const char *code, *msg;
+};
+int svc_renew_gate(struct svc *s, const char *medium, int with_seals, char **order, int *enc,
+		   struct svc_refusal *why);
+int svc_renew_key_ok(EVP_PKEY *k);
+X509 *svc_renew_issue(struct svc *s, X509 *old_cert, EVP_PKEY *key);
+int svc_cert_register(struct svc *s, const char *medium, X509 *x);
+
+/* cmp-route.c: POST /.well-known/cmp (called under svc->lock); cmp-signer.c:
+ * the CMP signer key and certificate of the state directory, made when
+ * missing. */
+#define SVC_CMP_PATH "/.well-known/cmp"
+void svc_route_cmp(struct svc *s, struct req *r, struct resp *o);
+int svc_cmp_signer_load(struct svc *s);
+void svc_cmp_free(struct svc *s);
 
 /* routes-*.c, operator.c, pdf.c */
 void svc_route_status(struct svc *s, struct caller *c, struct resp *o);

@@ -29,8 +29,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		set(c->module, sizeof(c->module), value);
 	else if (strcmp(section, "service") == 0 && strcmp(name, "url") == 0)
 		set(c->service_url, sizeof(c->service_url), value);
-	else if (strcmp(section, "service") == 0 && strcmp(name, "ca") == 0)
+	else if (strcmp(section, "service") == 0 && (strcmp(name, "ca") == 0 || strcmp(name, "ca_file") == 0))
 		set(c->service_ca, sizeof(c->service_ca), value);
+	else if (strcmp(section, "service") == 0 && strcmp(name, "protocol") == 0)
+		set(c->protocol, sizeof(c->protocol), value);
+	else if (strcmp(section, "service") == 0 && strcmp(name, "cmp_trusted") == 0)
+		set(c->cmp_trusted, sizeof(c->cmp_trusted), value);
+	else if (strcmp(section, "service") == 0 && strcmp(name, "cmp_path") == 0)
+		set(c->cmp_path, sizeof(c->cmp_path), value);
 	else /* unknown keys are warnings, not failures (a newer ukey.conf must not break an older ukey; ukey(1), FILES) */
 		ukey_log(UKEY_LOG_INFO, "ukey.conf: unknown key [%s] %s ignored", section, name);
 	return 1;
@@ -67,6 +73,8 @@ int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e)
 
 	memset(c, 0, sizeof(*c));
 	set(c->module, sizeof(c->module), UKEY_MODULE_PATH);
+	set(c->protocol, sizeof(c->protocol), "native");
+	set(c->cmp_path, sizeof(c->cmp_path), "/.well-known/cmp");
 	ukey_conf_path(path, sizeof(path));
 	f = path[0] ? fopen(path, "r") : NULL;
 	if (f == NULL && path[0] && errno != ENOENT)
@@ -82,5 +90,18 @@ int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e)
 	env_over(c->module, sizeof(c->module), "UKEY_MODULE");
 	env_over(c->service_url, sizeof(c->service_url), "UKEY_SERVICE_URL");
 	env_over(c->service_ca, sizeof(c->service_ca), "UKEY_SERVICE_CA");
+	env_over(c->protocol, sizeof(c->protocol), "UKEY_SERVICE_PROTOCOL");
+	env_over(c->cmp_trusted, sizeof(c->cmp_trusted), "UKEY_CMP_TRUSTED");
+	env_over(c->cmp_path, sizeof(c->cmp_path), "UKEY_CMP_PATH");
+	return ukey_conf_check(c, e);
+}
+
+int ukey_conf_check(const struct ukey_conf *c, struct ukey_err *e)
+{
+	if (strcmp(c->protocol, "native") != 0 && strcmp(c->protocol, "cmp") != 0)
+		return ukey_err_set(e, UKEY_E_USAGE, _("[service] protocol is '%s': it must be native or cmp"),
+				    ukey_tx(c->protocol));
+	if (c->cmp_path[0] != '/')
+		return ukey_err_set(e, UKEY_E_USAGE, _("[service] cmp_path must start with /"));
 	return UKEY_E_OK;
 }

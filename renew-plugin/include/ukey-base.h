@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <libintl.h>
 
@@ -84,20 +85,30 @@ int ukey_unhex(const char *hex, unsigned char *out, size_t max, size_t *len);
  *   path = /usr/lib/x86_64-linux-gnu/pkcs11/ukey-pkcs11.so
  *   [service]
  *   url = https://ca.example.cn
- *   ca = /etc/ukey/service-ca.pem
+ *   ca = /etc/ukey/service-ca.pem      (also spelled ca_file)
+ *   protocol = native                  (or cmp: RFC 4210 key update)
+ *   cmp_trusted = /etc/ukey/cmp-ca.pem (cmp: who signs the answers; default: ca)
+ *   cmp_path = /.well-known/cmp        (cmp: the path on url)
  *
  * Environment: UKEY_CONFIG (the file), UKEY_MODULE, UKEY_SERVICE_URL,
- * UKEY_SERVICE_CA. */
+ * UKEY_SERVICE_CA, UKEY_SERVICE_PROTOCOL, UKEY_CMP_TRUSTED, UKEY_CMP_PATH. */
 struct ukey_conf {
 	char module[PATH_MAX];
 	char service_url[1024];
 	char service_ca[PATH_MAX];
+	char protocol[16]; /* "native" or "cmp" */
+	char cmp_trusted[PATH_MAX];
+	char cmp_path[256];
 };
+/* The service speaks CMP only (no binding, orders, invoices or seals). */
+#define UKEY_CONF_CMP(c) (strcmp((c)->protocol, "cmp") == 0)
 
 /* The file: $UKEY_CONFIG, else $XDG_CONFIG_HOME/ukey/ukey.conf, else
  * ~/.config/ukey/ukey.conf ("" without a home). Returns path. */
 const char *ukey_conf_path(char *path, size_t len);
 /* Loads defaults, the file (a missing file is fine), then the environment. */
 int ukey_conf_load(struct ukey_conf *c, struct ukey_err *e);
+/* protocol and cmp_path usable (after the command line changed them). */
+int ukey_conf_check(const struct ukey_conf *c, struct ukey_err *e);
 
 #endif

@@ -169,6 +169,20 @@ int ukey_renew_enc_formats(struct ukey_conn *p, CK_SESSION_HANDLE s, enum ukey_r
 /* UKEY_ENVELOPE_* of a format name, 0 for an unknown one. */
 CK_ULONG ukey_renew_enc_format(const char *name);
 
+/* cmp-steps.c: steps 3 and 4 with a CMP CA (c->cmp). The key update,
+ * protected by the old key (the journal's "old_id"), its certificate
+ * checked as ukey_renew_check does before it is confirmed, then
+ * journaled ("cmp_transaction_id" first, durably; "cmp_cert",
+ * "cmp_confirmed", the nonces; saved by the caller). */
+int ukey_renew_cmp_request(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_client *c, struct ukey_journal *jn,
+			   const struct ukey_renew_key *k, const struct ukey_renew_expect *w, struct ukey_err *e);
+/* Why a CMP renewal of (or to) an SM2 key is refused before step 1. */
+const char *ukey_renew_cmp_no_sm2(void);
+/* The journal's certificate checked again into a->der (no encryption
+ * part, no seals: CMP carries neither). */
+int ukey_renew_cmp_check(struct ukey_client *c, struct ukey_journal *jn, const struct ukey_renew_expect *w,
+			 struct ukey_renew_answer *a, struct ukey_err *e);
+
 /* install.c: step 6 (write and read back) and step 7 (retire the old). */
 /* enc_id/enc_der: the new encryption key's CKA_ID and certificate (NULL,
  * 0 without one), written after the signing certificate. */

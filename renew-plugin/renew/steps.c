@@ -175,11 +175,26 @@ static int step_keygen(struct run *r, struct ukey_err *e)
 /* Step 3: the request. The answer is journaled only once checked (step 4);
  * the journal's step 3 says the service answered, so a rerun fetches the
  * answer by its request id. raw: the answer's bytes. */
+static void expect(struct run *r, struct ukey_renew_expect *w);
+
 static int step_request(struct run *r, struct ukey_http_resp *raw, struct ukey_err *e)
 {
-	json_object *body = json_object_new_object();
+	json_object *body;
 	const char *text;
 	int ret;
+
+	if (r->c->cmp) {
+		struct ukey_renew_expect w;
+		expect(r, &w);
+		ret = ukey_renew_cmp_request(r->p, r->rw, r->c, &r->jn, &r->key, &w, e);
+		if (ret == UKEY_E_SERVICE)
+			stopped(r, UKEY_RENEW_REQUEST,
+				_("nothing was written to your U-KEY and your old certificate stays in use; run "
+				  "'ukey renew' again to retry"), e);
+		return ret == UKEY_E_OK ? done(r, UKEY_RENEW_REQUEST, ukey_journal_str(&r->jn, "cmp_transaction_id"), e)
+					: ret;
+	}
+	body = json_object_new_object();
 
 	json_object_object_add(body, "request_id", json_object_new_string(ukey_journal_str(&r->jn, "request_id")));
 	json_object_object_add(body, "csr", json_object_new_string(ukey_journal_str(&r->jn, "csr")));
@@ -253,6 +268,11 @@ static int step_check(struct run *r, const struct ukey_http_resp *posted, int64_
 	expect(r, &w);
 	if (step < UKEY_RENEW_CHECK)
 		ev(r, UKEY_RENEW_CHECK, "start", NULL);
+	if (r->c->cmp) {
+		/* Checked before it was confirmed; again as the journal holds it. */
+		ret = ukey_renew_cmp_check(r->c, &r->jn, &w, &r->ans, e);
+		return ret == UKEY_E_OK && step < UKEY_RENEW_CHECK ? done(r, UKEY_RENEW_CHECK, NULL, e) : ret;
+	}
 	if (fresh)
 		ret = ukey_renew_answer_parse(posted->body, posted->len, &w, &j, &r->ans, e);
 	else if ((j = ukey_journal_answer(&r->jn)) != NULL)
@@ -310,10 +330,13 @@ static int step_encryption(struct run *r, struct ukey_err *e)
 	int ret;
 
 	if (!r->ans.has_enc || !r->token_enc) {
-		const char *why = !r->ans.has_enc ? _("the order does not include an encryption certificate")
+		const char *why = r->c->cmp ? _("the CA service is CMP-only: encryption keys and seals are features of "
+						"the native protocol")
+				  : !r->ans.has_enc ? _("the order does not include an encryption certificate")
 					      : _("the U-KEY holds no encryption key pair: the new encryption key is not "
 						  "installed");
-		ukey_journal_note(&r->jn, !r->ans.has_enc ? "encryption: null (the order does not cover the encryption "
+		ukey_journal_note(&r->jn, r->c->cmp ? "encryption: none (a CMP CA sends no encryption key)"
+				  : !r->ans.has_enc ? "encryption: null (the order does not cover the encryption "
 							"certificate)"
 						      : "encryption key from the service not installed: the token held no "
 							"encryption key pair");
@@ -337,6 +360,9 @@ static int step_installed(struct run *r, const unsigned char *der, size_t der_le
 	char path[160];
 	int ret;
 
+	/* A CMP CA was told by certConf, and answered pkiConf. */
+	if (r->c->cmp)
+		return done(r, UKEY_RENEW_INSTALLED, "certConf", e);
 	memset(&nc, 0, sizeof(nc));
 	nc.der = (unsigned char *)der;
 	nc.der_len = der_len;
@@ -490,11 +516,23 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 			ret = ukey_err_set(e, UKEY_E_TOKEN, _("the U-KEY holds no signing certificate to renew"));
 			goto out;
 		}
-		ret = ukey_renew_refusals(p, r.rw, c, old, o->key_type, &with_seals, &enc, fmts, sizeof(fmts), &known, e);
+		/* A CMP CA has no binding, order or seals to refuse for. */
+		if (c->cmp && (strcmp(old->key_type, "SM2") == 0 || (o->key_type && strcmp(o->key_type, "sm2") == 0)))
+			ret = ukey_err_set(e, UKEY_E_USAGE, "%s", ukey_renew_cmp_no_sm2());
+		else if (c->cmp && with_seals > 0)
+			ret = ukey_err_set(e, UKEY_E_USAGE, _("the CA service is CMP-only: seals are a feature of the "
+							      "native protocol; renew with --cert-only"));
+		else if (c->cmp)
+			with_seals = 0;
+		else
+			ret = ukey_renew_refusals(p, r.rw, c, old, o->key_type, &with_seals, &enc, fmts, sizeof(fmts),
+						  &known, e);
 		if (ret == UKEY_E_SERVICE)
 			stopped(&r, 0, _("nothing was changed; run 'ukey renew' again later"), e);
 		if (ret == UKEY_E_OK)
 			ret = begin(&r, tok->serial, certs, ncerts, old, with_seals, e);
+		if (ret == UKEY_E_OK)
+			ukey_journal_set_str(&r.jn, "protocol", c->cmp ? "cmp" : "native");
 		if (ret == UKEY_E_OK && enc && known)
 			ukey_journal_set_str(&r.jn, "envelope_formats", fmts);
 		/* What the answer must then carry (checked at step 4). */
@@ -504,6 +542,13 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 			ret = ukey_journal_save(&r.jn, e);
 		if (ret != UKEY_E_OK)
 			goto out;
+	}
+	/* The journal's transaction is finished the way it began. */
+	if ((strcmp(ukey_journal_str(&r.jn, "protocol"), "cmp") == 0) != (c->cmp != 0)) {
+		ret = ukey_err_set(e, UKEY_E_USAGE, _("the unfinished renewal began with protocol %s: set [service] "
+						      "protocol = %s to finish it"),
+				   c->cmp ? "native" : "cmp", c->cmp ? "native" : "cmp");
+		goto out;
 	}
 	snprintf(res->request_id, sizeof(res->request_id), "%s", ukey_journal_str(&r.jn, "request_id"));
 	b64 = ukey_journal_str(&r.jn, "old_certificate");

@@ -4,6 +4,7 @@
 /* api.c: the client, its authenticated requests, retries of the transient
  * failures of the requests safe to repeat, and the service's error bodies. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,9 @@ int ukey_client_new(const struct ukey_conf *conf, struct ukey_client **out, stru
 		ukey_client_free(c);
 		return ret;
 	}
+	c->cmp = UKEY_CONF_CMP(conf);
+	snprintf(c->cmp_trusted, sizeof(c->cmp_trusted), "%s", conf->cmp_trusted[0] ? conf->cmp_trusted : conf->service_ca);
+	snprintf(c->cmp_path, sizeof(c->cmp_path), "%s", conf->cmp_path);
 	*out = c;
 	return UKEY_E_OK;
 }

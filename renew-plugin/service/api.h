@@ -14,6 +14,11 @@
 struct ukey_client {
 	struct ukey_http http;
 	struct ukey_auth auth;
+	/* [service] protocol = cmp: renewals by CMP key update (cmp/), the
+	 * answers' signer trusted from cmp_trusted, sent to cmp_path. */
+	int cmp;
+	char cmp_trusted[PATH_MAX];
+	char cmp_path[256];
 	/* Called before each automatic retry (NULL: nobody is told): attempt is the
 	 * number of the coming try (2, 3), why the failure that caused it. */
 	void (*on_retry)(void *arg, const char *method, const char *path, int attempt, const char *why);

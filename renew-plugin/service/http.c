@@ -48,9 +48,15 @@ int ukey_http_init(struct ukey_http *h, const struct ukey_conf *c, struct ukey_e
 		return ukey_err_set(e, UKEY_E_USAGE,
 				    _("no service URL configured: set [service] url in ~/.config/ukey/ukey.conf "
 				      "or UKEY_SERVICE_URL"));
-	if (strncmp(c->service_url, "https://", 8) != 0)
-		return ukey_err_set(e, UKEY_E_USAGE, _("the service URL must start with https://"));
-	if (c->service_ca[0] == '\0')
+	/* Plain HTTP for a CMP service only: its messages are signed both
+	 * ways and the answer's signature is checked against cmp_trusted
+	 * (RFC 9483 section 6.1); the native protocol relies on TLS. */
+	h->plain = UKEY_CONF_CMP(c) && strncmp(c->service_url, "http://", 7) == 0;
+	if (!h->plain && strncmp(c->service_url, "https://", 8) != 0)
+		return ukey_err_set(e, UKEY_E_USAGE, UKEY_CONF_CMP(c)
+							 ? _("the service URL must start with https:// or http://")
+							 : _("the service URL must start with https://"));
+	if (!h->plain && c->service_ca[0] == '\0')
 		return ukey_err_set(e, UKEY_E_USAGE,
 				    _("no service CA file configured: set [service] ca in ~/.config/ukey/ukey.conf "
 				      "or UKEY_SERVICE_CA"));
@@ -167,10 +173,11 @@ int ukey_http_request(struct ukey_http *h, const char *method, const char *path,
 	snprintf(url, sizeof(url), "%s%s", h->base, path);
 	curl_easy_reset(h->c);
 	curl_easy_setopt(h->c, CURLOPT_URL, url);
-	curl_easy_setopt(h->c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h->c, CURLOPT_PROTOCOLS_STR, h->plain ? "http" : "https");
 	curl_easy_setopt(h->c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h->c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h->c, CURLOPT_CAINFO, h->ca);
+	if (!h->plain)
+		curl_easy_setopt(h->c, CURLOPT_CAINFO, h->ca);
 	curl_easy_setopt(h->c, CURLOPT_CAPATH, NULL); /* only the configured CA */
 	curl_easy_setopt(h->c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h->c, CURLOPT_CONNECTTIMEOUT, total < 10 ? total : 10L);

@@ -17,6 +17,7 @@ struct ukey_http {
 	CURL *c;
 	char base[1024]; /* service URL without a trailing slash */
 	char ca[4096];
+	int plain; /* http:// (a CMP service only) */
 	/* Set by each request: 1 when its failure may pass if tried again (no
 	 * connection, timeout, dropped connection, HTTP 5xx), 0 otherwise (TLS
 	 * refusal, 4xx, a 2xx answer whatever its body). */

@@ -7,7 +7,8 @@
 # (tests/fuzz/capture-renew-answer.sh).
 noinst_PROGRAMS =
 if HAVE_CA_SERVICE
-noinst_PROGRAMS += ca-service/ca-test-client ca-service/ca-test-seal ca-service/ca-test-decrypt
+noinst_PROGRAMS += ca-service/ca-test-client ca-service/ca-test-seal ca-service/ca-test-decrypt \
+	ca-service/ca-test-cmpreq
 
 CA_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ca-service $(JSONC_CFLAGS)
 
@@ -24,7 +25,13 @@ ca_service_ca_test_decrypt_SOURCES = ca-service/ca-test-decrypt.c
 ca_service_ca_test_decrypt_CPPFLAGS = $(CA_TEST_CPPFLAGS)
 ca_service_ca_test_decrypt_LDADD = $(CODEC_LIBS) $(OPENSSL_LIBS) $(DL_LIBS)
 
-TESTS += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh
+# Key update requests under a chosen transaction ID (test-cmp.sh).
+ca_service_ca_test_cmpreq_SOURCES = ca-service/ca-test-cmpreq.c
+ca_service_ca_test_cmpreq_CPPFLAGS = $(CA_TEST_CPPFLAGS)
+ca_service_ca_test_cmpreq_LDADD = $(CODEC_LIBS) $(OPENSSL_LIBS)
+
+TESTS += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh ca-service/test-cmp.sh
 endif
 
-EXTRA_DIST += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh ca-service/ca-lib.sh
+EXTRA_DIST += ca-service/test-ca-service.sh ca-service/test-ca-renew-enc.sh ca-service/ca-lib.sh \
+	ca-service/test-cmp.sh

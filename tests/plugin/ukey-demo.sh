@@ -4,7 +4,9 @@
 # on a virtual U-KEY and the local reference service: this keeps it true.
 # Both key kinds (RSA, EC P-256); each run must exit 0 and report the
 # guide's milestones, the renewal with seals and the encryption certificate
-# among them. Its own FAIL lines name any step that broke.
+# among them. Its own FAIL lines name any step that broke. And the demo of the
+# renewal by CMP (--cmp, RSA): the same guide, the renewal a CMP key update
+# at the reference service's CMP endpoint, confirmed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -19,7 +21,7 @@ done
 [ -z "${UKEY_TEST_PRELOAD:-}" ] || tap_skip_all "sanitizer pass: the demo's pkcs11-tool cannot load an ASan-built module"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-demo-test.XXXXXX")
 trap '[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
-tap_plan 10
+tap_plan 14
 # Its own HOME and runtime dir: the demo must not need the caller's.
 export HOME=$W XDG_RUNTIME_DIR=$W/run UKEY_TOP_BUILDDIR=$build
 mkdir -m 700 "$W/run"
@@ -36,4 +38,12 @@ for kind in rsa ec; do
 		"^OK   (the old encryption key still decrypts|both encryption private keys are on the token)" "$out"
 	t_grep "$kind: ... and ends with the guide done" "^== Done: the guide's steps ran" "$out"
 done
+out=$(timeout 300 "$top/tools/ukey-demo" --cmp 2>&1)
+rc=$?
+t_is "$rc" 0 "cmp: tools/ukey-demo --cmp exits 0"
+[ "$rc" = 0 ] || t_diag "$(grep -E '^FAIL' <<<"$out" | head -n 3)"
+t_grep "cmp: ... renews by CMP in eight journaled steps" "^OK   all eight steps done, by CMP" "$out"
+t_grep "cmp: ... the journal records the confirmed CMP transaction" "^OK   journal: CMP transaction [0-9a-f]{32}, certificate confirmed" "$out"
+t_grep "cmp: ... the new key signs, the old certificate is gone, and the guide is done" \
+	"^== Done: the guide's steps ran" "$(grep -A100 '^OK   the old certificate .* is no longer on the token' <<<"$out")"
 tap_done

@@ -99,6 +99,14 @@ int ukey_cli_open_module(struct ukey_cli *c)
 		return ret;
 	if (c->module != NULL)
 		snprintf(c->conf.module, sizeof(c->conf.module), "%s", c->module);
+	/* ukey renew --protocol, --server: over the file and the environment. */
+	if (c->protocol != NULL)
+		snprintf(c->conf.protocol, sizeof(c->conf.protocol), "%s", c->protocol);
+	if (c->server != NULL)
+		snprintf(c->conf.service_url, sizeof(c->conf.service_url), "%s", c->server);
+	ret = ukey_conf_check(&c->conf, &c->err);
+	if (ret != UKEY_E_OK)
+		return ret;
 	return ukey_conn_open(&c->p11, c->conf.module, &c->err);
 }
 
@@ -122,12 +130,19 @@ int ukey_cli_open_token(struct ukey_cli *c)
 
 int ukey_cli_service_configured(struct ukey_cli *c)
 {
+	/* A CMP CA renews certificates and has nothing else to show. */
+	if (UKEY_CONF_CMP(&c->conf))
+		return 0;
 	return c->conf.service_url[0] != '\0' && c->conf.service_ca[0] != '\0';
 }
 
 int ukey_cli_connect(struct ukey_cli *c)
 {
 	int ret = c->have_session ? UKEY_E_OK : ukey_cli_open_token(c);
+
+	if (ret == UKEY_E_OK && UKEY_CONF_CMP(&c->conf) && strcmp(c->name, "renew") != 0)
+		return ukey_err_set(&c->err, UKEY_E_USAGE, _("the CA service is CMP-only: binding, orders, invoices and "
+							     "seals are features of the native protocol"));
 
 	/* Configuration first: no PIN is asked for a request that cannot be sent. */
 	if (ret == UKEY_E_OK)

@@ -20,6 +20,7 @@ struct ukey_cli {
 	int json, offline, qr, status, force;
 	const char *serial, *module, *output, *order, *title, *tax;
 	const char *plan;            /* seals clean --plan FILE */
+	const char *protocol, *server; /* renew --protocol, --server: over ukey.conf */
 	int auto_plan, dry_run, yes; /* seals clean --auto --dry-run --yes */
 	struct ukey_pin_opts pin;
 	char **args;

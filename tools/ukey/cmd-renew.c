@@ -21,14 +21,16 @@ void ukey_cmd_renew_usage(void)
 {
 	printf(_("Usage: ukey renew [--with-seals | --cert-only] [--key-type rsa|ec|sm2] [--serial MEDIUM]\n"
 		 "                  [--when-due [--days N]] [--pin-fd N] [--accept-final-try] [--json]\n"
-		 "                  [--module PATH]\n"
+		 "                  [--protocol native|cmp] [--server URL] [--module PATH]\n"
 		 "Renews the signing certificate (and the seals, if the order covers them) with a new key\n"
 		 "generated on the U-KEY. Each step is journaled under $XDG_STATE_HOME/ukey/; run it again\n"
 		 "after an interruption to resume. Exit 3 when the renewal cannot run yet (binding, identity\n"
 		 "check, order, seals) or there is nothing to do.\n"
 		 "--when-due: renew only when the signing certificate is within N days (default 30) of its\n"
 		 "expiry; before that, say so and exit 0 without asking for the PIN (--json: \"result\":\n"
-		 "\"not_due\").\n"));
+		 "\"not_due\").\n"
+		 "--protocol cmp: renew by CMP key update (RFC 4210) with a CA that speaks CMP (the\n"
+		 "certificate only); --server: the CA's URL, over [service] url.\n"));
 }
 
 /* Milliseconds since the first event: each step's time is then in the
@@ -135,7 +137,23 @@ static void event(void *arg, int step, const char *name, const char *state, cons
 
 /* Takes the renew-only options out of argv (the shared parser does not
  * know them); 0, or UKEY_E_USAGE after saying what is wrong. */
-static int own_options(int *argc, char **argv, int *with_seals, const char **key_type)
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (advancing *i),
+ * "" when it is missing, NULL when argv[*i] is another option. */
+static const char *valued(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	return *i + 1 < argc ? argv[++*i] : "";
+}
+
+static int own_options(int *argc, char **argv, int *with_seals, const char **key_type, const char **protocol,
+		       const char **server)
 {
 	int n = 1;
 
@@ -154,6 +172,22 @@ static int own_options(int *argc, char **argv, int *with_seals, const char **key
 				return UKEY_E_USAGE;
 			}
 			*with_seals = w;
+			continue;
+		}
+		if ((v = valued(*argc, argv, &i, "--protocol")) != NULL) {
+			if (strcmp(v, "native") != 0 && strcmp(v, "cmp") != 0) {
+				fprintf(stderr, _("ukey renew: --protocol takes native or cmp, not '%s'\n"), ukey_tx(v));
+				return UKEY_E_USAGE;
+			}
+			*protocol = v;
+			continue;
+		}
+		if ((v = valued(*argc, argv, &i, "--server")) != NULL) {
+			if (*v == '\0') {
+				fprintf(stderr, "%s\n", _("ukey renew: --server takes the CA service's URL"));
+				return UKEY_E_USAGE;
+			}
+			*server = v;
 			continue;
 		}
 		if (strcmp(a, "--key-type") == 0 && i + 1 < *argc)
@@ -253,11 +287,12 @@ int ukey_cmd_renew(int argc, char **argv)
 	struct ukey_cli c;
 	struct ukey_renew_opts o = { .with_seals = -1 };
 	struct ukey_renew_result r;
+	const char *protocol = NULL, *server = NULL;
 	char d[16];
 	int ret, when_due = 0;
 	long days;
 
-	if (own_options(&argc, argv, &o.with_seals, &o.key_type) != UKEY_E_OK ||
+	if (own_options(&argc, argv, &o.with_seals, &o.key_type, &protocol, &server) != UKEY_E_OK ||
 	    ukey_due_options("renew", &argc, argv, &when_due, &days) != UKEY_E_OK) {
 		fprintf(stderr, "%s\n", _("Try 'ukey help renew'."));
 		return UKEY_EXIT_USAGE;
@@ -269,6 +304,8 @@ int ukey_cmd_renew(int argc, char **argv)
 		ukey_cmd_renew_usage();
 		return UKEY_EXIT_USAGE;
 	}
+	c.protocol = protocol;
+	c.server = server;
 	o.event = event;
 	o.arg = &c;
 	o.stop = stop_asked;

@@ -184,7 +184,9 @@ int ukey_cmd_seals(int argc, char **argv)
 	if (!c.offline && strcmp(sub, "export") == 0 && strspn(c.args[1], "0123456789") == strlen(c.args[1]))
 		c.offline = 1;
 	if (!c.offline && !ukey_cli_service_configured(&c)) {
-		fprintf(stderr, "%s\n", _("ukey seals: no service configured; showing the token only"));
+		fprintf(stderr, "%s\n", UKEY_CONF_CMP(&c.conf)
+						 ? _("ukey seals: the CA service is CMP-only; showing the token only")
+						 : _("ukey seals: no service configured; showing the token only"));
 		c.offline = 1;
 	}
 	if (!c.offline) {

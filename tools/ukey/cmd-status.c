@@ -103,7 +103,9 @@ int ukey_cmd_status(int argc, char **argv)
 	ukey_err_clear(&serr);
 	ret = ukey_cli_open_token(&c);
 	if (ret == UKEY_E_OK && !c.offline && !ukey_cli_service_configured(&c)) {
-		fprintf(stderr, "%s\n", _("ukey status: no service configured; showing the token only"));
+		fprintf(stderr, "%s\n", UKEY_CONF_CMP(&c.conf)
+						 ? _("ukey status: the CA service is CMP-only; showing the token only")
+						 : _("ukey status: no service configured; showing the token only"));
 		c.offline = 1;
 	}
 	if (ret == UKEY_E_OK && !c.offline)
