@@ -40,7 +40,7 @@ capture() {
 		[ -n "$port" ] && break
 		sleep 0.1
 	done
-	python3 "$top/tests/plugin/cmp-replay.py" "$w/$name.port" record "http://127.0.0.1:$port" "$w/$name.der" \
+	/usr/bin/python3 "$top/tests/plugin/cmp-replay.py" "$w/$name.port" record "http://127.0.0.1:$port" "$w/$name.der" \
 		--nth "$nth" 2>/dev/null &
 	pids+=($!)
 	for i in $(seq 100); do [ -s "$w/$name.port" ] && break; sleep 0.1; done

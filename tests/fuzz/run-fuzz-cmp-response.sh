@@ -5,8 +5,7 @@
 # status.c, with OpenSSL's validation of the answer's protection) from
 # corpus/cmp-response: real answers of OpenSSL's mock CMP server (kup,
 # waiting, rejection, pkiConf) and the CA that signed them in
-# cmp-response-ctx/ (see capture-cmp-response.sh), plus a fresh capture
-# when openssl and python3 can make one. See fuzz-lib.sh.
+# cmp-response-ctx/ (made by capture-cmp-response.sh). See fuzz-lib.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
 renew_plugin_flags
 r=$src/renew-plugin
