@@ -188,3 +188,34 @@ int ukey_renew_cmp_check(struct ukey_client *c, struct ukey_journal *jn, const s
 	free(der);
 	return ret;
 }
+
+/* A CMP CA has no order to say "already used": without this, a rerun after
+ * a renewal that finished (but whose exit the user never saw) would renew
+ * a second time. The journal remembers the certificate it installed; while
+ * that is still the signing certificate and not yet due, there is nothing
+ * to do. */
+int ukey_renew_cmp_done_before(const struct ukey_journal *jn, const struct ukey_cert *old, time_t now,
+			       struct ukey_err *e)
+{
+	const char *b64 = ukey_journal_str(jn, "cmp_cert");
+	size_t len = 0;
+	unsigned char *der;
+	int same;
+	char until[32], from[32];
+	time_t due = old->not_after - (time_t)UKEY_RENEW_CMP_DUE_DAYS * 86400;
+
+	if (jn->j == NULL || strcmp(ukey_journal_str(jn, "state"), "done") != 0 ||
+	    strcmp(ukey_journal_str(jn, "protocol"), "cmp") != 0 || b64[0] == '\0' || now >= due)
+		return UKEY_E_OK;
+	der = ukc_b64_decode(b64, strlen(b64), &len, NULL);
+	same = der != NULL && len == old->der_len && memcmp(der, old->der, len) == 0;
+	free(der);
+	if (!same)
+		return UKEY_E_OK;
+	strftime(until, sizeof(until), "%Y-%m-%d", gmtime(&old->not_after));
+	strftime(from, sizeof(from), "%Y-%m-%d", gmtime(&due));
+	return ukey_err_set(e, UKEY_E_WAIT,
+			    _("nothing to do: the certificate on your U-KEY is the one the last renewal installed "
+			      "(valid until %s); it can be renewed again from %s"),
+			    until, from);
+}

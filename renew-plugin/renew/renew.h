@@ -178,6 +178,12 @@ int ukey_renew_cmp_request(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey
 			   const struct ukey_renew_key *k, const struct ukey_renew_expect *w, struct ukey_err *e);
 /* Why a CMP renewal of (or to) an SM2 key is refused before step 1. */
 const char *ukey_renew_cmp_no_sm2(void);
+/* UKEY_E_WAIT when the journal says a CMP renewal finished and installed
+ * old, the signing certificate now, and old is not yet within
+ * UKEY_RENEW_CMP_DUE_DAYS of its end: a rerun then has nothing to do. */
+#define UKEY_RENEW_CMP_DUE_DAYS 30
+int ukey_renew_cmp_done_before(const struct ukey_journal *jn, const struct ukey_cert *old, time_t now,
+			       struct ukey_err *e);
 /* The journal's certificate checked again into a->der (no encryption
  * part, no seals: CMP carries neither). */
 int ukey_renew_cmp_check(struct ukey_client *c, struct ukey_journal *jn, const struct ukey_renew_expect *w,

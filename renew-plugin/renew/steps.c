@@ -522,7 +522,7 @@ int ukey_renew_run(struct ukey_conn *p, CK_SESSION_HANDLE s, const struct ukey_t
 		else if (c->cmp && with_seals > 0)
 			ret = ukey_err_set(e, UKEY_E_USAGE, _("the CA service is CMP-only: seals are a feature of the "
 							      "native protocol; renew with --cert-only"));
-		else if (c->cmp)
+		else if (c->cmp && (ret = ukey_renew_cmp_done_before(&r.jn, old, time(NULL), e)) == UKEY_E_OK)
 			with_seals = 0;
 		else
 			ret = ukey_renew_refusals(p, r.rw, c, old, o->key_type, &with_seals, &enc, fmts, sizeof(fmts),
