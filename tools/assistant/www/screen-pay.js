@@ -133,8 +133,16 @@ async function load(ctx) {
 	try {
 		const [s, o] = await Promise.all([get('/api/status'), get('/api/order')]);
 		order = o;
-		const refresh = el('button', { type: 'button', class: 'secondary', text: t('pay.refresh') });
-		refresh.addEventListener('click', () => load(ctx));
+		const refresh = el('button', { type: 'button', class: 'secondary', id: 'pay-refresh', text: t('pay.refresh') });
+		refresh.addEventListener('click', async () => {
+			// The screen is built anew: the new button takes the focus the
+			// old one had, or it would fall to the page's start.
+			const had = document.activeElement === refresh;
+			await load(ctx);
+			const again = $('#pay-refresh');
+			if (had && again)
+				again.focus();
+		});
 		body.append(orderBlock(s, o), refresh);
 		next.disabled = !(s.identity_checked && o.state === 'paid');
 		await loadInvoices();
