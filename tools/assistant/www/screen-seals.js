@@ -38,9 +38,12 @@ function plan() {
 
 function sealRow(s, i, types) {
 	const id = `seal-${i}`;
-	const keep = el('input', { type: 'radio', name: `${id}-act`, id: `${id}-keep`, value: 'keep', disabled: !s.usable });
-	const drop = el('input', { type: 'radio', name: `${id}-act`, id: `${id}-drop`, value: 'drop', disabled: !s.usable });
-	const type = el('select', { id: `${id}-type`, disabled: true },
+	// The rules a choice breaks are the controls' description too: read
+	// out on the control that has the focus, not only on the fieldset.
+	const errsId = `${id}-errs`;
+	const keep = el('input', { type: 'radio', name: `${id}-act`, id: `${id}-keep`, value: 'keep', disabled: !s.usable, 'aria-describedby': errsId });
+	const drop = el('input', { type: 'radio', name: `${id}-act`, id: `${id}-drop`, value: 'drop', disabled: !s.usable, 'aria-describedby': errsId });
+	const type = el('select', { id: `${id}-type`, disabled: true, 'aria-describedby': errsId },
 		el('option', { value: '', text: t('seals.choose_type') }),
 		types.map((ty) => el('option', { value: String(ty.type), text: ty.name })));
 	const errs = el('ul', { class: 'seal-errors', id: `${id}-errs` });
@@ -123,7 +126,12 @@ function done(ctx, text) {
 	mode = 'next';
 	action.disabled = false;
 	action.textContent = t('seals.next');
-	clear(body).append(el('div', { class: 'notice state-ok' }, el('p', { class: 'big', text })));
+	// A status line put in empty, then filled: the filling is announced.
+	const line = el('p', { class: 'big', role: 'status', 'aria-live': 'polite' });
+	clear(body).append(el('div', { class: 'notice state-ok' }, line));
+	setTimeout(() => {
+		line.textContent = text;
+	}, 50);
 	void ctx;
 }
 
