@@ -41,7 +41,7 @@ function progress() {
 	live = el('p', { class: 'live', role: 'status', 'aria-live': 'polite' });
 	warn = el('div', { class: 'warning big', role: 'alert', hidden: true }, el('p', { text: t('renew.dont_remove') }));
 	return el('section', { class: 'card', 'aria-labelledby': 'renew-prog-h' },
-		el('h2', { id: 'renew-prog-h', text: t('renew.progress') }), warn, ol, live);
+		el('h2', { id: 'renew-prog-h', tabindex: '-1', text: t('renew.progress') }), warn, ol, live);
 }
 
 function onStep(ev) {
@@ -152,8 +152,13 @@ async function start(ctx) {
 		}
 		const body = { mode: what, accept_final_try: false };
 		await post('/api/renew', body);
+		const had = document.activeElement === action || document.activeElement === pin.input;
 		running(true);
 		live.textContent = t('renew.started');
+		// The button is disabled while it runs and the choices hidden: the
+		// focus goes to the progress it started, not to the page's start.
+		if (had)
+			$('#renew-prog-h').focus();
 	} catch (err) {
 		refusal.show(box, err);
 	} finally {
@@ -192,6 +197,11 @@ export default {
 			refusal.show(box, { code: d.interrupted ? 'interrupted' : d.code || 'error', message: d.message,
 				serviceCode: d.interrupted ? undefined : d.service_code });
 			setMode(d.interrupted ? 'resume' : 'start');
+			// Stopped: what to do next is the button, enabled again; the
+			// refusal above it is read out (role=alert).
+			if (ctx.current === 'renew' && (document.activeElement === document.body ||
+				$('#s-renew').contains(document.activeElement)))
+				action.focus();
 			// The journal decides: a renewal it holds is resumed, whatever
 			// the event said.
 			get('/api/renew').then((st) => {
