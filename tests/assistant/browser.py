@@ -4,7 +4,8 @@
 chromedriver), the whole CA guide by clicking, against the reference CA
 service and a virtual U-KEY prepared by browser-lib.sh: the U-KEY screen
 (and, with a second key, the keys coming and going live), a keyboard-only
-walk through the first screens, binding confirmed by the operator while the
+walk through the first screens (with WALK=keys, through every screen:
+browser_keys.py), binding confirmed by the operator while the
 page waits, identity check and payment, an invoice refused for its tax
 number then issued and downloaded, seals cleaned by clicking (a broken rule
 disables Submit), a renewal with seals failed by the service and resumed,
@@ -20,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser_lib import Assistant, Page, Tap, bail, ca_cli, chrome  # noqa: E402
 from browser_walk import Walk  # noqa: E402
+from browser_keys import KeyWalk  # noqa: E402
 
 
 def locale_env(loc, failpoint=None):
@@ -73,7 +75,8 @@ def main():
             bail('ukey assistant did not start')
         t.ok(a.url.startswith('http://127.0.0.1:') or a.url.startswith('http://[::1]:'),
              f'ukey assistant --no-browser --port 0 prints a loopback launch URL with the secret ({first})')
-        walk = Walk(t, pg, dicts, env, ca_cli)
+        # WALK=keys: the whole guide by keyboard alone (browser_keys.py).
+        walk = (KeyWalk if env.get('WALK') == 'keys' else Walk)(t, pg, dicts, env, ca_cli)
         walk.token(a, first)
         if env.get('SECOND_DEVICE'):
             walk.token_live()

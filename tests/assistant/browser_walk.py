@@ -70,6 +70,12 @@ class Walk:
                 return True, bad
         return False, bad
 
+    def start_on_token(self):
+        self.d.execute_script('document.querySelector("#s-token h1").focus()')
+
+    def act(self, css):
+        self.click(css)
+
     def click(self, css):
         e = self.pg.q(css)
         e.click()
@@ -152,7 +158,7 @@ class Walk:
     # --- 2: bind, keyboard only (Tab and Enter, typing the PIN)
     def keyboard_bind(self):
         t, pg, L = self.t, self.pg, self.L
-        self.d.execute_script('document.querySelector("#s-token h1").focus()')
+        self.start_on_token()
         ok, bad = self.tab_to('#token-next')
         t.ok(ok and not bad, 'keyboard: Tab from the heading reaches "Next" with a visible focus at each stop',
              f'reached={ok} no ring on: {bad}')
@@ -369,7 +375,7 @@ class Walk:
 
     def renew_killed(self, a):
         t, pg, L = self.t, self.pg, self.L
-        self.click('#renew-action')
+        self.act('#renew-action')
         rc = a.wait(180)
         t.ok(rc == -9, f'resumed, the assistant is killed at the failpoint after step 3 (exit {rc})')
         ok = self.wait(lambda: pg.text('#token-live') == L['live.lost'], 30)
@@ -401,7 +407,7 @@ class Walk:
         self.progress_then_done()
 
     def renew_resume_same_page(self):
-        self.click('#renew-action')
+        self.act('#renew-action')
         self.progress_then_done()
 
     def progress_then_done(self):
@@ -422,7 +428,12 @@ class Walk:
 
     # --- 6: done
     def done(self):
-        t, pg, L = self.t, self.pg, self.L
+        self.done_facts()
+        self.click('#steps a[data-step=renew]')
+        self.renew_finished()
+
+    def done_facts(self):
+        t, pg = self.t, self.pg
         ok = self.wait(lambda: pg.visible('#done-cert-to'), 30)
         shown = pg.text('#done-cert-to')
         tok = self.fetch('/api/token')['json'] or {}
@@ -435,7 +446,9 @@ class Walk:
         t.ok(seals and all(re.search(r'\d{4}-\d\d-\d\d', s.text) for s in seals),
              f'... and each renewed seal with its new validity ({len(seals)})', pg.screen_text())
         self.check_screen('done', 'done')
-        self.click('#steps a[data-step=renew]')
+
+    def renew_finished(self):
+        t, pg, L = self.t, self.pg, self.L
         ok = self.wait(lambda: pg.screen() == 'renew' and len(pg.qa('#renew-body .progress li.done, '
                                                                    '#renew-body .progress li.skipped')) == 8, 30)
         t.ok(ok and L['renew.finished'] in pg.screen_text(),
