@@ -160,9 +160,65 @@ static unsigned char *png(size_t *len)
 	return out;
 }
 
+static void le16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+/* An OFD package: a zip (one stored entry, OFD.xml). Only its kind matters:
+ * readers tell an OFD picture by its zip magic and cannot draw it. */
+static unsigned char *ofd(size_t *len)
+{
+	static const char name[] = "OFD.xml";
+	static const char xml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				  "<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\" Version=\"1.0\" DocType=\"OFD\"/>\n";
+	const size_t nl = sizeof(name) - 1, dl = sizeof(xml) - 1, local = 30 + nl + dl, central = 46 + nl;
+	unsigned char *b = calloc(1, local + central + 22), *c, *e;
+	uint32_t crc = crc32_of((const unsigned char *)xml, dl, 0);
+
+	if (b == NULL)
+		return NULL;
+	le32(b, 0x04034b50); /* version 1.0, stored, 1980-01-01 00:00 */
+	le16(b + 4, 10);
+	le16(b + 12, 0x21);
+	le32(b + 14, crc);
+	le32(b + 18, (uint32_t)dl);
+	le32(b + 22, (uint32_t)dl);
+	le16(b + 26, (uint16_t)nl);
+	memcpy(b + 30, name, nl);
+	memcpy(b + 30 + nl, xml, dl);
+	c = b + local;
+	le32(c, 0x02014b50);
+	le16(c + 4, 20);
+	le16(c + 6, 10);
+	le16(c + 14, 0x21);
+	le32(c + 16, crc);
+	le32(c + 20, (uint32_t)dl);
+	le32(c + 24, (uint32_t)dl);
+	le16(c + 28, (uint16_t)nl);
+	memcpy(c + 46, name, nl);
+	e = c + central;
+	le32(e, 0x06054b50);
+	le16(e + 8, 1);
+	le16(e + 10, 1);
+	le32(e + 12, (uint32_t)central);
+	le32(e + 16, (uint32_t)local);
+	*len = local + central + 22;
+	return b;
+}
+
+/* UKEY_CA_OFD_SEALS=1 (a test's choice): the seals of type 2 carry an OFD
+ * package instead of a PNG, as some CAs' seals do. */
 unsigned char *svc_seal_picture(long type, const char **label, size_t *len)
 {
+	const char *o = getenv("UKEY_CA_OFD_SEALS");
+
 	*len = 0;
+	if (type == 2 && o && strcmp(o, "1") == 0) {
+		*label = "OFD";
+		return ofd(len);
+	}
 	*label = type == 1 ? "BMP" : "PNG";
 	return type == 1 ? bmp(len) : png(len);
 }
