@@ -2,7 +2,7 @@
 # browser-lib.sh: what browser-softhsm.sh and browser-skf.sh share. Sourced
 # with top and build set; browser_main BACKEND KEY-TYPE FIRST-LOCALE makes a
 # virtual U-KEY enrolled at a fresh reference CA service, with the service's
-# seals written on it (marked abnormal: the guide's seal-cleaning case) and
+# seals (one with an OFD picture) written on it (marked abnormal: the guide's seal-cleaning case) and
 # an unpaid order covering the certificate and the seals, then runs
 # browser.py (headless Chromium through Selenium) on `ukey assistant`.
 # Screenshots: $build/tests/assistant/screenshots-BACKEND/NN-name.png.
@@ -17,6 +17,9 @@ browser_main() {
 	done
 	[ -x "$py" ] && "$py" -c 'import selenium' 2>/dev/null ||
 		tap_skip_all "Selenium for $py not installed (tools/install-deps: python3-selenium)"
+	# The service's 财务专用章 with an OFD picture: the page must show a
+	# labelled placeholder for it.
+	export UKEY_CA_OFD_SEALS=1
 	plugin_setup "browser-$backend"
 	"$UKEY" assistant --help >/dev/null 2>&1 || tap_skip_all "this ukey has no 'assistant' command"
 	if ! enroll "$kt" "$backend"; then

@@ -217,6 +217,7 @@ class KeyWalk(Walk):
         self.at_heading('seals')
         dup = [s['id'] for s in self.service_seals if s['status'] == 'usable' and s['name'] == '业务章']
         t.ok(self.submit_disabled(), 'Submit is disabled before any choice')
+        self.ofd_seals('seals')
         seen_dup = 0
         arrowed = broke = False
         stops = []
@@ -324,7 +325,9 @@ class KeyWalk(Walk):
              'keyboard: a new assistant: the renew screen asks for the PIN and offers "resume"', pg.screen_text())
         self.at_heading('renew')
         self.reach('#s-renew input[type=password]', 'the PIN field')
-        k.press(self.pin, Keys.ENTER)
+        k.press(self.pin)
+        self.watch_progress()
+        k.press(Keys.ENTER)
         self.progress_then_done()
 
     def done(self):

@@ -129,7 +129,28 @@ class Walk:
              and any(not i['ph'] for i in imgs),
              f'{loc}: each of the {n} seals on the U-KEY is shown with its picture (decoded, with alt text)',
              json.dumps(imgs, ensure_ascii=False))
+        self.ofd_placeholder('#token-body', k.get('seals', []), loc)
         self.check_screen('token', f'{loc}: U-KEY screen')
+
+    def ofd_placeholder(self, scope, seals, loc):
+        """A seal whose picture is an OFD package (the service's 财务专用章,
+        UKEY_CA_OFD_SEALS=1): the labelled placeholder, named as one."""
+        ofd = [s for s in seals if s.get('picture') == 'ofd']
+        if not ofd:
+            self.t.ok(False, f'{loc}: the service made a seal with an OFD picture (UKEY_CA_OFD_SEALS=1)',
+                      json.dumps(seals, ensure_ascii=False)[:800])
+            return
+        want = self.L['seal.picture_ofd'].format_map({'name': ofd[0].get('name', '')})
+        self.wait(lambda: len(self.pg.qa(f'{scope} img.seal-pic.placeholder')) >= len(ofd), 15)
+        ph = self.pg.js("""return [...document.querySelectorAll(arguments[0] + ' img.seal-pic.placeholder')]
+            .map((i) => ({ alt: i.alt, ok: i.complete && i.naturalWidth > 0, src: i.getAttribute('src') }));""", scope)
+        self.t.ok(len(ph) == len(ofd) and all(p['alt'] == want and p['ok'] for p in ph),
+                  f'{loc}: the seal with an OFD picture ({ofd[0].get("name")}) is the labelled placeholder, '
+                  f'alt {want!r}', json.dumps(ph, ensure_ascii=False))
+
+    def ofd_seals(self, where):
+        ofd = [dict(s, picture='ofd') for s in self.service_seals if s['name'] == '财务专用章']
+        self.ofd_placeholder('#seals-body', ofd, where)
 
     def token_live(self):
         """SKF: a second key inserted, then the first removed and put back:
@@ -321,6 +342,7 @@ class Walk:
         t.ok(ub is not None and not ub.find_elements('css selector', 'input, select')
              and 'unusable' in ub.get_attribute('class'), 'the unusable seal offers nothing to choose')
         t.ok(pg.q('#seals-action').get_attribute('disabled') is not None, 'Submit is disabled before any choice')
+        self.ofd_seals('seals')
         self.choose(dup[0]['id'], 'keep')
         self.choose(dup[1]['id'], 'keep')
         self.choose(one[0]['id'], 'keep')
@@ -402,19 +424,32 @@ class Walk:
         self.check_screen('renew-resume', 'interrupted renewal, resume offered')
         pw = pg.q('#s-renew input[type=password]')
         pw.send_keys(self.pin)
+        self.watch_progress()
         self.click('#renew-action')
         t.ok(pw.get_attribute('value') == '', 'the PIN field is cleared as soon as the PIN is sent')
         self.progress_then_done()
 
     def renew_resume_same_page(self):
+        self.watch_progress()
         self.act('#renew-action')
         self.progress_then_done()
+
+    WATCH = """window.ukeySteps = new Set();
+        new MutationObserver(() => { for (const l of document.querySelectorAll('#renew-body .progress li'))
+            window.ukeySteps.add(l.className + ':' + l.dataset.step); })
+          .observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });"""
+
+    def watch_progress(self):
+        """Every state the steps take, seen by the page itself: a renewal
+        resumed near its end can finish between two looks of the test."""
+        self.pg.js(self.WATCH)
 
     def progress_then_done(self):
         t, pg, L = self.t, self.pg, self.L
         seen = set()
 
         def look():
+            seen.update(pg.js('return window.ukeySteps ? [...window.ukeySteps] : []') or [])
             if pg.screen() == 'done':
                 return True
             for li in pg.js("return [...document.querySelectorAll('#renew-body .progress li')]"
