@@ -40,6 +40,27 @@ def locale_env(loc, failpoint=None):
     return e
 
 
+def idle_exit(t, pg, start, dicts, loc):
+    """A page left without use: the assistant stops (the U-KEY is not left
+    logged in unattended) and the page says why and how to come back."""
+    a = start(loc, extra=('--idle', '3'))
+    if a is None:
+        return
+    pg.d.get(a.url)
+    want = dicts[loc]['live.bye_idle']
+    try:
+        pg.wait(lambda: (lambda e: e is not None and 'state-bye' in (e.get_attribute('class') or ''))(
+            pg.q('#token-live')), 30,
+                'the page showing the assistant stopped')
+        got = pg.text('#token-live')
+    except Exception as e:  # noqa: BLE001 - a wait that ends is the failure reported
+        got = f'(no bye shown: {e})'
+    t.ok(got == want, f'a page left without use: the assistant stops after --idle and the page says why ({loc})',
+         f'got {got!r}, want {want!r}')
+    t.ok(a.wait(15) is not None, 'the idle assistant has exited')
+    pg.shot('idle-stopped')
+
+
 def main():
     env = os.environ
     w = env['W']
@@ -58,8 +79,8 @@ def main():
     pg = Page(d, env['SHOTS'])
     running = []
 
-    def start(loc, failpoint=None):
-        a = Assistant(env['UKEY'], locale_env(loc, failpoint), os.path.join(w, 'assistant.log'))
+    def start(loc, failpoint=None, extra=()):
+        a = Assistant(env['UKEY'], locale_env(loc, failpoint), os.path.join(w, 'assistant.log'), extra)
         running.append(a)
         if not a.url:
             t.ok(False, f'ukey assistant ({loc}) prints its launch URL', a.first_line + open(
@@ -110,6 +131,7 @@ def main():
             # holds the U-KEY's session).
             walk.other_locale(start(second), second)
         walk.pin_dialog(start, first)
+        idle_exit(t, pg, start, dicts, first)
         errs = pg.console_errors()
         t.ok(not errs, 'no script error and no Content-Security-Policy violation in the browser console',
              '\n'.join(errs))

@@ -54,9 +54,9 @@ def bail(msg):
 class Assistant:
     """`ukey assistant --no-browser --port 0`: its launch URL from stdout."""
 
-    def __init__(self, ukey, env, log):
+    def __init__(self, ukey, env, log, extra=()):
         self.log = open(log, 'ab')
-        self.p = subprocess.Popen([ukey, 'assistant', '--no-browser', '--port', '0'], env=env,
+        self.p = subprocess.Popen([ukey, 'assistant', '--no-browser', '--port', '0', *extra], env=env,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
         self.url = None
         line = self.p.stdout.readline().decode('utf-8', 'replace')

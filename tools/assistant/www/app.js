@@ -101,11 +101,19 @@ function listen() {
 			ctx.bus.dispatchEvent(new CustomEvent('lost'));
 		}
 	});
-	es.addEventListener('bye', () => {
+	// An assistant that stopped for want of use says so and how to come
+	// back: the user left the page open and expects it to still work.
+	es.addEventListener('bye', (e) => {
 		es.close();
+		let reason = '';
+		try {
+			reason = JSON.parse(e.data).reason || '';
+		} catch (err) {
+			reason = '';
+		}
 		const live = $('#token-live');
 		live.className = 'token-live state-bye';
-		live.textContent = t('live.bye');
+		live.textContent = t(reason === 'idle' ? 'live.bye_idle' : 'live.bye');
 		ctx.bus.dispatchEvent(new CustomEvent('bye'));
 	});
 }
