@@ -159,8 +159,10 @@ const struct ukey_cert *ukey_certs_signing(const struct ukey_cert *c, size_t n);
 
 /* --- PIN ---------------------------------------------------------------------
  * Logging in with the user PIN: from the terminal without echo, from a file
- * descriptor (--pin-fd) or UKEY_PIN_FILE for automation. Never from argv,
- * never retried automatically. */
+ * descriptor (--pin-fd) or UKEY_PIN_FILE for automation, or, when the token
+ * has a protected authentication path (ukey-pkcs11's pin_prompt =
+ * pinentry) and neither of those gives it, from the module's PIN dialog.
+ * Never from argv, never retried automatically. */
 struct ukey_pin_opts {
 	int fd;               /* --pin-fd, or -1 */
 	int accept_final_try; /* --accept-final-try */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-/* pin.c: where PINs come from (--pin-fd, UKEY_PIN_FILE, the terminal) and
- * the one C_Login a PIN is used for. */
+/* pin.c: where PINs come from (--pin-fd, UKEY_PIN_FILE, the terminal, or
+ * the module's own PIN dialog) and the one C_Login a PIN is used for. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +160,12 @@ int ukey_pin_login(struct ukey_conn *p, CK_SESSION_HANDLE s, struct ukey_token_i
 		return ukey_err_set(e, UKEY_E_TOKEN,
 				    _("Only one PIN try is left; a PIN from a file or descriptor is not used "
 				      "unless you add --accept-final-try."));
+	/* A module with its own PIN dialog (ukey-pkcs11 with pin_prompt =
+	 * pinentry) asks there, with the tries left, rather than the terminal:
+	 * the user chose it, and a desktop user may have no terminal at all. A
+	 * PIN from a descriptor or file still wins: automation asked for it. */
+	if ((t->flags & CKF_PROTECTED_AUTHENTICATION_PATH) && !ukey_pin_src_non_interactive(o))
+		return ukey_pin_login_given(p, s, t, NULL, 0, 1, NULL, e);
 	ret = ukey_pin_src_open(&src, o, e);
 	if (ret != UKEY_E_OK)
 		goto out;

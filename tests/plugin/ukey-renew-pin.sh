@@ -18,7 +18,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 plugin_setup ukey-renew-pin
 OBSERVER=$build/tests/plugin/observer
 [ -x "$OBSERVER" ] || tap_skip_all "tests/plugin/observer not built (needs cmocka's test build)"
-tap_plan 20
+tap_plan 22
 unset UKEY_LOG
 echo 999999 >"$W/badpin"
 
@@ -88,9 +88,19 @@ if setup sm2 skf; then
 	t_is "$(jq -r --arg old "$old" '[.certificates[] | select(.sign)] | "\(length) \(.[0].serial | ascii_downcase | ltrimstr("0") != $old)"' <<<"$OUT")" \
 		"1 true" "sm2/skf: ... and the token holds one signing certificate, the new one (the old one retired)"
 	t_is "$(jq -r .state "$J" 2>/dev/null)" "done" "sm2/skf: ... and its journal says done"
+	# pin_prompt = pinentry and no PIN from a file or descriptor: the
+	# module's dialog asks (tests/pinentry/ukey-test-pinentry), once.
+	{ printf '[module]\npin_prompt = pinentry\npinentry = %s\npinentry_timeout = 20\n\n' \
+		"$top/tests/pinentry/ukey-test-pinentry"; cat "$D/ukey-pkcs11.conf"; } >"$W/pinentry.conf"
+	mkdir -p "$W/q" && head -n 1 "$W/pin" | tr -d '\n' >"$W/q/1"
+	UKEY_PKCS11_CONF=$W/pinentry.conf UKEY_PIN_FILE= UKEY_TEST_PINENTRY_PIN_DIR=$W/q \
+		UKEY_TEST_PINENTRY_LOG=$W/pe.log u order --json
+	t_is "$RC $(grep -c '^GETPIN$' "$W/pe.log" 2>/dev/null)" "0 1" \
+		"sm2/skf: pin_prompt = pinentry, no PIN file: ukey logs in through the module's PIN dialog, asked once"
+	t_grep "sm2/skf: ... which shows the tries left" "^SETDESC .*Tries left: $max of $max" "$(cat "$W/pe.log" 2>/dev/null)"
 else
 	t_diag "$(tail -n 3 "$W/sm2-skf.log")"
-	for i in $(seq 14); do t_fail "sm2/skf: virtual U-KEY, service, binding and paid order"; done
+	for i in $(seq 16); do t_fail "sm2/skf: virtual U-KEY, service, binding and paid order"; done
 fi
 ca_stop_all
 tap_done
