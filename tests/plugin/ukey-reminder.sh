@@ -14,8 +14,12 @@
 # recording notification service (tests/plugin/notify-server.py): not due,
 # no Notify call; due, one call with the summary, body and actions checked
 # (in Chinese under zh_CN; "insert the U-KEY" when it is out); its "Renew
-# now" action opens the terminal (a recording x-terminal-emulator) that runs
-# `ukey renew`, which renews; then `reminder disable` removes it all.
+# now" action, with a display and xdg-open (a recording one), starts the
+# renewal assistant detached, for this U-KEY, whose page the browser's
+# redirect file leads to (fetched, then the assistant told to quit);
+# without a display it opens the terminal (a recording x-terminal-emulator)
+# that runs `ukey renew`, which renews; then `reminder disable` removes it
+# all.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -23,7 +27,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-reminder sqlite3
-tap_plan 50
+tap_plan 60
 
 # The real user's unit directory, to prove the test leaves it alone.
 real_home=$(getent passwd "$(id -u)" | cut -d: -f6)
@@ -33,6 +37,9 @@ real_before=$(real_units)
 # is reachable (XDG_RUNTIME_DIR is empty, no session bus address).
 export XDG_CONFIG_HOME=$W/config XDG_RUNTIME_DIR=$W/run
 unset DBUS_SESSION_BUS_ADDRESS
+# No display either (the run's own desktop, if any, is not ours to open a
+# page on): the graphical case sets DISPLAY for itself.
+unset DISPLAY WAYLAND_DISPLAY
 mkdir -p "$W/run" "$W/bin" "$W/sysbin"
 UNITS=$W/config/systemd/user
 SEEN=$W/.local/state/ukey/reminder.json
@@ -178,7 +185,7 @@ EOF
 chmod +x "$W/bin/x-terminal-emulator"
 export TERM_ARGS=$W/term.args
 if [ -n "$notify_ok" ]; then
-	for _ in $(seq 18); do t_ok "# SKIP $notify_ok"; done
+	for _ in $(seq 28); do t_ok "# SKIP $notify_ok"; done
 else
 	t_check "the notification service owns org.freedesktop.Notifications on the private bus" test -e "$W/ready"
 	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 60 * 86400))) rem check --json
@@ -191,13 +198,14 @@ else
 	t_is "$(calls) $(last .app_name) $(last .hints.urgency)" "1 ukey 1" "... one Notify call, from ukey, normal urgency"
 	t_is "$(last .summary)" "Your certificate expires in 10 days — renew now" "... its summary"
 	t_is "$(last .body)" \
-		"U-KEY $M: the signing certificate is valid until $(date -u -d "@$na" +%F). Choose \"Renew now\" to run 'ukey renew' in a terminal." \
+		"U-KEY $M: the signing certificate is valid until $(date -u -d "@$na" +%F). Choose \"Renew now\" to open the renewal assistant." \
 		"... its body: the medium number, the expiry date, what the action does"
 	t_is "$(last '.actions | join("|")')" "default|Renew now|renew|Renew now" \
 		"... its actions: Renew now, also on a click on the notification (default)"
 	t_check "... no terminal was opened" test ! -e "$TERM_ARGS"
 	PATH=$W/bin:$PATH LANGUAGE=zh_CN UKEY_LOCALEDIR=$build/po/locale UKEY_NOW=$(at $((na - 10 * 86400))) rem check
-	t_is "$(last .summary)|$(last '.actions[1]')" "您的证书将在 10 天后到期——请立即续期|立即续期" \
+	t_is "$(last .summary)|$(last '.actions[1]')|$(last .body)" \
+		"您的证书将在 10 天后到期——请立即续期|立即续期|U-KEY $M：签名证书有效期至 $(date -u -d "@$na" +%F)。选择“立即续期”将打开续期助手。" \
 		"... in Chinese under LANGUAGE=zh_CN"
 	# Taken out: the remembered date still reminds, asking for the key.
 	mv "$D/device" "$D/device.out"
@@ -209,19 +217,60 @@ else
 	t_is "$RC $(js '.tokens[0].due') $(js '.tokens[0].notified') $(calls)" "0 true false 3" \
 		"... not seen since its certificate expired 31 days ago (more than --days): no longer notified"
 	mv "$D/device.out" "$D/device"
-	# "Renew now": the terminal runs this ukey's renew, which renews.
+	# "Renew now" in a graphical session: the assistant. The browser
+	# (xdg-open) records who started it and copies the private file it
+	# is given (last, so its presence says the rest is written).
+	mkdir -p "$W/xbin"
+	cat >"$W/xbin/xdg-open" <<'EOF'
+#!/bin/sh
+echo "$PPID" >"$XDG_LOG.pid"
+tr '\0' ' ' <"/proc/$PPID/cmdline" >"$XDG_LOG.cmdline"
+cat "$1" >"$XDG_LOG.tmp" && mv "$XDG_LOG.tmp" "$XDG_LOG.page"
+EOF
+	chmod +x "$W/xbin/xdg-open"
 	echo renew >"$W/answer"
-	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 3 * 86400))) rem check --json
-	t_is "$RC $(js '.tokens[0].notified') $(js '.tokens[0].renew_opened')" "0 true true" \
-		"reminder check 3 days before expiry, 'Renew now' chosen: the terminal was opened"
+	PATH=$W/xbin:$W/bin:$PATH DISPLAY=:99 XDG_LOG=$W/xdg UKEY_ASSISTANT_WWW=$top/tools/assistant/www \
+		UKEY_NOW=$(at $((na - 3 * 86400))) rem check --json
+	t_is "$RC $(js '.tokens[0].notified') $(js '.tokens[0].renew_opened') $(js '.tokens[0].renew_opened_with')" \
+		"0 true true assistant" \
+		"reminder check 3 days before expiry, DISPLAY set and xdg-open there, 'Renew now' chosen: the assistant was started"
+	for _ in $(seq 100); do [ -e "$W/xdg.page" ] && break; sleep 0.1; done
+	APID=$(cat "$W/xdg.pid" 2>/dev/null)
+	[ -n "$APID" ] && SPIDS+=("$APID")
+	t_check "... the check has exited, the assistant runs on (detached)" kill -0 "${APID:-none}"
+	t_is "$(cat "$W/xdg.cmdline" 2>/dev/null)" "$SELF assistant --serial=$M " \
+		"... it is this ukey's assistant, for the U-KEY concerned (--serial=its medium number)"
+	t_check "... no terminal was opened" test ! -e "$TERM_ARGS"
+	URL=$(sed -n 's/.*content="0;url=\(http[^"]*\)".*/\1/p' "$W/xdg.page" 2>/dev/null)
+	S=${URL#*\?s=} BASE=${URL%%/\?s=*}
+	t_nogrep "... the address (its secret) is not in the check's output, which goes to the timer's log" \
+		"${S:-no secret}" "$OUT$ERR" '"renew_opened_with"'
+	page=$(curl -s -L --max-time 30 -c "$W/jar" -b "$W/jar" "$URL")
+	t_grep "... the browser's file leads to the assistant's page, served" "<title>U-KEY renewal</title>" "$page"
+	OUT=$(curl -s --max-time 30 -b "$W/jar" "$BASE/api/session")
+	csrf=$(js .csrf)
+	t_is "$(js .serial)" "$M" "... its session is for the U-KEY concerned"
+	OUT=$(curl -s --max-time 30 -b "$W/jar" -H "Origin: $BASE" -H "X-CSRF-Token: $csrf" \
+		-H 'Content-Type: application/json' --data-binary '{}' "$BASE/api/quit")
+	gone=no
+	for _ in $(seq 150); do kill -0 "${APID:-none}" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
+	t_is "$(js .bye) $gone" "true yes" "... POST /api/quit: it says bye and exits"
+	t_is "$(issued sm2) $(jq -r '.tokens[0].not_after' "$SEEN")" "0 $na" "... nothing was renewed by the check itself"
+	# Without a display: the terminal runs this ukey's renew, which renews.
+	rm -f "$W"/xdg.*
+	PATH=$W/xbin:$W/bin:$PATH UKEY_NOW=$(at $((na - 3 * 86400))) rem check --json
+	t_is "$RC $(js '.tokens[0].notified') $(js '.tokens[0].renew_opened') $(js '.tokens[0].renew_opened_with')" \
+		"0 true true terminal" \
+		"reminder check 3 days before expiry, no DISPLAY, 'Renew now' chosen: the terminal was opened"
 	t_is "$(head -n 4 "$TERM_ARGS" | tr '\n' ' ')$(sed -n 5p "$TERM_ARGS")" "-e sh -c \"\$0\" renew; printf '\\n%s' \"\$1\"; read -r _; exit 0 $SELF" \
 		"... x-terminal-emulator -e sh -c '<this ukey> renew; wait for Enter'"
 	t_grep "... and ukey renew ran in it and renewed" "^The certificate of U-KEY $M is renewed" "$(cat "$TERM_ARGS.out")"
 	new_na=$(signing_na)
 	t_is "$(issued sm2) $(jq -r '.tokens[0].not_after' "$SEEN")" "1 $new_na" \
 		"... one certificate issued, and the remembered expiry is the new certificate's"
+	t_check "... and no assistant or browser was started" test ! -e "$W/xdg.pid"
 	PATH=$W/bin:$PATH UKEY_NOW=$(at $((na - 3 * 86400))) rem check --json
-	t_is "$RC $(js '.tokens[0].due') $(calls)" "0 false 4" "at the same moment the new certificate is not due: no Notify call"
+	t_is "$RC $(js '.tokens[0].due') $(calls)" "0 false 5" "at the same moment the new certificate is not due: no Notify call"
 fi
 
 # ---- disable ------------------------------------------------------------------

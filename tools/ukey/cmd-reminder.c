@@ -24,22 +24,9 @@ void ukey_cmd_reminder_usage(void)
 		 "       ukey reminder check [--days N] [--json] [--module PATH]\n"
 		 "A daily systemd user timer (ukey-reminder.timer) that shows a desktop notification when\n"
 		 "the certificate on your U-KEY is within N days (default 30) of its expiry, with a\n"
-		 "\"Renew now\" action that runs 'ukey renew' in a terminal. 'check' is what the timer runs.\n"));
-}
-
-static int on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t l = strcspn(p, ":");
-		if (l > 0 && snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, p, name) < (int)sizeof(buf) &&
-		    access(buf, X_OK) == 0)
-			return 1;
-		p += l + (p[l] == ':');
-	}
-	return 0;
+		 "\"Renew now\" action that opens the renewal assistant (ukey assistant) in the browser, or\n"
+		 "where no graphical session is, runs 'ukey renew' in a terminal. 'check' is what the timer\n"
+		 "runs.\n"));
 }
 
 static json_object *commands_json(const char *const *cmds)
@@ -89,7 +76,7 @@ static int enable(struct ukey_cli *c, long days)
 		json_object_object_add(o, "activated", json_object_new_boolean(activated));
 		json_object_object_add(o, "manager_error", reachable ? NULL : json_object_new_string(out));
 		json_object_object_add(o, "run", activated ? NULL : commands_json(enable_cmds));
-		json_object_object_add(o, "notify_send", json_object_new_boolean(on_path("notify-send")));
+		json_object_object_add(o, "notify_send", json_object_new_boolean(ukey_on_path("notify-send")));
 		for (i = 0; i < n; i++)
 			json_object_array_add(arr, ukey_reminder_entry_json(&list[i]));
 		json_object_object_add(o, "tokens", arr);
@@ -105,7 +92,7 @@ static int enable(struct ukey_cli *c, long days)
 	else
 		printf(_("No systemd user manager is reachable (%s): the timer is written but not started. In your "
 			 "desktop session, run:\n  %s\n  %s\n"), ukey_tx(out), enable_cmds[0], enable_cmds[1]);
-	if (!on_path("notify-send"))
+	if (!ukey_on_path("notify-send"))
 		printf("%s\n", _("notify-send is not installed (Debian package libnotify-bin): install it, or the "
 				 "reminder can only write to the timer's log."));
 	for (i = 0; i < n; i++)

@@ -7,9 +7,10 @@
  * bus and, given an action, waits for the user's answer and prints the
  * action chosen. Doing the same in C would link GLib or libsystemd into
  * every ukey command for one call a day; a program that is missing is
- * said in words instead. Its action opens a terminal (x-terminal-emulator,
- * which Debian's policy says every terminal provides, with -e) that runs
- * `ukey renew`: there is no graphical assistant yet. */
+ * said in words instead. Its action opens the renewal assistant
+ * (renew-open.c), or where no page can be shown a terminal
+ * (x-terminal-emulator, which Debian's policy says every terminal
+ * provides, with -e) that runs `ukey renew`. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,10 +123,10 @@ int ukey_notify_due(const struct ukey_due *d, int present, int *acted, struct uk
 	ukey_cli_date(d->not_after, na, sizeof(na));
 	if (present)
 		snprintf(body, sizeof(body), _("U-KEY %s: the signing certificate is valid until %s. Choose \"Renew "
-					       "now\" to run 'ukey renew' in a terminal."), medium, na);
+					       "now\" to open the renewal assistant."), medium, na);
 	else
 		snprintf(body, sizeof(body), _("U-KEY %s: the signing certificate is valid until %s. Insert the "
-					       "U-KEY, then choose \"Renew now\" to run 'ukey renew' in a terminal."),
+					       "U-KEY, then choose \"Renew now\" to open the renewal assistant."),
 			 medium, na);
 	/* "default" is what clicking the notification itself chooses. */
 	snprintf(action1, sizeof(action1), "--action=default=%s", _("Renew now"));

@@ -5,7 +5,8 @@
  * read (public objects only: no PIN is there to ask for) and its expiry
  * remembered; the ones remembered but not inserted count too, so a key
  * kept in a drawer is still reminded of. Each one due gets a desktop
- * notification; its "Renew now" opens a terminal running `ukey renew`. */
+ * notification; its "Renew now" opens the renewal assistant in a
+ * graphical session, else a terminal running `ukey renew` (renew-open.c). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,10 @@ json_object *ukey_reminder_entry_json(const struct ukey_reminder_entry *x)
 	json_object_object_add(o, "seen", x->seen ? json_object_new_int64(x->seen) : NULL);
 	json_object_object_add(o, "notified", json_object_new_boolean(x->notified));
 	json_object_object_add(o, "renew_opened", json_object_new_boolean(x->opened));
+	json_object_object_add(o, "renew_opened_with",
+			       x->opened_with == UKEY_RENEW_WITH_ASSISTANT  ? json_object_new_string("assistant")
+			       : x->opened_with == UKEY_RENEW_WITH_TERMINAL ? json_object_new_string("terminal")
+									    : NULL);
 	json_object_object_add(o, "error", x->error[0] ? json_object_new_string(x->error) : NULL);
 	return o;
 }
@@ -135,7 +140,9 @@ void ukey_reminder_entry_print(const struct ukey_reminder_entry *x, int scanned)
 		ukey_due_print(&x->d);
 	if (x->notified)
 		printf("%s\n", _("Reminder shown on the desktop."));
-	if (x->opened)
+	if (x->opened_with == UKEY_RENEW_WITH_ASSISTANT)
+		printf("%s\n", _("The renewal assistant (ukey assistant) was started: it opens in the browser."));
+	else if (x->opened)
 		printf("%s\n", _("A terminal running 'ukey renew' was opened."));
 	if (x->error[0])
 		fprintf(stderr, "ukey reminder: %s\n", ukey_tx(x->error));
@@ -163,7 +170,7 @@ int ukey_reminder_check(struct ukey_cli *c, long days)
 			x->notified = 1;
 		else
 			failed = 1;
-		if (acted && ukey_open_renew_terminal(&e) == UKEY_E_OK)
+		if (acted && ukey_open_renew(x->d.medium, c->module, &x->opened_with, &e) == UKEY_E_OK)
 			x->opened = 1;
 		else if (acted)
 			failed = 1;

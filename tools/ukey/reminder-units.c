@@ -148,9 +148,13 @@ int ukey_units_write(const char *dir, long days, struct ukey_err *e)
 		 "[Service]\n"
 		 "Type=oneshot\n"
 		 "ExecStart=%s reminder check --days %ld\n"
-		 "# The notification waits for an answer (\"Renew now\" opens a terminal);\n"
-		 "# an unanswered one gives up before the next day's check.\n"
-		 "TimeoutStartSec=20h\n",
+		 "# The notification waits for an answer (\"Renew now\" opens the renewal\n"
+		 "# assistant, or a terminal); an unanswered one gives up before the next\n"
+		 "# day's check.\n"
+		 "TimeoutStartSec=20h\n"
+		 "# The assistant outlives the check (it ends when its page is closed):\n"
+		 "# the end of the check must not end it.\n"
+		 "KillMode=process\n",
 		 word, days);
 	if (join(path, sizeof(path), dir, UKEY_REMINDER_SERVICE) != 0)
 		return ukey_err_set(e, UKEY_E_ERROR, _("cannot write %s: %s"), dir, strerror(ENAMETOOLONG));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Never missing an expiry: when a renewal is due (due.c), the expiry dates
  * remembered for U-KEYs that are not inserted (seen.c), the desktop
- * notification and the terminal its action opens (notify.c), and the
- * systemd user timer that checks daily (reminder-units.c). */
+ * notification and the terminal its action may open (notify.c), what that
+ * action opens (renew-open.c), and the systemd user timer that checks
+ * daily (reminder-units.c). */
 #ifndef UKEY_TOOL_REMINDER_H
 #define UKEY_TOOL_REMINDER_H
 
@@ -76,6 +77,21 @@ int ukey_run(char *const argv[], int merge, char *out, size_t len, int *status);
 /* This program's absolute path (/proc/self/exe). */
 const char *ukey_self_path(char *out, size_t len);
 
+/* --- renew-open.c: what "Renew now" opens --------------------------------- */
+enum { UKEY_RENEW_WITH_NONE, UKEY_RENEW_WITH_ASSISTANT, UKEY_RENEW_WITH_TERMINAL };
+/* 1 when name is an executable in a PATH directory. */
+int ukey_on_path(const char *name);
+/* 1 when a page can be shown: DISPLAY or WAYLAND_DISPLAY set, xdg-open
+ * on PATH. */
+int ukey_graphical_session(void);
+/* Starts this ukey's `assistant --serial=MEDIUM [--module=MODULE]` in a
+ * session of its own and returns once it listens (its address line read
+ * and dropped), leaving it running. */
+int ukey_start_assistant(const char *medium, const char *module, struct ukey_err *e);
+/* The assistant in a graphical session, else (or when it did not start)
+ * the terminal; *with: UKEY_RENEW_WITH_*, what was opened. */
+int ukey_open_renew(const char *medium, const char *module, int *with, struct ukey_err *e);
+
 /* --- reminder-units.c ----------------------------------------------------- */
 #define UKEY_REMINDER_TIMER "ukey-reminder.timer"
 #define UKEY_REMINDER_SERVICE "ukey-reminder.service"
@@ -103,7 +119,8 @@ struct ukey_reminder_entry {
 	int present;     /* inserted now (else remembered) */
 	time_t seen;     /* when its expiry was read from it */
 	int notified;    /* the notification was shown */
-	int opened;      /* its action opened the terminal */
+	int opened;      /* its action opened the assistant or the terminal */
+	int opened_with; /* UKEY_RENEW_WITH_*: which */
 	char error[1024]; /* what went wrong with this one, or "" */
 };
 /* The U-KEYs inserted (each read and remembered) when scan, then the
