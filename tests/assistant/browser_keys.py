@@ -320,8 +320,10 @@ class KeyWalk(Walk):
         self.at_heading('token')
         self.reach('#steps a[data-step=renew]', 'step 5 in the step list', back=True)
         self.enter()
-        ok = self.wait(lambda: pg.screen() == 'renew' and pg.visible('#s-renew input[type=password]'), 30)
-        t.ok(ok and pg.text('#renew-action') == L['renew.action.resume'],
+        # The screen loads the journal's state after it opens: wait for all of it.
+        ok = self.wait(lambda: pg.screen() == 'renew' and pg.visible('#s-renew input[type=password]') and
+                       pg.text('#renew-action') == L['renew.action.resume'], 30)
+        t.ok(ok,
              'keyboard: a new assistant: the renew screen asks for the PIN and offers "resume"', pg.screen_text())
         self.at_heading('renew')
         self.reach('#s-renew input[type=password]', 'the PIN field')

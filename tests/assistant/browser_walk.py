@@ -417,8 +417,9 @@ class Walk:
         self.check_screen('pay-login-first', 'PIN needed first')
         self.click('#steps a[data-step=renew]')
         ok = self.wait(lambda: pg.screen() == 'renew' and L['renew.pending'] in pg.screen_text() and
-                       pg.visible('#s-renew input[type=password]'), 30)
-        t.ok(ok and pg.text('#renew-action') == L['renew.action.resume'],
+                       pg.visible('#s-renew input[type=password]') and
+                       pg.text('#renew-action') == L['renew.action.resume'], 30)
+        t.ok(ok,
              'a new assistant: the renew screen says a renewal was interrupted, asks for the PIN, offers "resume"',
              pg.screen_text())
         self.check_screen('renew-resume', 'interrupted renewal, resume offered')

@@ -25,7 +25,9 @@ export class PinPanel {
 		this.dialogBtn = el('button', { type: 'button', class: 'secondary', hidden: true, text: t('pin.use_dialog') });
 		this.dialogBtn.addEventListener('click', () => this.onDialog && this.onDialog());
 		this.refusal = refusal.box();
-		this.root = el('div', { class: 'pin-panel' },
+		// Hidden until refresh() knows whether a login is needed: a field
+		// shown before that may ask for a PIN the session already has.
+		this.root = el('div', { class: 'pin-panel', hidden: true },
 			el('p', { id: `${id}-help`, class: 'help', text: t(purposeKey) }),
 			el('label', { for: id, class: 'big-label', text: t('pin.label') }),
 			this.input, this.tries, this.finalWarn, this.dialogBtn, this.refusal);
