@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/plugin/renew-lib.sh"
 . "$top/tests/assistant/assistant-lib.sh"
 plugin_setup assistant-api curl
-tap_plan 73
+tap_plan 74
 mkdir -m 700 "$W/run"
 # The module tells a long-running process (the assistant) of objects other
 # processes wrote (ukey-vkey add-seals) through XDG_RUNTIME_DIR.
@@ -100,6 +100,9 @@ inv=$(js .invoice.id)
 t_is "$CODE $(js .created) $(js .invoice.title)" "201 true 示例公司" "invoice requested: 201, created"
 get /api/invoices
 t_is "$(js '.invoices | length') $(js '.invoices[0].id')" "1 $inv" "invoices: listed"
+t_is "$(js '.invoices[0] | keys | join(",")') $(js '.invoices[0].amount_fen | type')" \
+	"amount_fen,id,issued_at,order_id,state,tax_number,title number" \
+	"invoices: the members of ukey invoices --json (the amount in fen)"
 ca_cli issue-invoice "$inv" >/dev/null
 get "/api/invoices/$inv/document"
 t_is "$CODE $(head -c 4 "$W/body") $(grep -ci '^content-type: application/pdf' <<<"$HDR") $(grep -ci '^content-disposition: attachment' <<<"$HDR")" \

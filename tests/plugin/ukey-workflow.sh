@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 48
+tap_plan 49
 
 export UKEY_TOP_BUILDDIR=$build
 "$top/tools/ukey-vkey" create "$W/v1" >"$W/vkey.log" 2>&1 || { echo "Bail out! ukey-vkey failed"; exit 1; }
@@ -143,6 +143,9 @@ inv=$(js .id)
 t_is "$RC $(js .created) $(js .state)" "0 true requested" "invoices request: created, requested"
 u invoices "${S[@]}" --json
 t_is "$(js '.invoices | length') $(js '.invoices[0].id')" "1 $inv" "invoices: the list has it"
+t_is "$(js '.invoices[0] | keys | join(",")') $(js '.invoices[0].amount_fen')" \
+	"amount_fen,id,issued_at,order_id,state,tax_number,title 30000" \
+	"invoices --json: the members the assistant's /api/invoices has too; the amount is the order's price in fen (30000)"
 u invoices "${S[@]}" download "$inv" -o "$W/inv.pdf"
 t_is "$RC" 3 "download before the CA issues it: exit 3"
 ca_cli issue-invoice "$inv" >/dev/null

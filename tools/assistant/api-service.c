@@ -203,20 +203,6 @@ void asst_api_order(struct asst_req *q, struct asst_resp *r)
 	asst_work_end(q->a);
 }
 
-static json_object *invoice_json(const struct ukey_invoice *v)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_string(v->id));
-	json_object_object_add(o, "order_id", json_object_new_string(v->order_id));
-	json_object_object_add(o, "state", json_object_new_string(v->state));
-	json_object_object_add(o, "title", json_object_new_string(v->title));
-	json_object_object_add(o, "tax_number", json_object_new_string(v->tax_number));
-	json_object_object_add(o, "amount", json_object_new_int64(v->amount));
-	json_object_object_add(o, "issued_at", v->issued_at ? json_object_new_int64(v->issued_at) : NULL);
-	return o;
-}
-
 static size_t utf8_chars(const char *s)
 {
 	size_t n = 0;
@@ -268,7 +254,7 @@ static void invoice_request(struct asst_req *q, struct asst_resp *r)
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "invoice", invoice_json(&v));
+	json_object_object_add(o, "invoice", ukey_cli_invoice_json(&v));
 	json_object_object_add(o, "created", json_object_new_boolean(created));
 	asst_json(r, created ? 201 : 200, o);
 }
@@ -287,7 +273,7 @@ void asst_api_invoices(struct asst_req *q, struct asst_resp *r)
 	} else if (ukey_api_invoices(q->a->client, &list, &n, &e) == UKEY_E_OK) {
 		json_object *o = json_object_new_object(), *a = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, invoice_json(&list[i]));
+			json_object_array_add(a, ukey_cli_invoice_json(&list[i]));
 		json_object_object_add(o, "invoices", a);
 		asst_json(r, 200, o);
 	} else {

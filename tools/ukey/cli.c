@@ -269,3 +269,17 @@ json_object *ukey_cli_cert_json(const struct ukey_cert *c)
 	json_object_object_add(o, "key_type", json_object_new_string(c->key_type));
 	return o;
 }
+
+json_object *ukey_cli_invoice_json(const struct ukey_invoice *v)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(v->id));
+	json_object_object_add(o, "order_id", json_object_new_string(v->order_id));
+	json_object_object_add(o, "state", json_object_new_string(v->state));
+	json_object_object_add(o, "title", json_object_new_string(v->title));
+	json_object_object_add(o, "tax_number", json_object_new_string(v->tax_number));
+	json_object_object_add(o, "amount_fen", json_object_new_int64(v->amount));
+	json_object_object_add(o, "issued_at", v->issued_at ? json_object_new_int64(v->issued_at) : NULL);
+	return o;
+}

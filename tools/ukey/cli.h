@@ -74,5 +74,8 @@ json_object *ukey_cli_cert_json(const struct ukey_cert *c);
 /* The token's "pin" state and "pin_tries_left" / "pin_tries_max" (null
  * when the U-KEY does not tell them) added to o. */
 void ukey_cli_pin_json(json_object *o, const struct ukey_token_info *t);
+/* JSON for one invoice, the same for `ukey invoices --json` and the
+ * assistant's /api/invoices (the amount in fen, named so). */
+json_object *ukey_cli_invoice_json(const struct ukey_invoice *v);
 
 #endif

@@ -22,20 +22,6 @@ void ukey_cmd_invoices_usage(void)
 		 "Lists, requests or downloads invoices. Exit 3 when the invoice is not issued yet.\n"));
 }
 
-static json_object *invoice_json(const struct ukey_invoice *v)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_string(v->id));
-	json_object_object_add(o, "order_id", json_object_new_string(v->order_id));
-	json_object_object_add(o, "state", json_object_new_string(v->state));
-	json_object_object_add(o, "title", json_object_new_string(v->title));
-	json_object_object_add(o, "tax_number", json_object_new_string(v->tax_number));
-	json_object_object_add(o, "amount_fen", json_object_new_int64(v->amount));
-	json_object_object_add(o, "issued_at", v->issued_at ? json_object_new_int64(v->issued_at) : NULL);
-	return o;
-}
-
 static void invoice_text(const struct ukey_invoice *v)
 {
 	printf(_("%s  order %s  %s  %lld.%02lld yuan  %s (%s)\n"), ukey_tx(v->id), ukey_tx(v->order_id),
@@ -54,7 +40,7 @@ static int list(struct ukey_cli *c)
 	if (c->json) {
 		json_object *o = json_object_new_object(), *a = json_object_new_array();
 		for (i = 0; i < n; i++)
-			json_object_array_add(a, invoice_json(&v[i]));
+			json_object_array_add(a, ukey_cli_invoice_json(&v[i]));
 		json_object_object_add(o, "invoices", a);
 		ukey_cli_print_json(o);
 	} else if (n == 0) {
@@ -75,7 +61,7 @@ static int request(struct ukey_cli *c)
 	if (ret != UKEY_E_OK)
 		return ret;
 	if (c->json) {
-		json_object *o = invoice_json(&v);
+		json_object *o = ukey_cli_invoice_json(&v);
 		json_object_object_add(o, "created", json_object_new_boolean(created));
 		ukey_cli_print_json(o);
 	} else {
