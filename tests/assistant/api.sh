@@ -20,7 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/plugin/renew-lib.sh"
 . "$top/tests/assistant/assistant-lib.sh"
 plugin_setup assistant-api curl
-tap_plan 74
+tap_plan 75
 mkdir -m 700 "$W/run"
 # The module tells a long-running process (the assistant) of objects other
 # processes wrote (ukey-vkey add-seals) through XDG_RUNTIME_DIR.
@@ -80,8 +80,10 @@ ca_cli check-identity "$M" >/dev/null
 # ---- order and payment
 oid=$(ca_cli create-order "$M" --covers cert+seals --price 30000 | jq -r .id)
 get /api/order
-t_is "$CODE $(js .state) $(js .covers) $(js .price) $(js .id)" "200 unpaid cert+seals 30000 $oid" \
+t_is "$CODE $(js .state) $(js .covers) $(js .price_fen) $(js .price_yuan) $(js .id)" "200 unpaid cert+seals 30000 300.00 $oid" \
 	"order: unpaid, covers certificate and seals, its price and number"
+t_is "$(js 'keys | join(",")')" "covers,encryption_certificate,id,paid_at,pay_method,price_fen,price_yuan,state,text" \
+	"order: the members of ukey order --json (without its medium and next step)"
 post /api/invoices "{\"order\":\"$oid\",\"title\":\"示例公司\",\"tax_number\":\"91110000600037341L\"}"
 t_is "$CODE $(js .error.code) $(js .error.service_code)" "409 wait order_unpaid" \
 	"invoice for an unpaid order: refused by the service, wait (order_unpaid)"

@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${UKEY_TEST_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-tap_plan 49
+tap_plan 50
 
 export UKEY_TOP_BUILDDIR=$build
 "$top/tools/ukey-vkey" create "$W/v1" >"$W/vkey.log" 2>&1 || { echo "Bail out! ukey-vkey failed"; exit 1; }
@@ -127,6 +127,9 @@ t_grep "order none, identity not checked yet: the next step is the identity chec
 oid=$(ca_cli create-order "$M" --covers cert+seals --price 30000 | jq -r .id)
 u order "${S[@]}" --json
 t_is "$RC $(js .state) $(js .price_yuan) $(js .covers)" "3 unpaid 300.00 cert+seals" "order: unpaid, price in yuan, coverage"
+t_is "$(js 'keys | join(",")') $(js .price_fen)" \
+	"covers,encryption_certificate,id,medium,next,next_step,paid_at,pay_method,price_fen,price_yuan,state,text 30000" \
+	"order --json: the assistant's /api/order members, with the medium and the next step"
 ca_cli pay "$oid" transfer >/dev/null
 u order "${S[@]}"
 t_is "$RC" 3 "order awaiting transfer: exit 3"

@@ -17,22 +17,6 @@
 
 #define BIND_POLL_S 3
 
-json_object *asst_order_json(const struct ukey_order *o)
-{
-	json_object *j = json_object_new_object();
-
-	json_object_object_add(j, "state", json_object_new_string(o->state));
-	json_object_object_add(j, "id", o->id[0] ? json_object_new_string(o->id) : NULL);
-	json_object_object_add(j, "covers", o->covers[0] ? json_object_new_string(o->covers) : NULL);
-	json_object_object_add(j, "price", o->id[0] ? json_object_new_int64(o->price) : NULL);
-	json_object_object_add(j, "price_text", o->id[0] ? json_object_new_string(o->price_text) : NULL);
-	json_object_object_add(j, "pay_method", o->pay_method[0] ? json_object_new_string(o->pay_method) : NULL);
-	json_object_object_add(j, "paid_at", o->paid_at ? json_object_new_int64(o->paid_at) : NULL);
-	json_object_object_add(j, "encryption", json_object_new_boolean(o->encryption));
-	json_object_object_add(j, "text", json_object_new_string(ukey_order_state_text(o->state)));
-	return j;
-}
-
 static json_object *status_json(const struct ukey_svc_status *st)
 {
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
@@ -53,7 +37,7 @@ static json_object *status_json(const struct ukey_svc_status *st)
 	json_object_object_add(c, "not_after", json_object_new_int64(st->not_after));
 	json_object_object_add(c, "days_left", json_object_new_int64(ukey_cli_days_left((time_t)st->not_after)));
 	json_object_object_add(o, "cert", c);
-	json_object_object_add(o, "order", asst_order_json(&st->order));
+	json_object_object_add(o, "order", ukey_cli_order_json(&st->order));
 	/* The code is what a page acts on; the sentence is the command
 	 * line's (it names ukey commands). */
 	json_object_object_add(o, "next_step", json_object_new_string(next.code));
@@ -197,7 +181,7 @@ void asst_api_order(struct asst_req *q, struct asst_resp *r)
 		return;
 	ukey_err_clear(&e);
 	if (ukey_api_order(q->a->client, &o, &e) == UKEY_E_OK)
-		asst_json(r, 200, asst_order_json(&o));
+		asst_json(r, 200, ukey_cli_order_json(&o));
 	else
 		asst_error_from(r, &e);
 	asst_work_end(q->a);

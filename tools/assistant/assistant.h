@@ -182,7 +182,6 @@ void asst_api_binding(struct asst_req *q, struct asst_resp *r);
 void asst_api_order(struct asst_req *q, struct asst_resp *r);
 void asst_api_invoices(struct asst_req *q, struct asst_resp *r);
 void asst_api_invoice_document(struct asst_req *q, struct asst_resp *r, const char *id);
-json_object *asst_order_json(const struct ukey_order *o);
 
 /* api-seals.c */
 void asst_api_seals(struct asst_req *q, struct asst_resp *r);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "ukey.h"
 
 int ukey_cli_parse(struct ukey_cli *c, const char *name, int argc, char **argv, unsigned mask,
 		   void (*usage)(void))
@@ -282,4 +283,20 @@ json_object *ukey_cli_invoice_json(const struct ukey_invoice *v)
 	json_object_object_add(o, "amount_fen", json_object_new_int64(v->amount));
 	json_object_object_add(o, "issued_at", v->issued_at ? json_object_new_int64(v->issued_at) : NULL);
 	return o;
+}
+
+json_object *ukey_cli_order_json(const struct ukey_order *o)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "state", json_object_new_string(o->state));
+	json_object_object_add(j, "id", o->id[0] ? json_object_new_string(o->id) : NULL);
+	json_object_object_add(j, "covers", o->covers[0] ? json_object_new_string(o->covers) : NULL);
+	json_object_object_add(j, "price_fen", o->id[0] ? json_object_new_int64(o->price) : NULL);
+	json_object_object_add(j, "price_yuan", o->id[0] ? json_object_new_string(o->price_text) : NULL);
+	json_object_object_add(j, "pay_method", o->pay_method[0] ? json_object_new_string(o->pay_method) : NULL);
+	json_object_object_add(j, "paid_at", o->paid_at ? json_object_new_int64(o->paid_at) : NULL);
+	json_object_object_add(j, "encryption_certificate", json_object_new_boolean(o->encryption));
+	json_object_object_add(j, "text", json_object_new_string(ukey_order_state_text(o->state)));
+	return j;
 }

@@ -77,5 +77,9 @@ void ukey_cli_pin_json(json_object *o, const struct ukey_token_info *t);
 /* JSON for one invoice, the same for `ukey invoices --json` and the
  * assistant's /api/invoices (the amount in fen, named so). */
 json_object *ukey_cli_invoice_json(const struct ukey_invoice *v);
+/* JSON for the renewal order, the same for `ukey order --json` (which adds
+ * the medium and the next step) and the assistant's /api/order: prices in
+ * fen and as yuan text, "text" what the state means. */
+json_object *ukey_cli_order_json(const struct ukey_order *o);
 
 #endif

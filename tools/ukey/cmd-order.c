@@ -39,14 +39,8 @@ int ukey_cmd_order(int argc, char **argv)
 		goto out;
 	ukey_next_step(&st, &next);
 	if (c.json) {
-		json_object *j = json_object_new_object();
+		json_object *j = ukey_cli_order_json(o);
 		json_object_object_add(j, "medium", json_object_new_string(c.tok.serial));
-		json_object_object_add(j, "state", json_object_new_string(o->state));
-		json_object_object_add(j, "id", o->id[0] ? json_object_new_string(o->id) : NULL);
-		json_object_object_add(j, "covers", o->covers[0] ? json_object_new_string(o->covers) : NULL);
-		json_object_object_add(j, "price_fen", o->id[0] ? json_object_new_int64(o->price) : NULL);
-		json_object_object_add(j, "price_yuan", o->id[0] ? json_object_new_string(o->price_text) : NULL);
-		json_object_object_add(j, "encryption_certificate", json_object_new_boolean(o->encryption));
 		json_object_object_add(j, "next_step", json_object_new_string(next.code));
 		json_object_object_add(j, "next", json_object_new_string(next.text));
 		ukey_cli_print_json(j);

@@ -32,7 +32,7 @@ function orderBlock(s, o) {
 			[t('pay.order_state'), el('span', { class: paid ? 'ok' : 'todo', text: tv('pay.state', o.state) })],
 			[t('pay.order_id'), o.state === 'none' ? undefined : o.id],
 			[t('pay.covers'), o.covers ? tv('pay.covers', o.covers) : undefined],
-			[t('pay.price'), o.price_text ? t('pay.price_yuan', { price: o.price_text }) : undefined],
+			[t('pay.price'), o.price_yuan ? t('pay.price_yuan', { price: o.price_yuan }) : undefined],
 		]),
 		el('p', { class: 'what-next', text: has(`pay.todo.${o.state}`) ? t(`pay.todo.${o.state}`) : o.text || '' }));
 }
