@@ -271,8 +271,12 @@ class Walk:
     def pay(self):
         t, pg, L = self.t, self.pg, self.L
         txt = pg.screen_text()
-        t.ok(L['pay.identity_todo'] in txt and L['pay.state.unpaid'] in txt and L['pay.covers.cert+seals'] in txt,
-             'the order: identity not checked yet, unpaid, covering the certificate and the seals, with its price',
+        # browser-lib.sh makes the order with --price 30000 (fen).
+        price = L['pay.price_yuan'].replace('{price}', '300.00')
+        t.ok(L['pay.identity_todo'] in txt and L['pay.state.unpaid'] in txt and L['pay.covers.cert+seals'] in txt
+             and price in txt,
+             f'the order: identity not checked yet, unpaid, covering the certificate and the seals, with its price '
+             f'({price})',
              txt)
         t.ok(pg.q('#pay-next').get_attribute('disabled') is not None, '... and Next is disabled until it is paid')
         self.check_screen('pay-unpaid', 'unpaid order')
