@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <microhttpd.h>
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -132,6 +135,11 @@ void *svc_http_start(struct svc *s, unsigned port, const char *key_pem, const ch
 {
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
+	/* Loopback only: the service names only localhost and 127.0.0.1 in
+	 * its TLS certificate, and its operator API (which issues and pays
+	 * on anyone's behalf) has no business on a network. */
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		fprintf(stderr, "ca-service: this libmicrohttpd has no TLS\n");
@@ -141,6 +149,7 @@ void *svc_http_start(struct svc *s, unsigned port, const char *key_pem, const ch
 				     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 				     MHD_USE_ERROR_LOG,
 			     (uint16_t)port, NULL, NULL, &answer, s,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 			     MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
 			     MHD_OPTION_HTTPS_PRIORITIES,

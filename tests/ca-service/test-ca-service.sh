@@ -17,11 +17,18 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-service-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR
-tap_plan 96
+tap_plan 97
 
 ca_start "$W/st" || { echo "Bail out! the service did not start"; cat "$W/st.log" >&2; exit 1; }
 ST=$W/st
 now=$(date +%s)
+
+# Where it listens, from the kernel's socket tables (no ss/netstat needed):
+# the service's port in LISTEN state (0A) on 127.0.0.1 only.
+port_hex=$(printf '%04X' "${CA_URL##*:}")
+listeners=$(awk -v p=":$port_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { print $2 }' \
+	/proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u | tr '\n' ' ')
+t_is "$listeners" "0100007F:$port_hex " "the service listens on 127.0.0.1 only (no other interface, no IPv6 wildcard)"
 
 # Users: a key, a certificate from the service's CA, a medium.
 mkuser() { # NAME TYPE MEDIUM [issue options]
