@@ -27,21 +27,24 @@ export HOME=$W XDG_RUNTIME_DIR=$W/run UKEY_TOP_BUILDDIR=$build
 mkdir -m 700 "$W/run"
 unset UKEY_CONFIG UKEY_PIN_FILE UKEY_SERVICE_URL UKEY_SERVICE_CA XDG_STATE_HOME
 
-for kind in rsa ec; do
-	out=$(timeout 300 "$top/tools/ukey-demo" --"$kind" 2>&1)
-	rc=$?
-	t_is "$rc" 0 "$kind: tools/ukey-demo exits 0"
+# demo NAME OPTION: runs tools/ukey-demo OPTION into out; it must exit 0
+# (else the first FAIL lines are shown).
+demo() {
+	out=$(timeout 300 "$top/tools/ukey-demo" "$2" 2>&1)
+	local rc=$?
+	t_is "$rc" 0 "$1: tools/ukey-demo $2 exits 0"
 	[ "$rc" = 0 ] || t_diag "$(grep -E '^FAIL' <<<"$out" | head -n 3)"
+}
+
+for kind in rsa ec; do
+	demo "$kind" --"$kind"
 	t_grep "$kind: ... it binds the certificate" "^OK   binding confirmed" "$out"
 	t_grep "$kind: ... renews with seals in eight journaled steps" "^OK   all eight steps done" "$out"
 	t_grep "$kind: ... the new encryption key from the CA's envelope works, the old one is kept" \
 		"^OK   (the old encryption key still decrypts|both encryption private keys are on the token)" "$out"
 	t_grep "$kind: ... and ends with the guide done" "^== Done: the guide's steps ran" "$out"
 done
-out=$(timeout 300 "$top/tools/ukey-demo" --cmp 2>&1)
-rc=$?
-t_is "$rc" 0 "cmp: tools/ukey-demo --cmp exits 0"
-[ "$rc" = 0 ] || t_diag "$(grep -E '^FAIL' <<<"$out" | head -n 3)"
+demo cmp --cmp
 t_grep "cmp: ... renews by CMP in eight journaled steps" "^OK   all eight steps done, by CMP" "$out"
 t_grep "cmp: ... the journal records the confirmed CMP transaction" "^OK   journal: CMP transaction [0-9a-f]{32}, certificate confirmed" "$out"
 t_grep "cmp: ... the new key signs, the old certificate is gone, and the guide is done" \
