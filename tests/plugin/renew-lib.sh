@@ -12,6 +12,14 @@ renew_env() {
 	echo 123456 >"$W/pin"
 }
 
+# Every failpoint a renewal passes, in order (renew-plugin's failpoint
+# names): before and after each journal write, and inside the steps that
+# change two things. The kill tests of both protocols kill at each.
+RENEW_KILL_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
+	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
+	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
+	journal-8-after"
+
 # u ARGS: runs ukey (with the ASan runtime in pass 2); OUT, RC, ERR.
 u() {
 	OUT=$(timeout 90 ${UKEY_TEST_PRELOAD:+env LD_PRELOAD=$UKEY_TEST_PRELOAD} "$UKEY" "$@" 2>"$W/err")

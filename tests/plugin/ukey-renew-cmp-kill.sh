@@ -19,10 +19,7 @@ grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-renew-cmp-kill sqlite3
 . "$top/tests/plugin/renew-cmp-lib.sh"
-POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
-	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
-	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
-	journal-8-after"
+POINTS=$RENEW_KILL_POINTS
 EC_POINTS="keygen-made journal-2-after journal-3-before write-cert-done retire-partial journal-7-before"
 PER_POINT=5
 tap_plan $((PER_POINT * ($(wc -w <<<"$POINTS") + $(wc -w <<<"$EC_POINTS"))))

@@ -23,10 +23,7 @@ grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
 	tap_skip_all "failpoints not compiled in (configure --enable-failpoints)"
 . "$top/tests/plugin/renew-lib.sh"
 plugin_setup ukey-renew-kill sqlite3 od
-RSA_POINTS="keygen-made journal-1-before journal-1-after journal-2-before journal-2-after journal-3-before
-	journal-3-after journal-4-before journal-4-after journal-5-before journal-5-after write-cert-done
-	journal-6-before journal-6-after retire-partial journal-7-before journal-7-after journal-8-before
-	journal-8-after"
+RSA_POINTS=$RENEW_KILL_POINTS
 SKF_POINTS="keygen-made journal-3-before write-cert-done journal-7-before"
 PER_POINT=7
 tap_plan $((4 + PER_POINT * ($(wc -w <<<"$RSA_POINTS") + $(wc -w <<<"$SKF_POINTS"))))
