@@ -16,9 +16,7 @@ top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 UKEY=$build/tools/ukey/ukey
-for t in curl jq ss; do
-	command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-done
+need_tools curl jq ss
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 W=$(mktemp -d "${TMPDIR:-/tmp}/assistant-security.XXXXXX")
 SPIDS=()

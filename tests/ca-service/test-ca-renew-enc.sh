@@ -18,9 +18,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/ca-service}
 CA_TEST_DIR=${CA_TEST_DIR:-$build/tests/ca-service}
 . "$here/ca-lib.sh"
-for t in openssl jq xxd; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl jq xxd
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-renew-enc.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT
 BIN=$CA_SERVICE_DIR TBIN=$CA_TEST_DIR

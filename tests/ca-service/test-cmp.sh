@@ -16,9 +16,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 CA_SERVICE_DIR=${CA_SERVICE_DIR:-$build/ca-service}
 CA_TEST_DIR=${CA_TEST_DIR:-$build/tests/ca-service}
 . "$here/ca-lib.sh"
-for t in openssl jq sqlite3; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl jq sqlite3
 openssl cmp -help >/dev/null 2>&1 || tap_skip_all "this openssl has no cmp command"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ca-cmp-test.XXXXXX")
 trap 'ca_stop_all; [ -n "${CA_TEST_KEEP:-}" ] || rm -rf "$W"' EXIT

@@ -22,13 +22,6 @@ consumers_cleanup() {
 }
 trap consumers_cleanup EXIT
 
-# need_tools TOOL...: skips the whole test when a program is missing.
-need_tools() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-	done
-}
 
 # run_mod CMD ARGS...: a third-party program that loads the module under
 # test. In the sanitizer pass the ASan runtime is preloaded so it can load

@@ -24,6 +24,14 @@ tap_skip_all() {
 	exit 0
 }
 
+# need_tools TOOL...: skips the whole test when a program is missing.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
+	done
+}
+
 t_ok() {
 	t_count=$((t_count + 1))
 	echo "ok $t_count - $*"
@@ -100,9 +108,7 @@ tap_setup() {
 	MODULE=${UKEY_TEST_MODULE:-$UKEY_TOP_BUILDDIR/module/.libs/ukey-pkcs11.so}
 	VKEY=$UKEY_TOP_SRCDIR/tools/ukey-vkey
 	export UKEY_TOP_SRCDIR UKEY_TOP_BUILDDIR
-	for t in pkcs11-tool openssl softhsm2-util; do
-		command -v "$t" >/dev/null || tap_skip_all "$t not installed"
-	done
+	need_tools pkcs11-tool openssl softhsm2-util
 	# make check builds the module first, so its absence is a failure.
 	[ -f "$MODULE" ] || {
 		echo "Bail out! module not built: $MODULE"

@@ -19,9 +19,7 @@ top=${UKEY_TOP_SRCDIR:-$here}
 build=${UKEY_TOP_BUILDDIR:-$top}
 
 [ "$(id -u)" -eq 0 ] || tap_skip_all "not root: installing a package needs root"
-for t in dpkg-buildpackage dh dpkg-architecture p11-kit man modutil; do
-	command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-done
+need_tools dpkg-buildpackage dh dpkg-architecture p11-kit man modutil
 if dpkg-query -W -f='${Status}' ukey-pkcs11 2>/dev/null | grep -q 'ok installed'; then
 	tap_skip_all "ukey-pkcs11 is already installed on this machine: not replacing it"
 fi

@@ -92,13 +92,11 @@ renew_signs() {
 # ca-lib.sh; makes W, removed at exit with the services stopped and the
 # pids in SPIDS ended; renew_env. Then the test calls tap_plan.
 plugin_setup() {
-	local name=$1 t
+	local name=$1
 	shift
 	CA_SERVICE_DIR=$build/ca-service
 	UKEY=$build/tools/ukey/ukey
-	for t in openssl jq softhsm2-util pkcs11-tool "$@"; do
-		command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-	done
+	need_tools openssl jq softhsm2-util pkcs11-tool "$@"
 	[ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 	[ -x "$UKEY" ] || tap_skip_all "ukey not built"
 	. "$top/tests/ca-service/ca-lib.sh"

@@ -12,9 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
-for t in openssl jq pkcs11-tool softhsm2-util; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl jq pkcs11-tool softhsm2-util
 [ -x "$build/ca-service/ca-service" ] || tap_skip_all "ca-service not built"
 # The demo's pkcs11-tool is not instrumented and the demo (a user's
 # command) knows nothing of the test preload.

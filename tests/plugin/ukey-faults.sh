@@ -19,9 +19,7 @@ top=${UKEY_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 UKEY=$build/tools/ukey/ukey
-for t in openssl socat perl jq pkcs11-tool softhsm2-util; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl socat perl jq pkcs11-tool softhsm2-util
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ukey-faults.XXXXXX")
 PIDS=()

@@ -28,9 +28,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 . "$top/tests/lib/tap.sh"
 . "$top/tests/plugin/renew-lib.sh"
 UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool; do
-	command -v "$t" >/dev/null || tap_skip_all "$t not installed (tools/install-deps)"
-done
+need_tools openssl jq softhsm2-util pkcs11-tool
 # Debian's python3 (tools/install-deps brings it with python3-dbus).
 [ -x /usr/bin/python3 ] || tap_skip_all "/usr/bin/python3 not installed (tools/install-deps)"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"

@@ -20,9 +20,7 @@ build=${UKEY_TOP_BUILDDIR:-$top}
 CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
 OBSERVER=$build/tests/plugin/observer
-for t in openssl jq softhsm2-util; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl jq softhsm2-util
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 [ -x "$OBSERVER" ] || tap_skip_all "tests/plugin/observer not built (needs cmocka's test build)"

@@ -23,9 +23,7 @@ grep -qs '^#define UKEY_FAILPOINTS 1' "$build/config.h" ||
 	tap_skip_all "failpoints not compiled in (configure --enable-failpoints)"
 CA_SERVICE_DIR=$build/ca-service
 UKEY=$build/tools/ukey/ukey
-for t in openssl jq softhsm2-util pkcs11-tool sqlite3; do
-	command -v $t >/dev/null || tap_skip_all "$t not installed"
-done
+need_tools openssl jq softhsm2-util pkcs11-tool sqlite3
 [ -x "$CA_SERVICE_DIR/ca-service" ] || tap_skip_all "ca-service not built"
 [ -x "$UKEY" ] || tap_skip_all "ukey not built"
 . "$top/tests/ca-service/ca-lib.sh"
